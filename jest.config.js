@@ -1,0 +1,19 @@
+// Jest runs the TypeScript as ESM (Agenda 6 is ESM-only): ts-jest with useESM, and node's
+// --experimental-vm-modules set by the npm script. Type errors are caught by `tsc` in `npm test`,
+// so ts-jest only transpiles (isolatedModules) and stays fast.
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }],
+  },
+  // Source imports carry the `.js` extension (NodeNext); map them back to the `.ts` files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  testTimeout: 30_000,
+  // Two cores: two workers keep PostgreSQL and the tests from starving each other.
+  maxWorkers: 2,
+};

@@ -1,0 +1,173 @@
+/**
+ * The transitions after a request: reconfirm (claim 6), cancel (claim 4), lapse, and the start
+ * and end of the stream. Each is one transaction: lock the reservation, ask the state machine,
+ * write the new state, its notifications and an audit entry.
+ */
+import type { EventContext, PlannedNotification } from '../domain/notifications.js';
+import { planCancelled, planLapsed, planReconfirmed } from '../domain/notifications.js';
+import type { Actor, Reservation } from '../domain/reservation.js';
+import { mayActOn } from '../domain/reservation.js';
+import type { ReservationAction } from '../domain/status.js';
+import { describeRefusedTransition, transition } from '../domain/status.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { appendAudit, appendToOutbox } from '../store/outbox.js';
+import type { StoredReservation } from '../store/reservations.js';
+import { lockReservation, toDomain, WITH_SERVER } from '../store/reservations.js';
+import type { Tx } from '../store/transaction.js';
+import { inTransaction } from '../store/transaction.js';
+import type { CancelCommand } from './commands.js';
+import type { AppDeps, ReservationEventKind } from './deps.js';
+import { announce } from './deps.js';
+import type { Outcome, Refusal } from './outcome.js';
+import { notFound, ok } from './outcome.js';
+
+/** The job queue acts as this actor. */
+export const SYSTEM_ACTOR: Actor = { platform: 'api', tenantId: 'system', userId: 'slotcast', name: 'Slotcast', isAdmin: true };
+
+interface Step {
+  action: ReservationAction;
+  event: ReservationEventKind;
+  /** A refusal specific to this step, checked after the state machine allowed it. */
+  refuse?: (reservation: StoredReservation, now: Date) => Refusal | undefined;
+  update: (reservation: StoredReservation, now: Date) => Prisma.ReservationUpdateInput;
+  plan?: (before: Reservation, after: Reservation, context: EventContext) => PlannedNotification[];
+  auditDetails?: (after: StoredReservation) => Record<string, unknown>;
+}
+
+/** Outcome of a step: the reservation after it, and whether anything changed. */
+export interface StepResult {
+  reservation: StoredReservation;
+  changed: boolean;
+}
+
+async function runStep(deps: AppDeps, actor: Actor, idOrCode: string, step: Step, quietWhenNotApplicable = false): Promise<Outcome<StepResult>> {
+  const now = deps.clock();
+  const outcome = await inTransaction(deps.db, async (tx: Tx): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
+    const before = await lockReservation(tx, idOrCode);
+    if (!before) return notFound('reservation with that id');
+    if (!mayActOn(actor, before.organizer)) {
+      return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can do that.' };
+    }
+    const next = transition(before.status, step.action);
+    const refusal: Refusal | undefined = next.ok
+      ? step.refuse?.(before, now)
+      : { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, step.action) };
+    if (refusal) {
+      // The job queue re-runs steps that may no longer apply; that is not an error for it.
+      if (quietWhenNotApplicable) return ok({ result: { reservation: before, changed: false }, notificationIds: [] });
+      return refusal;
+    }
+    const row = await tx.reservation.update({
+      where: { id: before.id },
+      data: { ...step.update(before, now), status: next.ok ? next.next : before.status },
+      include: WITH_SERVER,
+    });
+    const after = toDomain(row);
+    const planned = step.plan?.(before, after, { actorName: actor.name, at: now }) ?? [];
+    const notificationIds = await appendToOutbox(tx, after.id, planned);
+    await appendAudit(tx, actor, step.event, { from: before.status, to: after.status, ...step.auditDetails?.(after) }, after.id);
+    return ok({ result: { reservation: after, changed: true }, notificationIds });
+  });
+  if (!outcome.ok) return outcome;
+  if (outcome.value.result.changed) {
+    await announce(deps, { kind: step.event, reservation: outcome.value.result.reservation, notificationIds: outcome.value.notificationIds });
+  }
+  return ok(outcome.value.result);
+}
+
+/** The organizer confirms before the deadline (claim 6); invitations go out. */
+export async function reconfirmReservation(deps: AppDeps, actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>> {
+  const outcome = await runStep(deps, actor, idOrCode, {
+    action: 'reconfirm',
+    event: 'reconfirmed',
+    refuse: (reservation, now) =>
+      now.getTime() > reservation.reconfirmDeadline.getTime()
+        ? {
+            ok: false,
+            reason: 'deadline_passed',
+            message: `The reconfirmation deadline (${reservation.reconfirmDeadline.toISOString()}) has passed; the reservation can no longer be reconfirmed.`,
+          }
+        : undefined,
+    update: (reservation, now) => ({ version: reservation.version + 1, confirmedAt: now }),
+    plan: (_before, after, context) => planReconfirmed(after, context),
+  });
+  return outcome.ok ? ok(outcome.value.reservation) : outcome;
+}
+
+/** The organizer (or an admin) cancels (claim 4); everyone who had been told hears of it. */
+export async function cancelReservation(
+  deps: AppDeps,
+  actor: Actor,
+  idOrCode: string,
+  command: CancelCommand = {},
+): Promise<Outcome<StoredReservation>> {
+  const outcome = await runStep(deps, actor, idOrCode, {
+    action: 'cancel',
+    event: 'cancelled',
+    update: (reservation, now) => ({ version: reservation.version + 1, cancelledAt: now, cancelReason: command.reason ?? null }),
+    plan: planCancelled,
+    auditDetails: (after) => ({ reason: after.cancelReason }),
+  });
+  return outcome.ok ? ok(outcome.value.reservation) : outcome;
+}
+
+/**
+ * The deadline passed without a reconfirmation: the slot is freed. Does nothing (and says so
+ * through `changed`) when the reservation was reconfirmed, cancelled, or its deadline moved.
+ */
+export async function lapseReservation(deps: AppDeps, id: string): Promise<Outcome<StepResult>> {
+  return runStep(
+    deps,
+    SYSTEM_ACTOR,
+    id,
+    {
+      action: 'lapse',
+      event: 'lapsed',
+      refuse: (reservation, now) =>
+        reservation.reconfirmDeadline.getTime() > now.getTime()
+          ? { ok: false, reason: 'invalid_transition', message: 'The deadline has not passed yet.' }
+          : undefined,
+      update: (reservation) => ({ version: reservation.version + 1 }),
+      plan: planLapsed,
+    },
+    true,
+  );
+}
+
+/** The stream's start time came: confirmed → live. */
+export async function startReservation(deps: AppDeps, id: string): Promise<Outcome<StepResult>> {
+  return runStep(
+    deps,
+    SYSTEM_ACTOR,
+    id,
+    {
+      action: 'start',
+      event: 'started',
+      refuse: (reservation, now) =>
+        reservation.startsAt.getTime() > now.getTime()
+          ? { ok: false, reason: 'invalid_transition', message: 'The start time has not come yet.' }
+          : undefined,
+      update: () => ({}),
+    },
+    true,
+  );
+}
+
+/** The stream's end time came: live → completed. */
+export async function completeReservation(deps: AppDeps, id: string): Promise<Outcome<StepResult>> {
+  return runStep(
+    deps,
+    SYSTEM_ACTOR,
+    id,
+    {
+      action: 'complete',
+      event: 'completed',
+      refuse: (reservation, now) =>
+        reservation.endsAt.getTime() > now.getTime()
+          ? { ok: false, reason: 'invalid_transition', message: 'The end time has not come yet.' }
+          : undefined,
+      update: () => ({}),
+    },
+    true,
+  );
+}

@@ -1,0 +1,21 @@
+/**
+ * Random codes from the operating system's CSPRNG.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Secrets } from './deps.js';
+
+// No 0/O, 1/I/L: codes and passcodes are read aloud and typed by people.
+const READABLE = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+function readable(length: number): string {
+  let text = '';
+  for (let i = 0; i < length; i++) text += READABLE[randomInt(READABLE.length)];
+  return text;
+}
+
+export const randomSecrets: Secrets = {
+  reservationCode: () => `R-${readable(4)}`,
+  // 10 characters of 31: about 49 bits, far beyond guessing through a player's passcode prompt.
+  passcode: () => readable(10),
+  streamKey: () => `sk_${randomBytes(24).toString('base64url')}`,
+};

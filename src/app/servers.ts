@@ -1,0 +1,58 @@
+/**
+ * Distribution servers: added and listed by operators.
+ */
+import { z } from 'zod';
+import type { Actor } from '../domain/reservation.js';
+import { isUniqueViolation } from '../store/transaction.js';
+import type { ServerRow } from '../store/servers.js';
+import type { AppDeps } from './deps.js';
+import type { Outcome } from './outcome.js';
+import { invalid, ok } from './outcome.js';
+import { appendAudit } from '../store/outbox.js';
+
+const baseUrl = (what: string, protocols: string[]) =>
+  z
+    .string({ error: `The ${what} URL is required.` })
+    .trim()
+    .refine((text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    }, `The ${what} URL must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL.`)
+    .transform((text) => text.replace(/\/+$/, ''));
+
+export const serverSchema = z.strictObject({
+  name: z
+    .string({ error: 'The name is required.' })
+    .trim()
+    .min(1, 'The name is required.')
+    .max(64, 'The name can be at most 64 characters.')
+    .regex(/^[\w .-]+$/, 'The name can hold letters, digits, spaces, dots, dashes and underscores.'),
+  ingestBaseUrl: baseUrl('ingest', ['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']),
+  playbackBaseUrl: baseUrl('playback', ['http:', 'https:']),
+  capacity: z.number().int().min(1, 'The capacity is at least 1.').max(1000).default(1),
+  bufferMinutes: z.number().int().min(0, 'The buffer cannot be negative.').max(24 * 60).default(0),
+  active: z.boolean().default(true),
+});
+export type ServerCommand = z.output<typeof serverSchema>;
+
+export async function addServer(deps: AppDeps, actor: Actor, command: ServerCommand): Promise<Outcome<ServerRow>> {
+  if (!actor.isAdmin) return { ok: false, reason: 'forbidden', message: 'Only an admin can add servers.' };
+  try {
+    const server = await deps.db.$transaction(async (tx) => {
+      const created = await tx.distributionServer.create({ data: command });
+      await appendAudit(tx, actor, 'server_added', { name: created.name, capacity: created.capacity });
+      return created;
+    });
+    return ok(server);
+  } catch (error) {
+    if (isUniqueViolation(error, 'name')) return invalid([{ field: 'name', message: `A server named "${command.name}" exists already.` }]);
+    throw error;
+  }
+}
+
+export async function listServers(deps: AppDeps, options: { activeOnly?: boolean } = {}): Promise<ServerRow[]> {
+  return deps.db.distributionServer.findMany({ where: options.activeOnly ? { active: true } : {}, orderBy: { name: 'asc' } });
+}

@@ -1,0 +1,48 @@
+/**
+ * API tokens: shown once at creation, stored as a SHA-256 hash. A token is 32 random bytes, so a
+ * plain hash (no salt, no slow KDF) is enough: there is nothing to brute-force.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { Actor } from '../domain/reservation.js';
+import { isEmail } from '../domain/invitees.js';
+import { isUniqueViolation } from '../store/transaction.js';
+import type { Db } from '../store/client.js';
+import type { Outcome } from './outcome.js';
+import { invalid, ok } from './outcome.js';
+
+export const TOKEN_PREFIX = 'slc_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface CreatedToken {
+  name: string;
+  admin: boolean;
+  token: string;
+}
+
+export async function createToken(db: Db, input: { name: string; admin: boolean; email?: string }): Promise<Outcome<CreatedToken>> {
+  const name = input.name.trim();
+  if (!/^[\w .@-]{1,64}$/.test(name)) {
+    return invalid([{ field: 'name', message: 'The name needs 1 to 64 letters, digits, spaces, dots, dashes, @ or underscores.' }]);
+  }
+  if (input.email !== undefined && !isEmail(input.email)) {
+    return invalid([{ field: 'email', message: `"${input.email}" is not a valid e-mail address.` }]);
+  }
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  try {
+    await db.apiToken.create({ data: { name, admin: input.admin, email: input.email ?? null, tokenHash: hashToken(token) } });
+  } catch (error) {
+    if (isUniqueViolation(error, 'name')) return invalid([{ field: 'name', message: `A token named "${name}" exists already.` }]);
+    throw error;
+  }
+  return ok({ name, admin: input.admin, token });
+}
+
+/** The actor a bearer token stands for, or undefined when the token is unknown. */
+export async function authenticateToken(db: Db, token: string): Promise<Actor | undefined> {
+  const row = await db.apiToken.findUnique({ where: { tokenHash: hashToken(token) } });
+  if (!row) return undefined;
+  return { platform: 'api', tenantId: 'api', userId: row.id, name: row.name, isAdmin: row.admin, email: row.email };
+}

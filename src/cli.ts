@@ -1,0 +1,231 @@
+/**
+ * `slotcast`: the operator's command line. `npm start` runs `slotcast serve`.
+ */
+import { parseArgs } from 'node:util';
+import type { AppDeps } from './app/deps.js';
+import { SYSTEM_ACTOR } from './app/lifecycle.js';
+import { listReservations, listSchema } from './app/queries.js';
+import { addServer, listServers, serverSchema } from './app/servers.js';
+import { createToken } from './app/tokens.js';
+import { fieldErrors } from './app/commands.js';
+import type { Config } from './config.js';
+import { ConfigError, loadConfigFromEnvironment } from './config.js';
+import type { Logger } from './log.js';
+import { coerceError, createLogger } from './log.js';
+import { buildDeps, startService } from './main.js';
+import { openDatabase } from './store/database.js';
+import { readMigrations } from './store/migrate.js';
+
+const HELP = `slotcast — book live-streaming time from chat
+
+Usage: npx slotcast <command> [options]
+
+  serve                                 run the service (what npm start does)
+  migrate                               apply pending database migrations
+  token create --name N [--admin] [--email E]
+                                        create an API token (printed once)
+  server add --name N --ingest URL --playback URL [--capacity N] [--buffer MIN] [--inactive]
+  server list
+  reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
+  doctor                                check configuration and database, say what is missing
+  help
+
+Configuration comes from the environment and .env; see README.md.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, subcommand, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return 0;
+  }
+  const config = await loadConfigFromEnvironment();
+  const log = createLogger(config.logLevel);
+  switch (command) {
+    case 'serve':
+      return serve(config, log);
+    case 'migrate':
+      return withDeps(config, log, async (_deps, database) => {
+        console.log(`Database: ${database.description}\nMigrations are up to date.`);
+      });
+    case 'token':
+      if (subcommand !== 'create') throw new UsageError('Usage: slotcast token create --name N [--admin] [--email E]');
+      return tokenCreate(config, log, rest);
+    case 'server':
+      if (subcommand === 'add') return serverAdd(config, log, rest);
+      if (subcommand === 'list') return serverList(config, log);
+      throw new UsageError('Usage: slotcast server add|list');
+    case 'reservations':
+      if (subcommand !== 'list') throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');
+      return reservationsList(config, log, rest);
+    case 'doctor':
+      return doctor(config, log);
+    default:
+      throw new UsageError(`Unknown command "${command}". Run \`npx slotcast help\`.`);
+  }
+}
+
+async function serve(config: Config, log: Logger): Promise<number> {
+  const service = await startService(config, log);
+  const tokens = await service.deps.db.apiToken.count();
+  console.log(`Slotcast is listening on ${service.url}`);
+  console.log(`Database: ${service.database.description}`);
+  if (tokens === 0) {
+    console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');
+  }
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info('shutting down', { signal });
+      void service.stop().then(resolve, (error) => {
+        log.error('shutdown failed', { error: coerceError(error).message });
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+  return 0;
+}
+
+async function withDeps(
+  config: Config,
+  log: Logger,
+  work: (deps: AppDeps, database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number | void>,
+): Promise<number> {
+  const database = await openDatabase(config, log);
+  try {
+    return (await work(buildDeps(config, database, log), database)) ?? 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function options(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+async function tokenCreate(config: Config, log: Logger, args: string[]): Promise<number> {
+  const values = options(args, { name: { type: 'string' }, admin: { type: 'boolean' }, email: { type: 'string' } });
+  if (typeof values.name !== 'string') throw new UsageError('token create needs --name NAME');
+  return withDeps(config, log, async (deps) => {
+    const outcome = await createToken(deps.db, {
+      name: values.name as string,
+      admin: values.admin === true,
+      ...(typeof values.email === 'string' ? { email: values.email } : {}),
+    });
+    if (!outcome.ok) return fail(outcome.message);
+    console.log(`Created ${outcome.value.admin ? 'admin ' : ''}token "${outcome.value.name}". It is shown only now; keep it safe:\n\n  ${outcome.value.token}\n`);
+    console.log(`Use it as:  curl -H "Authorization: Bearer ${outcome.value.token}" http://${config.http.host}:${config.http.port}/api/v1/servers`);
+  });
+}
+
+async function serverAdd(config: Config, log: Logger, args: string[]): Promise<number> {
+  const values = options(args, {
+    name: { type: 'string' },
+    ingest: { type: 'string' },
+    playback: { type: 'string' },
+    capacity: { type: 'string' },
+    buffer: { type: 'string' },
+    inactive: { type: 'boolean' },
+  });
+  const parsed = serverSchema.safeParse({
+    name: values.name,
+    ingestBaseUrl: values.ingest,
+    playbackBaseUrl: values.playback,
+    ...(values.capacity !== undefined ? { capacity: Number(values.capacity) } : {}),
+    ...(values.buffer !== undefined ? { bufferMinutes: Number(values.buffer) } : {}),
+    active: values.inactive !== true,
+  });
+  if (!parsed.success) {
+    const flag: Record<string, string> = { ingestBaseUrl: '--ingest', playbackBaseUrl: '--playback', bufferMinutes: '--buffer', name: '--name', capacity: '--capacity' };
+    return fail(fieldErrors(parsed.error).map((error) => `${flag[error.field] ?? error.field}: ${error.message}`).join('\n'));
+  }
+  return withDeps(config, log, async (deps) => {
+    const outcome = await addServer(deps, SYSTEM_ACTOR, parsed.data);
+    if (!outcome.ok) return fail(outcome.message);
+    console.log(`Added server "${outcome.value.name}" (capacity ${outcome.value.capacity}, buffer ${outcome.value.bufferMinutes} min).`);
+  });
+}
+
+async function serverList(config: Config, log: Logger): Promise<number> {
+  return withDeps(config, log, async (deps) => {
+    const servers = await listServers(deps);
+    if (servers.length === 0) console.log('No servers yet. Add one with `npx slotcast server add --name N --ingest URL --playback URL`.');
+    for (const server of servers) {
+      console.log(
+        `${server.name}\tcapacity ${server.capacity}\tbuffer ${server.bufferMinutes}m\t${server.active ? 'active' : 'inactive'}\t${server.playbackBaseUrl}`,
+      );
+    }
+  });
+}
+
+async function reservationsList(config: Config, log: Logger, args: string[]): Promise<number> {
+  const values = options(args, { status: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, server: { type: 'string' } });
+  const query = listSchema.safeParse(Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)));
+  if (!query.success) return fail(fieldErrors(query.error).map((error) => `--${error.field}: ${error.message}`).join('\n'));
+  return withDeps(config, log, async (deps) => {
+    const reservations = await listReservations(deps, SYSTEM_ACTOR, query.data);
+    if (reservations.length === 0) console.log('No reservations match.');
+    for (const r of reservations) {
+      console.log(`${r.code}\t${r.status}\t${r.startsAt.toISOString()} → ${r.endsAt.toISOString()}\t${r.server.name}\t${r.title}\t(${r.organizer.platform}: ${r.organizer.name})`);
+    }
+  });
+}
+
+async function doctor(config: Config, log: Logger): Promise<number> {
+  console.log('Configuration: ok');
+  console.log(`Database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/postgres (DATABASE_URL unset)`}`);
+  let problems = 0;
+  let database: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    database = await openDatabase(config, log, { migrate: false });
+  } catch (error) {
+    console.log(`  ✗ cannot open the database: ${coerceError(error).message}`);
+    return 1;
+  }
+  try {
+    await database.prisma.$queryRaw`SELECT 1`;
+    console.log(`  ✓ reachable: ${database.description}`);
+    const known = (await readMigrations()).map((migration) => migration.name);
+    const applied = await database.prisma
+      .$queryRaw<Array<{ migration_name: string }>>`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`
+      .then((rows) => new Set(rows.map((row) => row.migration_name)))
+      .catch(() => new Set<string>());
+    const pending = known.filter((name) => !applied.has(name));
+    if (pending.length > 0) {
+      problems++;
+      console.log(`  ✗ ${pending.length} migration(s) pending: run \`npx slotcast migrate\` (npm start applies them too)`);
+    } else {
+      console.log('  ✓ migrations up to date');
+      const servers = await database.prisma.distributionServer.count({ where: { active: true } });
+      const tokens = await database.prisma.apiToken.count();
+      if (servers === 0) console.log('  ! no active distribution servers: add one with `npx slotcast server add`');
+      if (tokens === 0) console.log('  ! no API tokens: create one with `npx slotcast token create --name admin --admin`');
+    }
+  } finally {
+    await database.close();
+  }
+  return problems > 0 ? 1 : 0;
+}
+
+function fail(message: string): number {
+  console.error(message);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(`slotcast: ${coerceError(error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,120 @@
+/**
+ * Every setting Slotcast reads, parsed once from the environment (and `.env` when present) into
+ * one typed object. Defaults are documented here, next to each setting. A bad value stops
+ * start-up with one line naming the variable; secret values are never echoed.
+ */
+import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
+import type { Policy } from './domain/policy.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, context) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        context.addIssue({ code: 'custom', message: `must be a duration like 30m, 24h or 90d (got "${text}")` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be a whole number from ${min} to ${max}`)
+    .max(max, `must be a whole number from ${min} to ${max}`)
+    .default(fallback);
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL` },
+  );
+
+const ENV = z.object({
+  /** PostgreSQL to use. Unset: an embedded PostgreSQL in DATA_DIR/postgres, started and stopped with the service. */
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  /** Where local state lives: the embedded database, e-mails written to files (default ./.data). */
+  DATA_DIR: z.string().min(1).default('./.data'),
+  /** HTTP port (default 3000; 0 picks a free one). */
+  PORT: integer(3000, 0, 65535),
+  /** Interface to listen on (default 127.0.0.1; 0.0.0.0 to accept outside connections). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Base URL people reach this service at, used in links (default http://HOST:PORT). */
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** debug | info | warn | error (default info). */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  /** How long before the start a reservation must be reconfirmed (default 24h). */
+  RECONFIRM_LEAD: duration('24h'),
+  /** The least time an organizer gets to reconfirm a short-notice reservation (default 15m). */
+  RECONFIRM_MIN_WINDOW: duration('15m'),
+  /** Longest reservation (default 12h). */
+  MAX_DURATION: duration('12h'),
+  /** How far ahead reservations may start (default 90d). */
+  BOOKING_HORIZON: duration('90d'),
+  /** Most invitees (e-mails + channels) per reservation (default 500). */
+  MAX_INVITEES: integer(500, 1, 5000),
+  /** reconfirm: invitations on reconfirmation (claim 6). permit-and-reconfirm: also at permission (claim 7). */
+  NOTIFY_MODE: z.enum(['reconfirm', 'permit-and-reconfirm']).default('reconfirm'),
+});
+
+export type Env = z.infer<typeof ENV>;
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  http: { port: number; host: string; publicUrl: string | undefined };
+  logLevel: Env['LOG_LEVEL'];
+  policy: Policy;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Builds the config from an environment (process.env by default). Throws ConfigError on the first bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in most .env conventions.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = ENV.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, issue.message);
+  }
+  const env = parsed.data;
+  return {
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.DATA_DIR,
+    http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL },
+    logLevel: env.LOG_LEVEL,
+    policy: {
+      reconfirmLeadMs: env.RECONFIRM_LEAD,
+      reconfirmMinWindowMs: env.RECONFIRM_MIN_WINDOW,
+      maxDurationMs: env.MAX_DURATION,
+      horizonMs: env.BOOKING_HORIZON,
+      maxInvitees: env.MAX_INVITEES,
+      notifyMode: env.NOTIFY_MODE === 'permit-and-reconfirm' ? 'permit_and_reconfirm' : 'reconfirm',
+    },
+  };
+}
+
+/** Reads `.env` into process.env (real environment variables win), then builds the config. */
+export async function loadConfigFromEnvironment(): Promise<Config> {
+  const dotenv = await import('dotenv');
+  dotenv.config({ quiet: true });
+  return loadConfig(process.env);
+}

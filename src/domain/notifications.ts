@@ -1,0 +1,230 @@
+/**
+ * Which notifications each event implies, and for whom. Pure: the use cases write the plan into
+ * the outbox in the same transaction as the state change; delivery happens elsewhere.
+ *
+ * Claims: 1/8 invitations to every contact (e-mail among them); 2/3 they carry the playback URL
+ * and passcode (in the payload); 4 cancellation notices; 5 change notices; 6 the permit prompt
+ * and invitations on reconfirmation; 7 invitations already at permission, again at reconfirmation.
+ */
+import type { FieldChange } from './changes.js';
+import { changesWhatInviteesSee } from './changes.js';
+import type { NotifyMode } from './policy.js';
+import type { Invitees, Organizer, Platform, Reservation } from './reservation.js';
+import { playbackUrl } from './reservation.js';
+import type { ReservationStatus } from './status.js';
+
+export const NOTIFICATION_EVENTS = [
+  'permit_prompt',
+  'invitation_tentative',
+  'invitation_confirmed',
+  'change_notice',
+  'cancellation_notice',
+  'lapse_notice',
+  'reconfirm_reminder',
+  'start_reminder',
+  'delivery_failure_report',
+] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export const NOTIFICATION_CHANNELS = ['email', 'slack_channel', 'discord_channel', 'slack_dm', 'discord_dm'] as const;
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+export interface Contact {
+  channel: NotificationChannel;
+  /** An e-mail address, a channel id or a user id, depending on the channel. */
+  recipient: string;
+}
+
+/**
+ * What a message says, frozen when the event happened. Never holds the stream key: the permit
+ * prompt's renderer reads it from the reservation at delivery time, so the outbox holds no
+ * secret the reservation table does not.
+ */
+export interface MessagePayload {
+  event: NotificationEvent;
+  reservation: {
+    id: string;
+    code: string;
+    title: string;
+    description: string | null;
+    serverName: string;
+    playbackUrl: string;
+    passcode: string;
+    startsAt: string;
+    endsAt: string;
+    reconfirmDeadline: string;
+    status: ReservationStatus;
+    version: number;
+    organizer: { platform: Platform; tenantId: string; userId: string; name: string };
+  };
+  /** Who caused the event and when (ISO-8601). */
+  actorName: string;
+  at: string;
+  changes?: FieldChange[];
+  reason?: string | null;
+}
+
+export interface PlannedNotification extends Contact {
+  event: NotificationEvent;
+  dedupeKey: string;
+  payload: MessagePayload;
+}
+
+/** Have the invitees already been told about a reservation in this status? */
+export function inviteesWereTold(status: ReservationStatus, mode: NotifyMode): boolean {
+  if (status === 'permitted') return mode === 'permit_and_reconfirm';
+  return status === 'confirmed' || status === 'live';
+}
+
+export function inviteeContacts(invitees: Invitees): Contact[] {
+  return [
+    ...invitees.emails.map((recipient) => ({ channel: 'email' as const, recipient })),
+    ...invitees.slackChannels.map((recipient) => ({ channel: 'slack_channel' as const, recipient })),
+    ...invitees.discordChannels.map((recipient) => ({ channel: 'discord_channel' as const, recipient })),
+  ];
+}
+
+/** The organizer's own inbox: a DM on their platform, or e-mail for API users who gave one. */
+export function organizerContact(organizer: Organizer): Contact | undefined {
+  switch (organizer.platform) {
+    case 'slack':
+      return { channel: 'slack_dm', recipient: organizer.userId };
+    case 'discord':
+      return { channel: 'discord_dm', recipient: organizer.userId };
+    case 'api':
+      return organizer.email ? { channel: 'email', recipient: organizer.email } : undefined;
+  }
+}
+
+export interface EventContext {
+  actorName: string;
+  at: Date;
+}
+
+function payloadFor(
+  event: NotificationEvent,
+  reservation: Reservation,
+  context: EventContext,
+  extra: Pick<MessagePayload, 'changes' | 'reason'> = {},
+): MessagePayload {
+  return {
+    event,
+    reservation: {
+      id: reservation.id,
+      code: reservation.code,
+      title: reservation.title,
+      description: reservation.description,
+      serverName: reservation.server.name,
+      playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
+      passcode: reservation.passcode,
+      startsAt: reservation.startsAt.toISOString(),
+      endsAt: reservation.endsAt.toISOString(),
+      reconfirmDeadline: reservation.reconfirmDeadline.toISOString(),
+      status: reservation.status,
+      version: reservation.version,
+      organizer: {
+        platform: reservation.organizer.platform,
+        tenantId: reservation.organizer.tenantId,
+        userId: reservation.organizer.userId,
+        name: reservation.organizer.name,
+      },
+    },
+    actorName: context.actorName,
+    at: context.at.toISOString(),
+    ...extra,
+  };
+}
+
+/** One row per recipient per event; the key makes a replayed event a no-op. */
+export function dedupeKey(reservation: Pick<Reservation, 'id' | 'version'>, event: NotificationEvent, contact: Contact): string {
+  return `${reservation.id}:v${reservation.version}:${event}:${contact.channel}:${contact.recipient}`;
+}
+
+function rows(event: NotificationEvent, reservation: Reservation, contacts: Contact[], payload: MessagePayload): PlannedNotification[] {
+  return contacts.map((contact) => ({ ...contact, event, dedupeKey: dedupeKey(reservation, event, contact), payload }));
+}
+
+function toOrganizer(event: NotificationEvent, reservation: Reservation, payload: MessagePayload): PlannedNotification[] {
+  const contact = organizerContact(reservation.organizer);
+  return contact ? rows(event, reservation, [contact], payload) : [];
+}
+
+/** A request was permitted: the organizer is asked to reconfirm (claim 6); in mode 7 invitees hear now. */
+export function planPermitted(reservation: Reservation, context: EventContext): PlannedNotification[] {
+  const planned = toOrganizer('permit_prompt', reservation, payloadFor('permit_prompt', reservation, context));
+  if (reservation.notifyMode === 'permit_and_reconfirm') {
+    const payload = payloadFor('invitation_tentative', reservation, context);
+    planned.push(...rows('invitation_tentative', reservation, inviteeContacts(reservation.invitees), payload));
+  }
+  return planned;
+}
+
+/** Reconfirmed: every invitee gets the confirmed invitation (claims 6 and 7). */
+export function planReconfirmed(reservation: Reservation, context: EventContext): PlannedNotification[] {
+  const payload = payloadFor('invitation_confirmed', reservation, context);
+  return rows('invitation_confirmed', reservation, inviteeContacts(reservation.invitees), payload);
+}
+
+/**
+ * Changed (claim 5). Invitees who had been told and still are invited get a change notice;
+ * newly added ones get the invitation they would have had; removed ones are told they are no
+ * longer invited. The organizer always gets the change confirmed.
+ */
+export function planChanged(
+  before: Reservation,
+  after: Reservation,
+  changes: FieldChange[],
+  context: EventContext,
+): PlannedNotification[] {
+  const planned = toOrganizer('change_notice', after, payloadFor('change_notice', after, context, { changes }));
+  if (!inviteesWereTold(before.status, before.notifyMode)) return planned;
+
+  const key = (contact: Contact) => `${contact.channel}:${contact.recipient}`;
+  const previous = new Set(inviteeContacts(before.invitees).map(key));
+  const current = inviteeContacts(after.invitees);
+  const currentKeys = new Set(current.map(key));
+  const kept = current.filter((contact) => previous.has(key(contact)));
+  const added = current.filter((contact) => !previous.has(key(contact)));
+  const removed = inviteeContacts(before.invitees).filter((contact) => !currentKeys.has(key(contact)));
+
+  if (changesWhatInviteesSee(changes)) {
+    planned.push(...rows('change_notice', after, kept, payloadFor('change_notice', after, context, { changes })));
+  }
+  const invitation = after.status === 'permitted' ? 'invitation_tentative' : 'invitation_confirmed';
+  planned.push(...rows(invitation, after, added, payloadFor(invitation, after, context)));
+  const removal = payloadFor('cancellation_notice', after, context, { reason: 'You are no longer invited.' });
+  planned.push(...rows('cancellation_notice', after, removed, removal));
+  return planned;
+}
+
+/** Cancelled (claim 4): everyone who had been told, and the organizer. */
+export function planCancelled(before: Reservation, after: Reservation, context: EventContext): PlannedNotification[] {
+  const payload = payloadFor('cancellation_notice', after, context, { reason: after.cancelReason });
+  const planned = toOrganizer('cancellation_notice', after, payload);
+  if (inviteesWereTold(before.status, before.notifyMode)) {
+    planned.push(...rows('cancellation_notice', after, inviteeContacts(after.invitees), payload));
+  }
+  return planned;
+}
+
+/** Lapsed unconfirmed: the organizer is told; invitees only if they had been told at permission. */
+export function planLapsed(before: Reservation, after: Reservation, context: EventContext): PlannedNotification[] {
+  const planned = toOrganizer('lapse_notice', after, payloadFor('lapse_notice', after, context));
+  if (inviteesWereTold(before.status, before.notifyMode)) {
+    const reason = 'It was not reconfirmed in time.';
+    const payload = payloadFor('cancellation_notice', after, context, { reason });
+    planned.push(...rows('cancellation_notice', after, inviteeContacts(after.invitees), payload));
+  }
+  return planned;
+}
+
+/** Reminders planned by the job queue; keyed by version so a change allows a fresh reminder. */
+export function planReminder(
+  event: 'reconfirm_reminder' | 'start_reminder',
+  reservation: Reservation,
+  context: EventContext,
+): PlannedNotification[] {
+  const payload = payloadFor(event, reservation, context);
+  if (event === 'reconfirm_reminder') return toOrganizer(event, reservation, payload);
+  return rows(event, reservation, inviteeContacts(reservation.invitees), payload);
+}

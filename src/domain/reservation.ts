@@ -1,0 +1,82 @@
+/**
+ * A reservation as the rules see it: plain data, no database types. The store maps rows to this
+ * shape and back.
+ */
+import type { NotifyMode } from './policy.js';
+import type { ReservationStatus } from './status.js';
+
+export type Platform = 'slack' | 'discord' | 'api';
+
+/** Whoever acts on the system: the organizer of a reservation, an admin, or the system itself. */
+export interface Actor {
+  platform: Platform;
+  /** Slack workspace id, Discord guild id, or "api". */
+  tenantId: string;
+  userId: string;
+  name: string;
+  /** Workspace/guild admins and admin API tokens may act on anyone's reservation. */
+  isAdmin: boolean;
+  /** Where an API organizer wants its permit prompts e-mailed, if anywhere. */
+  email?: string | null;
+}
+
+export interface Organizer {
+  platform: Platform;
+  tenantId: string;
+  userId: string;
+  name: string;
+  email: string | null;
+}
+
+export interface Invitees {
+  emails: string[];
+  slackChannels: string[];
+  discordChannels: string[];
+}
+
+export interface Reservation {
+  id: string;
+  code: string;
+  title: string;
+  description: string | null;
+  server: { id: string; name: string; ingestBaseUrl: string; playbackBaseUrl: string };
+  organizer: Organizer;
+  startsAt: Date;
+  endsAt: Date;
+  status: ReservationStatus;
+  notifyMode: NotifyMode;
+  reconfirmDeadline: Date;
+  passcode: string;
+  invitees: Invitees;
+  version: number;
+  cancelReason: string | null;
+}
+
+export function isOrganizer(actor: Actor, organizer: Organizer): boolean {
+  return (
+    actor.platform === organizer.platform &&
+    actor.tenantId === organizer.tenantId &&
+    actor.userId === organizer.userId
+  );
+}
+
+/**
+ * Only the organizer or an admin may act on a reservation. An admin's reach ends at its own
+ * workspace or guild: a Slack admin of one workspace is nobody in another. API admins (the
+ * operators) may act on everything.
+ */
+export function mayActOn(actor: Actor, organizer: Organizer): boolean {
+  if (isOrganizer(actor, organizer)) return true;
+  if (!actor.isAdmin) return false;
+  if (actor.platform === 'api') return true;
+  return actor.platform === organizer.platform && actor.tenantId === organizer.tenantId;
+}
+
+/** Where viewers watch (claim 2): the server's playback base with the reservation's code. */
+export function playbackUrl(playbackBaseUrl: string, code: string): string {
+  return `${playbackBaseUrl.replace(/\/+$/, '')}/${code.toLowerCase()}`;
+}
+
+export function inviteeCount(invitees: Invitees): number {
+  return invitees.emails.length + invitees.slackChannels.length + invitees.discordChannels.length;
+}

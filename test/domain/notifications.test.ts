@@ -1,0 +1,121 @@
+import { diffReservations } from '../../src/domain/changes.js';
+import { planCancelled, planChanged, planLapsed, planPermitted, planReconfirmed } from '../../src/domain/notifications.js';
+import type { Reservation } from '../../src/domain/reservation.js';
+
+const at = new Date('2026-12-01T00:00:00Z');
+const context = { actorName: 'Ann', at };
+
+function reservation(overrides: Partial<Reservation> = {}): Reservation {
+  return {
+    id: '00000000-0000-4000-8000-000000000001',
+    code: 'R-7K3Q',
+    title: 'Launch',
+    description: null,
+    server: { id: 's1', name: 'studio-a', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls/' },
+    organizer: { platform: 'slack', tenantId: 'T1', userId: 'U1', name: 'Ann', email: null },
+    startsAt: new Date('2026-12-03T10:00:00Z'),
+    endsAt: new Date('2026-12-03T11:00:00Z'),
+    status: 'permitted',
+    notifyMode: 'reconfirm',
+    reconfirmDeadline: new Date('2026-12-02T10:00:00Z'),
+    passcode: 'PASS1234',
+    invitees: { emails: ['a@example.org', 'b@example.org'], slackChannels: ['C0123456'], discordChannels: ['123456789012345678'] },
+    version: 1,
+    cancelReason: null,
+    ...overrides,
+  };
+}
+
+const summary = (planned: Array<{ event: string; channel: string; recipient: string }>) =>
+  planned.map((row) => `${row.event} ${row.channel} ${row.recipient}`).sort();
+
+describe('notification plans', () => {
+  test('claim 6: at permission only the organizer hears, with a reconfirmation prompt', () => {
+    expect(summary(planPermitted(reservation(), context))).toEqual(['permit_prompt slack_dm U1']);
+  });
+
+  test('claim 7: in mode permit-and-reconfirm every invitee also gets a tentative invitation', () => {
+    const planned = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm' }), context);
+    expect(summary(planned)).toEqual([
+      'invitation_tentative discord_channel 123456789012345678',
+      'invitation_tentative email a@example.org',
+      'invitation_tentative email b@example.org',
+      'invitation_tentative slack_channel C0123456',
+      'permit_prompt slack_dm U1',
+    ]);
+  });
+
+  test('claims 1, 2, 3: the confirmed invitation goes to every contact and carries the playback URL and passcode', () => {
+    const planned = planReconfirmed(reservation({ status: 'confirmed', version: 2 }), context);
+    expect(planned).toHaveLength(4);
+    for (const row of planned) {
+      expect(row.event).toBe('invitation_confirmed');
+      expect(row.payload.reservation.playbackUrl).toBe('https://watch.example.org/hls/r-7k3q');
+      expect(row.payload.reservation.passcode).toBe('PASS1234');
+    }
+  });
+
+  test('no payload ever carries the stream key', () => {
+    const planned = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm' }), context);
+    expect(JSON.stringify(planned)).not.toMatch(/stream/i);
+  });
+
+  test('claim 5: a change tells kept invitees what changed, invites added ones and releases removed ones', () => {
+    const before = reservation({ status: 'confirmed', version: 2 });
+    const after = reservation({
+      status: 'confirmed',
+      version: 3,
+      title: 'Launch (moved)',
+      invitees: { emails: ['a@example.org', 'c@example.org'], slackChannels: ['C0123456'], discordChannels: ['123456789012345678'] },
+    });
+    const changes = diffReservations(before, after);
+    const planned = planChanged(before, after, changes, context);
+    expect(summary(planned)).toEqual([
+      'cancellation_notice email b@example.org',
+      'change_notice discord_channel 123456789012345678',
+      'change_notice email a@example.org',
+      'change_notice slack_channel C0123456',
+      'change_notice slack_dm U1',
+      'invitation_confirmed email c@example.org',
+    ]);
+    const notice = planned.find((row) => row.event === 'change_notice' && row.channel === 'email')!;
+    expect(notice.payload.changes).toContainEqual({ field: 'title', from: 'Launch', to: 'Launch (moved)' });
+  });
+
+  test('a change before invitees were told reaches only the organizer', () => {
+    const before = reservation();
+    const after = reservation({ version: 2, title: 'New title' });
+    expect(summary(planChanged(before, after, diffReservations(before, after), context))).toEqual(['change_notice slack_dm U1']);
+  });
+
+  test('claim 4: cancelling a confirmed reservation tells every invitee, with the reason', () => {
+    const before = reservation({ status: 'confirmed', version: 2 });
+    const after = reservation({ status: 'cancelled', version: 3, cancelReason: 'Speaker ill' });
+    const planned = planCancelled(before, after, context);
+    expect(planned.filter((row) => row.event === 'cancellation_notice')).toHaveLength(5);
+    expect(planned.every((row) => row.payload.reason === 'Speaker ill')).toBe(true);
+  });
+
+  test('a lapse tells invitees only when they had heard at permission', () => {
+    const lapsed = reservation({ status: 'lapsed', version: 2 });
+    expect(summary(planLapsed(reservation(), lapsed, context))).toEqual(['lapse_notice slack_dm U1']);
+    const told = reservation({ notifyMode: 'permit_and_reconfirm' });
+    const planned = planLapsed(told, { ...lapsed, notifyMode: 'permit_and_reconfirm' }, context);
+    expect(planned.filter((row) => row.event === 'cancellation_notice')).toHaveLength(4);
+  });
+
+  test('dedupe keys are unique within a plan and change with the version', () => {
+    const first = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm' }), context).map((row) => row.dedupeKey);
+    expect(new Set(first).size).toBe(first.length);
+    const later = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm', version: 2 }), context).map((row) => row.dedupeKey);
+    expect(later.some((key) => first.includes(key))).toBe(false);
+  });
+
+  test('an API organizer without an e-mail gets no prompt row; with one, an e-mail', () => {
+    const api = { platform: 'api' as const, tenantId: 'api', userId: 'tok', name: 'ops', email: null };
+    expect(planPermitted(reservation({ organizer: api }), context)).toEqual([]);
+    expect(summary(planPermitted(reservation({ organizer: { ...api, email: 'ops@example.org' } }), context))).toEqual([
+      'permit_prompt email ops@example.org',
+    ]);
+  });
+});

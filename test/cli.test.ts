@@ -1,0 +1,100 @@
+/**
+ * The service and the CLI as a newcomer runs them: a fresh data directory, the embedded
+ * PostgreSQL, the operator commands against the running service's database, and a clean stop.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './support/fixtures.js';
+
+const BIN = 'bin/slotcast.js';
+let dataDir: string;
+let service: ChildProcess | undefined;
+let output = '';
+
+// These tests run the embedded default on purpose, whatever DATABASE_URL the test run has.
+const env = () => ({ ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+}
+
+function postgresPid(): number | undefined {
+  const file = join(dataDir, 'postgres', 'postmaster.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'slotcast-cli-'));
+  chmodSync(dataDir, 0o755);
+  service = spawn(process.execPath, [BIN, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  service.stdout!.on('data', (chunk) => (output += chunk));
+  service.stderr!.on('data', (chunk) => (output += chunk));
+  await waitFor(() => /listening on (http:\S+)/.test(output), 60_000);
+}, 90_000);
+
+afterAll(async () => {
+  if (service && service.exitCode === null) service.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('npm start prints where it listens, which database, and how to create the first token', async () => {
+  expect(output).toMatch(/Slotcast is listening on http:\/\/127\.0\.0\.1:\d+/);
+  expect(output).toMatch(/Database: embedded PostgreSQL on 127\.0\.0\.1:\d+ \(data in .*postgres\)/);
+  expect(output).toMatch(/npx slotcast token create --name admin --admin/);
+  const url = /listening on (http:\S+)/.exec(output)![1]!;
+  expect((await fetch(`${url}/healthz`)).status).toBe(200);
+});
+
+test('the CLI works against the running service: token, server, reservation list, doctor', async () => {
+  const token = cli('token', 'create', '--name', 'admin', '--admin');
+  expect(token.status).toBe(0);
+  const secret = /(slc_[\w-]+)/.exec(token.stdout)![1]!;
+
+  const added = cli('server', 'add', '--name', 'studio-a', '--ingest', 'rtmp://in.example.org/live', '--playback', 'https://watch.example.org/hls', '--capacity', '2');
+  expect(added.stdout).toMatch(/Added server "studio-a" \(capacity 2/);
+  expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(/--ingest: The ingest URL must be/);
+
+  const url = /listening on (http:\S+)/.exec(output)![1]!;
+  const startsAt = new Date(Date.now() + 48 * 3_600_000).toISOString();
+  const endsAt = new Date(Date.now() + 49 * 3_600_000).toISOString();
+  const created = await fetch(`${url}/api/v1/reservations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ server: 'studio-a', title: 'From the CLI test', startsAt, endsAt }),
+  });
+  expect(created.status).toBe(201);
+  expect(cli('reservations', 'list', '--status', 'permitted').stdout).toMatch(/R-\w{4}\tpermitted\t.*studio-a\tFrom the CLI test/);
+
+  const doctor = cli('doctor');
+  expect(doctor.stdout).toMatch(/✓ reachable/);
+  expect(doctor.stdout).toMatch(/✓ migrations up to date/);
+  expect(doctor.status).toBe(0);
+}, 90_000);
+
+test('a bad setting stops start-up with one line naming the variable', () => {
+  const result = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env(), RECONFIRM_LEAD: 'whenever' }, encoding: 'utf8' });
+  expect(result.status).toBe(2);
+  expect(result.stderr.trim()).toBe('Invalid configuration: RECONFIRM_LEAD must be a duration like 30m, 24h or 90d (got "whenever")');
+});
+
+test('SIGTERM stops the service and its embedded PostgreSQL: no orphan process', async () => {
+  const pid = postgresPid();
+  expect(pid).toBeDefined();
+  expect(alive(pid!)).toBe(true);
+  const exited = new Promise<number | null>((resolve) => service!.once('exit', (code) => resolve(code)));
+  service!.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  await waitFor(() => !alive(pid!), 15_000);
+}, 30_000);

@@ -1,0 +1,44 @@
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('configuration', () => {
+  test('GIVEN nothing set THEN the documented defaults apply', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', publicUrl: undefined });
+    expect(config.policy).toEqual({
+      reconfirmLeadMs: 24 * 3_600_000,
+      reconfirmMinWindowMs: 15 * 60_000,
+      maxDurationMs: 12 * 3_600_000,
+      horizonMs: 90 * 86_400_000,
+      maxInvitees: 500,
+      notifyMode: 'reconfirm',
+    });
+  });
+
+  test('GIVEN permit-and-reconfirm THEN the policy says so (claim 7)', () => {
+    expect(loadConfig({ NOTIFY_MODE: 'permit-and-reconfirm' }).policy.notifyMode).toBe('permit_and_reconfirm');
+  });
+
+  test.each([
+    ['RECONFIRM_LEAD', 'soon', /RECONFIRM_LEAD must be a duration/],
+    ['PORT', 'eighty', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be a whole number/],
+    ['NOTIFY_MODE', 'always', /NOTIFY_MODE/],
+    ['DATABASE_URL', 'mysql://root:hunter2@db/x', /DATABASE_URL must be a postgres/],
+  ])('GIVEN %s=%s THEN one line names the variable', (variable, value, message) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as Error).message).toMatch(message);
+    expect((thrown as Error).message).not.toContain('\n');
+  });
+
+  test('a bad DATABASE_URL is reported without echoing its password', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('hunter2') }));
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * The REST API over real HTTP and real PostgreSQL.
+ */
+import type { Server } from 'node:http';
+import { createToken } from '../../src/app/tokens.js';
+import { apiMount } from '../../src/http/api.js';
+import { closeServer, createHttpServer, listen } from '../../src/http/server.js';
+import { silentLogger } from '../../src/log.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { HOUR, makeDeps, makeServer } from '../support/fixtures.js';
+
+let db: TestDatabase;
+let server: Server;
+let base: string;
+let adminToken: string;
+let aliceToken: string;
+let bobToken: string;
+let serverName: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const deps = makeDeps(db.prisma);
+  server = createHttpServer([apiMount(deps)], silentLogger);
+  const address = await listen(server, 0, '127.0.0.1');
+  base = `http://127.0.0.1:${address.port}`;
+  const token = async (name: string, admin = false) => {
+    const outcome = await createToken(db.prisma, { name, admin });
+    if (!outcome.ok) throw new Error(outcome.message);
+    return outcome.value.token;
+  };
+  [adminToken, aliceToken, bobToken] = await Promise.all([token('ops', true), token('alice'), token('bob')]);
+  serverName = (await makeServer(db.prisma)).name;
+});
+afterAll(async () => {
+  await closeServer(server);
+  await db.drop();
+});
+
+async function call(method: string, path: string, options: { token?: string | null; body?: unknown; raw?: string } = {}) {
+  const token = options.token === undefined ? aliceToken : options.token;
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (options.raw !== undefined || options.body !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = options.raw ?? JSON.stringify(options.body);
+  }
+  const response = await fetch(`${base}/api/v1${path}`, { method, headers, body });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+}
+
+function isoIn(ms: number, offset = 'Z'): string {
+  const date = new Date(Math.ceil((Date.now() + ms) / 60_000) * 60_000);
+  if (offset === 'Z') return date.toISOString();
+  // Render the same instant in another offset, e.g. +09:00.
+  const sign = offset.startsWith('-') ? -1 : 1;
+  const [h, m] = offset.slice(1).split(':').map(Number);
+  const shifted = new Date(date.getTime() + sign * (h! * 60 + m!) * 60_000);
+  return shifted.toISOString().replace('Z', offset).replace('.000', '');
+}
+
+let slot = 0;
+/** A valid body on its own free hour. */
+function validBody(overrides: Record<string, unknown> = {}) {
+  slot += 2;
+  return { server: serverName, title: 'Town hall', startsAt: isoIn((48 + slot) * HOUR), endsAt: isoIn((49 + slot) * HOUR), emails: ['a@example.org'], ...overrides };
+}
+
+async function rowCounts() {
+  return { reservations: await db.prisma.reservation.count(), notifications: await db.prisma.notification.count() };
+}
+
+describe('POST /api/v1/reservations', () => {
+  test('GIVEN a valid request THEN 201 permitted, with the stream key for the organizer only', async () => {
+    const created = await call('POST', '/reservations', { body: validBody() });
+    expect(created.status).toBe(201);
+    expect(created.body.reservation).toMatchObject({ status: 'permitted', ingest: { streamKey: expect.stringMatching(/^sk_/) } });
+    const asAdmin = await call('GET', `/reservations/${created.body.reservation.id}`, { token: adminToken });
+    expect(asAdmin.status).toBe(200);
+    expect(asAdmin.body.reservation.ingest).toBeUndefined();
+  });
+
+  test('GIVEN times with a non-UTC offset THEN the same instant is stored', async () => {
+    const startsAt = isoIn(300 * HOUR, '+09:00');
+    const endsAt = isoIn(301 * HOUR, '-05:30');
+    const created = await call('POST', '/reservations', { body: validBody({ startsAt, endsAt }) });
+    expect(created.status).toBe(201);
+    expect(created.body.reservation.startsAt).toBe(new Date(startsAt).toISOString());
+    expect(created.body.reservation.endsAt).toBe(new Date(endsAt).toISOString());
+    expect(startsAt).toContain('+09:00');
+  });
+
+  test('GIVEN an overlapping request THEN 409 unavailable with alternatives', async () => {
+    const body = validBody();
+    expect((await call('POST', '/reservations', { body })).status).toBe(201);
+    const refused = await call('POST', '/reservations', { body, token: bobToken });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'unavailable', alternatives: expect.arrayContaining([expect.objectContaining({ kind: 'same_server_other_time' })]) });
+  });
+
+  const badInputs: Array<[string, () => Record<string, unknown> | string, number, string]> = [
+    ['an invalid e-mail', () => validBody({ emails: ['ok@example.org', 'not-an-address'] }), 422, 'emails'],
+    ['a duplicate e-mail', () => validBody({ emails: ['a@example.org', 'A@example.org'] }), 422, 'emails'],
+    ['501 invitees', () => validBody({ emails: Array.from({ length: 501 }, (_, i) => `v${i}@example.org`) }), 422, 'emails'],
+    ['end before start', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(49 * HOUR) }), 422, 'endsAt'],
+    ['end equal to start', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(50 * HOUR) }), 422, 'endsAt'],
+    ['a start in the past', () => validBody({ startsAt: isoIn(-HOUR), endsAt: isoIn(HOUR) }), 422, 'startsAt'],
+    ['a start beyond the horizon', () => validBody({ startsAt: isoIn(100 * 24 * HOUR), endsAt: isoIn(100 * 24 * HOUR + HOUR) }), 422, 'startsAt'],
+    ['longer than the maximum', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(63 * HOUR) }), 422, 'endsAt'],
+    ['an unknown server', () => validBody({ server: 'nowhere' }), 422, 'server'],
+    ['a title with control characters', () => validBody({ title: 'Hello\u0007world' }), 422, 'title'],
+    ['a title with a line break', () => validBody({ title: 'Hello\nBcc: x@evil.org' }), 422, 'title'],
+    ['a time without an offset', () => validBody({ startsAt: '2026-12-24T10:00:00' }), 422, 'startsAt'],
+    ['an unknown field', () => validBody({ colour: 'red' }), 422, 'colour'],
+    ['a missing title', () => validBody({ title: undefined }), 422, 'title'],
+    ['malformed JSON', () => '{"server": ', 400, ''],
+    ['a JSON array', () => '[1,2]', 400, ''],
+  ];
+  test.each(badInputs)('GIVEN %s THEN %i naming the field, and nothing is written', async (_case, body, status, field) => {
+    const before = await rowCounts();
+    const made = body();
+    const response = typeof made === 'string' ? await call('POST', '/reservations', { raw: made }) : await call('POST', '/reservations', { body: made });
+    expect(response.status).toBe(status);
+    expect(response.body.error.message).toEqual(expect.any(String));
+    if (field) expect(response.body.error.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    expect(response.text).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('GIVEN a 1 MB body THEN 413 and nothing is written', async () => {
+    const before = await rowCounts();
+    const response = await call('POST', '/reservations', { raw: JSON.stringify(validBody({ description: 'x'.repeat(1024 * 1024) })) });
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('body_too_large');
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe('acting on reservations', () => {
+  async function create(token = aliceToken) {
+    const created = await call('POST', '/reservations', { body: validBody(), token });
+    expect(created.status).toBe(201);
+    return created.body.reservation as { id: string; code: string };
+  }
+
+  test.each([
+    ['POST', '/reconfirm', undefined],
+    ['PATCH', '', { title: 'Mine now' }],
+    ['POST', '/cancel', { reason: 'no' }],
+  ])('GIVEN a non-owner WHEN %s %s THEN 403 and nothing changes', async (method, suffix, body) => {
+    const reservation = await create();
+    const response = await call(method, `/reservations/${reservation.id}${suffix}`, { token: bobToken, ...(body ? { body } : {}) });
+    expect(response.status).toBe(403);
+    const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
+    expect(stored).toMatchObject({ status: 'permitted', version: 1, title: 'Town hall' });
+  });
+
+  test.each([
+    ['GET', ''],
+    ['POST', '/reconfirm'],
+    ['PATCH', ''],
+    ['POST', '/cancel'],
+  ])('GIVEN an unknown id WHEN %s %s THEN 404', async (method, suffix) => {
+    const response = await call(method, `/reservations/00000000-0000-4000-8000-00000000dead${suffix}`, method === 'PATCH' ? { body: { title: 'x' } } : {});
+    expect(response.status).toBe(404);
+    expect(response.body.error.code).toBe('not_found');
+  });
+
+  test('GIVEN the owner THEN reconfirm, change and cancel work by code or id', async () => {
+    const reservation = await create();
+    expect((await call('POST', `/reservations/${reservation.code}/reconfirm`)).body.reservation.status).toBe('confirmed');
+    const changed = await call('PATCH', `/reservations/${reservation.id}`, { body: { title: 'Town hall (v2)' } });
+    expect(changed.body.reservation).toMatchObject({ status: 'confirmed', title: 'Town hall (v2)', version: 3 });
+    const cancelled = await call('POST', `/reservations/${reservation.id}/cancel`, { body: { reason: 'Postponed' } });
+    expect(cancelled.body.reservation).toMatchObject({ status: 'cancelled', cancelReason: 'Postponed' });
+    expect((await call('POST', `/reservations/${reservation.id}/cancel`)).status).toBe(409);
+  });
+
+  test('GIVEN an expired deadline THEN reconfirm is 409 with a clear message', async () => {
+    const reservation = await create();
+    await db.prisma.reservation.update({ where: { id: reservation.id }, data: { reconfirmDeadline: new Date(Date.now() - 1000) } });
+    const response = await call('POST', `/reservations/${reservation.id}/reconfirm`);
+    expect(response.status).toBe(409);
+    expect(response.body.error).toMatchObject({ code: 'deadline_passed', message: expect.stringMatching(/deadline/) });
+  });
+
+  test('GET /reservations lists only the caller’s own, filtered by status', async () => {
+    const mine = await create(bobToken);
+    const list = await call('GET', '/reservations?status=permitted', { token: bobToken });
+    expect(list.status).toBe(200);
+    const ids = list.body.reservations.map((r: { id: string }) => r.id);
+    expect(ids).toContain(mine.id);
+    expect(list.body.reservations.every((r: { organizer: { name: string }; status: string }) => r.organizer.name === 'bob' && r.status === 'permitted')).toBe(true);
+    expect((await call('GET', '/reservations?status=bogus', { token: bobToken })).status).toBe(422);
+  });
+});
+
+describe('servers and auth', () => {
+  test('GIVEN no token or a wrong one THEN 401', async () => {
+    expect((await call('GET', '/servers', { token: null })).status).toBe(401);
+    expect((await call('GET', '/servers', { token: 'slc_wrong' })).status).toBe(401);
+  });
+
+  test('GIVEN a non-admin THEN adding a server is 403; an admin gets 201, a duplicate name 422', async () => {
+    const body = { name: 'studio-z', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls', capacity: 2 };
+    expect((await call('POST', '/servers', { body })).status).toBe(403);
+    const created = await call('POST', '/servers', { body, token: adminToken });
+    expect(created.status).toBe(201);
+    expect(created.body.server).toMatchObject({ name: 'studio-z', capacity: 2, bufferMinutes: 0, active: true });
+    expect((await call('POST', '/servers', { body, token: adminToken })).status).toBe(422);
+    expect((await call('GET', '/servers')).body.servers.map((s: { name: string }) => s.name)).toContain('studio-z');
+  });
+
+  test('GET /healthz answers 200 when the database answers', async () => {
+    const response = await fetch(`${base}/healthz`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+});

@@ -11,6 +11,7 @@ import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Logger } from './log.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
+import { ServerDirectory } from './store/servers.js';
 
 export interface Service {
   deps: AppDeps;
@@ -20,8 +21,8 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function buildDeps(config: Config, database: Pick<Database, 'prisma'>, log: Logger): AppDeps {
-  return { db: database.prisma, policy: config.policy, clock: () => new Date(), secrets: randomSecrets, log, listeners: [] };
+export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'pool'>, log: Logger): AppDeps {
+  return { db: database.prisma, pool: database.pool, servers: new ServerDirectory(database.pool), policy: config.policy, clock: () => new Date(), secrets: randomSecrets, log, listeners: [] };
 }
 
 export async function startService(config: Config, log: Logger): Promise<Service> {

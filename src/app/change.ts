@@ -4,7 +4,7 @@
  * confirmed one stays confirmed. Everyone who had been told gets a change notice saying what
  * changed, old → new.
  */
-import { blockedWindow, isAvailable } from '../domain/availability.js';
+import { freeLane, occupiedRange } from '../domain/availability.js';
 import type { FieldChange } from '../domain/changes.js';
 import { diffReservations } from '../domain/changes.js';
 import { planChanged } from '../domain/notifications.js';
@@ -12,12 +12,13 @@ import { reconfirmDeadline } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
 import { mayActOn } from '../domain/reservation.js';
 import { describeRefusedTransition, transition } from '../domain/status.js';
-import { appendAudit, appendToOutbox } from '../store/outbox.js';
+import { appendAudit, recordEffects } from '../store/outbox.js';
 import type { StoredReservation } from '../store/reservations.js';
-import { bookedIntervals, lockReservation, toDomain, WITH_SERVER } from '../store/reservations.js';
-import { bufferMs, findServer, lockServers } from '../store/servers.js';
-import type { Tx } from '../store/transaction.js';
-import { inTransaction } from '../store/transaction.js';
+import { bookings, isOverlapViolation, lockReservation, updateReservation } from '../store/reservations.js';
+import type { ServerRow } from '../store/servers.js';
+import { bufferMs } from '../store/servers.js';
+import type { Sql } from '../store/sql.js';
+import { inTransaction } from '../store/sql.js';
 import { findAlternatives } from './alternatives.js';
 import type { ChangeCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
@@ -33,22 +34,27 @@ export async function changeReservation(
   command: ChangeCommand,
 ): Promise<Outcome<StoredReservation>> {
   const now = deps.clock();
-  const outcome = await inTransaction(deps.db, (tx) => decide(tx, deps, actor, idOrCode, command, now));
-  if (!outcome.ok) return outcome;
+  // A request that took the lane between our read and our write makes the constraint refuse the
+  // update (23P01); the retry reads again and then sees the reservation that won.
+  const outcome = await inTransaction(deps.pool, (sql) => decide(sql, deps, actor, idOrCode, command, now), { retryWhen: isOverlapViolation });
+  if (!outcome.ok) {
+    if (outcome.reason === 'unavailable') await appendAudit(deps.pool, { actor, action: 'change_refused', details: { message: outcome.message } });
+    return outcome;
+  }
   const { reservation, notificationIds, changed } = outcome.value;
   if (changed) await announce(deps, { kind: 'changed', reservation, notificationIds });
   return ok(reservation);
 }
 
 async function decide(
-  tx: Tx,
+  sql: Sql,
   deps: AppDeps,
   actor: Actor,
   idOrCode: string,
   command: ChangeCommand,
   now: Date,
 ): Promise<Outcome<{ reservation: StoredReservation; notificationIds: string[]; changed: boolean }>> {
-  const before = await lockReservation(tx, idOrCode);
+  const before = await lockReservation(sql, idOrCode);
   if (!before) return notFound('reservation with that id');
   if (!mayActOn(actor, before.organizer)) {
     return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can change this reservation.' };
@@ -59,7 +65,7 @@ async function decide(
     return { ok: false, reason: 'deadline_passed', message: 'The reconfirmation deadline has passed; this reservation can no longer be changed.' };
   }
 
-  const server = command.server === undefined ? undefined : await findServer(tx, command.server);
+  const server = command.server === undefined ? undefined : await deps.servers.find(command.server);
   if (command.server !== undefined && !server) {
     return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
   }
@@ -85,23 +91,24 @@ async function decide(
   );
   if (errors.length > 0) return invalid(errors);
 
+  let placement: { lane: number; occupied: { start: number; end: number } } | undefined;
   if (movesInTime) {
-    const target = (await lockServers(tx, [next.serverId])).get(next.serverId)!;
+    const target: ServerRow = server ?? (await deps.servers.find(before.server.id))!;
     const request = { start: next.startsAt.getTime(), end: next.endsAt.getTime() };
-    const shape = { capacity: target.capacity, bufferMs: bufferMs(target) };
-    const booked = (await bookedIntervals(tx, [target.id], blockedWindow(request, shape), before.id)).get(target.id) ?? [];
-    if (!target.active || !isAvailable(request, shape, booked)) {
-      const alternatives = await findAlternatives(tx, target, request, now, deps.policy, before.id);
-      await appendAudit(tx, actor, 'change_refused', { server: target.name, startsAt: next.startsAt, endsAt: next.endsAt }, before.id);
+    const occupied = occupiedRange(request, { bufferMs: bufferMs(target) });
+    const booked = (await bookings(sql, [target.id], occupied, before.id)).get(target.id) ?? [];
+    const lane = target.active ? freeLane(occupied, target.capacity, booked) : undefined;
+    if (lane === undefined) {
       return {
         ok: false,
         reason: 'unavailable',
         message: target.active
           ? `${target.name} is fully booked between ${next.startsAt.toISOString()} and ${next.endsAt.toISOString()}.`
           : `${target.name} is not taking reservations at the moment.`,
-        alternatives,
+        alternatives: await findAlternatives(sql, deps.servers, target, request, now, deps.policy, before.id),
       };
     }
+    placement = { lane, occupied };
   }
 
   const proposed: StoredReservation = {
@@ -117,18 +124,14 @@ async function decide(
   const changes = diffReservations(before, proposed);
   if (changes.length === 0) return ok({ reservation: before, notificationIds: [], changed: false });
 
-  const row = await tx.reservation.update({
-    where: { id: before.id },
-    data: {
-      ...next,
-      version: before.version + 1,
-      reconfirmDeadline: before.status === 'permitted' ? reconfirmDeadline(next.startsAt, now, deps.policy) : before.reconfirmDeadline,
-    },
-    include: WITH_SERVER,
+  const after = await updateReservation(sql, before.id, {
+    ...next,
+    ...placement,
+    version: before.version + 1,
+    reconfirmDeadline: before.status === 'permitted' ? reconfirmDeadline(next.startsAt, now, deps.policy) : before.reconfirmDeadline,
   });
-  const after = toDomain(row);
-  const notificationIds = await appendToOutbox(tx, after.id, planChanged(before, after, changes, { actorName: actor.name, at: now }));
-  await appendAudit(tx, actor, 'changed', { changes: changes.map(maskSecrets) }, after.id);
+  const planned = planChanged(before, after, changes, { actorName: actor.name, at: now });
+  const notificationIds = await recordEffects(sql, after.id, planned, { actor, action: 'changed', details: { changes: changes.map(maskSecrets) } });
   return ok({ reservation: after, notificationIds, changed: true });
 }
 

@@ -4,7 +4,9 @@
 import type { Policy } from '../domain/policy.js';
 import type { Reservation } from '../domain/reservation.js';
 import type { Logger } from '../log.js';
+import type pg from 'pg';
 import type { Db } from '../store/client.js';
+import type { ServerDirectory } from '../store/servers.js';
 
 export type ReservationEventKind =
   | 'requested'
@@ -31,8 +33,8 @@ export interface CommittedEvent {
 export type CommitListener = (event: CommittedEvent) => void | Promise<void>;
 
 export interface Secrets {
-  /** A short human code such as R-7K3Q. */
-  reservationCode(): string;
+  /** A short human code such as R-7K3Q (`length` characters after the R-, 4 by default). */
+  reservationCode(length?: number): string;
   /** A viewing passcode (claim 3) for people to type. */
   passcode(): string;
   /** An unguessable stream key. */
@@ -40,7 +42,12 @@ export interface Secrets {
 }
 
 export interface AppDeps {
+  /** Prisma, for operator CRUD (servers, tokens). */
   db: Db;
+  /** Plain SQL for the use cases; the same connections as `db`. */
+  pool: pg.Pool;
+  /** The distribution servers, cached briefly (they change rarely; requests need them always). */
+  servers: ServerDirectory;
   policy: Policy;
   clock: () => Date;
   secrets: Secrets;

@@ -9,12 +9,11 @@ import type { Actor, Reservation } from '../domain/reservation.js';
 import { mayActOn } from '../domain/reservation.js';
 import type { ReservationAction } from '../domain/status.js';
 import { describeRefusedTransition, transition } from '../domain/status.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { appendAudit, appendToOutbox } from '../store/outbox.js';
-import type { StoredReservation } from '../store/reservations.js';
-import { lockReservation, toDomain, WITH_SERVER } from '../store/reservations.js';
-import type { Tx } from '../store/transaction.js';
-import { inTransaction } from '../store/transaction.js';
+import { recordEffects } from '../store/outbox.js';
+import type { ReservationPatch, StoredReservation } from '../store/reservations.js';
+import { lockReservation, updateReservation } from '../store/reservations.js';
+import type { Sql } from '../store/sql.js';
+import { inTransaction } from '../store/sql.js';
 import type { CancelCommand } from './commands.js';
 import type { AppDeps, ReservationEventKind } from './deps.js';
 import { announce } from './deps.js';
@@ -29,7 +28,7 @@ interface Step {
   event: ReservationEventKind;
   /** A refusal specific to this step, checked after the state machine allowed it. */
   refuse?: (reservation: StoredReservation, now: Date) => Refusal | undefined;
-  update: (reservation: StoredReservation, now: Date) => Prisma.ReservationUpdateInput;
+  update: (reservation: StoredReservation, now: Date) => ReservationPatch;
   plan?: (before: Reservation, after: Reservation, context: EventContext) => PlannedNotification[];
   auditDetails?: (after: StoredReservation) => Record<string, unknown>;
 }
@@ -42,8 +41,8 @@ export interface StepResult {
 
 async function runStep(deps: AppDeps, actor: Actor, idOrCode: string, step: Step, quietWhenNotApplicable = false): Promise<Outcome<StepResult>> {
   const now = deps.clock();
-  const outcome = await inTransaction(deps.db, async (tx: Tx): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
-    const before = await lockReservation(tx, idOrCode);
+  const outcome = await inTransaction(deps.pool, async (sql: Sql): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
+    const before = await lockReservation(sql, idOrCode);
     if (!before) return notFound('reservation with that id');
     if (!mayActOn(actor, before.organizer)) {
       return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can do that.' };
@@ -57,15 +56,13 @@ async function runStep(deps: AppDeps, actor: Actor, idOrCode: string, step: Step
       if (quietWhenNotApplicable) return ok({ result: { reservation: before, changed: false }, notificationIds: [] });
       return refusal;
     }
-    const row = await tx.reservation.update({
-      where: { id: before.id },
-      data: { ...step.update(before, now), status: next.ok ? next.next : before.status },
-      include: WITH_SERVER,
-    });
-    const after = toDomain(row);
+    const after = await updateReservation(sql, before.id, { ...step.update(before, now), status: next.ok ? next.next : before.status });
     const planned = step.plan?.(before, after, { actorName: actor.name, at: now }) ?? [];
-    const notificationIds = await appendToOutbox(tx, after.id, planned);
-    await appendAudit(tx, actor, step.event, { from: before.status, to: after.status, ...step.auditDetails?.(after) }, after.id);
+    const notificationIds = await recordEffects(sql, after.id, planned, {
+      actor,
+      action: step.event,
+      details: { from: before.status, to: after.status, ...step.auditDetails?.(after) },
+    });
     return ok({ result: { reservation: after, changed: true }, notificationIds });
   });
   if (!outcome.ok) return outcome;

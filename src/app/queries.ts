@@ -6,16 +6,15 @@ import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
 import { mayActOn } from '../domain/reservation.js';
 import { RESERVATION_STATUSES } from '../domain/status.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import type { StoredReservation } from '../store/reservations.js';
-import { findReservation, toDomain, WITH_SERVER } from '../store/reservations.js';
+import type { ReservationFilter, StoredReservation } from '../store/reservations.js';
+import { findReservation, listReservationRows } from '../store/reservations.js';
 import { instantSchema } from './commands.js';
 import type { AppDeps } from './deps.js';
 import type { Outcome } from './outcome.js';
 import { notFound, ok } from './outcome.js';
 
 export async function getReservation(deps: AppDeps, actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>> {
-  const reservation = await findReservation(deps.db, idOrCode);
+  const reservation = await findReservation(deps.pool, idOrCode);
   // Someone else's reservation is reported as missing, not forbidden: its existence is not theirs to learn.
   if (!reservation || !mayActOn(actor, reservation.organizer)) return notFound('reservation with that id');
   return ok(reservation);
@@ -41,19 +40,18 @@ export type ListQuery = z.output<typeof listSchema>;
 
 /** Reservations overlapping [from, to), soonest first. */
 export async function listReservations(deps: AppDeps, actor: Actor, query: ListQuery): Promise<StoredReservation[]> {
-  const where: Prisma.ReservationWhereInput = {
-    ...(query.status ? { status: { in: query.status } } : {}),
-    ...(query.from ? { endsAt: { gt: query.from } } : {}),
-    ...(query.to ? { startsAt: { lt: query.to } } : {}),
-    ...(query.server ? { server: { name: query.server } } : {}),
+  return listReservationRows(deps.pool, {
+    ...(query.status ? { statuses: query.status } : {}),
+    ...(query.from ? { from: query.from } : {}),
+    ...(query.to ? { to: query.to } : {}),
+    ...(query.server ? { serverName: query.server } : {}),
     ...visibleTo(actor),
-  };
-  const rows = await deps.db.reservation.findMany({ where, include: WITH_SERVER, orderBy: { startsAt: 'asc' }, take: query.limit });
-  return rows.map(toDomain);
+    limit: query.limit,
+  });
 }
 
-function visibleTo(actor: Actor): Prisma.ReservationWhereInput {
+function visibleTo(actor: Actor): Pick<ReservationFilter, 'organizer'> {
   if (actor.isAdmin && actor.platform === 'api') return {};
-  if (actor.isAdmin) return { organizerPlatform: actor.platform, organizerTenantId: actor.tenantId };
-  return { organizerPlatform: actor.platform, organizerTenantId: actor.tenantId, organizerUserId: actor.userId };
+  if (actor.isAdmin) return { organizer: { platform: actor.platform, tenantId: actor.tenantId } };
+  return { organizer: { platform: actor.platform, tenantId: actor.tenantId, userId: actor.userId } };
 }

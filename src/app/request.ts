@@ -1,20 +1,28 @@
 /**
  * Reservation request (claim 1): check the server's availability and, when permitted, store the
  * reservation and queue the permit prompt (claim 6) — and, in mode permit-and-reconfirm, the
- * tentative invitations (claim 7) — in one transaction.
+ * tentative invitations (claim 7).
+ *
+ * The decision is the database's exclusion constraint: the reservation, its notifications and
+ * its audit entry are inserted in one statement, into the server's first stream slot (lane) that
+ * the constraint accepts. No lock is held and no lane is read first, so requests for different
+ * servers or times never wait for each other, and a request costs one round trip when its first
+ * lane is free.
  */
-import { blockedWindow, isAvailable } from '../domain/availability.js';
+import { randomUUID } from 'node:crypto';
+import { occupiedRange } from '../domain/availability.js';
 import { planPermitted } from '../domain/notifications.js';
 import type { FieldError } from '../domain/policy.js';
 import { checkTimeRange, reconfirmDeadline } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
 import { inviteeCount } from '../domain/reservation.js';
-import { appendAudit, appendToOutbox } from '../store/outbox.js';
-import type { StoredReservation } from '../store/reservations.js';
-import { bookedIntervals, toDomain, WITH_SERVER } from '../store/reservations.js';
-import { bufferMs, findServer, lockServers } from '../store/servers.js';
-import type { Tx } from '../store/transaction.js';
-import { inTransaction, isUniqueViolation } from '../store/transaction.js';
+import { appendAudit } from '../store/outbox.js';
+import type { NewReservation, StoredReservation } from '../store/reservations.js';
+import { insertReservation, isOverlapViolation } from '../store/reservations.js';
+import type { ServerRow } from '../store/servers.js';
+import { bufferMs } from '../store/servers.js';
+import type { Sql } from '../store/sql.js';
+import { isRetryable, isUniqueViolation, withConnection } from '../store/sql.js';
 import { findAlternatives } from './alternatives.js';
 import type { RequestCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
@@ -39,94 +47,93 @@ export function checkAgainstPolicy(
   return errors;
 }
 
+// Codes are four characters while they are easy to find free; after collisions, longer ones.
+const SHORT_CODE_ATTEMPTS = 3;
+const MAX_ATTEMPTS_PER_LANE = 8;
+
 export async function requestReservation(deps: AppDeps, actor: Actor, command: RequestCommand): Promise<Outcome<StoredReservation>> {
   const now = deps.clock();
   const policyErrors = checkAgainstPolicy(command, now, deps.policy);
   if (policyErrors.length > 0) return invalid(policyErrors);
 
-  const outcome = await inTransaction(deps.db, (tx) => decide(tx, deps, actor, command, now), {
-    retryWhen: (error) => isUniqueViolation(error, 'code'),
-  });
-  if (outcome.ok) {
-    await announce(deps, { kind: 'requested', reservation: outcome.value.reservation, notificationIds: outcome.value.notificationIds });
-    return ok(outcome.value.reservation);
-  }
-  return outcome;
+  const server = await deps.servers.find(command.server);
+  if (!server) return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
+
+  const draft = draftReservation(deps, actor, command, server, now);
+  const placed = server.active ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now)) : 'closed';
+  if (placed === 'closed') return refuse(deps, actor, command, { ...server, active: false }, now);
+  if (placed === 'full') return refuse(deps, actor, command, server, now);
+  await announce(deps, { kind: 'requested', reservation: placed.reservation, notificationIds: placed.notificationIds });
+  return ok(placed.reservation);
 }
 
-async function decide(
-  tx: Tx,
-  deps: AppDeps,
-  actor: Actor,
-  command: RequestCommand,
-  now: Date,
-): Promise<Outcome<{ reservation: StoredReservation; notificationIds: string[] }>> {
-  const found = await findServer(tx, command.server);
-  if (!found) {
-    return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
-  }
-  // Decisions on one server are serialized by this lock; the check below sees every commit
-  // that came before it.
-  const server = (await lockServers(tx, [found.id])).get(found.id)!;
-  const request = { start: command.startsAt.getTime(), end: command.endsAt.getTime() };
-  const shape = { capacity: server.capacity, bufferMs: bufferMs(server) };
-  const booked = server.active
-    ? ((await bookedIntervals(tx, [server.id], blockedWindow(request, shape))).get(server.id) ?? [])
-    : [];
+type Placement = { reservation: StoredReservation; notificationIds: string[] } | 'full' | 'closed';
 
-  if (!server.active || !isAvailable(request, shape, booked)) {
-    const alternatives = await findAlternatives(tx, server, request, now, deps.policy);
-    const message = server.active
-      ? `${server.name} is fully booked between ${command.startsAt.toISOString()} and ${command.endsAt.toISOString()}.`
-      : `${server.name} is not taking reservations at the moment.`;
-    await appendAudit(tx, actor, 'refused', {
+/** Inserts the reservation into the first of the server's lanes that the exclusion constraint accepts. */
+async function place(sql: Sql, deps: AppDeps, actor: Actor, draft: NewReservation, capacity: number, now: Date): Promise<Placement> {
+  for (let lane = 0; lane < capacity; lane++) {
+    for (let attempt = 1; ; attempt++) {
+      const candidate = { ...draft, lane, code: deps.secrets.reservationCode(attempt <= SHORT_CODE_ATTEMPTS ? 4 : 6) };
+      const planned = planPermitted(candidate, { actorName: actor.name, at: now });
+      try {
+        const outcome = await insertReservation(sql, candidate, planned, {
+          actor,
+          action: 'requested',
+          details: { code: candidate.code, lane, notifications: planned.length },
+        });
+        // No row: the server was deactivated, or lost this lane, since we read it.
+        return outcome.inserted ? outcome : 'closed';
+      } catch (error) {
+        if (isOverlapViolation(error)) break; // this lane is taken then: try the next one
+        const collided = isUniqueViolation(error, 'reservation_code_key');
+        if ((!collided && !isRetryable(error)) || attempt >= MAX_ATTEMPTS_PER_LANE) throw error;
+      }
+    }
+  }
+  return 'full';
+}
+
+function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, server: ServerRow, now: Date): NewReservation {
+  const request = { start: command.startsAt.getTime(), end: command.endsAt.getTime() };
+  return {
+    id: randomUUID(),
+    code: '',
+    title: command.title,
+    description: command.description ?? null,
+    server,
+    organizer: { platform: actor.platform, tenantId: actor.tenantId, userId: actor.userId, name: actor.name, email: actor.email ?? null },
+    startsAt: command.startsAt,
+    endsAt: command.endsAt,
+    status: 'permitted',
+    notifyMode: deps.policy.notifyMode,
+    reconfirmDeadline: reconfirmDeadline(command.startsAt, now, deps.policy),
+    passcode: command.passcode ?? deps.secrets.passcode(),
+    streamKey: deps.secrets.streamKey(),
+    invitees: { emails: command.emails, slackChannels: command.slackChannels, discordChannels: command.discordChannels },
+    version: 1,
+    cancelReason: null,
+    lane: 0,
+    occupied: occupiedRange(request, { bufferMs: bufferMs(server) }),
+  };
+}
+
+/** Refused: the nearest free slots and free servers, and an audit entry (no reservation row). */
+async function refuse(deps: AppDeps, actor: Actor, command: RequestCommand, server: ServerRow, now: Date): Promise<Outcome<StoredReservation>> {
+  const request = { start: command.startsAt.getTime(), end: command.endsAt.getTime() };
+  const alternatives = await findAlternatives(deps.pool, deps.servers, server, request, now, deps.policy);
+  await appendAudit(deps.pool, {
+    actor,
+    action: 'refused',
+    details: {
       server: server.name,
       title: command.title,
       startsAt: command.startsAt.toISOString(),
       endsAt: command.endsAt.toISOString(),
       reason: server.active ? 'unavailable' : 'server_inactive',
-    });
-    return { ok: false, reason: 'unavailable', message, alternatives };
-  }
-
-  const row = await tx.reservation.create({
-    data: {
-      code: await unusedCode(tx, deps),
-      title: command.title,
-      description: command.description ?? null,
-      serverId: server.id,
-      organizerPlatform: actor.platform,
-      organizerTenantId: actor.tenantId,
-      organizerUserId: actor.userId,
-      organizerName: actor.name,
-      organizerEmail: actor.email ?? null,
-      startsAt: command.startsAt,
-      endsAt: command.endsAt,
-      status: 'permitted',
-      notifyMode: deps.policy.notifyMode,
-      reconfirmDeadline: reconfirmDeadline(command.startsAt, now, deps.policy),
-      passcode: command.passcode ?? deps.secrets.passcode(),
-      streamKey: deps.secrets.streamKey(),
-      emails: command.emails,
-      slackChannels: command.slackChannels,
-      discordChannels: command.discordChannels,
     },
-    include: WITH_SERVER,
   });
-  const reservation = toDomain(row);
-  const notificationIds = await appendToOutbox(tx, reservation.id, planPermitted(reservation, { actorName: actor.name, at: now }));
-  await appendAudit(tx, actor, 'requested', { code: reservation.code, notifications: notificationIds.length }, reservation.id);
-  return ok({ reservation, notificationIds });
-}
-
-/**
- * Picks a code not yet taken. Four characters keep codes easy to say; with a few hundred
- * thousand codes in use a candidate can be taken, so several are checked in one query. Two
- * transactions picking the same free code at once is left to the unique index and a retry.
- */
-async function unusedCode(tx: Tx, deps: AppDeps): Promise<string> {
-  const candidates = Array.from({ length: 5 }, () => deps.secrets.reservationCode());
-  const taken = await tx.reservation.findMany({ where: { code: { in: candidates } }, select: { code: true } });
-  const takenCodes = new Set(taken.map((row) => row.code));
-  return candidates.find((code) => !takenCodes.has(code)) ?? candidates[0]!;
+  const message = server.active
+    ? `${server.name} is fully booked between ${command.startsAt.toISOString()} and ${command.endsAt.toISOString()}.`
+    : `${server.name} is not taking reservations at the moment.`;
+  return { ok: false, reason: 'unavailable', message, alternatives };
 }

@@ -14,7 +14,7 @@ function readable(length: number): string {
 }
 
 export const randomSecrets: Secrets = {
-  reservationCode: () => `R-${readable(4)}`,
+  reservationCode: (length = 4) => `R-${readable(length)}`,
   // 10 characters of 31: about 49 bits, far beyond guessing through a player's passcode prompt.
   passcode: () => readable(10),
   streamKey: () => `sk_${randomBytes(24).toString('base64url')}`,

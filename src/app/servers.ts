@@ -3,12 +3,11 @@
  */
 import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
-import { isUniqueViolation } from '../store/transaction.js';
+import { isUniqueViolation } from '../store/sql.js';
 import type { ServerRow } from '../store/servers.js';
 import type { AppDeps } from './deps.js';
 import type { Outcome } from './outcome.js';
 import { invalid, ok } from './outcome.js';
-import { appendAudit } from '../store/outbox.js';
 
 const baseUrl = (what: string, protocols: string[]) =>
   z
@@ -41,11 +40,20 @@ export type ServerCommand = z.output<typeof serverSchema>;
 export async function addServer(deps: AppDeps, actor: Actor, command: ServerCommand): Promise<Outcome<ServerRow>> {
   if (!actor.isAdmin) return { ok: false, reason: 'forbidden', message: 'Only an admin can add servers.' };
   try {
-    const server = await deps.db.$transaction(async (tx) => {
-      const created = await tx.distributionServer.create({ data: command });
-      await appendAudit(tx, actor, 'server_added', { name: created.name, capacity: created.capacity });
-      return created;
-    });
+    const [server] = await deps.db.$transaction([
+      deps.db.distributionServer.create({ data: command }),
+      deps.db.auditEntry.create({
+        data: {
+          actorPlatform: actor.platform,
+          actorTenantId: actor.tenantId,
+          actorUserId: actor.userId,
+          actorName: actor.name,
+          action: 'server_added',
+          details: { name: command.name, capacity: command.capacity },
+        },
+      }),
+    ]);
+    deps.servers.invalidate();
     return ok(server);
   } catch (error) {
     if (isUniqueViolation(error, 'name')) return invalid([{ field: 'name', message: `A server named "${command.name}" exists already.` }]);

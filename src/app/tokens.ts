@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from '../domain/reservation.js';
 import { isEmail } from '../domain/invitees.js';
-import { isUniqueViolation } from '../store/transaction.js';
+import { isUniqueViolation } from '../store/sql.js';
 import type { Db } from '../store/client.js';
 import type { Outcome } from './outcome.js';
 import { invalid, ok } from './outcome.js';

@@ -1,13 +1,25 @@
 /**
- * Availability of a distribution server over time. A request [start, end) on a server with buffer
- * b is checked over [start − b, end + b): the set-up and teardown time it needs around itself. It
- * is permitted while, at every instant of that window, fewer than `capacity` slot-holding
- * reservations are running.
+ * Availability of a distribution server over time.
+ *
+ * A server carries `capacity` streams at once: it has that many stream slots ("lanes"), and a
+ * reservation holds one lane for its whole time plus the server's buffer after it (set-up and
+ * teardown between streams): it *occupies* [start, end + buffer). A request fits when some lane
+ * is free over the range it would occupy. The database enforces the same rule with an exclusion
+ * constraint per (server, lane), so no race can over-book a server.
+ *
+ * Compared with "fewer than `capacity` reservations overlap", this permits everything that rule
+ * permits (if fewer than `capacity` bookings overlap, one lane is untouched) and never more than
+ * `capacity` streams at one instant.
  */
 
 export interface Interval {
   start: number; // epoch ms
   end: number; // epoch ms, exclusive
+}
+
+/** A range some reservation occupies, and the lane it holds. */
+export interface Booking extends Interval {
+  lane: number;
 }
 
 export interface ServerShape {
@@ -19,54 +31,43 @@ export function overlaps(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-/** The window a request occupies on its server, buffers included. */
-export function blockedWindow(request: Interval, server: ServerShape): Interval {
-  return { start: request.start - server.bufferMs, end: request.end + server.bufferMs };
+/** What a reservation for `request` keeps busy on its server. */
+export function occupiedRange(request: Interval, server: Pick<ServerShape, 'bufferMs'>): Interval {
+  return { start: request.start, end: request.end + server.bufferMs };
 }
 
-/** The most reservations running at one instant inside `window`. */
-export function peakConcurrency(window: Interval, booked: readonly Interval[]): number {
-  // Sweep the starts and ends that fall inside the window; an end sorts before a start at the
-  // same instant, because [a, b) and [b, c) do not overlap.
-  const edges: Array<[number, number]> = [];
-  for (const interval of booked) {
-    if (!overlaps(window, interval)) continue;
-    edges.push([Math.max(interval.start, window.start), +1], [interval.end, -1]);
-  }
-  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let running = 0;
-  let peak = 0;
-  for (const [, delta] of edges) {
-    running += delta;
-    peak = Math.max(peak, running);
-  }
-  return peak;
+/** The lowest lane free over `range`, or undefined when every lane is taken at some point of it. */
+export function freeLane(range: Interval, capacity: number, booked: readonly Booking[]): number | undefined {
+  const taken = new Set(booked.filter((booking) => overlaps(range, booking)).map((booking) => booking.lane));
+  for (let lane = 0; lane < capacity; lane++) if (!taken.has(lane)) return lane;
+  return undefined;
 }
 
-export function isAvailable(request: Interval, server: ServerShape, booked: readonly Interval[]): boolean {
-  return peakConcurrency(blockedWindow(request, server), booked) < server.capacity;
+export function isAvailable(request: Interval, server: ServerShape, booked: readonly Booking[]): boolean {
+  return freeLane(occupiedRange(request, server), server.capacity, booked) !== undefined;
 }
 
 /**
  * Up to `limit` free slots of the request's length on the same server, nearest to the requested
- * start first, returned in time order. Candidates are the places where a free slot can begin:
- * right after a booking ends (plus the buffer) or so as to end right before one starts, and the
- * slot back to back beyond each of those; `isAllowed` filters out what policy forbids (the past,
- * beyond the horizon).
+ * start first, returned in time order. Candidates are where a free slot can begin: as soon as a
+ * booking's occupied range ends, or late enough to clear the buffer before one begins — and the
+ * slot back to back beyond each of those. `isAllowed` filters out what policy forbids (the
+ * past, beyond the horizon).
  */
 export function nearestFreeSlots(
   request: Interval,
   server: ServerShape,
-  booked: readonly Interval[],
+  booked: readonly Booking[],
   isAllowed: (slot: Interval) => boolean,
   limit = 3,
 ): Interval[] {
   const length = request.end - request.start;
+  const span = length + server.bufferMs;
   const starts = new Set<number>();
-  for (const interval of booked) {
-    const after = interval.end + server.bufferMs;
-    const before = interval.start - server.bufferMs - length;
-    starts.add(after).add(after + length).add(before).add(before - length);
+  for (const booking of booked) {
+    const after = booking.end;
+    const before = booking.start - span;
+    starts.add(after).add(after + span).add(before).add(before - span);
   }
   const byDistance = [...starts]
     .filter((start) => start !== request.start)

@@ -35,7 +35,7 @@ export async function openDatabase(config: Config, log: Logger, options: { migra
     await stopEmbedded();
     throw error;
   }
-  const handle = openDb(url);
+  const handle = openDb(url, { log });
   return {
     ...handle,
     url,

@@ -1,45 +1,81 @@
 /**
- * The transactional outbox and the audit trail: written in the caller's transaction, so they
- * commit (or vanish) together with the state change they describe.
+ * The transactional outbox and the audit trail, written in the same statement or transaction as
+ * the state change they describe, so they commit — or vanish — with it.
  */
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../domain/reservation.js';
 import type { PlannedNotification } from '../domain/notifications.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import type { Tx } from './transaction.js';
+import type { Actor } from '../domain/reservation.js';
+import type { Sql } from './sql.js';
+import { statement } from './sql.js';
 
-/** Appends planned notifications; a row whose dedupe key exists already is skipped. Returns the new ids. */
-export async function appendToOutbox(tx: Tx, reservationId: string, planned: PlannedNotification[]): Promise<string[]> {
-  if (planned.length === 0) return [];
-  const rows = planned.map((notification) => ({
+export interface AuditRecord {
+  actor: Actor;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * SQL for two data-modifying CTEs — `written` (the notifications, ids returned) and `audited`
+ * (one audit entry) — for a reservation whose id comes from the CTE or table `source`. They take
+ * seven parameters starting at `$first`, in the order `effectsParameters` gives them. A
+ * notification whose dedupe key exists already is skipped: a replayed event queues nothing twice.
+ */
+export function EFFECTS_CTES(source: string, first: number): string {
+  const p = (offset: number) => `$${first + offset}`;
+  return `written AS (
+       INSERT INTO notification (id, reservation_id, event, channel, recipient, dedupe_key, payload)
+       SELECT n.id, source.id, n.event, n.channel, n.recipient, n.dedupe_key, n.payload
+       FROM ${source} AS source,
+         jsonb_to_recordset(${p(0)}::jsonb) AS n(id uuid, event "NotificationEvent", channel "NotificationChannel",
+           recipient text, dedupe_key text, payload jsonb)
+       ON CONFLICT (dedupe_key) DO NOTHING
+       RETURNING id),
+     audited AS (
+       INSERT INTO audit_entry (reservation_id, actor_platform, actor_tenant_id, actor_user_id, actor_name, action, details)
+       SELECT source.id, ${p(1)}::"Platform", ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::text, ${p(6)}::jsonb
+       FROM ${source} AS source)`;
+}
+
+export function effectsParameters(planned: PlannedNotification[], audit: AuditRecord): unknown[] {
+  const notifications = planned.map((notification) => ({
     id: randomUUID(),
-    reservationId,
     event: notification.event,
     channel: notification.channel,
     recipient: notification.recipient,
-    dedupeKey: notification.dedupeKey,
-    payload: notification.payload as unknown as Prisma.InputJsonValue,
+    dedupe_key: notification.dedupeKey,
+    payload: notification.payload,
   }));
-  const created = await tx.notification.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
-  return created.map((row) => row.id);
+  return [
+    JSON.stringify(notifications),
+    audit.actor.platform,
+    audit.actor.tenantId,
+    audit.actor.userId,
+    audit.actor.name,
+    audit.action,
+    JSON.stringify(audit.details),
+  ];
 }
 
-export async function appendAudit(
-  tx: Tx,
-  actor: Actor,
-  action: string,
-  details: Record<string, unknown>,
-  reservationId?: string,
-): Promise<void> {
-  await tx.auditEntry.create({
-    data: {
-      reservationId: reservationId ?? null,
-      actorPlatform: actor.platform,
-      actorTenantId: actor.tenantId,
-      actorUserId: actor.userId,
-      actorName: actor.name,
-      action,
-      details: details as Prisma.InputJsonValue,
-    },
-  });
+/** Appends planned notifications and an audit entry for an existing reservation; returns the new notification ids. */
+export async function recordEffects(sql: Sql, reservationId: string, planned: PlannedNotification[], audit: AuditRecord): Promise<string[]> {
+  const { rows } = await sql.query<{ ids: string[] }>(
+    statement(
+      `WITH target AS (SELECT $1::uuid AS id),
+       ${EFFECTS_CTES('target', 2)}
+       SELECT coalesce(array_agg(id::text), '{}') AS ids FROM written`,
+      [reservationId, ...effectsParameters(planned, audit)],
+    ),
+  );
+  return rows[0]!.ids;
+}
+
+/** An audit entry on its own (a refused request, which leaves no reservation behind). */
+export async function appendAudit(sql: Sql, audit: AuditRecord & { reservationId?: string }): Promise<void> {
+  await sql.query(
+    statement(
+      `INSERT INTO audit_entry (reservation_id, actor_platform, actor_tenant_id, actor_user_id, actor_name, action, details)
+       VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb)`,
+      [audit.reservationId ?? null, audit.actor.platform, audit.actor.tenantId, audit.actor.userId, audit.actor.name, audit.action, JSON.stringify(audit.details)],
+    ),
+  );
 }

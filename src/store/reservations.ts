@@ -1,16 +1,16 @@
 /**
- * Reservation rows in and out. Every function takes the transaction it runs in; the use case that
- * calls it owns that transaction.
+ * Reservation rows in and out, in plain SQL (see src/store/client.ts for why). Every function
+ * takes the `Sql` it runs on; the use case that calls it owns the transaction.
  */
-import type { Reservation } from '../domain/reservation.js';
+import type { Booking, Interval } from '../domain/availability.js';
+import type { PlannedNotification } from '../domain/notifications.js';
+import type { NotifyMode } from '../domain/policy.js';
+import type { Platform, Reservation } from '../domain/reservation.js';
 import type { ReservationStatus } from '../domain/status.js';
-import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
-import type { Interval } from '../domain/availability.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import type { Tx } from './transaction.js';
-
-const WITH_SERVER = { server: true } as const;
-type ReservationRow = Prisma.ReservationGetPayload<{ include: typeof WITH_SERVER }>;
+import type { AuditRecord } from './outbox.js';
+import { EFFECTS_CTES, effectsParameters } from './outbox.js';
+import type { Sql } from './sql.js';
+import { statement } from './sql.js';
 
 export interface StoredReservation extends Reservation {
   streamKey: string;
@@ -20,84 +20,312 @@ export interface StoredReservation extends Reservation {
   cancelledAt: Date | null;
 }
 
-export function toDomain(row: ReservationRow): StoredReservation {
+interface ReservationRow {
+  id: string;
+  code: string;
+  title: string;
+  description: string | null;
+  server_id: string;
+  server_name: string;
+  ingest_base_url: string;
+  playback_base_url: string;
+  organizer_platform: Platform;
+  organizer_tenant_id: string;
+  organizer_user_id: string;
+  organizer_name: string;
+  organizer_email: string | null;
+  starts_at: Date;
+  ends_at: Date;
+  status: ReservationStatus;
+  notify_mode: NotifyMode;
+  reconfirm_deadline: Date;
+  passcode: string;
+  stream_key: string;
+  emails: string[] | null;
+  slack_channels: string[] | null;
+  discord_channels: string[] | null;
+  version: number;
+  cancel_reason: string | null;
+  confirmed_at: Date | null;
+  cancelled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The reservation with the server fields every caller needs. */
+const SELECT_RESERVATION = `
+  SELECT r.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url
+  FROM reservation r JOIN distribution_server s ON s.id = r.server_id`;
+
+function toDomain(row: ReservationRow): StoredReservation {
   return {
     id: row.id,
     code: row.code,
     title: row.title,
     description: row.description,
-    server: {
-      id: row.server.id,
-      name: row.server.name,
-      ingestBaseUrl: row.server.ingestBaseUrl,
-      playbackBaseUrl: row.server.playbackBaseUrl,
-    },
+    server: { id: row.server_id, name: row.server_name, ingestBaseUrl: row.ingest_base_url, playbackBaseUrl: row.playback_base_url },
     organizer: {
-      platform: row.organizerPlatform,
-      tenantId: row.organizerTenantId,
-      userId: row.organizerUserId,
-      name: row.organizerName,
-      email: row.organizerEmail,
+      platform: row.organizer_platform,
+      tenantId: row.organizer_tenant_id,
+      userId: row.organizer_user_id,
+      name: row.organizer_name,
+      email: row.organizer_email,
     },
-    startsAt: row.startsAt,
-    endsAt: row.endsAt,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
     status: row.status,
-    notifyMode: row.notifyMode,
-    reconfirmDeadline: row.reconfirmDeadline,
+    notifyMode: row.notify_mode,
+    reconfirmDeadline: row.reconfirm_deadline,
     passcode: row.passcode,
-    streamKey: row.streamKey,
-    invitees: { emails: row.emails, slackChannels: row.slackChannels, discordChannels: row.discordChannels },
+    streamKey: row.stream_key,
+    invitees: { emails: row.emails ?? [], slackChannels: row.slack_channels ?? [], discordChannels: row.discord_channels ?? [] },
     version: row.version,
-    cancelReason: row.cancelReason,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    confirmedAt: row.confirmedAt,
-    cancelledAt: row.cancelledAt,
+    cancelReason: row.cancel_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    confirmedAt: row.confirmed_at,
+    cancelledAt: row.cancelled_at,
   };
-}
-
-export async function findReservation(tx: Tx, idOrCode: string): Promise<StoredReservation | undefined> {
-  const where = isUuid(idOrCode) ? { id: idOrCode } : { code: idOrCode.toUpperCase() };
-  const row = await tx.reservation.findUnique({ where, include: WITH_SERVER });
-  return row ? toDomain(row) : undefined;
-}
-
-/** Reads a reservation and holds its row until the transaction ends. */
-export async function lockReservation(tx: Tx, idOrCode: string): Promise<StoredReservation | undefined> {
-  const column = isUuid(idOrCode) ? 'id' : 'code';
-  const value = column === 'id' ? idOrCode : idOrCode.toUpperCase();
-  const locked = await tx.$queryRawUnsafe<Array<{ id: string }>>(
-    `SELECT id FROM reservation WHERE ${column} = $1${column === 'id' ? '::uuid' : ''} FOR UPDATE`,
-    value,
-  );
-  if (locked.length === 0) return undefined;
-  return findReservation(tx, locked[0]!.id);
-}
-
-/**
- * Slot-holding reservations on a server that overlap a window, as intervals. `excludeId` leaves
- * out a reservation being changed, so it does not collide with itself.
- */
-export async function bookedIntervals(tx: Tx, serverIds: string[], window: Interval, excludeId?: string): Promise<Map<string, Interval[]>> {
-  const rows = await tx.reservation.findMany({
-    where: {
-      serverId: { in: serverIds },
-      status: { in: [...SLOT_HOLDING_STATUSES] as ReservationStatus[] },
-      startsAt: { lt: new Date(window.end) },
-      endsAt: { gt: new Date(window.start) },
-      ...(excludeId ? { id: { not: excludeId } } : {}),
-    },
-    select: { serverId: true, startsAt: true, endsAt: true },
-  });
-  const byServer = new Map<string, Interval[]>(serverIds.map((id) => [id, []]));
-  for (const row of rows) {
-    byServer.get(row.serverId)!.push({ start: row.startsAt.getTime(), end: row.endsAt.getTime() });
-  }
-  return byServer;
 }
 
 export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }
 
-export { WITH_SERVER };
+/** Reservations are addressed by id or by their human code (any case). */
+function byIdOrCode(idOrCode: string): [string, string] {
+  return isUuid(idOrCode) ? ['r.id = $1::uuid', idOrCode] : ['r.code = $1', idOrCode.toUpperCase()];
+}
+
+export async function findReservation(sql: Sql, idOrCode: string): Promise<StoredReservation | undefined> {
+  const [where, value] = byIdOrCode(idOrCode);
+  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE ${where}`, [value]));
+  return rows[0] && toDomain(rows[0]);
+}
+
+/**
+ * Reads a reservation and holds its row until the transaction ends. Waiting for the lock, then
+ * reading, happens in one statement: PostgreSQL re-reads a row that changed while it waited.
+ */
+export async function lockReservation(sql: Sql, idOrCode: string): Promise<StoredReservation | undefined> {
+  const [where, value] = byIdOrCode(idOrCode);
+  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE ${where} FOR UPDATE OF r`, [value]));
+  return rows[0] && toDomain(rows[0]);
+}
+
+/**
+ * What slot-holding reservations occupy on these servers within a window, with their lanes.
+ * `excludeId` leaves out a reservation being changed, so it does not collide with itself.
+ */
+export async function bookings(sql: Sql, serverIds: string[], window: Interval, excludeId?: string): Promise<Map<string, Booking[]>> {
+  const { rows } = await sql.query<{ server_id: string; lane: number; from: Date; until: Date }>(
+    statement(
+      `SELECT server_id, lane, lower(occupied) AS "from", upper(occupied) AS until FROM reservation
+       WHERE server_id = ANY($1::uuid[]) AND status IN ('permitted', 'confirmed', 'live')
+         AND occupied && tstzrange($2, $3) AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+      [serverIds, new Date(window.start), new Date(window.end), excludeId ?? null],
+    ),
+  );
+  const byServer = new Map<string, Booking[]>(serverIds.map((id) => [id, []]));
+  for (const row of rows) byServer.get(row.server_id)?.push({ lane: row.lane, start: row.from.getTime(), end: row.until.getTime() });
+  return byServer;
+}
+
+/**
+ * `bookings` for two sets of servers with a window each, in one round trip: the alternatives to
+ * a refused request look far around on its own server and just at its time on the others.
+ */
+export async function bookingsNearby(
+  sql: Sql,
+  near: { serverIds: string[]; window: Interval },
+  elsewhere: { serverIds: string[]; window: Interval },
+  excludeId?: string,
+): Promise<Map<string, Booking[]>> {
+  const { rows } = await sql.query<{ server_id: string; lane: number; from: Date; until: Date }>(statement(
+    `SELECT server_id, lane, lower(occupied) AS "from", upper(occupied) AS until FROM reservation
+     WHERE status IN ('permitted', 'confirmed', 'live') AND ($7::uuid IS NULL OR id <> $7::uuid)
+       AND ((server_id = ANY($1::uuid[]) AND occupied && tstzrange($2, $3))
+         OR (server_id = ANY($4::uuid[]) AND occupied && tstzrange($5, $6)))`,
+    [
+      near.serverIds,
+      new Date(near.window.start),
+      new Date(near.window.end),
+      elsewhere.serverIds,
+      new Date(elsewhere.window.start),
+      new Date(elsewhere.window.end),
+      excludeId ?? null,
+    ],
+  ));
+  const byServer = new Map<string, Booking[]>([...near.serverIds, ...elsewhere.serverIds].map((id) => [id, []]));
+  for (const row of rows) byServer.get(row.server_id)?.push({ lane: row.lane, start: row.from.getTime(), end: row.until.getTime() });
+  return byServer;
+}
+
+export interface NewReservation extends Reservation {
+  streamKey: string;
+  lane: number;
+  occupied: Interval;
+}
+
+export type InsertOutcome =
+  | { inserted: true; reservation: StoredReservation; notificationIds: string[] }
+  /** The server is gone, inactive, or no longer has that lane. */
+  | { inserted: false };
+
+/**
+ * Inserts a reservation with its notifications and audit entry in one statement — so in one
+ * implicit transaction and one round trip. The exclusion constraint decides: a lane already
+ * occupied at an overlapping time raises 23P01 (see `isOverlapViolation`) and nothing is written.
+ */
+export async function insertReservation(sql: Sql, data: NewReservation, planned: PlannedNotification[], audit: AuditRecord): Promise<InsertOutcome> {
+  const { rows } = await sql.query<{ created_at: Date; notification_ids: string[] }>(
+    // Locking the server row queues concurrent inserts for one server instead of letting their
+    // exclusion checks wait on each other, which PostgreSQL can only break as a deadlock after
+    // deadlock_timeout (1 s). The constraint, not this lock, is what forbids over-booking.
+    statement(`WITH target AS (
+       SELECT id, name, ingest_base_url, playback_base_url FROM distribution_server
+       WHERE id = $5::uuid AND active AND $21::int < capacity
+       FOR UPDATE),
+     inserted AS (
+       INSERT INTO reservation (id, code, title, description, server_id, organizer_platform, organizer_tenant_id,
+         organizer_user_id, organizer_name, organizer_email, starts_at, ends_at, status, notify_mode, reconfirm_deadline,
+         passcode, stream_key, emails, slack_channels, discord_channels, lane, occupied, version, updated_at)
+       SELECT $1::uuid, $2::text, $3::text, $4::text, target.id, $6::"Platform", $7::text, $8::text, $9::text, $10::text,
+         $11::timestamptz, $12::timestamptz, $13::"ReservationStatus", $14::"NotifyMode", $15::timestamptz, $16::text,
+         $17::text, $18::text[], $19::text[], $20::text[], $21::int, tstzrange($22::timestamptz, $23::timestamptz), $24::int, now()
+       FROM target
+       RETURNING *),
+     ${EFFECTS_CTES('inserted', 25)}
+     SELECT inserted.created_at, (SELECT coalesce(array_agg(id::text), '{}') FROM written) AS notification_ids
+     FROM inserted`, [
+      data.id,
+      data.code,
+      data.title,
+      data.description,
+      data.server.id,
+      data.organizer.platform,
+      data.organizer.tenantId,
+      data.organizer.userId,
+      data.organizer.name,
+      data.organizer.email,
+      data.startsAt,
+      data.endsAt,
+      data.status,
+      data.notifyMode,
+      data.reconfirmDeadline,
+      data.passcode,
+      data.streamKey,
+      data.invitees.emails,
+      data.invitees.slackChannels,
+      data.invitees.discordChannels,
+      data.lane,
+      new Date(data.occupied.start),
+      new Date(data.occupied.end),
+      data.version,
+      ...effectsParameters(planned, audit),
+    ]),
+  );
+  const row = rows[0];
+  if (!row) return { inserted: false };
+  // Everything else stored is what we sent; only the clock's value is new.
+  const { lane: _lane, occupied: _occupied, ...reservation } = data;
+  const stored: StoredReservation = { ...reservation, createdAt: row.created_at, updatedAt: row.created_at, confirmedAt: null, cancelledAt: null };
+  return { inserted: true, reservation: stored, notificationIds: row.notification_ids };
+}
+
+/** 23P01: the exclusion constraint refused an overlapping booking on the same server and lane. */
+export function isOverlapViolation(error: unknown): boolean {
+  return (error as { code?: string })?.code === '23P01';
+}
+
+/** The columns a use case may change, in domain terms. */
+export interface ReservationPatch {
+  title?: string;
+  description?: string | null;
+  serverId?: string;
+  lane?: number;
+  occupied?: Interval;
+  startsAt?: Date;
+  endsAt?: Date;
+  status?: ReservationStatus;
+  reconfirmDeadline?: Date;
+  passcode?: string;
+  emails?: string[];
+  slackChannels?: string[];
+  discordChannels?: string[];
+  version?: number;
+  cancelReason?: string | null;
+  confirmedAt?: Date;
+  cancelledAt?: Date;
+}
+
+const PATCH_COLUMNS: Record<keyof ReservationPatch, string> = {
+  title: 'title',
+  description: 'description',
+  serverId: 'server_id',
+  lane: 'lane',
+  occupied: 'occupied',
+  startsAt: 'starts_at',
+  endsAt: 'ends_at',
+  status: 'status',
+  reconfirmDeadline: 'reconfirm_deadline',
+  passcode: 'passcode',
+  emails: 'emails',
+  slackChannels: 'slack_channels',
+  discordChannels: 'discord_channels',
+  version: 'version',
+  cancelReason: 'cancel_reason',
+  confirmedAt: 'confirmed_at',
+  cancelledAt: 'cancelled_at',
+};
+
+/** Writes the patch and returns the reservation as it now is. */
+export async function updateReservation(sql: Sql, id: string, patch: ReservationPatch): Promise<StoredReservation> {
+  const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as Array<[keyof ReservationPatch, unknown]>;
+  const assignments = entries.map(([key], index) =>
+    key === 'occupied' ? `occupied = $${index + 2}::tstzrange` : `${PATCH_COLUMNS[key]} = $${index + 2}`,
+  );
+  const { rows } = await sql.query<ReservationRow>(statement(
+    `WITH updated AS (UPDATE reservation SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *)
+     SELECT updated.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url
+     FROM updated JOIN distribution_server s ON s.id = updated.server_id`,
+    [id, ...entries.map(([key, value]) => (key === 'occupied' ? toRangeLiteral(value as Interval) : value))],
+  ));
+  return toDomain(rows[0]!);
+}
+
+function toRangeLiteral(range: Interval): string {
+  return `[${new Date(range.start).toISOString()},${new Date(range.end).toISOString()})`;
+}
+
+export interface ReservationFilter {
+  statuses?: ReservationStatus[];
+  from?: Date;
+  to?: Date;
+  serverName?: string;
+  organizer?: { platform: Platform; tenantId: string; userId?: string };
+  limit: number;
+}
+
+/** Reservations overlapping [from, to), soonest first. */
+export async function listReservationRows(sql: Sql, filter: ReservationFilter): Promise<StoredReservation[]> {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    values.push(value);
+    conditions.push(condition(`$${values.length}`));
+  };
+  if (filter.statuses) add((p) => `r.status = ANY(${p}::"ReservationStatus"[])`, filter.statuses);
+  if (filter.from) add((p) => `r.ends_at > ${p}`, filter.from);
+  if (filter.to) add((p) => `r.starts_at < ${p}`, filter.to);
+  if (filter.serverName) add((p) => `s.name = ${p}`, filter.serverName);
+  if (filter.organizer) {
+    add((p) => `r.organizer_platform = ${p}::"Platform"`, filter.organizer.platform);
+    add((p) => `r.organizer_tenant_id = ${p}`, filter.organizer.tenantId);
+    if (filter.organizer.userId !== undefined) add((p) => `r.organizer_user_id = ${p}`, filter.organizer.userId);
+  }
+  values.push(filter.limit);
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} ${where} ORDER BY r.starts_at, r.id LIMIT $${values.length}`, values));
+  return rows.map(toDomain);
+}

@@ -1,34 +1,80 @@
 /**
- * Distribution servers.
+ * Distribution servers as the use cases see them (plain SQL; operators' CRUD goes through
+ * Prisma in src/app/servers.ts).
  */
-import type { Prisma } from '../generated/prisma/client.js';
 import { isUuid } from './reservations.js';
-import type { Tx } from './transaction.js';
+import type { Sql } from './sql.js';
 
-export type ServerRow = Prisma.DistributionServerGetPayload<object>;
-
-export async function findServer(tx: Tx, idOrName: string): Promise<ServerRow | undefined> {
-  const byId = isUuid(idOrName) ? await tx.distributionServer.findUnique({ where: { id: idOrName } }) : null;
-  return byId ?? (await tx.distributionServer.findUnique({ where: { name: idOrName } })) ?? undefined;
+export interface ServerRow {
+  id: string;
+  name: string;
+  ingestBaseUrl: string;
+  playbackBaseUrl: string;
+  capacity: number;
+  bufferMinutes: number;
+  active: boolean;
 }
 
-/**
- * Locks servers (in id order, so two transactions locking the same pair cannot deadlock) and
- * returns them fresh. Every booking decision on a server happens under this lock: that is what
- * makes over-booking impossible, for any capacity.
- */
-export async function lockServers(tx: Tx, ids: string[]): Promise<Map<string, ServerRow>> {
-  const sorted = [...new Set(ids)].sort();
-  const locked = new Map<string, ServerRow>();
-  for (const id of sorted) {
-    const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT id FROM distribution_server WHERE id = ${id}::uuid FOR UPDATE`;
-    if (rows.length === 0) continue;
-    const server = await tx.distributionServer.findUnique({ where: { id } });
-    if (server) locked.set(id, server);
-  }
-  return locked;
+const SELECT_SERVER = `SELECT id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl",
+  capacity, buffer_minutes AS "bufferMinutes", active FROM distribution_server`;
+
+function byIdOrName(idOrName: string): [string, string] {
+  return isUuid(idOrName) ? ['id = $1::uuid', idOrName] : ['name = $1', idOrName];
+}
+
+export async function findServer(sql: Sql, idOrName: string): Promise<ServerRow | undefined> {
+  const [where, value] = byIdOrName(idOrName);
+  return (await sql.query<ServerRow>(`${SELECT_SERVER} WHERE ${where}`, [value])).rows[0];
 }
 
 export function bufferMs(server: Pick<ServerRow, 'bufferMinutes'>): number {
   return server.bufferMinutes * 60_000;
+}
+
+/**
+ * The servers, read from the database at most every `ttlMs` (and again at once when a name is not
+ * found, so a server added a moment ago is found). Booking decisions need a server's id, buffer
+ * and capacity on every request; caching them saves a round trip per request. Staleness is
+ * harmless: the insert itself re-checks that the server is active and the lane within capacity.
+ */
+export class ServerDirectory {
+  private loaded: ServerRow[] = [];
+  private loadedAt = -Infinity;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly ttlMs = 5_000,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  async find(idOrName: string): Promise<ServerRow | undefined> {
+    const match = (server: ServerRow) => server.id === idOrName || server.name === idOrName;
+    if (this.clock() - this.loadedAt > this.ttlMs) await this.refresh();
+    return this.loaded.find(match) ?? (await this.refresh(), this.loaded.find(match));
+  }
+
+  async active(): Promise<ServerRow[]> {
+    if (this.clock() - this.loadedAt > this.ttlMs) await this.refresh();
+    return this.loaded.filter((server) => server.active);
+  }
+
+  /** Forget what was read, e.g. after an operator changed a server. */
+  invalidate(): void {
+    this.loadedAt = -Infinity;
+  }
+
+  private refresh(): Promise<void> {
+    // Concurrent callers share one reload.
+    this.loading ??= this.sql
+      .query<ServerRow>(`${SELECT_SERVER} ORDER BY name`)
+      .then(({ rows }) => {
+        this.loaded = rows;
+        this.loadedAt = this.clock();
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
 }

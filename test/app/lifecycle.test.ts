@@ -16,7 +16,7 @@ let deps: ReturnType<typeof makeDeps>;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  deps = makeDeps(db.prisma, { clock: clock.now });
+  deps = makeDeps(db, { clock: clock.now });
 });
 afterAll(() => db.drop());
 beforeEach(() => clock.set(new Date()));

@@ -12,7 +12,7 @@ let deps: ReturnType<typeof makeDeps>;
 
 beforeAll(async () => {
   db = await createTestDatabase({ poolSize: 60 });
-  deps = makeDeps(db.prisma);
+  deps = makeDeps(db);
 });
 afterAll(() => db.drop());
 

@@ -19,7 +19,7 @@ let serverName: string;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const deps = makeDeps(db.prisma);
+  const deps = makeDeps(db);
   server = createHttpServer([apiMount(deps)], silentLogger);
   const address = await listen(server, 0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;

@@ -32,15 +32,17 @@ function parseSchema() {
     const fields: FieldSpec[] = [];
     for (const line of lines) {
       if (line.startsWith('@@')) continue;
-      const match = /^(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/.exec(line);
+      const match = /^(\w+)\s+(Unsupported\("\w+"\)|\w+)(\[\])?(\?)?(.*)$/.exec(line);
       if (!match) continue;
-      const [, field, type, list, optional, attributes] = match;
-      if (!SCALARS.has(type!) && !enums.has(type!)) continue; // a relation, not a column
+      const [, field, rawType, list, optional, attributes] = match;
+      // Unsupported("tstzrange") is a column of that PostgreSQL type.
+      const type = /^Unsupported\("(\w+)"\)$/.exec(rawType!)?.[1] ?? rawType!;
+      if (!SCALARS.has(type) && !enums.has(type) && type === rawType) continue; // a relation, not a column
       fields.push({
         model: model!,
         field: field!,
         column: /@map\("([^"]+)"\)/.exec(attributes!)?.[1] ?? field!,
-        type: type!,
+        type,
         optional: optional === '?',
         list: list === '[]',
         nativeType: /@db\.(\w+)/.exec(attributes!)?.[1],

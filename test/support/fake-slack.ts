@@ -312,7 +312,7 @@ const DEFAULT_HANDLERS: Record<string, MethodHandler> = {
     if (channel === undefined) return fail('channel_not_found');
     if (ts === undefined) return fail('message_not_found');
     const message = { ...botMessage(args, ts), edited: { user: FAKE_BOT.userId, ts: ws.nextTs() } };
-    return { ok: true, channel: ws.resolveChannel(channel), ts, text: message.text, message };
+    return { ok: true, channel: ws.resolveChannel(channel), ts, text: str(args, 'text') ?? '', message };
   },
 
   'chat.postEphemeral': (args, ws) => {

@@ -8,7 +8,8 @@ import type { RequestCommand } from '../../src/app/commands.js';
 import type { Policy } from '../../src/domain/policy.js';
 import type { Actor } from '../../src/domain/reservation.js';
 import { silentLogger } from '../../src/log.js';
-import type { Db } from '../../src/store/client.js';
+import type { Db, DbHandle } from '../../src/store/client.js';
+import { ServerDirectory } from '../../src/store/servers.js';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -34,10 +35,12 @@ export class TestClock {
   }
 }
 
-export function makeDeps(db: Db, overrides: Partial<AppDeps> = {}): AppDeps & { events: CommittedEvent[] } {
+export function makeDeps(database: Pick<DbHandle, 'prisma' | 'pool'>, overrides: Partial<AppDeps> = {}): AppDeps & { events: CommittedEvent[] } {
   const events: CommittedEvent[] = [];
   return {
-    db,
+    db: database.prisma,
+    pool: database.pool,
+    servers: new ServerDirectory(database.pool),
     policy: defaultPolicy,
     clock: () => new Date(),
     secrets: randomSecrets,

@@ -66,6 +66,41 @@ const ENV = z.object({
   MAX_INVITEES: integer(500, 1, 5000),
   /** reconfirm: invitations on reconfirmation (claim 6). permit-and-reconfirm: also at permission (claim 7). */
   NOTIFY_MODE: z.enum(['reconfirm', 'permit-and-reconfirm']).default('reconfirm'),
+  /** Reminder DM to the organizer this long before the reconfirmation deadline (default 2h). */
+  RECONFIRM_REMINDER: duration('2h'),
+  /** Reminder to viewers this long before the start (default 15m). */
+  VIEWER_REMINDER: duration('15m'),
+
+  /** SMTP server for e-mail, smtp:// or smtps:// with auth in the URL. Unset: e-mails are written as .eml files to DATA_DIR/outbox. */
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  /** Sender of every e-mail (default "Slotcast <slotcast@localhost>"). */
+  MAIL_FROM: z.string().min(3).default('Slotcast <slotcast@localhost>'),
+  /** Time zone used to write times in e-mails, besides UTC (default UTC). */
+  MAIL_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .refine((zone) => isTimeZone(zone), { message: 'must be an IANA time zone such as Europe/Berlin' }),
+
+  /** Slack app over HTTP (/slack/events): both needed. */
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, { message: 'must be a bot token starting with xoxb-' }).optional(),
+  /** Slack Socket Mode instead of HTTP: an app-level token (xapp-…). */
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'must be an app-level token starting with xapp-' }).optional(),
+  /** Slack Web API base URL (default https://slack.com/api/); for proxies and tests. */
+  SLACK_API_URL: url(['http:', 'https:']).optional(),
+
+  /** Discord bot: both needed. */
+  DISCORD_TOKEN: z.string().min(1).optional(),
+  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord application id (digits)' }).optional(),
+  /** Discord REST base URL (default https://discord.com/api); for proxies and tests. */
+  DISCORD_API_URL: url(['http:', 'https:']).optional(),
+  /** Guild to register commands in at start (instant updates); unset: register them with `slotcast discord register`. */
+  DISCORD_GUILD_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord guild id (digits)' }).optional(),
+
+  /** Run the job processor in this process (default true); `slotcast worker` runs only the processor. */
+  JOBS: z.enum(['on', 'off']).default('on'),
+  /** How many jobs of one kind a process runs at once (default 50). */
+  JOB_CONCURRENCY: integer(50, 1, 1000),
 });
 
 export type Env = z.infer<typeof ENV>;
@@ -76,6 +111,20 @@ export interface Config {
   http: { port: number; host: string; publicUrl: string | undefined };
   logLevel: Env['LOG_LEVEL'];
   policy: Policy;
+  reminders: { reconfirmBeforeDeadlineMs: number; viewersBeforeStartMs: number };
+  mail: { smtpUrl: string | undefined; from: string; timeZone: string };
+  slack: { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined } | undefined;
+  discord: { token: string; applicationId: string; apiUrl: string | undefined; guildId: string | undefined } | undefined;
+  jobs: { enabled: boolean; concurrency: number };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {
@@ -109,7 +158,30 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxInvitees: env.MAX_INVITEES,
       notifyMode: env.NOTIFY_MODE === 'permit-and-reconfirm' ? 'permit_and_reconfirm' : 'reconfirm',
     },
+    reminders: { reconfirmBeforeDeadlineMs: env.RECONFIRM_REMINDER, viewersBeforeStartMs: env.VIEWER_REMINDER },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, timeZone: env.MAIL_TIME_ZONE },
+    slack: slackSettings(env),
+    discord: discordSettings(env),
+    jobs: { enabled: env.JOBS === 'on', concurrency: env.JOB_CONCURRENCY },
   };
+}
+
+function slackSettings(env: Env): Config['slack'] {
+  const { SLACK_SIGNING_SECRET: signingSecret, SLACK_BOT_TOKEN: botToken, SLACK_APP_TOKEN: appToken } = env;
+  if (!signingSecret && !botToken && !appToken) return undefined;
+  if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when other SLACK_ settings are set');
+  if (!signingSecret && !appToken) {
+    throw new ConfigError('SLACK_SIGNING_SECRET', 'is required for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  return { signingSecret: signingSecret ?? '', botToken, appToken, apiUrl: env.SLACK_API_URL };
+}
+
+function discordSettings(env: Env): Config['discord'] {
+  const { DISCORD_TOKEN: token, DISCORD_APPLICATION_ID: applicationId } = env;
+  if (!token && !applicationId) return undefined;
+  if (!token) throw new ConfigError('DISCORD_TOKEN', 'is required when DISCORD_APPLICATION_ID is set');
+  if (!applicationId) throw new ConfigError('DISCORD_APPLICATION_ID', 'is required when DISCORD_TOKEN is set');
+  return { token, applicationId, apiUrl: env.DISCORD_API_URL, guildId: env.DISCORD_GUILD_ID };
 }
 
 /** Reads `.env` into process.env (real environment variables win), then builds the config. */

@@ -15,10 +15,10 @@ import { planPermitted } from '../domain/notifications.js';
 import type { FieldError } from '../domain/policy.js';
 import { checkTimeRange, reconfirmDeadline } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
-import { inviteeCount } from '../domain/reservation.js';
+import { inviteeCount, isOrganizer } from '../domain/reservation.js';
 import { appendAudit } from '../store/outbox.js';
 import type { NewReservation, StoredReservation } from '../store/reservations.js';
-import { insertReservation, isOverlapViolation } from '../store/reservations.js';
+import { findByRequestKey, insertReservation, isOverlapViolation } from '../store/reservations.js';
 import type { ServerRow } from '../store/servers.js';
 import { bufferMs } from '../store/servers.js';
 import type { Sql } from '../store/sql.js';
@@ -51,20 +51,52 @@ export function checkAgainstPolicy(
 const SHORT_CODE_ATTEMPTS = 3;
 const MAX_ATTEMPTS_PER_LANE = 8;
 
-export async function requestReservation(deps: AppDeps, actor: Actor, command: RequestCommand): Promise<Outcome<StoredReservation>> {
+export interface RequestOptions {
+  /**
+   * Makes the request idempotent: a Slack view id, a Discord interaction id, an API
+   * Idempotency-Key. A second request with the same key returns the first one's reservation
+   * (retries and double clicks never book twice).
+   */
+  requestKey?: string;
+}
+
+export async function requestReservation(
+  deps: AppDeps,
+  actor: Actor,
+  command: RequestCommand,
+  options: RequestOptions = {},
+): Promise<Outcome<StoredReservation>> {
   const now = deps.clock();
+  const replayed = options.requestKey ? await replay(deps, actor, options.requestKey) : undefined;
+  if (replayed) return replayed;
   const policyErrors = checkAgainstPolicy(command, now, deps.policy);
   if (policyErrors.length > 0) return invalid(policyErrors);
 
   const server = await deps.servers.find(command.server);
   if (!server) return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
 
-  const draft = draftReservation(deps, actor, command, server, now);
-  const placed = server.active ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now)) : 'closed';
+  const draft = { ...draftReservation(deps, actor, command, server, now), requestKey: options.requestKey ?? null };
+  let placed: Placement;
+  try {
+    placed = server.active ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now)) : 'closed';
+  } catch (error) {
+    // The same key raced in twice at once: the other attempt won; answer with its reservation.
+    const winner = options.requestKey && isUniqueViolation(error, 'reservation_request_key_key') ? await replay(deps, actor, options.requestKey) : undefined;
+    if (winner) return winner;
+    throw error;
+  }
   if (placed === 'closed') return refuse(deps, actor, command, { ...server, active: false }, now);
   if (placed === 'full') return refuse(deps, actor, command, server, now);
   await announce(deps, { kind: 'requested', reservation: placed.reservation, notificationIds: placed.notificationIds });
   return ok(placed.reservation);
+}
+
+async function replay(deps: AppDeps, actor: Actor, requestKey: string): Promise<Outcome<StoredReservation> | undefined> {
+  const existing = await findByRequestKey(deps.pool, requestKey);
+  if (!existing) return undefined;
+  // A key is only ever reused by the client that made it; anyone else gets a plain refusal.
+  if (!isOrganizer(actor, existing.organizer)) return { ok: false, reason: 'forbidden', message: 'That request key belongs to another user.' };
+  return ok(existing);
 }
 
 type Placement = { reservation: StoredReservation; notificationIds: string[] } | 'full' | 'closed';
@@ -112,6 +144,7 @@ function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, 
     invitees: { emails: command.emails, slackChannels: command.slackChannels, discordChannels: command.discordChannels },
     version: 1,
     cancelReason: null,
+    requestKey: null,
     lane: 0,
     occupied: occupiedRange(request, { bufferMs: bufferMs(server) }),
   };

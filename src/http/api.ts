@@ -90,6 +90,16 @@ function unwrap<T>(outcome: Outcome<T>): T {
 
 const ID = '([^/]+)';
 
+/** An `Idempotency-Key` header makes a retried POST return the first reservation, not a second. */
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const value = req.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(value)) {
+    throw new HttpError(400, 'invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 200 printable characters.');
+  }
+  return value;
+}
+
 function apiRoutes(deps: AppDeps): Route[] {
   return [
     {
@@ -110,7 +120,8 @@ function apiRoutes(deps: AppDeps): Route[] {
       pattern: /^\/reservations$/,
       handler: async ({ req, res, actor }) => {
         const command = parse(requestSchema, await readJsonBody(req));
-        const reservation = unwrap(await requestReservation(deps, actor, command));
+        const key = idempotencyKey(req);
+        const reservation = unwrap(await requestReservation(deps, actor, command, key ? { requestKey: `api:${actor.userId}:${key}` } : {}));
         res.setHeader('location', `${PREFIX}/reservations/${reservation.id}`);
         sendJson(res, 201, { reservation: presentReservation(reservation, actor) });
       },

@@ -103,6 +103,11 @@ export async function findReservation(sql: Sql, idOrCode: string): Promise<Store
   return rows[0] && toDomain(rows[0]);
 }
 
+export async function findByRequestKey(sql: Sql, requestKey: string): Promise<StoredReservation | undefined> {
+  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE r.request_key = $1`, [requestKey]));
+  return rows[0] && toDomain(rows[0]);
+}
+
 /**
  * Reads a reservation and holds its row until the transaction ends. Waiting for the lock, then
  * reading, happens in one statement: PostgreSQL re-reads a row that changed while it waited.
@@ -163,6 +168,7 @@ export async function bookingsNearby(
 
 export interface NewReservation extends Reservation {
   streamKey: string;
+  requestKey: string | null;
   lane: number;
   occupied: Interval;
 }
@@ -189,13 +195,13 @@ export async function insertReservation(sql: Sql, data: NewReservation, planned:
      inserted AS (
        INSERT INTO reservation (id, code, title, description, server_id, organizer_platform, organizer_tenant_id,
          organizer_user_id, organizer_name, organizer_email, starts_at, ends_at, status, notify_mode, reconfirm_deadline,
-         passcode, stream_key, emails, slack_channels, discord_channels, lane, occupied, version, updated_at)
+         passcode, stream_key, emails, slack_channels, discord_channels, lane, occupied, version, request_key, updated_at)
        SELECT $1::uuid, $2::text, $3::text, $4::text, target.id, $6::"Platform", $7::text, $8::text, $9::text, $10::text,
          $11::timestamptz, $12::timestamptz, $13::"ReservationStatus", $14::"NotifyMode", $15::timestamptz, $16::text,
-         $17::text, $18::text[], $19::text[], $20::text[], $21::int, tstzrange($22::timestamptz, $23::timestamptz), $24::int, now()
+         $17::text, $18::text[], $19::text[], $20::text[], $21::int, tstzrange($22::timestamptz, $23::timestamptz), $24::int, $25::text, now()
        FROM target
        RETURNING *),
-     ${EFFECTS_CTES('inserted', 25)}
+     ${EFFECTS_CTES('inserted', 26)}
      SELECT inserted.created_at, (SELECT coalesce(array_agg(id::text), '{}') FROM written) AS notification_ids
      FROM inserted`, [
       data.id,
@@ -222,13 +228,14 @@ export async function insertReservation(sql: Sql, data: NewReservation, planned:
       new Date(data.occupied.start),
       new Date(data.occupied.end),
       data.version,
+      data.requestKey,
       ...effectsParameters(planned, audit),
     ]),
   );
   const row = rows[0];
   if (!row) return { inserted: false };
   // Everything else stored is what we sent; only the clock's value is new.
-  const { lane: _lane, occupied: _occupied, ...reservation } = data;
+  const { lane: _lane, occupied: _occupied, requestKey: _requestKey, ...reservation } = data;
   const stored: StoredReservation = { ...reservation, createdAt: row.created_at, updatedAt: row.created_at, confirmedAt: null, cancelledAt: null };
   return { inserted: true, reservation: stored, notificationIds: row.notification_ids };
 }

@@ -218,3 +218,20 @@ describe('servers and auth', () => {
     expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
   });
 });
+
+describe('idempotency', () => {
+  test('GIVEN the same Idempotency-Key twice THEN one reservation, returned both times', async () => {
+    const body = validBody();
+    const send = () =>
+      fetch(`${base}/api/v1/reservations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json', 'idempotency-key': 'retry-123' },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { reservation: { id: string } } }));
+    const [first, second] = await Promise.all([send(), send()]);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.reservation.id).toBe(first.body.reservation.id);
+    expect(await db.prisma.reservation.count({ where: { title: body.title, startsAt: new Date(body.startsAt) } })).toBe(1);
+  });
+});

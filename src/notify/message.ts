@@ -1,0 +1,69 @@
+/**
+ * One message model per event, the input of every channel's renderer (e-mail, Slack, Discord).
+ * Built from an outbox row: what the event said when it happened (the frozen payload), plus, for
+ * the organizer's permit prompt only, the ingest URL and stream key read at delivery time.
+ */
+import type { FieldChange } from '../domain/changes.js';
+import type { Contact, MessagePayload, NotificationEvent } from '../domain/notifications.js';
+
+export interface MessageModel {
+  /** The outbox row this message delivers; stable across retries (e-mail Message-ID, idempotency). */
+  notificationId: string;
+  event: NotificationEvent;
+  recipient: Contact;
+  reservation: MessagePayload['reservation'];
+  /** Who caused the event, and when. */
+  actorName: string;
+  at: Date;
+  /** Change notices (claim 5): what changed, old → new. */
+  changes?: FieldChange[];
+  /** Cancellation notices (claim 4): why, when a reason was given. */
+  reason?: string | null;
+  /** The permit prompt only: where to stream to. Secret; never in any other message. */
+  ingest?: { url: string; streamKey: string };
+  /** Delivery failure reports only: the contacts that could not be reached. */
+  unreachable?: Array<{ channel: Contact['channel']; recipient: string; reason: string }>;
+}
+
+/** The one-line summary every renderer starts from (e-mail subject, chat fallback text). */
+export function headline(message: MessageModel): string {
+  const title = message.reservation.title;
+  switch (message.event) {
+    case 'permit_prompt':
+      return `Permitted: ${title} — reconfirm by the deadline`;
+    case 'invitation_tentative':
+      return `Tentative invitation: ${title}`;
+    case 'invitation_confirmed':
+      return `Invitation: ${title}`;
+    case 'change_notice':
+      return `Changed: ${title}`;
+    case 'cancellation_notice':
+      return `Cancelled: ${title}`;
+    case 'lapse_notice':
+      return `Lapsed: ${title} was not reconfirmed in time`;
+    case 'reconfirm_reminder':
+      return `Reminder: reconfirm ${title} before the deadline`;
+    case 'start_reminder':
+      return `Starting soon: ${title}`;
+    case 'delivery_failure_report':
+      return `Some invitations for ${title} could not be delivered`;
+  }
+}
+
+/** Human names of the fields a change notice lists. */
+export const FIELD_LABELS: Record<FieldChange['field'], string> = {
+  title: 'Title',
+  description: 'Description',
+  server: 'Server',
+  startsAt: 'Start',
+  endsAt: 'End',
+  passcode: 'Passcode',
+  emails: 'E-mail invitees',
+  slackChannels: 'Slack channels',
+  discordChannels: 'Discord channels',
+};
+
+/** Does this event invite people (and so carry playback URL and passcode)? */
+export function isInvitation(event: NotificationEvent): boolean {
+  return event === 'invitation_tentative' || event === 'invitation_confirmed' || event === 'start_reminder';
+}

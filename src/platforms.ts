@@ -1,0 +1,28 @@
+/**
+ * A chat platform plugs into the service through this seam: HTTP mounts (Slack's /slack/events),
+ * notification channels (its DMs and channel posts), and a lifecycle. src/main.ts assembles the
+ * configured platforms; nothing else knows which exist.
+ */
+import type { AppDeps } from './app/deps.js';
+import type { Config } from './config.js';
+import type { Mount } from './http/server.js';
+import type { Logger } from './log.js';
+import type { Channel } from './notify/channel.js';
+
+export interface PlatformContext {
+  config: Config;
+  deps: AppDeps;
+  log: Logger;
+}
+
+export interface Platform {
+  name: string;
+  mounts: Mount[];
+  channels: Channel[];
+  /** Connects (gateway, socket mode); called after the HTTP server listens. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Returns undefined, after saying so once, when the platform is not configured. */
+export type PlatformFactory = (context: PlatformContext) => Promise<Platform | undefined>;

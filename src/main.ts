@@ -1,14 +1,21 @@
 /**
- * The composition root: builds the service from configuration and starts it. Later layers (the
- * job queue, the Slack and Discord apps) are assembled here too, and nowhere else.
+ * The composition root: builds the service from configuration and starts it. The job queue,
+ * the notification channels and the chat platforms are assembled here, and nowhere else.
  */
 import type { Server } from 'node:http';
 import type { AppDeps } from './app/deps.js';
 import { randomSecrets } from './app/secrets.js';
 import type { Config } from './config.js';
+import { discordPlatform } from './discord/index.js';
 import { apiMount } from './http/api.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
+import type { Jobs } from './jobs/runtime.js';
+import { startJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
+import type { Channel } from './notify/channel.js';
+import { createEmailChannel } from './notify/email/channel.js';
+import type { Platform } from './platforms.js';
+import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
 import { ServerDirectory } from './store/servers.js';
@@ -16,36 +23,72 @@ import { ServerDirectory } from './store/servers.js';
 export interface Service {
   deps: AppDeps;
   database: Database;
-  http: Server;
-  url: string;
+  /** The HTTP server, unless this is a worker. */
+  http: Server | undefined;
+  url: string | undefined;
+  jobs: Jobs;
+  platforms: Platform[];
   stop(): Promise<void>;
 }
 
-export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'pool'>, log: Logger): AppDeps {
-  return { db: database.prisma, pool: database.pool, servers: new ServerDirectory(database.pool), policy: config.policy, clock: () => new Date(), secrets: randomSecrets, log, listeners: [] };
+export interface ServiceOptions {
+  /** service: HTTP, chat apps and (unless JOBS=off) the job processor. worker: only the job processor. */
+  role?: 'service' | 'worker';
 }
 
-export async function startService(config: Config, log: Logger): Promise<Service> {
+export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'pool'>, log: Logger): AppDeps {
+  return {
+    db: database.prisma,
+    pool: database.pool,
+    servers: new ServerDirectory(database.pool),
+    policy: config.policy,
+    clock: () => new Date(),
+    secrets: randomSecrets,
+    log,
+    listeners: [],
+  };
+}
+
+export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Service> {
+  const role = options.role ?? 'service';
   const database = await openDatabase(config, log);
+  const stops: Array<() => Promise<void>> = [() => database.close()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => log.error('stopping failed', { error: (error as Error).message }));
+    }
+  };
   try {
     const deps = buildDeps(config, database, log);
-    const http = createHttpServer([apiMount(deps)], log);
-    const address = await listen(http, config.http.port, config.http.host);
-    const url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
+    const context = { config, deps, log };
+    const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter((p): p is Platform => p !== undefined);
+    stops.push(async () => {
+      for (const platform of platforms) await platform.stop();
+    });
+    const channels: Channel[] = [await createEmailChannel(config, log), ...platforms.flatMap((platform) => platform.channels)];
+    stops.push(async () => {
+      for (const channel of channels) await channel.close?.();
+    });
+
+    // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
+    const jobs: Jobs = await startJobs({ process: role === 'worker' || config.jobs.enabled, config, deps, channels, log, database });
+    stops.push(() => jobs.stop());
+
+    let http: Server | undefined;
+    let url: string | undefined;
+    if (role === 'service') {
+      http = createHttpServer([...platforms.flatMap((platform) => platform.mounts), apiMount(deps)], log);
+      const address = await listen(http, config.http.port, config.http.host);
+      url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
+      const server = http;
+      stops.push(() => closeServer(server));
+      for (const platform of platforms) await platform.start();
+    }
+
     let stopping: Promise<void> | undefined;
-    return {
-      deps,
-      database,
-      http,
-      url,
-      stop: () =>
-        (stopping ??= (async () => {
-          await closeServer(http);
-          await database.close();
-        })()),
-    };
+    return { deps, database, http, url, jobs, platforms, stop: () => (stopping ??= stopAll()) };
   } catch (error) {
-    await database.close();
+    await stopAll();
     throw error;
   }
 }

@@ -26,7 +26,7 @@ export const NOTIFICATION_EVENTS = [
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-export const NOTIFICATION_CHANNELS = ['email', 'slack_channel', 'discord_channel', 'slack_dm', 'discord_dm'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'slack_channel', 'discord_channel', 'slack_dm', 'discord_dm', 'discord_event'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 export interface Contact {
@@ -62,6 +62,8 @@ export interface MessagePayload {
   at: string;
   changes?: FieldChange[];
   reason?: string | null;
+  /** Delivery failure reports: the contacts that could not be reached. */
+  unreachable?: Array<Contact & { reason: string }>;
 }
 
 export interface PlannedNotification extends Contact {
@@ -96,6 +98,14 @@ export function organizerContact(organizer: Organizer): Contact | undefined {
   }
 }
 
+/**
+ * Reservations made from Discord also live as a scheduled event in the organizer's guild: created
+ * with the confirmed invitation, updated with changes, cancelled with the reservation.
+ */
+function guildEvent(reservation: Reservation): Contact[] {
+  return reservation.organizer.platform === 'discord' ? [{ channel: 'discord_event', recipient: reservation.organizer.tenantId }] : [];
+}
+
 export interface EventContext {
   actorName: string;
   at: Date;
@@ -105,7 +115,7 @@ function payloadFor(
   event: NotificationEvent,
   reservation: Reservation,
   context: EventContext,
-  extra: Pick<MessagePayload, 'changes' | 'reason'> = {},
+  extra: Pick<MessagePayload, 'changes' | 'reason' | 'unreachable'> = {},
 ): MessagePayload {
   return {
     event,
@@ -162,7 +172,7 @@ export function planPermitted(reservation: Reservation, context: EventContext): 
 /** Reconfirmed: every invitee gets the confirmed invitation (claims 6 and 7). */
 export function planReconfirmed(reservation: Reservation, context: EventContext): PlannedNotification[] {
   const payload = payloadFor('invitation_confirmed', reservation, context);
-  return rows('invitation_confirmed', reservation, inviteeContacts(reservation.invitees), payload);
+  return rows('invitation_confirmed', reservation, [...inviteeContacts(reservation.invitees), ...guildEvent(reservation)], payload);
 }
 
 /**
@@ -188,7 +198,8 @@ export function planChanged(
   const removed = inviteeContacts(before.invitees).filter((contact) => !currentKeys.has(key(contact)));
 
   if (changesWhatInviteesSee(changes)) {
-    planned.push(...rows('change_notice', after, kept, payloadFor('change_notice', after, context, { changes })));
+    const event = after.status === 'confirmed' ? guildEvent(after) : [];
+    planned.push(...rows('change_notice', after, [...kept, ...event], payloadFor('change_notice', after, context, { changes })));
   }
   const invitation = after.status === 'permitted' ? 'invitation_tentative' : 'invitation_confirmed';
   planned.push(...rows(invitation, after, added, payloadFor(invitation, after, context)));
@@ -202,7 +213,8 @@ export function planCancelled(before: Reservation, after: Reservation, context: 
   const payload = payloadFor('cancellation_notice', after, context, { reason: after.cancelReason });
   const planned = toOrganizer('cancellation_notice', after, payload);
   if (inviteesWereTold(before.status, before.notifyMode)) {
-    planned.push(...rows('cancellation_notice', after, inviteeContacts(after.invitees), payload));
+    const event = before.status === 'confirmed' ? guildEvent(after) : [];
+    planned.push(...rows('cancellation_notice', after, [...inviteeContacts(after.invitees), ...event], payload));
   }
   return planned;
 }
@@ -227,4 +239,15 @@ export function planReminder(
   const payload = payloadFor(event, reservation, context);
   if (event === 'reconfirm_reminder') return toOrganizer(event, reservation, payload);
   return rows(event, reservation, inviteeContacts(reservation.invitees), payload);
+}
+
+/**
+ * One report to the organizer naming the contacts that could not be reached. Reports are not
+ * tied to a version (failures arrive over time), so the time keeps each one distinct.
+ */
+export function planFailureReport(reservation: Reservation, unreachable: Array<Contact & { reason: string }>, context: EventContext): PlannedNotification[] {
+  const contact = organizerContact(reservation.organizer);
+  if (!contact || unreachable.length === 0) return [];
+  const payload = payloadFor('delivery_failure_report', reservation, context, { unreachable });
+  return [{ ...contact, event: 'delivery_failure_report', dedupeKey: `${dedupeKey(reservation, 'delivery_failure_report', contact)}:${context.at.toISOString()}`, payload }];
 }

@@ -119,3 +119,23 @@ describe('notification plans', () => {
     ]);
   });
 });
+
+describe('Discord scheduled events', () => {
+  const discordOrganizer = { platform: 'discord' as const, tenantId: '111111111111111111', userId: '222222222222222222', name: 'Dee', email: null };
+
+  test('a reservation made from Discord gets a guild event on confirmation, update on change, cancel on cancel', () => {
+    const confirmed = reservation({ organizer: discordOrganizer, status: 'confirmed', version: 2 });
+    expect(summary(planReconfirmed(confirmed, context))).toContain('invitation_confirmed discord_event 111111111111111111');
+    const changed = { ...confirmed, version: 3, title: 'New' };
+    expect(summary(planChanged(confirmed, changed, diffReservations(confirmed, changed), context))).toContain('change_notice discord_event 111111111111111111');
+    const cancelled = { ...confirmed, version: 4, status: 'cancelled' as const };
+    expect(summary(planCancelled(confirmed, cancelled, context))).toContain('cancellation_notice discord_event 111111111111111111');
+  });
+
+  test('a Slack reservation or a never-confirmed one has no guild event', () => {
+    expect(summary(planReconfirmed(reservation({ status: 'confirmed' }), context)).some((row) => row.includes('discord_event'))).toBe(false);
+    const permitted = reservation({ organizer: discordOrganizer });
+    const cancelled = { ...permitted, status: 'cancelled' as const, version: 2 };
+    expect(summary(planCancelled(permitted, cancelled, context)).some((row) => row.includes('discord_event'))).toBe(false);
+  });
+});

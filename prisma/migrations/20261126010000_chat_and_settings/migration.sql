@@ -1,5 +1,11 @@
+-- AlterEnum (PostgreSQL 12+ runs this inside the migration's transaction; the value is not used in it)
+ALTER TYPE "NotificationChannel" ADD VALUE 'discord_event';
+
 -- AlterTable
 ALTER TABLE "reservation" ADD COLUMN "request_key" TEXT;
+
+-- AlterTable
+ALTER TABLE "notification" ADD COLUMN "reported_at" TIMESTAMPTZ(3);
 
 -- CreateTable
 CREATE TABLE "chat_message" (

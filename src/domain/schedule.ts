@@ -1,0 +1,52 @@
+/**
+ * Which timed jobs a reservation needs in its current state. Pure: the job runtime cancels a
+ * reservation's jobs and schedules these after every change, and every job re-checks the
+ * reservation when it runs, so a stale job does nothing.
+ */
+import type { Reservation } from './reservation.js';
+import { inviteeCount } from './reservation.js';
+
+export const RESERVATION_JOBS = ['deadline', 'reconfirm-reminder', 'viewer-reminder', 'start', 'end'] as const;
+export type ReservationJob = (typeof RESERVATION_JOBS)[number];
+
+export interface ReminderSettings {
+  /** The organizer is reminded this long before the reconfirmation deadline (default 2h). */
+  reconfirmBeforeDeadlineMs: number;
+  /** Viewers are reminded this long before the start (default 15m). */
+  viewersBeforeStartMs: number;
+}
+
+export interface TimedJob {
+  job: ReservationJob;
+  at: Date;
+}
+
+export function jobsFor(
+  reservation: Pick<Reservation, 'status' | 'reconfirmDeadline' | 'startsAt' | 'endsAt' | 'invitees'>,
+  now: Date,
+  reminders: ReminderSettings,
+): TimedJob[] {
+  const jobs: TimedJob[] = [];
+  const later = (job: ReservationJob, at: number) => {
+    // A reminder whose moment has passed is skipped; a transition is never skipped (it runs now).
+    if (job.endsWith('reminder') && at <= now.getTime()) return;
+    jobs.push({ job, at: new Date(at) });
+  };
+  switch (reservation.status) {
+    case 'permitted':
+      later('reconfirm-reminder', reservation.reconfirmDeadline.getTime() - reminders.reconfirmBeforeDeadlineMs);
+      later('deadline', reservation.reconfirmDeadline.getTime());
+      break;
+    case 'confirmed':
+      if (inviteeCount(reservation.invitees) > 0) later('viewer-reminder', reservation.startsAt.getTime() - reminders.viewersBeforeStartMs);
+      later('start', reservation.startsAt.getTime());
+      later('end', reservation.endsAt.getTime());
+      break;
+    case 'live':
+      later('end', reservation.endsAt.getTime());
+      break;
+    default:
+      break;
+  }
+  return jobs;
+}

@@ -1,0 +1,139 @@
+/**
+ * Delivers outbox rows through the channels: claim (with a lease), build the message, send,
+ * record the outcome. Retriable failures come back with exponential backoff for up to 24 hours;
+ * permanent ones are marked failed and reported to the organizer once.
+ */
+import type pg from 'pg';
+import type { NotificationChannel } from '../domain/notifications.js';
+import type { Logger } from '../log.js';
+import { coerceError } from '../log.js';
+import type { Channel, DeliveryResult } from '../notify/channel.js';
+import type { MessageModel } from '../notify/message.js';
+import type { ClaimedNotification } from '../store/notifications.js';
+import { claimNotifications, markFailed, markRetry, markSent } from '../store/notifications.js';
+import { findReservation } from '../store/reservations.js';
+
+export interface DeliverySettings {
+  /** How long a claim holds a row; a worker that dies releases its rows when this runs out. */
+  leaseMs: number;
+  /** Messages in flight at once per worker. */
+  concurrency: number;
+  /** Give up retrying after this long (default 24h). */
+  giveUpAfterMs: number;
+}
+
+export interface DeliveryHooks {
+  /** Deliver these ids again at `at`. */
+  retryLater(ids: string[], at: Date): Promise<void>;
+  /** Some rows of this reservation failed for good. */
+  failedForGood(reservationId: string): Promise<void>;
+}
+
+const FIRST_RETRY_MS = 5_000;
+const LONGEST_WAIT_MS = 3_600_000;
+const CLAIM_BATCH = 100;
+
+/** 5 s, 10 s, 20 s … capped at an hour, with ±20% jitter so retries of a fan-out spread out. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1), LONGEST_WAIT_MS);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export class DeliveryWorker {
+  private readonly byChannel = new Map<NotificationChannel, Channel>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    channels: Channel[],
+    private readonly settings: DeliverySettings,
+    private readonly hooks: DeliveryHooks,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    for (const channel of channels) for (const handled of channel.handles) this.byChannel.set(handled, channel);
+  }
+
+  /** Delivers those of `ids` that are due and not held by another worker. */
+  async deliver(ids: string[]): Promise<void> {
+    for (let start = 0; start < ids.length; start += CLAIM_BATCH) {
+      const claimed = await claimNotifications(this.pool, ids.slice(start, start + CLAIM_BATCH), this.settings.leaseMs);
+      const retries = new Map<number, string[]>();
+      const failedReservations = new Set<string>();
+      await runConcurrently(claimed, this.settings.concurrency, async (row) => {
+        const outcome = await this.deliverOne(row);
+        if (outcome.status === 'retry') {
+          const at = outcome.at.getTime();
+          retries.set(at, [...(retries.get(at) ?? []), row.id]);
+        } else if (outcome.status === 'failed' && row.event !== 'delivery_failure_report') {
+          failedReservations.add(row.reservationId);
+        }
+      });
+      for (const [at, retryIds] of retries) await this.hooks.retryLater(retryIds, new Date(at));
+      for (const reservationId of failedReservations) await this.hooks.failedForGood(reservationId);
+    }
+  }
+
+  private async deliverOne(row: ClaimedNotification): Promise<{ status: 'sent' | 'failed' } | { status: 'retry'; at: Date }> {
+    const channel = this.byChannel.get(row.channel);
+    let result: DeliveryResult;
+    if (!channel) {
+      result = { status: 'failed', reason: `Nothing delivers ${row.channel} messages here: that platform is not connected.` };
+    } else {
+      try {
+        result = await channel.send({ message: await this.messageFor(row), attempt: row.attempts });
+      } catch (error) {
+        result = { status: 'retry', reason: coerceError(error).message };
+      }
+    }
+    const now = this.clock();
+    switch (result.status) {
+      case 'delivered':
+        await markSent(this.pool, row.id, result.providerMessageId);
+        return { status: 'sent' };
+      case 'failed':
+        this.log.warn('delivery failed for good', { notification: row.id, channel: row.channel, event: row.event, reason: result.reason });
+        await markFailed(this.pool, row.id, result.reason);
+        return { status: 'failed' };
+      case 'retry': {
+        const at = new Date(now.getTime() + Math.max(result.retryAfterMs ?? 0, backoffMs(row.attempts)));
+        if (at.getTime() - row.createdAt.getTime() > this.settings.giveUpAfterMs) {
+          await markFailed(this.pool, row.id, `Gave up after ${row.attempts} attempts: ${result.reason}`);
+          return { status: 'failed' };
+        }
+        this.log.info('delivery will be retried', { notification: row.id, channel: row.channel, attempt: row.attempts, at: at.toISOString(), reason: result.reason });
+        await markRetry(this.pool, row.id, at, result.reason);
+        return { status: 'retry', at };
+      }
+    }
+  }
+
+  /** The message model for a row; the permit prompt alone gets the ingest URL and stream key. */
+  private async messageFor(row: ClaimedNotification): Promise<MessageModel> {
+    const { payload } = row;
+    const message: MessageModel = {
+      notificationId: row.id,
+      event: row.event,
+      recipient: { channel: row.channel, recipient: row.recipient },
+      reservation: payload.reservation,
+      actorName: payload.actorName,
+      at: new Date(payload.at),
+      ...(payload.changes ? { changes: payload.changes } : {}),
+      ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
+      ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
+    };
+    if (row.event === 'permit_prompt') {
+      const reservation = await findReservation(this.pool, row.reservationId);
+      if (reservation) message.ingest = { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey };
+    }
+    return message;
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` at a time. */
+async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}

@@ -1,0 +1,157 @@
+/**
+ * The job queue: Agenda on the same PostgreSQL (LISTEN/NOTIFY wakes workers within
+ * milliseconds). It keeps every reservation's deadline, reminders and start/end transitions
+ * scheduled, delivers the outbox, and sweeps up what a crash left behind.
+ *
+ * Jobs are persisted, so they survive restarts; each re-reads the reservation and does nothing
+ * when it no longer applies, so a stale job is harmless.
+ */
+import { hostname } from 'node:os';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import { Agenda } from 'agenda';
+import type { AppDeps, CommitListener } from '../app/deps.js';
+import { completeReservation, lapseReservation, startReservation } from '../app/lifecycle.js';
+import { remind, reportDeliveryFailures } from '../app/reminders.js';
+import type { Config } from '../config.js';
+import type { ReservationJob } from '../domain/schedule.js';
+import { RESERVATION_JOBS, jobsFor } from '../domain/schedule.js';
+import type { Logger } from '../log.js';
+import { coerceError } from '../log.js';
+import type { Channel } from '../notify/channel.js';
+import type { Database } from '../store/database.js';
+import { duePendingIds } from '../store/notifications.js';
+import { listReservationRows } from '../store/reservations.js';
+import { DeliveryWorker } from './delivery.js';
+import type { JobName } from './queue.js';
+import { JobQueue } from './queue.js';
+
+export interface Jobs {
+  queue: JobQueue;
+  delivery: DeliveryWorker;
+  /** Runs the sweeper once now (also runs on its own every `sweepEveryMs`). */
+  sweep(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface JobsContext {
+  /** Run jobs here (true), or only enqueue them for workers elsewhere (false: JOBS=off). */
+  process: boolean;
+  config: Config;
+  deps: AppDeps;
+  channels: Channel[];
+  log: Logger;
+  database: Pick<Database, 'pool'>;
+}
+
+const JOB_NAME: Record<ReservationJob, JobName> = {
+  deadline: 'reservation.deadline',
+  'reconfirm-reminder': 'reservation.reconfirm-reminder',
+  'viewer-reminder': 'reservation.viewer-reminder',
+  start: 'reservation.start',
+  end: 'reservation.end',
+};
+const RESERVATION_JOB_NAMES = RESERVATION_JOBS.map((job) => JOB_NAME[job]);
+
+// A report waits a little so that failures of one fan-out arrive in one report.
+const REPORT_DELAY_MS = 30_000;
+// Pending rows younger than this are left to the enqueue that follows their commit.
+const SWEEP_GRACE_MS = 5_000;
+
+export async function startJobs({ process: processJobs, config, deps, channels, log, database }: JobsContext): Promise<Jobs> {
+  const settings = config.jobs;
+  const agenda = new Agenda({
+    backend: new PostgresBackend({ pool: database.pool }),
+    name: `${hostname()}:${process.pid}`,
+    defaultConcurrency: settings.concurrency,
+    maxConcurrency: settings.concurrency * 8,
+    processEvery: settings.pollEveryMs,
+    removeOnComplete: true,
+  });
+  agenda.on('error', (error) => log.error('job queue error', { error: coerceError(error).message }));
+  agenda.on('fail', (error: unknown, job: { attrs: { name: string } }) =>
+    log.error('job failed', { job: job.attrs.name, error: coerceError(error).message }),
+  );
+  const queue = new JobQueue(agenda);
+
+  const delivery = new DeliveryWorker(
+    database.pool,
+    channels,
+    { leaseMs: settings.deliveryLeaseMs, concurrency: settings.deliveryConcurrency, giveUpAfterMs: 24 * 3_600_000 },
+    {
+      retryLater: (ids, at) => queue.schedule('outbox.deliver', at, { ids }),
+      failedForGood: async (reservationId) => {
+        await queue.cancel(['outbox.report-failures'], reservationId);
+        await queue.schedule('outbox.report-failures', new Date(Date.now() + REPORT_DELAY_MS), { reservationId });
+      },
+    },
+    log,
+    deps.clock,
+  );
+
+  const deliverNow = async (ids: string[]) => {
+    if (ids.length > 0) await queue.now('outbox.deliver', { ids });
+  };
+
+  /** Cancels a reservation's timed jobs and schedules the ones its state now needs. */
+  const reschedule = async (reservation: Parameters<typeof jobsFor>[0] & { id: string; version: number }) => {
+    await queue.cancel(RESERVATION_JOB_NAMES, reservation.id);
+    for (const { job, at } of jobsFor(reservation, deps.clock(), config.reminders)) {
+      const name = JOB_NAME[job];
+      const data = { reservationId: reservation.id, version: reservation.version };
+      if (name === 'reservation.reconfirm-reminder' || name === 'reservation.viewer-reminder') await queue.schedule(name, at, data);
+      else await queue.schedule(name, at, { reservationId: reservation.id });
+    }
+  };
+
+  // After every committed use case: deliver what it queued, and keep its timers right.
+  const onCommit: CommitListener = async (event) => {
+    await deliverNow(event.notificationIds);
+    if (event.kind !== 'started') await reschedule(event.reservation);
+  };
+
+  queue.define('outbox.deliver', ({ ids }) => delivery.deliver(ids), { concurrency: settings.concurrency });
+  queue.define('outbox.report-failures', async ({ reservationId }) => deliverNow(await reportDeliveryFailures(deps, reservationId)));
+  queue.define('reservation.deadline', async ({ reservationId }) => void (await lapseReservation(deps, reservationId)));
+  queue.define('reservation.start', async ({ reservationId }) => void (await startReservation(deps, reservationId)));
+  queue.define('reservation.end', async ({ reservationId }) => void (await completeReservation(deps, reservationId)));
+  queue.define('reservation.reconfirm-reminder', async ({ reservationId, version }) =>
+    deliverNow(await remind(deps, reservationId, 'reconfirm_reminder', version)),
+  );
+  queue.define('reservation.viewer-reminder', async ({ reservationId, version }) =>
+    deliverNow(await remind(deps, reservationId, 'start_reminder', version)),
+  );
+
+  /**
+   * The safety net: re-enqueue outbox rows nobody is working on (a crash between commit and
+   * enqueue, a worker killed mid-send), and run transitions whose job was never scheduled.
+   */
+  const sweep = async () => {
+    const ids = await duePendingIds(database.pool, SWEEP_GRACE_MS, 1_000);
+    await deliverNow(ids);
+    const now = deps.clock();
+    const overdue = await listReservationRows(database.pool, { statuses: ['permitted'], to: now, limit: 200 });
+    for (const reservation of overdue.filter((r) => r.reconfirmDeadline.getTime() <= now.getTime())) await lapseReservation(deps, reservation.id);
+  };
+  queue.define('outbox.sweep', sweep, { concurrency: 1 });
+
+  deps.listeners.push(onCommit);
+  await agenda.ready;
+  if (processJobs) {
+    await agenda.start();
+    // One repeating job for all processes ('every' keeps a single row for the name).
+    await agenda.every(settings.sweepEveryMs, 'outbox.sweep', {}, { skipImmediate: false });
+  }
+
+  return {
+    queue,
+    delivery,
+    sweep,
+    stop: async () => {
+      const index = deps.listeners.indexOf(onCommit);
+      if (index >= 0) deps.listeners.splice(index, 1);
+      // Unlocks jobs this process holds so another process can take them at once, and closes the
+      // LISTEN connection (the shared pool itself is closed by its owner).
+      await agenda.stop(true);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The e-mail channel (claim 8): nodemailer over pooled SMTP when SMTP_URL is set; otherwise each
+ * message is written as an .eml file under DATA_DIR/outbox, so a fresh install shows what it
+ * would send without any account.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { SendMailOptions, TransportOptions } from 'nodemailer';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { Channel, Delivery, DeliveryResult } from '../channel.js';
+import { buildCalendar } from './ics.js';
+import { renderEmail } from './render.js';
+
+/** A stable Message-ID per outbox row: a resend after a crash carries the same id, which lets receiving systems drop the duplicate. */
+export function messageIdFor(notificationId: string): string {
+  return `<${notificationId}@slotcast>`;
+}
+
+export async function createEmailChannel(config: Config, log: Logger): Promise<Channel> {
+  const from = config.mail.from;
+  const fromAddress = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const transport = config.mail.smtpUrl
+    ? nodemailer.createTransport(
+        // nodemailer reads host, port, TLS and auth from the URL; pool keeps connections open.
+        { url: config.mail.smtpUrl, pool: true, maxConnections: 5, maxMessages: 500 } as unknown as TransportOptions,
+      )
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const outboxDir = resolve(config.dataDir, 'outbox');
+  if (!config.mail.smtpUrl) {
+    await mkdir(outboxDir, { recursive: true });
+    log.info('SMTP_URL is unset: e-mails are written as .eml files', { directory: outboxDir });
+  }
+
+  async function send({ message }: Delivery): Promise<DeliveryResult> {
+    const rendered = renderEmail(message, config.mail.timeZone);
+    const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: fromAddress });
+    const mail: SendMailOptions = {
+      from,
+      to: message.recipient.recipient,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      messageId: messageIdFor(message.notificationId),
+      headers: { 'X-Slotcast-Reservation': message.reservation.code },
+      ...(calendar
+        ? {
+            icalEvent: { method: calendar.method, content: calendar.content },
+            attachments: [{ filename: 'invite.ics', content: calendar.content, contentType: `application/ics; method=${calendar.method}` }],
+          }
+        : {}),
+    };
+    try {
+      const info = await transport.sendMail(mail);
+      if (!config.mail.smtpUrl) {
+        const file = resolve(outboxDir, `${message.notificationId}.eml`);
+        await writeFile(file, (info as unknown as { message: Buffer }).message);
+        log.info('e-mail written', { file, event: message.event });
+      }
+      return { status: 'delivered', providerMessageId: info.messageId ?? messageIdFor(message.notificationId) };
+    } catch (error) {
+      return classifySmtpError(error);
+    }
+  }
+
+  return {
+    name: 'email',
+    handles: ['email'],
+    send,
+    close: async () => transport.close(),
+  };
+}
+
+/**
+ * 5xx answers to the recipient or the message are permanent; everything else — refused or
+ * dropped connections, timeouts, 4xx, authentication trouble an operator can fix — is retried.
+ */
+export function classifySmtpError(thrown: unknown): DeliveryResult {
+  const error = thrown as { responseCode?: number; code?: string; response?: string; message?: string };
+  const detail = error.response ?? error.message ?? String(thrown);
+  if (typeof error.responseCode === 'number' && error.responseCode >= 500 && error.code !== 'EAUTH') {
+    return { status: 'failed', reason: `The mail server refused it: ${detail}` };
+  }
+  return { status: 'retry', reason: `${error.code ?? 'error'}: ${detail}` };
+}

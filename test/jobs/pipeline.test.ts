@@ -1,0 +1,162 @@
+/**
+ * The notification pipeline end to end: use case → outbox → Agenda → SMTP, with the e-mails and
+ * their calendar parts parsed back. Each claim of the patent that e-mail carries has a test here.
+ */
+import ical from 'node-ical';
+import { changeReservation } from '../../src/app/change.js';
+import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
+import { requestReservation } from '../../src/app/request.js';
+import type { StoredReservation } from '../../src/store/reservations.js';
+import { HOUR, makeActor, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
+import type { ReceivedMail, TestSmtp } from '../support/smtp.js';
+import { startTestSmtp } from '../support/smtp.js';
+import type { TestService } from '../support/service.js';
+import { startTestService } from '../support/service.js';
+
+let smtp: TestSmtp;
+let world: TestService;
+
+beforeAll(async () => {
+  smtp = await startTestSmtp();
+  world = await startTestService({ SMTP_URL: smtp.url, MAIL_FROM: 'Slotcast <bookings@slotcast.test>', MAIL_TIME_ZONE: 'Asia/Tokyo' });
+});
+afterAll(async () => {
+  await world.close();
+  await smtp.close();
+});
+
+const deps = () => world.service.deps;
+const organizer = () => makeActor({ email: `organizer-${Math.random().toString(36).slice(2, 8)}@example.org` });
+let inviteeCounter = 0;
+const invitees = (count: number) => Array.from({ length: count }, () => `viewer${++inviteeCounter}@example.org`);
+
+async function permitted(actor = organizer(), overrides: Parameters<typeof makeRequest>[1] = {}): Promise<StoredReservation> {
+  const server = await makeServer(world.db.prisma, { playbackBaseUrl: 'https://watch.example.org/live' });
+  const outcome = await requestReservation(deps(), actor, makeRequest(server.name, { emails: invitees(2), ...overrides }));
+  if (!outcome.ok) throw new Error(outcome.message);
+  return outcome.value;
+}
+
+function calendarOf(mail: ReceivedMail) {
+  const part = mail.parsed.attachments.find((attachment) => attachment.contentType.startsWith('text/calendar'));
+  if (!part) throw new Error(`no text/calendar part in "${mail.parsed.subject}"`);
+  const text = part.content.toString('utf8');
+  const event = Object.values(ical.sync.parseICS(text)).find((component) => component.type === 'VEVENT') as ical.VEvent;
+  return { text, event, method: /^METHOD:(\w+)/m.exec(text)?.[1], sequence: Number(/^SEQUENCE:(\d+)/m.exec(text)?.[1]) };
+}
+
+async function mailsTo(address: string, count: number): Promise<ReceivedMail[]> {
+  await waitFor(() => smtp.to(address).length >= count, 20_000);
+  return smtp.to(address);
+}
+
+test('claims 6 and 8: at permission only the organizer is told, with the deadline, ingest URL and stream key', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  const [prompt] = await mailsTo(actor.email!, 1);
+  expect(prompt!.parsed.subject).toBe(`Permitted: ${reservation.title} — reconfirm by the deadline`);
+  expect(prompt!.parsed.text).toContain('Reconfirm by:');
+  expect(prompt!.parsed.text).toContain(reservation.streamKey);
+  expect(prompt!.parsed.text).toContain('rtmp://ingest.example.org/live');
+  for (const invitee of reservation.invitees.emails) expect(smtp.to(invitee)).toHaveLength(0);
+});
+
+test('claims 1, 2, 3, 6, 8: on reconfirmation every invitee gets an e-mail with the playback URL, passcode and a calendar REQUEST', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor, { passcode: 'sesame-42' });
+  await reconfirmReservation(deps(), actor, reservation.id);
+  for (const address of reservation.invitees.emails) {
+    const [mail] = await mailsTo(address, 1);
+    expect(mail!.parsed.subject).toBe(`Invitation: ${reservation.title}`);
+    expect(mail!.parsed.text).toContain(`https://watch.example.org/live/${reservation.code.toLowerCase()}`); // claim 2
+    expect(mail!.parsed.text).toContain('sesame-42'); // claim 3
+    expect(mail!.parsed.text).toMatch(/\(Asia\/Tokyo\)/);
+    expect(mail!.parsed.text).not.toContain(reservation.streamKey);
+    expect(mail!.parsed.messageId).toMatch(/@slotcast>$/);
+    const calendar = calendarOf(mail!);
+    expect(calendar.method).toBe('REQUEST');
+    expect(calendar.event.uid).toBe(`${reservation.id}@slotcast`);
+    expect(calendar.sequence).toBe(2);
+    expect(calendar.text).toMatch(/^STATUS:CONFIRMED/m);
+    expect(calendar.text).toMatch(/^DTSTART:\d{8}T\d{6}Z/m);
+    expect(new Date(calendar.event.start).toISOString()).toBe(reservation.startsAt.toISOString());
+    expect(new Date(calendar.event.end).toISOString()).toBe(reservation.endsAt.toISOString());
+    expect(String(calendar.event.description)).toContain('sesame-42');
+    expect(String(calendar.event.description)).toContain(reservation.code.toLowerCase());
+  }
+});
+
+test('claim 7: in mode permit-and-reconfirm invitees get a tentative hold at permission, confirmed under the same UID at reconfirmation', async () => {
+  const actor = organizer();
+  const modeDeps = { ...deps(), policy: { ...deps().policy, notifyMode: 'permit_and_reconfirm' as const } };
+  const server = await makeServer(world.db.prisma);
+  const outcome = await requestReservation(modeDeps, actor, makeRequest(server.name, { emails: invitees(1) }));
+  if (!outcome.ok) throw new Error(outcome.message);
+  const address = outcome.value.invitees.emails[0]!;
+  const [tentative] = await mailsTo(address, 1);
+  expect(tentative!.parsed.subject).toMatch(/^Tentative invitation/);
+  const hold = calendarOf(tentative!);
+  expect(hold.text).toMatch(/^STATUS:TENTATIVE/m);
+  await reconfirmReservation(modeDeps, actor, outcome.value.id);
+  const [, confirmed] = await mailsTo(address, 2);
+  const final = calendarOf(confirmed!);
+  expect(final.event.uid).toBe(hold.event.uid);
+  expect(final.sequence).toBeGreaterThan(hold.sequence);
+  expect(final.text).toMatch(/^STATUS:CONFIRMED/m);
+});
+
+test('claim 5: a change sends an updated REQUEST with a higher SEQUENCE, saying what changed, old → new, by whom', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  await reconfirmReservation(deps(), actor, reservation.id);
+  const address = reservation.invitees.emails[0]!;
+  const [invitation] = await mailsTo(address, 1);
+  const startsAt = new Date(reservation.startsAt.getTime() + 2 * HOUR);
+  await changeReservation(deps(), actor, reservation.id, { title: 'Moved town hall', startsAt, endsAt: new Date(startsAt.getTime() + HOUR) });
+  const [, notice] = await mailsTo(address, 2);
+  expect(notice!.parsed.subject).toBe('Changed: Moved town hall');
+  expect(notice!.parsed.text).toContain(`Title: ${reservation.title} → Moved town hall`);
+  expect(notice!.parsed.text).toMatch(/Start: .* → .*/);
+  expect(notice!.parsed.text).toContain(`changed by ${actor.name}`);
+  const update = calendarOf(notice!);
+  expect(update.method).toBe('REQUEST');
+  expect(update.event.uid).toBe(calendarOf(invitation!).event.uid);
+  expect(update.sequence).toBeGreaterThan(calendarOf(invitation!).sequence);
+  expect(new Date(update.event.start).toISOString()).toBe(startsAt.toISOString());
+});
+
+test('claim 4: a cancellation sends METHOD:CANCEL under the same UID with a higher SEQUENCE, and the reason', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  await reconfirmReservation(deps(), actor, reservation.id);
+  const address = reservation.invitees.emails[0]!;
+  const [invitation] = await mailsTo(address, 1);
+  await cancelReservation(deps(), actor, reservation.id, { reason: 'Speaker is ill' });
+  const [, cancellation] = await mailsTo(address, 2);
+  expect(cancellation!.parsed.subject).toBe(`Cancelled: ${reservation.title}`);
+  expect(cancellation!.parsed.text).toContain('Speaker is ill');
+  const cancel = calendarOf(cancellation!);
+  expect(cancel.method).toBe('CANCEL');
+  expect(cancel.event.uid).toBe(calendarOf(invitation!).event.uid);
+  expect(cancel.sequence).toBeGreaterThan(calendarOf(invitation!).sequence);
+  expect(cancel.text).toMatch(/^STATUS:CANCELLED/m);
+});
+
+test('a recipient the mail server rejects (550) is marked failed and reported to the organizer once', async () => {
+  const actor = organizer();
+  const [good, bad] = invitees(2);
+  smtp.rejectRecipients([bad!]);
+  const reservation = await permitted(actor, { emails: [good!, bad!] });
+  await reconfirmReservation(deps(), actor, reservation.id);
+  await mailsTo(good!, 1);
+  await waitFor(async () => (await world.db.prisma.notification.findFirst({ where: { recipient: bad!, status: 'failed' } })) !== null);
+  // The report waits 30 s to gather a fan-out's failures; run it now rather than wait.
+  await world.service.jobs.queue.now('outbox.report-failures', { reservationId: reservation.id });
+  const reports = await waitFor(async () => {
+    const mails = smtp.to(actor.email!).filter((mail) => /could not be delivered/.test(mail.parsed.subject ?? ''));
+    return mails.length > 0 && mails;
+  });
+  expect(reports).toHaveLength(1);
+  expect(reports[0]!.parsed.text).toContain(bad!);
+  expect(reports[0]!.parsed.text).toMatch(/refused/);
+});

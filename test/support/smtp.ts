@@ -1,0 +1,141 @@
+/**
+ * A real SMTP server for tests (the smtp-server package), on 127.0.0.1. It keeps what it
+ * accepted, parsed with mailparser, and can be stopped and started on the same port (the
+ * service's pooled transport then sees refused connections), reject chosen recipients with 550,
+ * and hold its replies to DATA (to freeze a fan-out mid-flight).
+ */
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  to: string[];
+  parsed: ParsedMail;
+  raw: Buffer;
+}
+
+export interface TestSmtp {
+  url: string;
+  port: number;
+  received: ReceivedMail[];
+  /** Messages for one address. */
+  to(address: string): ReceivedMail[];
+  waitForCount(count: number, timeoutMs?: number): Promise<void>;
+  /** 550 for these recipients from now on. */
+  rejectRecipients(addresses: string[]): void;
+  /** Stop answering DATA: messages sent from now on wait (and are not accepted) until `release`. */
+  holdReplies(): void;
+  /** Answer held messages. `accept: false` drops them as a server whose client vanished would. */
+  release(accept: boolean): void;
+  /** Close the listener: new connections are refused. */
+  stop(): Promise<void>;
+  /** Listen again on the same port. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestSmtp(): Promise<TestSmtp> {
+  const received: ReceivedMail[] = [];
+  const events = new EventEmitter();
+  const rejected = new Set<string>();
+  let holding = false;
+  const held: Array<{ accept: () => void; drop: () => void }> = [];
+  let server: SMTPServer;
+  let port = 0;
+
+  const create = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      // smtp-server waits 100 ms before greeting new connections unless told otherwise.
+      useXClient: false,
+      onRcptTo(address, _session, callback) {
+        if (rejected.has(address.address.toLowerCase())) {
+          const error = new Error('Recipient address rejected: no such user') as Error & { responseCode: number };
+          error.responseCode = 550;
+          callback(error);
+          return;
+        }
+        callback();
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', async () => {
+          const raw = Buffer.concat(chunks);
+          const accept = async () => {
+            const parsed = await simpleParser(raw);
+            received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()), parsed, raw });
+            events.emit('mail');
+            callback();
+          };
+          const drop = () => {
+            const error = new Error('Try again later') as Error & { responseCode: number };
+            error.responseCode = 451;
+            callback(error);
+          };
+          if (holding) held.push({ accept: () => void accept(), drop });
+          else await accept();
+        });
+      },
+    });
+
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = create();
+      server.on('error', () => {});
+      server.server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        port = (server.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  await listen();
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      // close() waits for clients to quit; the pooled client keeps connections open, so end them.
+      server.close(() => resolve());
+      for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? []) connection.close();
+    });
+
+  return {
+    get url() {
+      return `smtp://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    received,
+    to: (address) => received.filter((mail) => mail.to.includes(address.toLowerCase())),
+    waitForCount: (count, timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        if (received.length >= count) return resolve();
+        const timer = setTimeout(() => {
+          events.off('mail', check);
+          reject(new Error(`Expected ${count} e-mails within ${timeoutMs} ms, got ${received.length}`));
+        }, timeoutMs);
+        const check = () => {
+          if (received.length < count) return;
+          clearTimeout(timer);
+          events.off('mail', check);
+          resolve();
+        };
+        events.on('mail', check);
+      }),
+    rejectRecipients: (addresses) => addresses.forEach((address) => rejected.add(address.toLowerCase())),
+    holdReplies: () => {
+      holding = true;
+    },
+    release: (accept) => {
+      holding = false;
+      for (const message of held.splice(0)) (accept ? message.accept : message.drop)();
+    },
+    stop,
+    start: listen,
+    close: stop,
+  };
+}

@@ -41,8 +41,16 @@ function calendarOf(mail: ReceivedMail) {
   const part = mail.parsed.attachments.find((attachment) => attachment.contentType.startsWith('text/calendar'));
   if (!part) throw new Error(`no text/calendar part in "${mail.parsed.subject}"`);
   const text = part.content.toString('utf8');
-  const event = Object.values(ical.sync.parseICS(text)).find((component) => component.type === 'VEVENT') as ical.VEvent;
-  return { text, event, method: /^METHOD:(\w+)/m.exec(text)?.[1], sequence: Number(/^SEQUENCE:(\d+)/m.exec(text)?.[1]) };
+  const event = Object.values(ical.sync.parseICS(text)).find((component) => component?.type === 'VEVENT') as ical.VEvent | undefined;
+  if (!event) throw new Error('no VEVENT in the calendar part');
+  return {
+    text,
+    event,
+    start: new Date(event.start as Date).toISOString(),
+    end: new Date(event.end as Date).toISOString(),
+    method: /^METHOD:(\w+)/m.exec(text)?.[1],
+    sequence: Number(/^SEQUENCE:(\d+)/m.exec(text)?.[1]),
+  };
 }
 
 async function mailsTo(address: string, count: number): Promise<ReceivedMail[]> {
@@ -79,8 +87,8 @@ test('claims 1, 2, 3, 6, 8: on reconfirmation every invitee gets an e-mail with 
     expect(calendar.sequence).toBe(2);
     expect(calendar.text).toMatch(/^STATUS:CONFIRMED/m);
     expect(calendar.text).toMatch(/^DTSTART:\d{8}T\d{6}Z/m);
-    expect(new Date(calendar.event.start).toISOString()).toBe(reservation.startsAt.toISOString());
-    expect(new Date(calendar.event.end).toISOString()).toBe(reservation.endsAt.toISOString());
+    expect(calendar.start).toBe(reservation.startsAt.toISOString());
+    expect(calendar.end).toBe(reservation.endsAt.toISOString());
     expect(String(calendar.event.description)).toContain('sesame-42');
     expect(String(calendar.event.description)).toContain(reservation.code.toLowerCase());
   }
@@ -122,7 +130,7 @@ test('claim 5: a change sends an updated REQUEST with a higher SEQUENCE, saying 
   expect(update.method).toBe('REQUEST');
   expect(update.event.uid).toBe(calendarOf(invitation!).event.uid);
   expect(update.sequence).toBeGreaterThan(calendarOf(invitation!).sequence);
-  expect(new Date(update.event.start).toISOString()).toBe(startsAt.toISOString());
+  expect(update.start).toBe(startsAt.toISOString());
 });
 
 test('claim 4: a cancellation sends METHOD:CANCEL under the same UID with a higher SEQUENCE, and the reason', async () => {

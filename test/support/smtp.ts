@@ -27,6 +27,10 @@ export interface TestSmtp {
   rejectRecipients(addresses: string[]): void;
   /** Stop answering DATA: messages sent from now on wait (and are not accepted) until `release`. */
   holdReplies(): void;
+  /** Start holding replies once this many messages have been accepted. */
+  holdAfter(count: number): void;
+  /** How many messages are waiting for a reply. */
+  readonly heldCount: number;
   /** Answer held messages. `accept: false` drops them as a server whose client vanished would. */
   release(accept: boolean): void;
   /** Close the listener: new connections are refused. */
@@ -41,6 +45,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
   const events = new EventEmitter();
   const rejected = new Set<string>();
   let holding = false;
+  let holdAt = Infinity;
   const held: Array<{ accept: () => void; drop: () => void }> = [];
   let server: SMTPServer;
   let port = 0;
@@ -77,6 +82,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
             error.responseCode = 451;
             callback(error);
           };
+          if (received.length >= holdAt) holding = true;
           if (holding) held.push({ accept: () => void accept(), drop });
           else await accept();
         });
@@ -130,8 +136,15 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     holdReplies: () => {
       holding = true;
     },
+    holdAfter: (count) => {
+      holdAt = count;
+    },
+    get heldCount() {
+      return held.length;
+    },
     release: (accept) => {
       holding = false;
+      holdAt = Infinity;
       for (const message of held.splice(0)) (accept ? message.accept : message.drop)();
     },
     stop,

@@ -2,6 +2,9 @@
  * Which timed jobs a reservation needs in its current state. Pure: the job runtime cancels a
  * reservation's jobs and schedules these after every change, and every job re-checks the
  * reservation when it runs, so a stale job does nothing.
+ *
+ * The reconfirmation deadline is listed for completeness; the runtime does not queue it as a job
+ * but leaves it to the deadline clock (src/jobs/deadlines.ts).
  */
 import type { Reservation } from './reservation.js';
 import { inviteeCount } from './reservation.js';

@@ -9,8 +9,6 @@ const reservationRef = z.object({ reservationId: z.uuid() });
 const versioned = reservationRef.extend({ version: z.number().int().positive() });
 
 export const JOB_PAYLOADS = {
-  /** Lapse the reservation if it is still unconfirmed at its deadline. */
-  'reservation.deadline': reservationRef,
   /** Remind the organizer to reconfirm (skipped when it no longer applies). */
   'reservation.reconfirm-reminder': versioned,
   /** Remind viewers shortly before the start. */

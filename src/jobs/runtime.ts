@@ -14,13 +14,14 @@ import { completeReservation, lapseReservation, startReservation } from '../app/
 import { remind, reportDeliveryFailures } from '../app/reminders.js';
 import type { Config } from '../config.js';
 import type { ReservationJob } from '../domain/schedule.js';
-import { RESERVATION_JOBS, jobsFor } from '../domain/schedule.js';
+import { jobsFor } from '../domain/schedule.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
 import type { Channel } from '../notify/channel.js';
 import type { Database } from '../store/database.js';
 import { duePendingIds } from '../store/notifications.js';
 import { listReservationRows } from '../store/reservations.js';
+import { announceDeadline, DeadlineClock } from './deadlines.js';
 import { DeliveryWorker } from './delivery.js';
 import type { JobName } from './queue.js';
 import { JobQueue } from './queue.js';
@@ -40,17 +41,17 @@ export interface JobsContext {
   deps: AppDeps;
   channels: Channel[];
   log: Logger;
-  database: Pick<Database, 'pool'>;
+  database: Pick<Database, 'pool' | 'url'>;
 }
 
-const JOB_NAME: Record<ReservationJob, JobName> = {
-  deadline: 'reservation.deadline',
+const JOB_NAME: Record<Exclude<ReservationJob, 'deadline'>, JobName> = {
   'reconfirm-reminder': 'reservation.reconfirm-reminder',
   'viewer-reminder': 'reservation.viewer-reminder',
   start: 'reservation.start',
   end: 'reservation.end',
 };
-const RESERVATION_JOB_NAMES = RESERVATION_JOBS.map((job) => JOB_NAME[job]);
+// Deadlines are kept by the deadline clock, not by Agenda (see deadlines.ts).
+const RESERVATION_JOB_NAMES = Object.values(JOB_NAME);
 
 // A report waits a little so that failures of one fan-out arrive in one report.
 const REPORT_DELAY_MS = 30_000;
@@ -72,6 +73,7 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
     log.error('job failed', { job: job.attrs.name, error: coerceError(error).message }),
   );
   const queue = new JobQueue(agenda);
+  let clock: DeadlineClock | undefined;
 
   const delivery = new DeliveryWorker(
     database.pool,
@@ -96,6 +98,11 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
   const reschedule = async (reservation: Parameters<typeof jobsFor>[0] & { id: string; version: number }) => {
     await queue.cancel(RESERVATION_JOB_NAMES, reservation.id);
     for (const { job, at } of jobsFor(reservation, deps.clock(), config.reminders)) {
+      if (job === 'deadline') {
+        clock?.poke(at);
+        await announceDeadline(database.pool, at);
+        continue;
+      }
       const name = JOB_NAME[job];
       const data = { reservationId: reservation.id, version: reservation.version };
       if (name === 'reservation.reconfirm-reminder' || name === 'reservation.viewer-reminder') await queue.schedule(name, at, data);
@@ -111,7 +118,6 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
 
   queue.define('outbox.deliver', ({ ids }) => delivery.deliver(ids), { concurrency: settings.concurrency });
   queue.define('outbox.report-failures', async ({ reservationId }) => deliverNow(await reportDeliveryFailures(deps, reservationId)));
-  queue.define('reservation.deadline', async ({ reservationId }) => void (await lapseReservation(deps, reservationId)));
   queue.define('reservation.start', async ({ reservationId }) => void (await startReservation(deps, reservationId)));
   queue.define('reservation.end', async ({ reservationId }) => void (await completeReservation(deps, reservationId)));
   queue.define('reservation.reconfirm-reminder', async ({ reservationId, version }) =>
@@ -136,7 +142,12 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
 
   deps.listeners.push(onCommit);
   await agenda.ready;
+  // Removing a reservation's jobs matches on their data; without this index every change would
+  // scan all jobs.
+  await database.pool.query('CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)');
   if (processJobs) {
+    clock = new DeadlineClock(deps, database.url, log);
+    await clock.start();
     await agenda.start();
     // One repeating job for all processes ('every' keeps a single row for the name).
     await agenda.every(settings.sweepEveryMs, 'outbox.sweep', {}, { skipImmediate: false });
@@ -149,6 +160,7 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
     stop: async () => {
       const index = deps.listeners.indexOf(onCommit);
       if (index >= 0) deps.listeners.splice(index, 1);
+      await clock?.stop();
       // Unlocks jobs this process holds so another process can take them at once, and closes the
       // LISTEN connection (the shared pool itself is closed by its owner).
       await agenda.stop(true);

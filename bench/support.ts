@@ -1,0 +1,28 @@
+/**
+ * Shared set-up for benchmarks: a throwaway embedded PostgreSQL with PostgreSQL's default
+ * durability (fsync on), migrated, and percentiles.
+ */
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/log.js';
+import { startEmbeddedPostgres } from '../src/store/embedded.js';
+import { migrate } from '../src/store/migrate.js';
+
+export async function withBenchDatabase<T>(work: (url: string) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'slotcast-bench-'));
+  chmodSync(dataDir, 0o755);
+  const embedded = await startEmbeddedPostgres(dataDir, silentLogger, 'bench');
+  try {
+    await migrate(embedded.url);
+    return await work(embedded.url);
+  } finally {
+    await embedded.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}

@@ -1,0 +1,124 @@
+/**
+ * The reconfirmation deadline clock. Deadlines are not Agenda jobs: the reservation table already
+ * holds them (indexed on status, reconfirm_deadline), and Agenda starts jobs saved well ahead of
+ * their time seconds late when thousands fall due together (../shared/BASELINES.md: p99 14.8 s
+ * for 10k jobs within 15 s). Instead each processing process keeps one timer set to the next
+ * deadline; at it, it lapses every reservation that is due and sets the timer again.
+ *
+ * A new or moved deadline reaches every process through PostgreSQL NOTIFY, so the timer is
+ * moved earlier wherever it runs. Restarts lose nothing: the timer is set from the table at
+ * start, and the Agenda sweeper lapses anything overdue as a backstop. Several processes may
+ * race for one reservation; the lapse use case locks the row and the loser does nothing.
+ */
+import pg from 'pg';
+import { lapseReservation } from '../app/lifecycle.js';
+import type { AppDeps } from '../app/deps.js';
+import type { Logger } from '../log.js';
+import { coerceError } from '../log.js';
+import type { Sql } from '../store/sql.js';
+import { statement } from '../store/sql.js';
+
+export const DEADLINE_CHANNEL = 'slotcast_deadlines';
+
+// Timers further out than this are re-read from the table when they fire (Node timers cap at ~24.8 days).
+const LONGEST_TIMER_MS = 60 * 60_000;
+const BATCH = 500;
+
+async function dueIds(sql: Sql, limit: number): Promise<string[]> {
+  const { rows } = await sql.query<{ id: string }>(
+    statement(`SELECT id FROM reservation WHERE status = 'permitted' AND reconfirm_deadline <= now() ORDER BY reconfirm_deadline LIMIT $1`, [limit]),
+  );
+  return rows.map((row) => row.id);
+}
+
+async function nextDeadline(sql: Sql): Promise<Date | undefined> {
+  const { rows } = await sql.query<{ next: Date | null }>(statement(`SELECT min(reconfirm_deadline) AS next FROM reservation WHERE status = 'permitted'`, []));
+  return rows[0]?.next ?? undefined;
+}
+
+/** Tells every deadline clock (in any process) about a deadline; call it after the commit that set it. */
+export async function announceDeadline(sql: Sql, at: Date): Promise<void> {
+  await sql.query('SELECT pg_notify($1, $2)', [DEADLINE_CHANNEL, at.toISOString()]);
+}
+
+export class DeadlineClock {
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private listener: pg.Client | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly databaseUrl: string,
+    private readonly log: Logger,
+    private readonly concurrency = 32,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = new pg.Client({ connectionString: this.databaseUrl });
+    this.listener.on('error', (error) => this.log.warn('deadline listener connection failed', { error: error.message }));
+    this.listener.on('notification', (message) => {
+      if (message.channel === DEADLINE_CHANNEL && message.payload) this.poke(new Date(message.payload));
+    });
+    await this.listener.connect();
+    await this.listener.query(`LISTEN ${DEADLINE_CHANNEL}`);
+    await this.run();
+  }
+
+  /** Makes sure the clock fires at `at` or earlier. */
+  poke(at: Date): void {
+    if (this.stopped || at.getTime() >= this.timerAt) return;
+    this.setTimer(at.getTime());
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private setTimer(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    const delay = Math.min(Math.max(0, at - Date.now()), LONGEST_TIMER_MS);
+    this.timer = setTimeout(() => void this.run(), delay);
+    this.timer.unref();
+  }
+
+  /** Lapses what is due, then sets the timer to the next deadline. One run at a time. */
+  private run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.timerAt = Infinity;
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (let ids = await dueIds(this.deps.pool, BATCH); ids.length > 0 && !this.stopped; ids = await dueIds(this.deps.pool, BATCH)) {
+            await inParallel(ids, this.concurrency, (id) => lapseReservation(this.deps, id).then(() => undefined));
+          }
+        } while (this.again && !this.stopped);
+        const next = await nextDeadline(this.deps.pool);
+        if (next && !this.stopped) this.setTimer(next.getTime());
+      } catch (error) {
+        this.log.error('deadline clock failed; retrying in 5 s', { error: coerceError(error).message });
+        if (!this.stopped) this.setTimer(Date.now() + 5_000);
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+}
+
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}

@@ -16,4 +16,9 @@ export default {
   testTimeout: 30_000,
   // Two cores: two workers keep PostgreSQL and the tests from starving each other.
   maxWorkers: 2,
+  // Agenda 6.2.6 leaves a timer of lockLifetime/2 (5 minutes) behind for every job it ran, even
+  // after stop() (JobProcessor's checkIfJobIsStillAlive), which would hold a test process open
+  // for minutes after its last test. Every test closes what it opened; this only ends the wait.
+  // The service itself exits explicitly after a clean shutdown (src/cli.ts).
+  forceExit: true,
 };

@@ -31,7 +31,11 @@ export type JobPayload<N extends JobName> = z.output<(typeof JOB_PAYLOADS)[N]>;
 export class JobQueue {
   constructor(readonly agenda: Agenda) {}
 
-  define<N extends JobName>(name: N, handler: (data: JobPayload<N>) => Promise<void>, options: { concurrency?: number } = {}): void {
+  /**
+   * `lockLifetime`: how long a process that took the job and died keeps others from running it
+   * (Agenda's default is 10 minutes).
+   */
+  define<N extends JobName>(name: N, handler: (data: JobPayload<N>) => Promise<void>, options: { concurrency?: number; lockLifetime?: number } = {}): void {
     const schema = JOB_PAYLOADS[name];
     this.agenda.define(
       name,
@@ -41,7 +45,7 @@ export class JobQueue {
         if (!parsed.success) throw new Error(`Job ${name} has a malformed payload: ${parsed.error.issues[0]?.message}`);
         await handler(parsed.data as JobPayload<N>);
       },
-      { concurrency: options.concurrency ?? 50, lockLimit: 0 },
+      { concurrency: options.concurrency ?? 50, lockLimit: 0, ...(options.lockLifetime ? { lockLifetime: options.lockLifetime } : {}) },
     );
   }
 

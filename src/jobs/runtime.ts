@@ -60,8 +60,9 @@ const SWEEP_GRACE_MS = 5_000;
 
 export async function startJobs({ process: processJobs, config, deps, channels, log, database }: JobsContext): Promise<Jobs> {
   const settings = config.jobs;
+  const backend = new PostgresBackend({ pool: database.pool });
   const agenda = new Agenda({
-    backend: new PostgresBackend({ pool: database.pool }),
+    backend,
     name: `${hostname()}:${process.pid}`,
     defaultConcurrency: settings.concurrency,
     maxConcurrency: settings.concurrency * 8,
@@ -138,13 +139,19 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
     const overdue = await listReservationRows(database.pool, { statuses: ['permitted'], to: now, limit: 200 });
     for (const reservation of overdue.filter((r) => r.reconfirmDeadline.getTime() <= now.getTime())) await lapseReservation(deps, reservation.id);
   };
-  queue.define('outbox.sweep', sweep, { concurrency: 1 });
+  // A worker that dies while sweeping must not stop the sweeps for long: the lock expires soon.
+  queue.define('outbox.sweep', sweep, { concurrency: 1, lockLifetime: Math.max(5_000, settings.sweepEveryMs * 2) });
 
   deps.listeners.push(onCommit);
   await agenda.ready;
   // Removing a reservation's jobs matches on their data; without this index every change would
   // scan all jobs.
   await database.pool.query('CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)');
+  if (!processJobs) {
+    // Agenda connects its NOTIFY channel only in start(); an enqueue-only process must connect it
+    // itself, or the workers elsewhere hear of new jobs only at their next poll.
+    await backend.notificationChannel?.connect();
+  }
   if (processJobs) {
     clock = new DeadlineClock(deps, database.url, log);
     await clock.start();
@@ -164,6 +171,8 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
       // Unlocks jobs this process holds so another process can take them at once, and closes the
       // LISTEN connection (the shared pool itself is closed by its owner).
       await agenda.stop(true);
+      // An Agenda that only enqueued was never started, and its stop() then closes nothing.
+      if (!processJobs) await backend.notificationChannel?.disconnect();
     },
   };
 }

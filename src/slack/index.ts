@@ -1,13 +1,30 @@
 /**
- * The Slack app (issue 4). Until it is built, the service runs without Slack.
+ * The Slack app (issue 4) as a platform of the service: `/slack/events` on the service's HTTP
+ * server (or Socket Mode when SLACK_APP_TOKEN is set), and the Slack channel of the notification
+ * pipeline (DMs and channel posts).
  */
 import type { PlatformFactory } from '../platforms.js';
+import { createSlackApp, eventsMount } from './app.js';
+import { createSlackChannel } from './channel.js';
 
-export const slackPlatform: PlatformFactory = async ({ config, log }) => {
+export const slackPlatform: PlatformFactory = async ({ config, deps, log }) => {
   if (!config.slack) {
     log.info('Slack is not configured (set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN): running without the Slack app');
     return undefined;
   }
-  log.warn('Slack settings are present but the Slack app is not built yet');
-  return undefined;
+  const slack = await createSlackApp(config.slack, deps, log);
+  const channel = createSlackChannel({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, deps, log });
+  log.info(slack.mode === 'socket' ? 'Slack app ready (Socket Mode)' : 'Slack app ready (HTTP: POST /slack/events)');
+  return {
+    name: 'slack',
+    mounts: slack.receiver ? [eventsMount(slack.receiver)] : [],
+    channels: [channel],
+    // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
+    start: async () => {
+      if (slack.mode === 'socket') await slack.app.start();
+    },
+    stop: async () => {
+      if (slack.mode === 'socket') await slack.app.stop();
+    },
+  };
 };

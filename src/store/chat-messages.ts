@@ -7,7 +7,12 @@ import type { Platform } from '../domain/reservation.js';
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
-export type ChatMessagePurpose = 'invitation' | 'prompt';
+/**
+ * invitation: the post in an invited channel; prompt: the organizer's card in a DM;
+ * notice:<notification id>: a notice already posted, so a retried delivery does not post it again;
+ * event: a Discord guild scheduled event (channel_id holds the guild id, message_id the event id).
+ */
+export type ChatMessagePurpose = 'invitation' | 'prompt' | 'event' | `notice:${string}`;
 
 export interface ChatMessageRef {
   reservationId: string;

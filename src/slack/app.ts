@@ -1,0 +1,82 @@
+/**
+ * The Bolt app: the HTTP receiver (mounted on the service's own server, never started on its own)
+ * or Socket Mode when an app-level token is set, and the listeners. Every listener acks first and
+ * works after, except submissions, whose answer (field errors, the updated modal) is the ack.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { App, HTTPReceiver } from '@slack/bolt';
+import type { AppDeps } from '../app/deps.js';
+import type { Config } from '../config.js';
+import type { Mount } from '../http/server.js';
+import type { Logger } from '../log.js';
+import { SlackActors } from './actor.js';
+import { registerButtons } from './buttons.js';
+import { registerCommand } from './command.js';
+import { DirectMessages } from './dm.js';
+import { registerForms } from './forms.js';
+import { publishHome } from './home.js';
+import { boltLogger } from './logger.js';
+import { RecentKeys } from './recent.js';
+import type { SlackServices } from './services.js';
+
+export const EVENTS_PATH = '/slack/events';
+
+export type SlackSettings = NonNullable<Config['slack']>;
+
+export interface SlackApp {
+  app: App;
+  /** Set in HTTP mode: requests to EVENTS_PATH go to it. */
+  receiver: HTTPReceiver | undefined;
+  services: SlackServices;
+  mode: 'http' | 'socket';
+}
+
+export async function createSlackApp(settings: SlackSettings, deps: AppDeps, log: Logger): Promise<SlackApp> {
+  const logger = boltLogger(log);
+  const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
+  const receiver = settings.appToken ? undefined : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: EVENTS_PATH, logger });
+  const app = new App({
+    token: settings.botToken,
+    logger,
+    clientOptions,
+    // auth.test runs in init() below, where a bad token fails start-up with Slack's own words.
+    deferInitialization: true,
+    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
+  });
+  await app.init();
+
+  const services: SlackServices = {
+    deps,
+    log,
+    actors: new SlackActors(app.client, log),
+    dms: new DirectMessages(app.client),
+    // Long enough for a double click or a redelivery, short enough that a deliberate second press works.
+    recent: new RecentKeys(3_000),
+  };
+  registerCommand(app, services);
+  registerForms(app, services);
+  registerButtons(app, services);
+  app.event('app_home_opened', async ({ event, context, client, body }) => {
+    if (event.tab !== 'home') return;
+    const actor = await services.actors.get({ teamId: context.teamId ?? body.team_id, userId: event.user });
+    await publishHome(services, client, actor);
+  });
+  app.error(async (error) => {
+    // One place for listener failures; Slack has its ack already. No payloads: they hold passcodes.
+    log.error('slack listener failed', { code: error.code, error: error.message });
+  });
+  return { app, receiver, services, mode: receiver ? 'http' : 'socket' };
+}
+
+/** Hands POSTs to /slack/events to Bolt (which checks the signature and the timestamp). */
+export function eventsMount(receiver: HTTPReceiver): Mount {
+  return (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (url.pathname !== EVENTS_PATH) return false;
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Slack events are POSTed here.');
+      return true;
+    }
+    receiver.requestListener(req, res);
+    return true;
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * `/reserve`: with no text (or `new`) it opens the reservation modal; `list` and `help` do what
+ * they say. Ack first: the modal opens right after, while the trigger_id is fresh.
+ */
+import type { App, webApi } from '@slack/bolt';
+import { listReservations } from '../app/queries.js';
+import type { StoredReservation } from '../store/reservations.js';
+import { escapeText, mentionUser, rangeTokens } from './mrkdwn.js';
+import type { ViewMetadata } from './submission.js';
+import { noServersView, reservationForm } from './modal.js';
+import type { SlackServices } from './services.js';
+
+export const COMMAND = '/reserve';
+const HOUR = 3_600_000;
+
+export function registerCommand(app: App, services: SlackServices): void {
+  app.command(COMMAND, async ({ command, ack, client, respond }) => {
+    const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    switch (word) {
+      case '':
+      case 'new':
+        await ack();
+        await openNewForm(services, client, command.trigger_id);
+        return;
+      case 'list': {
+        await ack();
+        const actor = await services.actors.get({ teamId: command.team_id, userId: command.user_id, fallbackName: command.user_name });
+        const reservations = await listReservations(services.deps, actor, {
+          from: services.deps.clock(),
+          status: ['permitted', 'confirmed', 'live'],
+          limit: 30,
+        });
+        await respond({ response_type: 'ephemeral', text: listText(reservations, actor.isAdmin) });
+        return;
+      }
+      case 'help':
+        await ack({ response_type: 'ephemeral', text: helpText() });
+        return;
+      default:
+        await ack({ response_type: 'ephemeral', text: `I don't know \`${escapeText(word)}\`.\n\n${helpText()}` });
+    }
+  });
+}
+
+/** Opens the empty form; the servers come from a cache, so the trigger_id is used within milliseconds. */
+export async function openNewForm(services: SlackServices, client: webApi.WebClient, triggerId: string, metadata: ViewMetadata = {}): Promise<void> {
+  const servers = await services.deps.servers.active();
+  if (servers.length === 0) {
+    await client.views.open({ trigger_id: triggerId, view: noServersView() });
+    return;
+  }
+  // A suggestion, not a rule: tomorrow at the next full hour, for an hour.
+  const start = Math.ceil((services.deps.clock().getTime() + 24 * HOUR) / HOUR) * HOUR;
+  const form = { startsAt: start / 1000, endsAt: (start + HOUR) / 1000, ...(servers.length === 1 ? { serverId: servers[0]!.id } : {}) };
+  await client.views.open({ trigger_id: triggerId, view: reservationForm({ mode: 'request', servers, form, metadata }) });
+}
+
+const STATUS_ICON: Record<string, string> = { permitted: ':hourglass_flowing_sand:', confirmed: ':white_check_mark:', live: ':red_circle:' };
+
+function listText(reservations: readonly StoredReservation[], isAdmin: boolean): string {
+  if (reservations.length === 0) return 'Nothing upcoming. Type `/reserve` to book a slot.';
+  const heading = isAdmin ? '*Upcoming reservations in this workspace*' : '*Your upcoming reservations*';
+  const lines = reservations.map((r) => {
+    const who = isAdmin ? ` · ${mentionUser(r.organizer.userId)}` : '';
+    return `${STATUS_ICON[r.status] ?? ''} *${escapeText(r.title)}* (${r.code}) · ${escapeText(r.server.name)} · ${rangeTokens(r.startsAt, r.endsAt)} · ${r.status}${who}`;
+  });
+  return [heading, ...lines, '_The buttons for each are in your DM from Slotcast and on its Home tab._'].join('\n');
+}
+
+function helpText(): string {
+  return [
+    '*Slotcast* books time on a distribution server and tells your viewers how to watch.',
+    '• `/reserve` — request a slot: title, server, times, who to invite',
+    '• `/reserve list` — your upcoming reservations',
+    '• `/reserve help` — this help',
+    'When a request is permitted you get a DM with the stream key and a *Reconfirm* button; invitations go out once you reconfirm.',
+  ].join('\n');
+}

@@ -1,0 +1,223 @@
+/**
+ * Modal submissions (new, change, cancel) and the nearest-free-slot buttons inside the form.
+ * Each parses and validates the view's state, calls one use case, and answers with the result:
+ * field errors on their blocks, or the modal updated to what happened.
+ */
+import type { App, ViewSubmitAction, webApi } from '@slack/bolt';
+import { changeReservation } from '../app/change.js';
+import { cancelReservation } from '../app/lifecycle.js';
+import type { Outcome, Refusal } from '../app/outcome.js';
+import { requestReservation } from '../app/request.js';
+import type { StoredReservation } from '../store/reservations.js';
+import type { SlackActor } from './actor.js';
+import { escapeText, rangeTokens } from './mrkdwn.js';
+import type { ModalView } from './modal.js';
+import { changedView, messageView, PICK_SLOT, requestedView, reservationForm, VIEW, workingView } from './modal.js';
+import { publishHome } from './home.js';
+import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './submission.js';
+import { blockErrors, decodeMetadata, decodeSlot, parseCancel, parseChange, parseRequest, readForm } from './submission.js';
+import type { SlackServices } from './services.js';
+import { requestKey, teamOf } from './services.js';
+
+type ViewAnswer = { response_action: 'errors'; errors: BlockErrors } | { response_action: 'update'; view: ModalView };
+
+interface Answer {
+  view: ViewAnswer;
+  /** Follow-up work once Slack has its answer (refresh the DM card, App Home). */
+  after?: () => Promise<void>;
+}
+
+/** Slack gives a submission 3 s; past this, the modal says "working" and is updated when done. */
+const ACK_BUDGET_MS = 2_000;
+
+interface FormContext {
+  services: SlackServices;
+  client: webApi.WebClient;
+  teamId: string;
+  userId: string;
+  userName: string | undefined;
+  viewId: string;
+  mode: 'request' | 'change';
+  metadata: ViewMetadata;
+  form: FormInput;
+}
+
+export function registerForms(app: App, services: SlackServices): void {
+  for (const mode of ['request', 'change'] as const) {
+    app.view<ViewSubmitAction>(mode === 'request' ? VIEW.request : VIEW.change, async ({ ack, body, view, client }) => {
+      const context: FormContext = {
+        services,
+        client,
+        teamId: teamOf(body),
+        userId: body.user.id,
+        userName: body.user.name,
+        viewId: view.id,
+        mode,
+        metadata: decodeMetadata(view.private_metadata),
+        form: readForm(view.state.values as StateValues),
+      };
+      const parsed = mode === 'request' ? parseRequest(context.form) : parseChange(context.form);
+      if (!parsed.ok) {
+        await ack({ response_action: 'errors', errors: parsed.errors });
+        return;
+      }
+      await answerInTime(services, ack, client, view.id, submit(context));
+    });
+  }
+
+  app.view<ViewSubmitAction>(VIEW.cancel, async ({ ack, body, view, client }) => {
+    const parsed = parseCancel(view.state.values as StateValues);
+    if (!parsed.ok) {
+      await ack({ response_action: 'errors', errors: parsed.errors });
+      return;
+    }
+    const metadata = decodeMetadata(view.private_metadata);
+    const work = (async (): Promise<Answer> => {
+      const actor = await services.actors.get({ teamId: teamOf(body), userId: body.user.id, fallbackName: body.user.name });
+      const outcome = await cancelReservation(services.deps, actor, metadata.reservationId ?? '', parsed.command);
+      if (!outcome.ok) return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(outcome.message)}`)) };
+      const reservation = outcome.value;
+      return {
+        view: update(messageView('Cancelled', `:x: *${escapeText(reservation.title)}* is cancelled. Everyone who had been told gets a cancellation notice.`)),
+        after: () => refreshSurfaces(services, client, actor, reservation, metadata),
+      };
+    })();
+    await answerInTime(services, ack, client, view.id, work);
+  });
+
+  // "Book this" on a nearest free slot: the form as it stands, with that server and time.
+  app.action(PICK_SLOT, async ({ ack, body, action, client }) => {
+    await ack();
+    if (body.type !== 'block_actions' || !body.view || action.type !== 'button') return;
+    const slot = decodeSlot(action.value);
+    const teamId = teamOf(body);
+    if (!slot || !services.recent.firstTime(`${teamId}:${body.view.id}:${action.value}`)) return;
+    const context: FormContext = {
+      services,
+      client,
+      teamId,
+      userId: body.user.id,
+      userName: body.user.name,
+      viewId: body.view.id,
+      mode: body.view.callback_id === VIEW.change ? 'change' : 'request',
+      metadata: decodeMetadata(body.view.private_metadata),
+      form: { ...readForm((body.view.state?.values ?? {}) as StateValues), serverId: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt },
+    };
+    const parsed = context.mode === 'request' ? parseRequest(context.form) : parseChange(context.form);
+    const answer = parsed.ok ? await submit(context) : { view: { response_action: 'errors' as const, errors: parsed.errors } };
+    await client.views.update({ view_id: body.view.id, view: await asView(context, answer.view) });
+    await runAfter(services, answer);
+  });
+}
+
+/** Runs the use case for a valid form and words its outcome. */
+async function submit(context: FormContext): Promise<Answer> {
+  const { services } = context;
+  const actor = await services.actors.get({ teamId: context.teamId, userId: context.userId, ...(context.userName ? { fallbackName: context.userName } : {}) });
+  let outcome: Outcome<StoredReservation>;
+  if (context.mode === 'request') {
+    const parsed = parseRequest(context.form);
+    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
+    outcome = await requestReservation(services.deps, actor, parsed.command, { requestKey: requestKey(context.teamId, context.viewId) });
+  } else {
+    const parsed = parseChange(context.form);
+    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
+    outcome = await changeReservation(services.deps, actor, context.metadata.reservationId ?? '', parsed.command);
+  }
+  if (outcome.ok) {
+    const reservation = outcome.value;
+    return {
+      view: update(context.mode === 'request' ? requestedView(reservation) : changedView(reservation, true)),
+      after: () => refreshSurfaces(services, context.client, actor, reservation, context.metadata, context.mode === 'change'),
+    };
+  }
+  return { view: await refusalAnswer(context, outcome) };
+}
+
+async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<ViewAnswer> {
+  switch (refusal.reason) {
+    case 'invalid':
+      return { response_action: 'errors', errors: blockErrors(refusal.fields) };
+    case 'unavailable': {
+      const servers = await context.services.deps.servers.active();
+      const chosen = servers.find((server) => server.id === context.form.serverId);
+      const when = context.form.startsAt && context.form.endsAt ? ` ${rangeTokens(new Date(context.form.startsAt * 1000), new Date(context.form.endsAt * 1000))}` : '';
+      const banner = chosen
+        ? `:no_entry: *${escapeText(chosen.name)}* is taken${when}.`
+        : ':no_entry: That server is not taking reservations at the moment.';
+      const offer = refusal.alternatives.length > 0 ? ' These are the nearest free slots; one click books one:' : ' No free slot is near; try another day.';
+      return update(
+        reservationForm({ mode: context.mode, servers, form: context.form, banner: banner + offer, alternatives: refusal.alternatives, metadata: context.metadata }),
+      );
+    }
+    default:
+      return update(messageView('Not possible', `:no_entry: ${escapeText(refusal.message)}`));
+  }
+}
+
+/** Outside a submission's answer (views.update), field errors can only be shown above the form. */
+async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalView> {
+  if (answer.response_action === 'update') return answer.view;
+  const servers = await context.services.deps.servers.active();
+  const banner = `:warning: Please fix:\n${Object.values(answer.errors).map((message) => `• ${escapeText(message)}`).join('\n')}`;
+  return reservationForm({ mode: context.mode, servers, form: context.form, banner, metadata: context.metadata });
+}
+
+const update = (view: ModalView): ViewAnswer => ({ response_action: 'update', view });
+
+/**
+ * Acks with the answer when the work is done within the budget (the usual case: one statement);
+ * otherwise acks with a "working" view and updates the modal when the work is done.
+ */
+async function answerInTime(
+  services: SlackServices,
+  ack: (answer?: ViewAnswer) => Promise<void>,
+  client: webApi.WebClient,
+  viewId: string,
+  work: Promise<Answer>,
+): Promise<void> {
+  const guarded = work.catch((error: unknown): Answer => {
+    services.log.error('slack submission failed', { error: (error as Error).message });
+    return { view: update(messageView('Something went wrong', 'Slotcast could not do that just now; it has been logged. Please try again in a minute.')) };
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS);
+  });
+  const first = await Promise.race([guarded, late]);
+  clearTimeout(timer);
+  if (first !== 'late') {
+    await ack(first.view);
+    await runAfter(services, first);
+    return;
+  }
+  await ack(update(workingView()));
+  const answer = await guarded;
+  const view =
+    answer.view.response_action === 'update'
+      ? answer.view.view
+      : messageView('Please check', Object.values(answer.view.errors).map((message) => `• ${escapeText(message)}`).join('\n'));
+  await client.views.update({ view_id: viewId, view });
+  await runAfter(services, answer);
+}
+
+async function runAfter(services: SlackServices, answer: Answer): Promise<void> {
+  try {
+    await answer.after?.();
+  } catch (error) {
+    services.log.warn('slack follow-up failed', { error: (error as Error).message });
+  }
+}
+
+/** After a change or cancel: the DM card and (when the modal came from it) App Home show the new state. */
+async function refreshSurfaces(
+  services: SlackServices,
+  client: webApi.WebClient,
+  actor: SlackActor,
+  reservation: StoredReservation,
+  metadata: ViewMetadata,
+  refreshCard = true,
+): Promise<void> {
+  if (refreshCard) await services.dms.refreshCard(services.deps.pool, reservation);
+  if (metadata.fromHome) await publishHome(services, client, actor);
+}

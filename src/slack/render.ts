@@ -1,0 +1,244 @@
+/**
+ * Block Kit for Slotcast's messages: the organizer's reservation card (the permit prompt, kept up
+ * to date in place), the invitation posted in channels, and the notices for each MessageModel
+ * event. User text is escaped; times are date tokens. The stream key appears only in a card built
+ * with `ingest`, which only the organizer's DM asks for.
+ */
+import type { FieldChange } from '../domain/changes.js';
+import type { Invitees } from '../domain/reservation.js';
+import { playbackUrl } from '../domain/reservation.js';
+import type { ReservationStatus } from '../domain/status.js';
+import type { MessageModel } from '../notify/message.js';
+import { FIELD_LABELS, headline } from '../notify/message.js';
+import type { StoredReservation } from '../store/reservations.js';
+import type { Block } from './blocks.js';
+import { actions, button, context, fields, header, section } from './blocks.js';
+import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './mrkdwn.js';
+
+export interface SlackMessage {
+  /** Notification and screen-reader text; mrkdwn, escaped. */
+  text: string;
+  blocks: Block[];
+}
+
+/** action_ids of the card's buttons; the value is the reservation id. */
+export const ACTION = {
+  reconfirm: 'reservation_reconfirm',
+  change: 'reservation_change',
+  cancel: 'reservation_cancel',
+} as const;
+
+export interface CardInput {
+  id: string;
+  code: string;
+  title: string;
+  description: string | null;
+  serverName: string;
+  playbackUrl: string;
+  passcode: string;
+  startsAt: Date;
+  endsAt: Date;
+  reconfirmDeadline: Date;
+  status: ReservationStatus;
+  organizer: { platform: string; userId: string; name: string };
+  invitees?: Invitees;
+  /** Secret: only for the organizer's own DM. */
+  ingest?: { url: string; streamKey: string };
+  cancelReason?: string | null;
+}
+
+export function cardFromReservation(reservation: StoredReservation, options: { withIngest: boolean }): CardInput {
+  return {
+    id: reservation.id,
+    code: reservation.code,
+    title: reservation.title,
+    description: reservation.description,
+    serverName: reservation.server.name,
+    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
+    passcode: reservation.passcode,
+    startsAt: reservation.startsAt,
+    endsAt: reservation.endsAt,
+    reconfirmDeadline: reservation.reconfirmDeadline,
+    status: reservation.status,
+    organizer: reservation.organizer,
+    invitees: reservation.invitees,
+    cancelReason: reservation.cancelReason,
+    ...(options.withIngest ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } } : {}),
+  };
+}
+
+export function cardFromMessage(message: MessageModel): CardInput {
+  const r = message.reservation;
+  return {
+    id: r.id,
+    code: r.code,
+    title: r.title,
+    description: r.description,
+    serverName: r.serverName,
+    playbackUrl: r.playbackUrl,
+    passcode: r.passcode,
+    startsAt: new Date(r.startsAt),
+    endsAt: new Date(r.endsAt),
+    reconfirmDeadline: new Date(r.reconfirmDeadline),
+    status: r.status,
+    organizer: r.organizer,
+    ...(message.ingest ? { ingest: message.ingest } : {}),
+    ...(message.reason !== undefined ? { cancelReason: message.reason } : {}),
+  };
+}
+
+function organizerName(organizer: CardInput['organizer']): string {
+  return organizer.platform === 'slack' ? mentionUser(organizer.userId) : escapeText(organizer.name);
+}
+
+function statusLine(card: CardInput): string {
+  switch (card.status) {
+    case 'permitted':
+      return `:hourglass_flowing_sand: *Permitted* — reconfirm before ${dateToken(card.reconfirmDeadline)}, or the slot is released.`;
+    case 'confirmed':
+      return ':white_check_mark: *Confirmed* — invitations have gone out.';
+    case 'live':
+      return ':red_circle: *Live now*';
+    case 'completed':
+      return ':checkered_flag: *Completed*';
+    case 'cancelled':
+      return `:x: *Cancelled*${card.cancelReason ? ` — ${escapeText(card.cancelReason)}` : ''}`;
+    case 'lapsed':
+      return ':hourglass: *Lapsed* — it was not reconfirmed in time, so the slot was released.';
+  }
+}
+
+function inviteeList(invitees: Invitees): string {
+  const shown = [...invitees.slackChannels.map(mentionChannel), ...invitees.emails.map(escapeText)];
+  if (shown.length === 0) return '_nobody yet_';
+  const max = 15;
+  return shown.slice(0, max).join(', ') + (shown.length > max ? ` and ${shown.length - max} more` : '');
+}
+
+/** The organizer's card: the permit prompt, the App Home entry, the DM after an action. */
+export function reservationCard(card: CardInput, options: { buttons: boolean }): SlackMessage {
+  const blocks: Block[] = [
+    header(card.title),
+    section(statusLine(card)),
+    fields([
+      ['When', rangeTokens(card.startsAt, card.endsAt)],
+      ['Server', escapeText(card.serverName)],
+      ['Watch at', link(card.playbackUrl)],
+      ['Viewing passcode', `\`${escapeText(card.passcode)}\``],
+      ['Code', card.code],
+      ...(card.invitees ? ([['Invitees', inviteeList(card.invitees)]] as Array<[string, string]>) : []),
+    ]),
+  ];
+  if (card.ingest) {
+    blocks.push(
+      section(`*Stream to* \`${escapeText(card.ingest.url)}\`\n*Stream key* \`${escapeText(card.ingest.streamKey)}\``),
+      context(':lock: Only you see the stream key. Anyone who has it can stream into your slot.'),
+    );
+  }
+  if (card.description) blocks.push(section(escapeText(card.description)));
+  if (options.buttons && (card.status === 'permitted' || card.status === 'confirmed')) blocks.push(cardButtons(card));
+  return { text: `${escapeText(card.title)}: ${card.status}`, blocks };
+}
+
+function cardButtons(card: CardInput): Block {
+  const buttons = [
+    ...(card.status === 'permitted' ? [button('Reconfirm', ACTION.reconfirm, card.id, { style: 'primary' })] : []),
+    button('Change', ACTION.change, card.id),
+    button('Cancel', ACTION.cancel, card.id, {
+      style: 'danger',
+      confirm: {
+        title: { type: 'plain_text', text: 'Cancel this reservation?' },
+        text: { type: 'mrkdwn', text: 'Everyone who was invited is told. You can give a reason next.' },
+        confirm: { type: 'plain_text', text: 'Yes, cancel it' },
+        deny: { type: 'plain_text', text: 'Keep it' },
+        style: 'danger',
+      },
+    }),
+  ];
+  // One block per reservation, so App Home can hold several cards without block_id clashes.
+  return actions(`card_${card.id}`, buttons);
+}
+
+/** The invitation posted in a channel (claims 2 and 3: where to watch, and the passcode). */
+export function invitationMessage(message: MessageModel): SlackMessage {
+  const card = cardFromMessage(message);
+  // A change notice refreshes the invitation too: then the reservation's status says which it is.
+  const tentative = message.event === 'invitation_tentative' || (message.event !== 'invitation_confirmed' && card.status === 'permitted');
+  const lead = tentative
+    ? `:calendar: *You're invited* (tentative: ${organizerName(card.organizer)} confirms by ${dateToken(card.reconfirmDeadline)})`
+    : `:calendar: *You're invited* by ${organizerName(card.organizer)}`;
+  const blocks: Block[] = [
+    header(card.title),
+    section(lead),
+    fields([
+      ['When', rangeTokens(card.startsAt, card.endsAt)],
+      ['Watch at', link(card.playbackUrl)],
+      ['Viewing passcode', `\`${escapeText(card.passcode)}\``],
+      ['Code', card.code],
+    ]),
+  ];
+  if (card.description) blocks.push(section(escapeText(card.description)));
+  blocks.push(context('Times are shown in your own time zone.'));
+  return { text: escapeText(headline(message)), blocks };
+}
+
+/** What the channel's invitation becomes once the reservation is cancelled or lapsed. */
+export function cancelledInvitationMessage(message: MessageModel): SlackMessage {
+  const card = cardFromMessage(message);
+  const why = message.reason ? ` — ${escapeText(message.reason)}` : '';
+  return {
+    text: escapeText(headline(message)),
+    blocks: [header(`Cancelled: ${card.title}`), section(`:x: ~${rangeTokens(card.startsAt, card.endsAt)}~${why}`)],
+  };
+}
+
+/** Hidden from channels: who else is invited is the organizer's business. */
+const INVITEE_FIELDS = new Set<FieldChange['field']>(['emails', 'slackChannels', 'discordChannels']);
+
+function changeValue(field: FieldChange['field'], value: FieldChange['from']): string {
+  if (value === null || (Array.isArray(value) && value.length === 0)) return '_none_';
+  if (Array.isArray(value)) return value.map((item) => (field === 'slackChannels' ? mentionChannel(item) : escapeText(item))).join(', ');
+  if (field === 'startsAt' || field === 'endsAt') return dateToken(new Date(value));
+  if (field === 'passcode') return `\`${escapeText(value)}\``;
+  return escapeText(value);
+}
+
+export function changeLines(changes: readonly FieldChange[], audience: 'channel' | 'dm'): string {
+  return changes
+    .filter((change) => audience === 'dm' || !INVITEE_FIELDS.has(change.field))
+    .map((change) => `• ${FIELD_LABELS[change.field]}: ${changeValue(change.field, change.from)} → ${changeValue(change.field, change.to)}`)
+    .join('\n');
+}
+
+/** A notice: threaded under the invitation (channels) or the card (DMs), or standing alone. */
+export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm'): SlackMessage {
+  const title = `*${escapeText(message.reservation.title)}*`;
+  const by = escapeText(message.actorName);
+  const card = cardFromMessage(message);
+  let text: string;
+  switch (message.event) {
+    case 'change_notice':
+      text = `:pencil2: ${title} was changed by ${by}:\n${changeLines(message.changes ?? [], audience) || '• details updated'}`;
+      break;
+    case 'cancellation_notice':
+      text = `:x: ${title} is cancelled (${by}).${message.reason ? ` ${escapeText(message.reason)}` : ''}`;
+      break;
+    case 'lapse_notice':
+      text = `:hourglass: ${title} lapsed: it was not reconfirmed by ${dateToken(card.reconfirmDeadline)}, so the slot was released. Type \`/reserve\` to book again.`;
+      break;
+    case 'reconfirm_reminder':
+      text = `:bell: Reminder: reconfirm ${title} before ${dateToken(card.reconfirmDeadline)} with the *Reconfirm* button, or the slot is released.`;
+      break;
+    case 'start_reminder':
+      text = `:alarm_clock: ${title} starts ${dateToken(card.startsAt, '{date_short_pretty} at {time}')}. Watch at ${link(card.playbackUrl)} with passcode \`${escapeText(card.passcode)}\`.`;
+      break;
+    case 'delivery_failure_report':
+      text = `:warning: Some invitations for ${title} could not be delivered:\n${(message.unreachable ?? [])
+        .map((item) => `• ${item.channel === 'slack_channel' ? mentionChannel(item.recipient) : escapeText(item.recipient)}: ${escapeText(item.reason)}`)
+        .join('\n')}`;
+      break;
+    default:
+      text = escapeText(headline(message));
+  }
+  return { text: escapeText(headline(message)), blocks: [section(text)] };
+}

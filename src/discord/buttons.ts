@@ -1,0 +1,60 @@
+/**
+ * Reconfirm / Change / Cancel, on the organizer's DM prompt or on `/reserve list`. Whoever
+ * clicks, the use case decides whether they may (organizer or guild admin); others get an
+ * ephemeral refusal and the reservation and the message stay as they were.
+ */
+import type { ButtonInteraction } from 'discord.js';
+import { reconfirmReservation } from '../app/lifecycle.js';
+import { getReservation } from '../app/queries.js';
+import { formatDuration } from '../domain/duration.js';
+import { describeRefusedTransition, transition } from '../domain/status.js';
+import { actorOf } from './actor.js';
+import { answer } from './submissions.js';
+import type { ReservationRef } from './ids.js';
+import { encodeId } from './ids.js';
+import { cancelModal, changeModal } from './modal.js';
+import { COLORS } from './render.js';
+import type { BotContext } from './respond.js';
+import { beforeModal, defer, tell, TooSlow } from './respond.js';
+import { zoneFor } from './settings.js';
+import { discordTime, formatWallTime } from './times.js';
+import { doneView, refusalView } from './views.js';
+
+const BUSY = doneView('Busy', 'Slotcast is busy right now; click again in a moment.', COLORS.error);
+
+export async function onReconfirm(context: BotContext, interaction: ButtonInteraction, ref: ReservationRef): Promise<void> {
+  const mode = await defer(interaction);
+  const actor = actorOf(interaction, ref.guildId)!;
+  const outcome = await reconfirmReservation(context.deps, actor, ref.reservationId);
+  await answer(interaction, mode, actor, outcome, (reservation) =>
+    doneView('Reconfirmed', `\`${reservation.code}\` is reconfirmed for ${discordTime(reservation.startsAt)}: the invitations are on their way.`),
+  );
+}
+
+/** Change and Cancel open a modal, which must be the first answer: the reads before it are bounded. */
+export async function onOpenForm(context: BotContext, interaction: ButtonInteraction, ref: ReservationRef, action: 'change' | 'cancel'): Promise<void> {
+  const actor = actorOf(interaction, ref.guildId)!;
+  let loaded;
+  try {
+    loaded = await beforeModal(Promise.all([getReservation(context.deps, actor, ref.reservationId), zoneFor(context.deps.pool, ref.guildId, actor.userId)]));
+  } catch (error) {
+    if (error instanceof TooSlow) return tell(interaction, BUSY);
+    throw error;
+  }
+  const [outcome, { zone }] = loaded;
+  if (!outcome.ok) return tell(interaction, refusalView(outcome));
+  const reservation = outcome.value;
+  const allowed = transition(reservation.status, action);
+  if (!allowed.ok) return tell(interaction, doneView('Not possible any more', describeRefusedTransition(reservation.status, action), COLORS.error));
+  if (action === 'cancel') {
+    return interaction.showModal(cancelModal(encodeId({ action: 'cancel-form', reservationId: ref.reservationId, guildId: ref.guildId }), reservation.code));
+  }
+  const values = {
+    title: reservation.title,
+    start: formatWallTime(reservation.startsAt, zone),
+    end: formatDuration(reservation.endsAt.getTime() - reservation.startsAt.getTime()),
+    emails: reservation.invitees.emails.join('\n'),
+    description: reservation.description ?? '',
+  };
+  return interaction.showModal(changeModal(encodeId({ action: 'change-form', reservationId: ref.reservationId, guildId: ref.guildId }), reservation.code, zone, values));
+}

@@ -1,0 +1,221 @@
+/**
+ * Discord messages for each MessageModel event: embeds and buttons built as plain API JSON (so
+ * they go unchanged through REST and through discord.js interaction replies). User text is
+ * clipped to Discord's limits here, and every message carries `allowed_mentions: { parse: [] }`,
+ * so a title like "@everyone" is shown, never pinged.
+ */
+import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
+import { ButtonStyle, ComponentType } from 'discord.js';
+import type { FieldChange } from '../domain/changes.js';
+import type { MessagePayload } from '../domain/notifications.js';
+import { playbackUrl } from '../domain/reservation.js';
+import type { MessageModel } from '../notify/message.js';
+import { FIELD_LABELS, headline } from '../notify/message.js';
+import type { StoredReservation } from '../store/reservations.js';
+import { encodeId } from './ids.js';
+import { discordTime } from './times.js';
+
+export type ReservationView = MessagePayload['reservation'];
+export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
+
+export interface DiscordMessage {
+  content: string;
+  embeds: APIEmbed[];
+  components: ButtonRow[];
+  allowed_mentions: { parse: [] };
+}
+
+export const NO_MENTIONS = { parse: [] as [] };
+
+export const COLORS = { permitted: 0xf5a623, confirmed: 0x2ecc71, changed: 0x3498db, cancelled: 0xe74c3c, ended: 0x95a5a6, error: 0xe67e22 } as const;
+
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The reservation as messages show it, from a stored row (interaction replies). */
+export function viewOf(reservation: StoredReservation): ReservationView {
+  return {
+    id: reservation.id,
+    code: reservation.code,
+    title: reservation.title,
+    description: reservation.description,
+    serverName: reservation.server.name,
+    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
+    passcode: reservation.passcode,
+    startsAt: reservation.startsAt.toISOString(),
+    endsAt: reservation.endsAt.toISOString(),
+    reconfirmDeadline: reservation.reconfirmDeadline.toISOString(),
+    status: reservation.status,
+    version: reservation.version,
+    organizer: { ...reservation.organizer },
+  };
+}
+
+export function message(parts: Partial<Omit<DiscordMessage, 'allowed_mentions'>>): DiscordMessage {
+  return { content: clip(parts.content ?? '', 2000), embeds: parts.embeds ?? [], components: parts.components ?? [], allowed_mentions: NO_MENTIONS };
+}
+
+const field = (name: string, value: string, inline = false): APIEmbedField => ({ name, value: clip(value || '—', 1024), inline });
+
+export function when(view: Pick<ReservationView, 'startsAt' | 'endsAt'>): string {
+  return `${discordTime(view.startsAt)} – ${discordTime(view.endsAt, 't')} (${discordTime(view.startsAt, 'R')})`;
+}
+
+function organizerName(view: ReservationView): string {
+  // A user mention renders as the name; allowed_mentions keeps it from pinging.
+  return view.organizer.platform === 'discord' ? `<@${view.organizer.userId}>` : view.organizer.name;
+}
+
+function button(label: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger, customId: string): APIButtonComponent {
+  return { type: ComponentType.Button, style, label, custom_id: customId };
+}
+
+export function row(...buttons: APIButtonComponent[]): ButtonRow {
+  return { type: ComponentType.ActionRow, components: buttons };
+}
+
+/** Reconfirm / Change / Cancel, as far as the status allows. */
+export function actionButtons(view: Pick<ReservationView, 'id' | 'status' | 'organizer'>): ButtonRow[] {
+  const ids = { reservationId: view.id, guildId: view.organizer.tenantId };
+  const buttons: APIButtonComponent[] = [];
+  if (view.status === 'permitted') buttons.push(button('Reconfirm', ButtonStyle.Success, encodeId({ action: 'reconfirm', ...ids })));
+  if (view.status === 'permitted' || view.status === 'confirmed') {
+    buttons.push(button('Change', ButtonStyle.Secondary, encodeId({ action: 'change', ...ids })));
+    buttons.push(button('Cancel', ButtonStyle.Danger, encodeId({ action: 'cancel', ...ids })));
+  }
+  return buttons.length > 0 ? [row(...buttons)] : [];
+}
+
+function watchButton(view: ReservationView): ButtonRow[] {
+  return /^https?:\/\//.test(view.playbackUrl) && view.playbackUrl.length <= 512
+    ? [{ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Watch', url: view.playbackUrl }] }]
+    : [];
+}
+
+const PROMPT_STATE: Record<ReservationView['status'], { title: string; color: number; line: (view: ReservationView) => string }> = {
+  permitted: {
+    title: 'Permitted',
+    color: COLORS.permitted,
+    line: (view) => `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}), or the slot is released.`,
+  },
+  confirmed: { title: 'Reconfirmed', color: COLORS.confirmed, line: () => 'Reconfirmed: the invitations have gone out.' },
+  live: { title: 'Live', color: COLORS.confirmed, line: () => 'Your stream time has started.' },
+  completed: { title: 'Completed', color: COLORS.ended, line: () => 'This reservation is over.' },
+  cancelled: { title: 'Cancelled', color: COLORS.cancelled, line: () => 'This reservation was cancelled; the slot is free again.' },
+  lapsed: { title: 'Lapsed', color: COLORS.ended, line: () => 'This reservation was not reconfirmed in time; the slot is free again.' },
+};
+
+/**
+ * The organizer's DM (claim 6): the permit prompt, re-rendered in place as the reservation moves
+ * on. The ingest URL and stream key appear only while the reservation can still be streamed.
+ */
+export function promptMessage(view: ReservationView, ingest: MessageModel['ingest']): DiscordMessage {
+  const state = PROMPT_STATE[view.status];
+  const open = view.status === 'permitted' || view.status === 'confirmed' || view.status === 'live';
+  const fields = [field('When', when(view)), field('Server', view.serverName, true), field('Code', view.code, true)];
+  if (open) {
+    fields.push(field('Playback URL', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
+    if (ingest) {
+      fields.push(field('Ingest URL', `\`${ingest.url}\``), field('Stream key (secret: only you see it)', `||\`${ingest.streamKey}\`||`));
+    }
+  }
+  const embed: APIEmbed = {
+    title: clip(`${state.title}: ${view.title}`, 256),
+    description: state.line(view),
+    color: state.color,
+    fields,
+    footer: { text: `Slotcast · ${view.code}` },
+  };
+  return message({ content: view.status === 'permitted' ? clip(`Permitted: **${view.title}** — reconfirm by ${discordTime(view.reconfirmDeadline)}`, 2000) : '', embeds: [embed], components: open ? actionButtons(view) : [] });
+}
+
+/** A channel invitation (claims 1–3): times, playback URL and passcode; marked when cancelled. */
+export function invitationMessage(view: ReservationView, options: { tentative?: boolean; cancelledReason?: string | null } = {}): DiscordMessage {
+  const cancelled = options.cancelledReason !== undefined;
+  const title = cancelled ? `~~${view.title}~~ — cancelled` : options.tentative ? `${view.title} (tentative)` : view.title;
+  const fields = [field('When', when(view)), field('Organizer', organizerName(view), true), field('Server', view.serverName, true)];
+  if (!cancelled) fields.push(field('Watch', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
+  const lines = [
+    cancelled ? `**Cancelled.**${options.cancelledReason ? ` ${options.cancelledReason}` : ''}` : undefined,
+    options.tentative && !cancelled ? '_Tentative until the organizer reconfirms._' : undefined,
+    view.description ?? undefined,
+  ].filter((line): line is string => Boolean(line));
+  const embed: APIEmbed = {
+    title: clip(title, 256),
+    ...(lines.length > 0 ? { description: clip(lines.join('\n\n'), 4096) } : {}),
+    color: cancelled ? COLORS.cancelled : options.tentative ? COLORS.permitted : COLORS.confirmed,
+    fields,
+    footer: { text: `Slotcast · ${view.code}` },
+  };
+  return message({ content: clip(`📅 ${cancelled ? 'Cancelled' : 'Invitation'}: **${view.title}**`, 2000), embeds: [embed], components: cancelled ? [] : watchButton(view) });
+}
+
+function changeValue(change: FieldChange, side: 'from' | 'to', audience: 'organizer' | 'invitees'): string {
+  const value = change[side];
+  if (value === null || (Array.isArray(value) && value.length === 0)) return '—';
+  if (change.field === 'startsAt' || change.field === 'endsAt') return discordTime(String(value));
+  // Invitees in a channel need not see who else was invited by e-mail.
+  if (change.field === 'emails' && audience === 'invitees') return `${(value as string[]).length} address(es)`;
+  if (change.field === 'discordChannels') return (value as string[]).map((id) => `<#${id}>`).join(', ');
+  return clip(Array.isArray(value) ? value.join(', ') : value, 300);
+}
+
+export function describeChanges(changes: readonly FieldChange[], audience: 'organizer' | 'invitees'): string {
+  return changes
+    .map((change) => `**${FIELD_LABELS[change.field]}**: ${changeValue(change, 'from', audience)} → ${changeValue(change, 'to', audience)}`)
+    .join('\n');
+}
+
+/** A short message replying to the invitation or prompt: what happened and what to do now. */
+export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invitees'): DiscordMessage {
+  const view = model.reservation;
+  const by = model.actorName ? ` by ${model.actorName}` : '';
+  let description: string;
+  let color: number = COLORS.changed;
+  let components: ButtonRow[] = [];
+  switch (model.event) {
+    case 'change_notice':
+      description = `Changed${by}:\n${describeChanges(model.changes ?? [], audience)}`;
+      break;
+    case 'cancellation_notice':
+      description = `Cancelled${by}.${model.reason ? `\nReason: ${model.reason}` : ''}`;
+      color = COLORS.cancelled;
+      break;
+    case 'lapse_notice':
+      description = `Not reconfirmed by ${discordTime(view.reconfirmDeadline)}: the reservation lapsed and the slot is free again.`;
+      color = COLORS.ended;
+      break;
+    case 'reconfirm_reminder':
+      description = `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}), or the slot is released.`;
+      color = COLORS.permitted;
+      components = actionButtons(view);
+      break;
+    case 'start_reminder':
+      description = `Starts ${discordTime(view.startsAt, 'R')}. Watch at ${view.playbackUrl} — passcode \`${view.passcode}\``;
+      color = COLORS.confirmed;
+      components = watchButton(view);
+      break;
+    case 'delivery_failure_report':
+      description = ['These could not be reached:', ...(model.unreachable ?? []).map((entry) => `• ${contactLabel(entry.channel, entry.recipient)}: ${entry.reason}`)].join('\n');
+      color = COLORS.error;
+      break;
+    default:
+      description = when(view);
+  }
+  const embed: APIEmbed = { title: clip(headline(model), 256), description: clip(description, 4096), color, footer: { text: `Slotcast · ${view.code}` } };
+  return message({ content: clip(headline(model), 2000), embeds: [embed], components });
+}
+
+function contactLabel(channel: string, recipient: string): string {
+  switch (channel) {
+    case 'discord_channel':
+      return `<#${recipient}>`;
+    case 'discord_event':
+      return 'the scheduled event in this server';
+    case 'email':
+      return recipient;
+    default:
+      return `${channel.replace('_', ' ')} ${recipient}`;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * `/reserve new|timezone|list|help`, and autocomplete of servers and time zones.
+ */
+import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags } from 'discord.js';
+import { listReservations, listSchema } from '../app/queries.js';
+import { actorOf } from './actor.js';
+import { zoneSchema } from './form.js';
+import { encodeId } from './ids.js';
+import { requestModal } from './modal.js';
+import { COLORS } from './render.js';
+import type { BotContext } from './respond.js';
+import { asEdit, beforeModal, tell, TooSlow } from './respond.js';
+import { DEFAULT_ZONE, saveUserZone, zoneFor } from './settings.js';
+import { discordTime } from './times.js';
+import { doneView, helpView, listView } from './views.js';
+
+const MAX_CHOICES = 25;
+
+export async function onCommand(context: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+  if (interaction.commandName !== 'reserve') return tell(interaction, doneView('Unknown command', 'Slotcast only knows `/reserve`.', COLORS.error));
+  const actor = actorOf(interaction);
+  if (!actor) return tell(interaction, doneView('Use a server', 'Reservations belong to a server: run `/reserve` in one of its channels.', COLORS.error));
+  switch (interaction.options.getSubcommand()) {
+    case 'new':
+      return openRequest(context, interaction, actor.tenantId);
+    case 'timezone':
+      return setZone(context, interaction, actor.tenantId);
+    case 'list': {
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const reservations = await listReservations(context.deps, actor, listSchema.parse({ status: 'permitted,confirmed,live', limit: '10' }));
+      await interaction.editReply(asEdit(listView(reservations)));
+      return;
+    }
+    default:
+      return tell(interaction, helpView());
+  }
+}
+
+async function openRequest(context: BotContext, interaction: ChatInputCommandInteraction, guildId: string): Promise<void> {
+  const server = interaction.options.getString('server', true).trim();
+  const draft = context.drafts.put({
+    id: interaction.id,
+    kind: 'new',
+    guildId,
+    userId: interaction.user.id,
+    server,
+    ...optional('passcode', interaction.options.getString('passcode')),
+    ...optional('description', interaction.options.getString('description')),
+  });
+  let zone = DEFAULT_ZONE;
+  try {
+    const [known, source] = await beforeModal(Promise.all([context.deps.servers.find(server), zoneFor(context.deps.pool, guildId, interaction.user.id)]), 1500);
+    if (!known || !known.active) {
+      return tell(interaction, doneView('Unknown server', `There is no active server named "${server.slice(0, 64)}". Pick one from the list as you type.`, COLORS.error));
+    }
+    zone = source.zone;
+  } catch (error) {
+    // Slow database: open the modal anyway; the submission is checked in full.
+    if (!(error instanceof TooSlow)) throw error;
+  }
+  await interaction.showModal(requestModal(encodeId({ action: 'new-form', draftId: draft.id }), server, zone));
+}
+
+function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
+  const trimmed = value?.trim();
+  return trimmed ? ({ [key]: trimmed } as Record<K, string>) : {};
+}
+
+async function setZone(context: BotContext, interaction: ChatInputCommandInteraction, guildId: string): Promise<void> {
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const typed = interaction.options.getString('zone');
+  if (!typed) {
+    const current = await zoneFor(context.deps.pool, guildId, interaction.user.id);
+    const from = { user: 'your setting', guild: "the server's default", default: 'the default' }[current.from];
+    await interaction.editReply(asEdit(doneView('Your time zone', `Times you type are read in **${current.zone}** (${from}). Set yours with \`/reserve timezone Europe/Berlin\`.`, COLORS.changed)));
+    return;
+  }
+  const parsed = zoneSchema.safeParse(typed);
+  if (!parsed.success) {
+    await interaction.editReply(asEdit(doneView('Unknown time zone', parsed.error.issues[0]?.message ?? 'Not a time zone.', COLORS.error)));
+    return;
+  }
+  await saveUserZone(context.deps.db, guildId, interaction.user.id, parsed.data);
+  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: parsed.data, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(context.deps.clock());
+  await interaction.editReply(
+    asEdit(doneView('Time zone saved', `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.deps.clock(), 'F')} in yours).`, COLORS.confirmed)),
+  );
+}
+
+export async function onAutocomplete(context: BotContext, interaction: AutocompleteInteraction): Promise<void> {
+  const focused = interaction.options.getFocused(true);
+  const typed = String(focused.value).trim().toLowerCase();
+  if (focused.name === 'server') {
+    const servers = await context.deps.servers.active();
+    const choices = servers
+      .filter((server) => server.name.toLowerCase().includes(typed))
+      .slice(0, MAX_CHOICES)
+      .map((server) => ({ name: `${server.name}${server.capacity > 1 ? ` (${server.capacity} streams)` : ''}`.slice(0, 100), value: server.name }));
+    await interaction.respond(choices);
+    return;
+  }
+  if (focused.name === 'zone') {
+    const zones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter((zone) => zone.toLowerCase().includes(typed.replace(/\s+/g, '_')));
+    await interaction.respond(zones.slice(0, MAX_CHOICES).map((zone) => ({ name: zone, value: zone })));
+    return;
+  }
+  await interaction.respond([]);
+}

@@ -1,0 +1,114 @@
+/**
+ * Times as people type them into a Discord modal — ISO-8601 ("2026-12-01T19:00+09:00",
+ * "2026-12-01 19:00") or natural language ("tomorrow 19:00", "in 2 hours", "next friday 7pm") —
+ * read in the user's time zone with chrono-node. Ends may also be durations ("90m", "1h30m",
+ * "2 hours"). Modals have no date picker, so the reply echoes what was understood as Discord
+ * timestamps (`<t:UNIX:F>`), which every reader sees in their own zone.
+ */
+import * as chrono from 'chrono-node';
+import { instantOf, offsetAt } from './zones.js';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const EXAMPLES = 'e.g. "tomorrow 19:00", "in 2 hours", "next friday 7pm" or "2026-12-01 19:00"';
+
+/**
+ * One point in time. Without an explicit offset, the text is read in `zone`; a date without a
+ * time is refused rather than guessed.
+ */
+export function parseInstant(text: string, zone: string, now: Date): Parsed<Date> {
+  const input = text.trim();
+  if (input.length === 0) return { ok: false, message: `A time is required, ${EXAMPLES}.` };
+  if (ISO_WITH_OFFSET.test(input) && !Number.isNaN(Date.parse(input))) return { ok: true, value: new Date(input) };
+
+  // chrono takes a fixed offset; the one in force now places "tomorrow" and "today" on the
+  // right calendar day. The wall-clock result is then placed with the offset in force at that
+  // time, which differs across a daylight-saving change.
+  const reference = { instant: now, timezone: offsetAt(zone, now.getTime()) / 60_000 };
+  const results = chrono.parse(input, reference, { forwardDate: true });
+  const result = results[0];
+  const leftover = result ? (input.slice(0, result.index) + input.slice(result.index + result.text.length)).replace(/[\s,.;]+/g, '') : input;
+  if (!result || results.length > 1 || leftover.length > 0) {
+    return { ok: false, message: `"${clip(input)}" is not a time Slotcast understands; try ${EXAMPLES}.` };
+  }
+  const start = result.start;
+  // "in 3 days" keeps the time of day of now; "tomorrow" alone names no time and is not guessed.
+  if (!start.isCertain('hour') && !result.tags().has('result/relativeDate')) return { ok: false, message: `"${clip(input)}" has no time of day; add one, e.g. "${clip(input)} 19:00".` };
+  // An explicit offset in the text ("19:00 +09:00"), or a relative time ("in 2 hours"): chrono's
+  // instant is exact.
+  if (start.isCertain('timezoneOffset')) return { ok: true, value: relative(result) ? nextMinute(start.date()) : start.date() };
+  const wall = {
+    year: start.get('year') ?? 1970,
+    month: start.get('month') ?? 1,
+    day: start.get('day') ?? 1,
+    hour: start.get('hour') ?? 0,
+    minute: start.get('minute') ?? 0,
+    second: start.get('second') ?? 0,
+  };
+  const instant = new Date(instantOf(wall, zone));
+  return { ok: true, value: relative(result) ? nextMinute(instant) : instant };
+}
+
+const relative = (result: chrono.ParsedResult): boolean => result.tags().has('result/relativeDate');
+
+/** "in 2 hours" at 14:37:12 means 16:38, not 16:37:12: slots are booked in whole minutes. */
+function nextMinute(date: Date): Date {
+  return new Date(Math.ceil(date.getTime() / 60_000) * 60_000);
+}
+
+const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
+const UNIT_WORDS: Array<[RegExp, string]> = [
+  [/^(d|days?)$/, 'd'],
+  [/^(h|hrs?|hours?)$/, 'h'],
+  [/^(m|mins?|minutes?)$/, 'm'],
+];
+
+/** "90m", "1h30m", "1.5h", "2 hours", "1 hour 30 minutes" → milliseconds; undefined if not a duration. */
+export function parseLength(text: string): number | undefined {
+  const input = text.trim().toLowerCase();
+  const pattern = /(\d+(?:[.,]\d+)?)\s*([a-z]+)/g;
+  if (!/^(\s*\d+(?:[.,]\d+)?\s*[a-z]+)+\s*$/.test(input)) return undefined;
+  let total = 0;
+  for (const [, amount, word] of input.matchAll(pattern)) {
+    const unit = UNIT_WORDS.find(([words]) => words.test(word ?? ''))?.[1];
+    if (!unit) return undefined;
+    total += Number((amount ?? '0').replace(',', '.')) * (UNIT_MS[unit] ?? 0);
+  }
+  return total > 0 ? Math.round(total) : undefined;
+}
+
+/** The end: a duration from the start, or a time (read as the first such time after the start). */
+export function parseEnd(text: string, start: Date, zone: string): Parsed<Date> {
+  const input = text.trim();
+  if (input.length === 0) return { ok: false, message: 'An end time or a duration is required, e.g. "90m", "2h" or "20:30".' };
+  const length = parseLength(input);
+  if (length !== undefined) return { ok: true, value: new Date(start.getTime() + length) };
+  const end = parseInstant(input, zone, start);
+  if (!end.ok) return { ok: false, message: `"${clip(input)}" is neither a duration ("90m", "2h") nor a time ("20:30").` };
+  return end;
+}
+
+/** A Discord timestamp: every reader sees it in their own zone and language. */
+export function discordTime(date: Date | string, style: 'F' | 'f' | 't' | 'R' | 'D' = 'F'): string {
+  return `<t:${Math.floor(new Date(date).getTime() / 1000)}:${style}>`;
+}
+
+/** How a time is pre-filled in a modal: the wall clock in the user's zone, which parseInstant reads back. */
+export function formatWallTime(date: Date, zone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(date);
+  const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? '00';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

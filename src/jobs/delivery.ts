@@ -31,7 +31,9 @@ export interface DeliveryHooks {
 
 const FIRST_RETRY_MS = 5_000;
 const LONGEST_WAIT_MS = 3_600_000;
-const CLAIM_BATCH = 100;
+// Rows claimed at once. Large enough that a fan-out does not stall at batch ends; the lease
+// (DELIVERY_LEASE, 60 s) must cover sending a batch: 500 messages at a few hundred per second.
+const CLAIM_BATCH = 500;
 
 /** 5 s, 10 s, 20 s … capped at an hour, with ±20% jitter so retries of a fan-out spread out. */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {

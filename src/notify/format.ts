@@ -5,18 +5,26 @@
 import type { FieldChange } from '../domain/changes.js';
 import { FIELD_LABELS } from './message.js';
 
+// Building an Intl.DateTimeFormat costs far more than using one; e-mail fan-outs format thousands.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
 /** "Tue, 1 Dec 2026, 19:00 JST" in the given zone. */
 export function formatInstant(iso: string | Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(new Date(iso));
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter.format(new Date(iso));
 }
 
 /** Start and end in the given zone, with UTC alongside when the zone is not UTC. */

@@ -36,7 +36,8 @@ export const passcodeSchema = z
   .string()
   .min(4, 'The passcode needs at least 4 characters.')
   .max(64, 'The passcode can be at most 64 characters.')
-  .refine((text) => /^[\x21-\x7e]+$/.test(text), 'The passcode can hold letters, digits and symbols, but no spaces.');
+  // No backtick: chat messages show the passcode inside inline code, which a backtick would end.
+  .refine((text) => /^[\x21-\x5f\x61-\x7e]+$/.test(text), 'The passcode can hold letters, digits and symbols, but no spaces or backticks.');
 
 /** ISO-8601 with an explicit offset ("Z" or "+09:00"): a time without a zone is ambiguous. */
 export const instantSchema = z

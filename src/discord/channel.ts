@@ -108,10 +108,12 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
    * The prompt shows the reservation as it is now (read at delivery), so a late or repeated
    * delivery never turns a reconfirmed prompt back into a permitted one.
    */
-  async function promptNow(model: MessageModel): Promise<DiscordMessage> {
+  async function promptNow(model: MessageModel, userId: string): Promise<DiscordMessage> {
     const current = await findReservation(pool, model.reservation.id);
     if (!current) return promptMessage(model.reservation, model.ingest);
-    const ingest = model.ingest ?? { url: current.server.ingestBaseUrl, streamKey: current.streamKey };
+    // The stream key goes to the organizer's own DM and nowhere else.
+    const isOrganizer = current.organizer.platform === 'discord' && current.organizer.userId === userId;
+    const ingest = isOrganizer ? (model.ingest ?? { url: current.server.ingestBaseUrl, streamKey: current.streamKey }) : undefined;
     return promptMessage(viewOf(current), ingest);
   }
 
@@ -119,10 +121,10 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
     const channelId = await dmChannel(userId);
     const base = { reservationId: model.reservation.id, platform: 'discord' as const, channelId };
     const prompt: Key = { ...base, purpose: 'prompt' };
-    if (model.event === 'permit_prompt') return delivered(await upsert(prompt, await promptNow(model), model.notificationId));
+    if (model.event === 'permit_prompt') return delivered(await upsert(prompt, await promptNow(model, userId), model.notificationId));
     const existing = await find(prompt);
     if (existing && ['change_notice', 'cancellation_notice', 'lapse_notice'].includes(model.event)) {
-      await upsert(prompt, await promptNow(model), model.notificationId);
+      await upsert(prompt, await promptNow(model, userId), model.notificationId);
     }
     return delivered(await notice(base, noticeMessage(model, 'organizer'), model.notificationId, existing?.messageId));
   }

@@ -5,7 +5,7 @@
  * so a title like "@everyone" is shown, never pinged.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import { ButtonStyle, ComponentType } from 'discord.js';
+import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { MessagePayload } from '../domain/notifications.js';
 import { playbackUrl } from '../domain/reservation.js';
@@ -110,7 +110,26 @@ const PROMPT_STATE: Record<ReservationView['status'], { title: string; color: nu
  * The organizer's DM (claim 6): the permit prompt, re-rendered in place as the reservation moves
  * on. The ingest URL and stream key appear only while the reservation can still be streamed.
  */
-export function promptMessage(view: ReservationView, ingest: MessageModel['ingest']): DiscordMessage {
+/**
+ * User text (titles, descriptions, names, reasons) rendered as literal text: a title such as
+ * `[Watch](https://evil)` must not become a link, nor `**` turn bold. Mentions are off anyway.
+ */
+export function userText(text: string): string {
+  return escapeMarkdown(text);
+}
+
+function literal(view: ReservationView): ReservationView {
+  return {
+    ...view,
+    title: userText(view.title),
+    description: view.description === null ? null : userText(view.description),
+    serverName: userText(view.serverName),
+    organizer: { ...view.organizer, name: userText(view.organizer.name) },
+  };
+}
+
+export function promptMessage(raw: ReservationView, ingest: MessageModel['ingest']): DiscordMessage {
+  const view = literal(raw);
   const state = PROMPT_STATE[view.status];
   const open = view.status === 'permitted' || view.status === 'confirmed' || view.status === 'live';
   const fields = [field('When', when(view)), field('Server', view.serverName, true), field('Code', view.code, true)];
@@ -131,13 +150,14 @@ export function promptMessage(view: ReservationView, ingest: MessageModel['inges
 }
 
 /** A channel invitation (claims 1–3): times, playback URL and passcode; marked when cancelled. */
-export function invitationMessage(view: ReservationView, options: { tentative?: boolean; cancelledReason?: string | null } = {}): DiscordMessage {
+export function invitationMessage(raw: ReservationView, options: { tentative?: boolean; cancelledReason?: string | null } = {}): DiscordMessage {
+  const view = literal(raw);
   const cancelled = options.cancelledReason !== undefined;
   const title = cancelled ? `~~${view.title}~~ — cancelled` : options.tentative ? `${view.title} (tentative)` : view.title;
   const fields = [field('When', when(view)), field('Organizer', organizerName(view), true), field('Server', view.serverName, true)];
   if (!cancelled) fields.push(field('Watch', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
   const lines = [
-    cancelled ? `**Cancelled.**${options.cancelledReason ? ` ${options.cancelledReason}` : ''}` : undefined,
+    cancelled ? `**Cancelled.**${options.cancelledReason ? ` ${userText(options.cancelledReason)}` : ''}` : undefined,
     options.tentative && !cancelled ? '_Tentative until the organizer reconfirms._' : undefined,
     view.description ?? undefined,
   ].filter((line): line is string => Boolean(line));
@@ -169,8 +189,8 @@ export function describeChanges(changes: readonly FieldChange[], audience: 'orga
 
 /** A short message replying to the invitation or prompt: what happened and what to do now. */
 export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invitees'): DiscordMessage {
-  const view = model.reservation;
-  const by = model.actorName ? ` by ${model.actorName}` : '';
+  const view = literal(model.reservation);
+  const by = model.actorName ? ` by ${userText(model.actorName)}` : '';
   let description: string;
   let color: number = COLORS.changed;
   let components: ButtonRow[] = [];
@@ -179,7 +199,7 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
       description = `Changed${by}:\n${describeChanges(model.changes ?? [], audience)}`;
       break;
     case 'cancellation_notice':
-      description = `Cancelled${by}.${model.reason ? `\nReason: ${model.reason}` : ''}`;
+      description = `Cancelled${by}.${model.reason ? `\nReason: ${userText(model.reason)}` : ''}`;
       color = COLORS.cancelled;
       break;
     case 'lapse_notice':

@@ -96,14 +96,24 @@ export class DeadlineClock {
     }
     this.timerAt = Infinity;
     this.running = (async () => {
+      let stuck = false;
       try {
         do {
           this.again = false;
           for (let ids = await dueIds(this.deps.pool, BATCH); ids.length > 0 && !this.stopped; ids = await dueIds(this.deps.pool, BATCH)) {
-            await inParallel(ids, this.concurrency, (id) => lapseReservation(this.deps, id).then(() => undefined));
+            let lapsed = 0;
+            await inParallel(ids, this.concurrency, (id) =>
+              // One reservation that cannot be lapsed must not hold up the others; the sweeper retries it.
+              lapseReservation(this.deps, id).then(
+                () => void lapsed++,
+                (error: unknown) => this.log.error('lapse failed', { reservation: id, error: coerceError(error).message }),
+              ),
+            );
+            stuck = lapsed === 0;
+            if (stuck) break; // only failures left: try again in a while, not in a tight loop
           }
         } while (this.again && !this.stopped);
-        const next = await nextDeadline(this.deps.pool);
+        const next = stuck ? new Date(Date.now() + 5_000) : await nextDeadline(this.deps.pool);
         if (next && !this.stopped) this.setTimer(next.getTime());
       } catch (error) {
         this.log.error('deadline clock failed; retrying in 5 s', { error: coerceError(error).message });

@@ -4,6 +4,7 @@
  * event. User text is escaped; times are date tokens. The stream key appears only in a card built
  * with `ingest`, which only the organizer's DM asks for.
  */
+import { holdsSlot } from '../domain/status.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { Invitees } from '../domain/reservation.js';
 import { playbackUrl } from '../domain/reservation.js';
@@ -129,7 +130,8 @@ export function reservationCard(card: CardInput, options: { buttons: boolean }):
       ...(card.invitees ? ([['Invitees', inviteeList(card.invitees)]] as Array<[string, string]>) : []),
     ]),
   ];
-  if (card.ingest) {
+  // A reservation that no longer holds its slot has nothing to stream to: stop showing the key.
+  if (card.ingest && holdsSlot(card.status)) {
     blocks.push(
       section(`*Stream to* \`${escapeText(card.ingest.url)}\`\n*Stream key* \`${escapeText(card.ingest.streamKey)}\``),
       context(':lock: Only you see the stream key. Anyone who has it can stream into your slot.'),

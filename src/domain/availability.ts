@@ -38,9 +38,16 @@ export function occupiedRange(request: Interval, server: Pick<ServerShape, 'buff
 
 /** The lowest lane free over `range`, or undefined when every lane is taken at some point of it. */
 export function freeLane(range: Interval, capacity: number, booked: readonly Booking[]): number | undefined {
-  const taken = new Set(booked.filter((booking) => overlaps(range, booking)).map((booking) => booking.lane));
-  for (let lane = 0; lane < capacity; lane++) if (!taken.has(lane)) return lane;
-  return undefined;
+  // Called for every candidate slot when alternatives are searched on a busy server: no allocation
+  // for the common single-lane server.
+  if (capacity === 1) {
+    for (const booking of booked) if (booking.lane === 0 && overlaps(range, booking)) return undefined;
+    return 0;
+  }
+  const taken = new Uint8Array(capacity);
+  for (const booking of booked) if (booking.lane < capacity && overlaps(range, booking)) taken[booking.lane] = 1;
+  const lane = taken.indexOf(0);
+  return lane === -1 ? undefined : lane;
 }
 
 export function isAvailable(request: Interval, server: ServerShape, booked: readonly Booking[]): boolean {

@@ -8,7 +8,7 @@ import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField
 import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { MessagePayload } from '../domain/notifications.js';
-import { playbackUrl } from '../domain/reservation.js';
+import { snapshotOf } from '../domain/notifications.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { StoredReservation } from '../store/reservations.js';
@@ -35,21 +35,7 @@ export function clip(text: string, max: number): string {
 
 /** The reservation as messages show it, from a stored row (interaction replies). */
 export function viewOf(reservation: StoredReservation): ReservationView {
-  return {
-    id: reservation.id,
-    code: reservation.code,
-    title: reservation.title,
-    description: reservation.description,
-    serverName: reservation.server.name,
-    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
-    passcode: reservation.passcode,
-    startsAt: reservation.startsAt.toISOString(),
-    endsAt: reservation.endsAt.toISOString(),
-    reconfirmDeadline: reservation.reconfirmDeadline.toISOString(),
-    status: reservation.status,
-    version: reservation.version,
-    organizer: { ...reservation.organizer },
-  };
+  return snapshotOf(reservation);
 }
 
 export function message(parts: Partial<Omit<DiscordMessage, 'allowed_mentions'>>): DiscordMessage {

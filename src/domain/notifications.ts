@@ -111,6 +111,30 @@ export interface EventContext {
   at: Date;
 }
 
+/** A reservation as messages describe it: everything but the secrets and the invitee lists. */
+export function snapshotOf(reservation: Reservation): MessagePayload['reservation'] {
+  return {
+    id: reservation.id,
+    code: reservation.code,
+    title: reservation.title,
+    description: reservation.description,
+    serverName: reservation.server.name,
+    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
+    passcode: reservation.passcode,
+    startsAt: reservation.startsAt.toISOString(),
+    endsAt: reservation.endsAt.toISOString(),
+    reconfirmDeadline: reservation.reconfirmDeadline.toISOString(),
+    status: reservation.status,
+    version: reservation.version,
+    organizer: {
+      platform: reservation.organizer.platform,
+      tenantId: reservation.organizer.tenantId,
+      userId: reservation.organizer.userId,
+      name: reservation.organizer.name,
+    },
+  };
+}
+
 function payloadFor(
   event: NotificationEvent,
   reservation: Reservation,
@@ -119,26 +143,7 @@ function payloadFor(
 ): MessagePayload {
   return {
     event,
-    reservation: {
-      id: reservation.id,
-      code: reservation.code,
-      title: reservation.title,
-      description: reservation.description,
-      serverName: reservation.server.name,
-      playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
-      passcode: reservation.passcode,
-      startsAt: reservation.startsAt.toISOString(),
-      endsAt: reservation.endsAt.toISOString(),
-      reconfirmDeadline: reservation.reconfirmDeadline.toISOString(),
-      status: reservation.status,
-      version: reservation.version,
-      organizer: {
-        platform: reservation.organizer.platform,
-        tenantId: reservation.organizer.tenantId,
-        userId: reservation.organizer.userId,
-        name: reservation.organizer.name,
-      },
-    },
+    reservation: snapshotOf(reservation),
     actorName: context.actorName,
     at: context.at.toISOString(),
     ...extra,

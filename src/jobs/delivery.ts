@@ -11,6 +11,7 @@ import type { Channel, DeliveryResult } from '../notify/channel.js';
 import type { MessageModel } from '../notify/message.js';
 import type { ClaimedNotification } from '../store/notifications.js';
 import { claimNotifications, markFailed, markRetry, markSent } from '../store/notifications.js';
+import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
 
 export interface DeliverySettings {
@@ -109,26 +110,33 @@ export class DeliveryWorker {
     }
   }
 
-  /** The message model for a row; the permit prompt alone gets the ingest URL and stream key. */
   private async messageFor(row: ClaimedNotification): Promise<MessageModel> {
-    const { payload } = row;
-    const message: MessageModel = {
-      notificationId: row.id,
-      event: row.event,
-      recipient: { channel: row.channel, recipient: row.recipient },
-      reservation: payload.reservation,
-      actorName: payload.actorName,
-      at: new Date(payload.at),
-      ...(payload.changes ? { changes: payload.changes } : {}),
-      ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
-      ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
-    };
-    if (row.event === 'permit_prompt') {
-      const reservation = await findReservation(this.pool, row.reservationId);
-      if (reservation) message.ingest = { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey };
-    }
-    return message;
+    const reservation = row.event === 'permit_prompt' ? await findReservation(this.pool, row.reservationId) : undefined;
+    return messageFromRow(row, reservation);
   }
+}
+
+/**
+ * The message model for an outbox row. Only the permit prompt is given the reservation as it is
+ * now, for the ingest URL and stream key, which no payload holds.
+ */
+export function messageFromRow(
+  row: Pick<ClaimedNotification, 'id' | 'event' | 'channel' | 'recipient' | 'payload'>,
+  current?: Pick<StoredReservation, 'server' | 'streamKey'>,
+): MessageModel {
+  const { payload } = row;
+  return {
+    notificationId: row.id,
+    event: row.event,
+    recipient: { channel: row.channel, recipient: row.recipient },
+    reservation: payload.reservation,
+    actorName: payload.actorName,
+    at: new Date(payload.at),
+    ...(payload.changes ? { changes: payload.changes } : {}),
+    ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
+    ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
+    ...(row.event === 'permit_prompt' && current ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } } : {}),
+  };
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */

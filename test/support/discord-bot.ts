@@ -13,6 +13,7 @@ import { discordPlatform } from '../../src/discord/index.js';
 import type { NotificationChannel, NotificationEvent, MessagePayload } from '../../src/domain/notifications.js';
 import type { Logger } from '../../src/log.js';
 import type { Channel, DeliveryResult } from '../../src/notify/channel.js';
+import { messageFromRow } from '../../src/jobs/delivery.js';
 import type { MessageModel } from '../../src/notify/message.js';
 import type { Platform } from '../../src/platforms.js';
 import { findReservation } from '../../src/store/reservations.js';
@@ -79,20 +80,10 @@ export async function startDiscordBot(options: { fake?: FakeDiscordOptions; deps
   }
 
   async function modelOf(row: { id: string; event: NotificationEvent; channel: NotificationChannel; recipient: string; payload: unknown; reservationId: string }): Promise<MessageModel> {
-    const payload = row.payload as MessagePayload;
-    const reservation = row.event === 'permit_prompt' ? await findReservation(db.pool, row.reservationId) : undefined;
-    return {
-      notificationId: row.id,
-      event: row.event,
-      recipient: { channel: row.channel, recipient: row.recipient },
-      reservation: payload.reservation,
-      actorName: payload.actorName,
-      at: new Date(payload.at),
-      ...(payload.changes ? { changes: payload.changes } : {}),
-      ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
-      ...(reservation ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } } : {}),
-    };
+    const current = row.event === 'permit_prompt' ? await findReservation(db.pool, row.reservationId) : undefined;
+    return messageFromRow({ ...row, payload: row.payload as MessagePayload }, current);
   }
+
 
   return {
     fake,

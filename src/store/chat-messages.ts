@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/reservation.js';
+import type pg from 'pg';
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
@@ -46,4 +47,29 @@ export async function saveChatMessage(sql: Sql, ref: ChatMessageRef): Promise<vo
       [randomUUID(), ref.reservationId, ref.platform, ref.channelId, ref.messageId, ref.purpose],
     ),
   );
+}
+
+/**
+ * Runs `work` (find the recorded message, post or edit it, record it) while no other process
+ * works on the same reservation, platform and channel. Two workers delivering two events for one
+ * channel at once would otherwise both find nothing, both post, and orphan one of the posts.
+ * A session-level advisory lock on a connection of its own, held only around the chat call.
+ */
+export async function withChatMessageLock<T>(
+  pool: pg.Pool,
+  key: Pick<ChatMessageRef, 'reservationId' | 'platform' | 'channelId'>,
+  work: () => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  const lockKey = `chat:${key.reservationId}:${key.platform}:${key.channelId}`;
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+    try {
+      return await work();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]);
+    }
+  } finally {
+    client.release();
+  }
 }

@@ -15,6 +15,7 @@ import { coerceError, createLogger } from './log.js';
 import { buildDeps, startService } from './main.js';
 import { openDatabase } from './store/database.js';
 import { readMigrations } from './store/migrate.js';
+import { setWorkspaceNotifyMode } from './store/settings.js';
 
 const HELP = `slotcast — book live-streaming time from chat
 
@@ -29,6 +30,8 @@ Usage: npx slotcast <command> [options]
   server list
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
   discord register [--guild ID]         register the Discord slash commands, print the invite URL
+  workspace notify-mode --platform slack|discord --tenant ID reconfirm|permit-and-reconfirm|default
+                                        when a workspace's invitees first hear of a reservation
   doctor                                check configuration and database, say what is missing
   help
 
@@ -65,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
     case 'reservations':
       if (subcommand !== 'list') throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');
       return reservationsList(config, log, rest);
+    case 'workspace':
+      if (subcommand !== 'notify-mode') throw new UsageError('Usage: slotcast workspace notify-mode --platform slack|discord --tenant ID MODE');
+      return workspaceNotifyModeCommand(config, log, rest);
     case 'doctor':
       return doctor(config, log);
     default:
@@ -186,6 +192,25 @@ async function reservationsList(config: Config, log: Logger, args: string[]): Pr
     for (const r of reservations) {
       console.log(`${r.code}\t${r.status}\t${r.startsAt.toISOString()} → ${r.endsAt.toISOString()}\t${r.server.name}\t${r.title}\t(${r.organizer.platform}: ${r.organizer.name})`);
     }
+  });
+}
+
+async function workspaceNotifyModeCommand(config: Config, log: Logger, args: string[]): Promise<number> {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({ args, options: { platform: { type: 'string' }, tenant: { type: 'string' } }, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  })();
+  const modes = { reconfirm: 'reconfirm', 'permit-and-reconfirm': 'permit_and_reconfirm', default: null } as const;
+  const mode = positionals[0] as keyof typeof modes | undefined;
+  if (values.platform !== 'slack' && values.platform !== 'discord') throw new UsageError('--platform must be slack or discord');
+  if (!values.tenant) throw new UsageError('--tenant needs the Slack team id or Discord guild id');
+  if (!mode || !(mode in modes)) throw new UsageError('The mode must be reconfirm, permit-and-reconfirm or default');
+  return withDeps(config, log, async (deps) => {
+    await setWorkspaceNotifyMode(deps.pool, values.platform as 'slack' | 'discord', values.tenant as string, modes[mode]);
+    console.log(`${values.platform} ${values.tenant}: ${mode === 'default' ? `back to NOTIFY_MODE (${config.policy.notifyMode.replace(/_/g, '-')})` : mode}`);
   });
 }
 

@@ -77,6 +77,9 @@ test('the CLI works against the running service: token, server, reservation list
   expect(created.status).toBe(201);
   expect(cli('reservations', 'list', '--status', 'permitted').stdout).toMatch(/R-\w{4}\tpermitted\t.*studio-a\tFrom the CLI test/);
 
+  expect(cli('workspace', 'notify-mode', '--platform', 'slack', '--tenant', 'T0001', 'permit-and-reconfirm').stdout).toMatch(/slack T0001: permit-and-reconfirm/);
+  expect(cli('workspace', 'notify-mode', '--platform', 'teams', '--tenant', 'T0001', 'reconfirm').stderr).toMatch(/--platform must be slack or discord/);
+
   const doctor = cli('doctor');
   expect(doctor.stdout).toMatch(/✓ reachable/);
   expect(doctor.stdout).toMatch(/✓ migrations up to date/);

@@ -23,6 +23,7 @@ import type { ServerRow } from '../store/servers.js';
 import { bufferMs } from '../store/servers.js';
 import type { Sql } from '../store/sql.js';
 import { isRetryable, isUniqueViolation, withConnection } from '../store/sql.js';
+import { workspaceNotifyMode } from '../store/settings.js';
 import { findAlternatives } from './alternatives.js';
 import type { RequestCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
@@ -75,7 +76,9 @@ export async function requestReservation(
   const server = await deps.servers.find(command.server);
   if (!server) return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
 
-  const draft = { ...draftReservation(deps, actor, command, server, now), requestKey: options.requestKey ?? null };
+  // Claims 6 and 7 are a per-workspace choice; the configuration gives the default.
+  const notifyMode = actor.platform === 'api' ? deps.policy.notifyMode : ((await workspaceNotifyMode(deps.pool, actor.platform, actor.tenantId)) ?? deps.policy.notifyMode);
+  const draft = { ...draftReservation(deps, actor, command, server, now), notifyMode, requestKey: options.requestKey ?? null };
   let placed: Placement;
   try {
     placed = server.active ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now)) : 'closed';

@@ -167,3 +167,19 @@ async function counts() {
 async function streamKeyOf(id: string): Promise<string> {
   return (await db.prisma.reservation.findUniqueOrThrow({ where: { id } })).streamKey;
 }
+
+describe('per-workspace notification mode (claims 6 and 7)', () => {
+  test('GIVEN a Slack workspace set to permit-and-reconfirm THEN its requests tell invitees at permission; another workspace keeps the default', async () => {
+    const { setWorkspaceNotifyMode } = await import('../../src/store/settings.js');
+    await setWorkspaceNotifyMode(db.pool, 'slack', 'T-EAGER', 'permit_and_reconfirm');
+    const server = await makeServer(db.prisma);
+    const eager = await requestReservation(deps, makeActor({ platform: 'slack', tenantId: 'T-EAGER', email: null }), makeRequest(server.name, { startInMs: 48 * HOUR }));
+    const quiet = await requestReservation(deps, makeActor({ platform: 'slack', tenantId: 'T-QUIET', email: null }), makeRequest(server.name, { startInMs: 60 * HOUR }));
+    if (!eager.ok || !quiet.ok) throw new Error('expected both permitted');
+    expect(eager.value.notifyMode).toBe('permit_and_reconfirm');
+    expect(quiet.value.notifyMode).toBe('reconfirm');
+    const tentative = (id: string) => db.prisma.notification.count({ where: { reservationId: id, event: 'invitation_tentative' } });
+    expect(await tentative(eager.value.id)).toBe(2);
+    expect(await tentative(quiet.value.id)).toBe(0);
+  });
+});

@@ -109,6 +109,8 @@ const ENV = z.object({
   DELIVERY_LEASE: duration('60s'),
   /** Messages each worker sends at once (default 20). */
   DELIVERY_CONCURRENCY: integer(20, 1, 500),
+  /** How long to gather a fan-out's permanent failures before reporting them to the organizer (default 30s). */
+  FAILURE_REPORT_DELAY: duration('30s'),
 });
 
 export type Env = z.infer<typeof ENV>;
@@ -130,6 +132,7 @@ export interface Config {
     sweepEveryMs: number;
     deliveryLeaseMs: number;
     deliveryConcurrency: number;
+    failureReportDelayMs: number;
   };
 }
 
@@ -184,6 +187,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       sweepEveryMs: env.OUTBOX_SWEEP_EVERY,
       deliveryLeaseMs: env.DELIVERY_LEASE,
       deliveryConcurrency: env.DELIVERY_CONCURRENCY,
+      failureReportDelayMs: env.FAILURE_REPORT_DELAY,
     },
   };
 }

@@ -53,8 +53,6 @@ const JOB_NAME: Record<Exclude<ReservationJob, 'deadline'>, JobName> = {
 // Deadlines are kept by the deadline clock, not by Agenda (see deadlines.ts).
 const RESERVATION_JOB_NAMES = Object.values(JOB_NAME);
 
-// A report waits a little so that failures of one fan-out arrive in one report.
-const REPORT_DELAY_MS = 30_000;
 // Pending rows younger than this are left to the enqueue that follows their commit.
 const SWEEP_GRACE_MS = 5_000;
 
@@ -84,7 +82,8 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
       retryLater: (ids, at) => queue.schedule('outbox.deliver', at, { ids }),
       failedForGood: async (reservationId) => {
         await queue.cancel(['outbox.report-failures'], reservationId);
-        await queue.schedule('outbox.report-failures', new Date(Date.now() + REPORT_DELAY_MS), { reservationId });
+        // The report waits a little so that the failures of one fan-out arrive in one report.
+        await queue.schedule('outbox.report-failures', new Date(Date.now() + settings.failureReportDelayMs), { reservationId });
       },
     },
     log,

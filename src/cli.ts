@@ -247,6 +247,13 @@ async function doctor(config: Config, log: Logger): Promise<number> {
   } finally {
     await database.close();
   }
+  // What is optional but missing: each line says how to add it.
+  if (!config.mail.smtpUrl) console.log(`  ! no SMTP_URL: e-mails are written to ${config.dataDir}/outbox instead of being sent`);
+  if (!config.slack) console.log('  ! Slack is not connected: see docs/slack.md (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)');
+  if (!config.discord) console.log('  ! Discord is not connected: see docs/discord.md (DISCORD_TOKEN, DISCORD_APPLICATION_ID)');
+  if (!config.http.publicUrl && config.slack && !config.slack.appToken) {
+    console.log('  ! PUBLIC_URL is unset: Slack must reach /slack/events over HTTPS (or use Socket Mode with SLACK_APP_TOKEN)');
+  }
   return problems > 0 ? 1 : 0;
 }
 

@@ -83,6 +83,8 @@ test('the CLI works against the running service: token, server, reservation list
   const doctor = cli('doctor');
   expect(doctor.stdout).toMatch(/✓ reachable/);
   expect(doctor.stdout).toMatch(/✓ migrations up to date/);
+  expect(doctor.stdout).toMatch(/no SMTP_URL: e-mails are written to .*outbox/);
+  expect(doctor.stdout).toMatch(/Slack is not connected/);
   expect(doctor.status).toBe(0);
 }, 90_000);
 

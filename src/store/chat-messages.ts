@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../domain/reservation.js';
-import type pg from 'pg';
+import pg from 'pg';
+
+const { Pool: PgPool } = pg;
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
@@ -53,14 +55,17 @@ export async function saveChatMessage(sql: Sql, ref: ChatMessageRef): Promise<vo
  * Runs `work` (find the recorded message, post or edit it, record it) while no other process
  * works on the same reservation, platform and channel. Two workers delivering two events for one
  * channel at once would otherwise both find nothing, both post, and orphan one of the posts.
- * A session-level advisory lock on a connection of its own, held only around the chat call.
+ *
+ * The session-level advisory lock is held on a connection from a small pool of its own: `work`
+ * takes connections from the main pool, and if lock holders could use up that pool they would
+ * wait on each other for ever.
  */
 export async function withChatMessageLock<T>(
   pool: pg.Pool,
   key: Pick<ChatMessageRef, 'reservationId' | 'platform' | 'channelId'>,
   work: () => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await lockPoolFor(pool).connect();
   const lockKey = `chat:${key.reservationId}:${key.platform}:${key.channelId}`;
   try {
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
@@ -72,4 +77,18 @@ export async function withChatMessageLock<T>(
   } finally {
     client.release();
   }
+}
+
+const lockPools = new WeakMap<pg.Pool, pg.Pool>();
+
+function lockPoolFor(pool: pg.Pool): pg.Pool {
+  let lockPool = lockPools.get(pool);
+  if (!lockPool) {
+    // Same server and credentials as the main pool; idle connections close soon and never keep
+    // the process alive.
+    lockPool = new PgPool({ ...pool.options, max: 10, idleTimeoutMillis: 1_000, allowExitOnIdle: true });
+    lockPool.on('error', () => {}); // an idle lock connection dropped by the server is simply replaced
+    lockPools.set(pool, lockPool);
+  }
+  return lockPool;
 }

@@ -1,5 +1,6 @@
 /**
- * Reconfirm / Change / Cancel, on the organizer's DM prompt or on `/reserve list`. Whoever
+ * Reconfirm / Change / Cancel, on the organizer's DM prompt, the reconfirm reminder or
+ * `/reserve list` (answer() keeps the recorded prompt current from any of them). Whoever
  * clicks, the use case decides whether they may (organizer or guild admin); others get an
  * ephemeral refusal and the reservation and the message stay as they were.
  */
@@ -26,7 +27,7 @@ export async function onReconfirm(context: BotContext, interaction: ButtonIntera
   const mode = await defer(interaction);
   const actor = actorOf(interaction, ref.guildId)!;
   const outcome = await reconfirmReservation(context.deps, actor, ref.reservationId);
-  await answer(interaction, mode, actor, outcome, (reservation) =>
+  await answer(context, interaction, mode, outcome, (reservation) =>
     doneView('Reconfirmed', `\`${reservation.code}\` is reconfirmed for ${discordTime(reservation.startsAt)}: the invitations are on their way.`),
   );
 }

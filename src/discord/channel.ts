@@ -2,7 +2,8 @@
  * The Discord channel of the notification pipeline: the organizer's DM (permit prompt, notices),
  * channel invitations, and the guild's scheduled event. Retries never duplicate: the message
  * posted for a reservation in a channel is recorded (chat_message) and edited on the next event;
- * notices are recorded per outbox row, and carry a nonce Discord de-duplicates on.
+ * notices are recorded per outbox row, and carry a nonce Discord de-duplicates on. Each delivery
+ * runs under withChatMessageLock for its channel, so two workers never both find nothing and post.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -11,21 +12,22 @@ import { GuildScheduledEventEntityType, GuildScheduledEventPrivacyLevel, GuildSc
 import type { Logger } from '../log.js';
 import type { Channel, DeliveryResult } from '../notify/channel.js';
 import type { MessageModel } from '../notify/message.js';
-import type { ChatMessageRef } from '../store/chat-messages.js';
-import { findChatMessage, saveChatMessage } from '../store/chat-messages.js';
+import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
 import { findReservation } from '../store/reservations.js';
 import type { Target } from './errors.js';
 import { apiCode, classify, DiscordCode } from './errors.js';
 import type { DiscordMessage } from './render.js';
-import { clip, invitationMessage, noticeMessage, promptMessage, viewOf } from './render.js';
+import { clip, invitationMessage, noticeMessage, promptMessage } from './render.js';
+import type { ChatKey as Key, Prompts } from './prompt.js';
+import { createPrompts, currentPrompt, editRecorded, promptKey } from './prompt.js';
 
 export interface DiscordChannelOptions {
   rest: REST;
   pool: pg.Pool;
   log: Logger;
+  /** Shared with the buttons, which refresh the same prompts; made here when not given. */
+  prompts?: Prompts;
 }
-
-type Key = Omit<ChatMessageRef, 'messageId'>;
 
 const delivered = (providerMessageId: string): DeliveryResult => ({ status: 'delivered', providerMessageId });
 
@@ -34,9 +36,7 @@ function nonce(notificationId: string, purpose: string): string {
   return createHash('sha256').update(`${notificationId}:${purpose}`).digest('base64url').slice(0, 25);
 }
 
-export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions): Channel {
-  const dmChannels = new Map<string, string>();
-
+export function createDiscordChannel({ rest, pool, log, prompts = createPrompts({ rest, pool }) }: DiscordChannelOptions): Channel {
   const find = (key: Key) => findChatMessage(pool, key);
   const save = (key: Key, messageId: string) => saveChatMessage(pool, { ...key, messageId });
 
@@ -45,15 +45,8 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
 
   /** Edits the recorded message, or posts (and records) a new one when there is none or it was deleted. */
   async function upsert(key: Key, body: DiscordMessage, notificationId: string): Promise<string> {
-    const existing = await find(key);
-    if (existing) {
-      try {
-        await rest.patch(Routes.channelMessage(key.channelId, existing.messageId), { body });
-        return existing.messageId;
-      } catch (error) {
-        if (apiCode(error) !== DiscordCode.UnknownMessage) throw error;
-      }
-    }
+    const edited = await editRecorded(rest, pool, key, body);
+    if (edited) return edited;
     const posted = await post(key.channelId, body, { nonce: nonce(notificationId, key.purpose), enforce_nonce: true });
     await save(key, posted.id);
     return posted.id;
@@ -71,8 +64,12 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
   }
 
   async function toChannel(model: MessageModel, channelId: string): Promise<DeliveryResult> {
+    const base = { reservationId: model.reservation.id, platform: 'discord' as const, channelId };
+    return withChatMessageLock(pool, base, () => toChannelLocked(model, base));
+  }
+
+  async function toChannelLocked(model: MessageModel, base: Omit<Key, 'purpose'>): Promise<DeliveryResult> {
     const view = model.reservation;
-    const base = { reservationId: view.id, platform: 'discord' as const, channelId };
     const invitation: Key = { ...base, purpose: 'invitation' };
     switch (model.event) {
       case 'invitation_tentative':
@@ -94,16 +91,6 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
     }
   }
 
-  async function dmChannel(userId: string): Promise<string> {
-    let channelId = dmChannels.get(userId);
-    if (!channelId) {
-      // Discord keeps one DM channel per user; opening it again returns the same one.
-      channelId = ((await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string }).id;
-      dmChannels.set(userId, channelId);
-    }
-    return channelId;
-  }
-
   /**
    * The prompt shows the reservation as it is now (read at delivery), so a late or repeated
    * delivery never turns a reconfirmed prompt back into a permitted one.
@@ -111,16 +98,17 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
   async function promptNow(model: MessageModel, userId: string): Promise<DiscordMessage> {
     const current = await findReservation(pool, model.reservation.id);
     if (!current) return promptMessage(model.reservation, model.ingest);
-    // The stream key goes to the organizer's own DM and nowhere else.
-    const isOrganizer = current.organizer.platform === 'discord' && current.organizer.userId === userId;
-    const ingest = isOrganizer ? (model.ingest ?? { url: current.server.ingestBaseUrl, streamKey: current.streamKey }) : undefined;
-    return promptMessage(viewOf(current), ingest);
+    return currentPrompt(current, userId, model.ingest);
   }
 
   async function toOrganizer(model: MessageModel, userId: string): Promise<DeliveryResult> {
-    const channelId = await dmChannel(userId);
+    const channelId = await prompts.dmChannel(userId);
     const base = { reservationId: model.reservation.id, platform: 'discord' as const, channelId };
-    const prompt: Key = { ...base, purpose: 'prompt' };
+    return withChatMessageLock(pool, base, () => toOrganizerLocked(model, userId, base));
+  }
+
+  async function toOrganizerLocked(model: MessageModel, userId: string, base: Omit<Key, 'purpose'>): Promise<DeliveryResult> {
+    const prompt = promptKey(base.reservationId, base.channelId);
     if (model.event === 'permit_prompt') return delivered(await upsert(prompt, await promptNow(model, userId), model.notificationId));
     const existing = await find(prompt);
     if (existing && ['change_notice', 'cancellation_notice', 'lapse_notice'].includes(model.event)) {
@@ -131,8 +119,14 @@ export function createDiscordChannel({ rest, pool, log }: DiscordChannelOptions)
 
   /** The guild's scheduled event (EXTERNAL, at the playback URL): created, moved, cancelled with the reservation. */
   async function toGuildEvent(model: MessageModel, guildId: string): Promise<DeliveryResult> {
+    // The guild id stands in for the channel: one lock per reservation and guild.
+    const key: Key = { reservationId: model.reservation.id, platform: 'discord', channelId: guildId, purpose: 'event' };
+    return withChatMessageLock(pool, key, () => toGuildEventLocked(model, key));
+  }
+
+  async function toGuildEventLocked(model: MessageModel, key: Key): Promise<DeliveryResult> {
     const view = model.reservation;
-    const key: Key = { reservationId: view.id, platform: 'discord', channelId: guildId, purpose: 'event' };
+    const guildId = key.channelId;
     const existing = await find(key);
     if (model.event === 'cancellation_notice') {
       if (!existing) return delivered('none');

@@ -72,9 +72,18 @@ export function toRequestCommand(values: FormValues, options: RequestOptions, zo
   return errors.length === 0 && parsed.success ? { ok: true, command: parsed.data } : { ok: false, fields: errors };
 }
 
-export function toChangeCommand(values: FormValues, zone: string, now: Date): Checked<ChangeCommand> {
-  const times = readTimes(values, zone, now);
+/** A free slot picked after a refusal: its server and times take the place of the typed ones. */
+export interface PickedSlot {
+  server: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/** The change as typed; with a picked slot, moved to it and validated as a whole like any change. */
+export function toChangeCommand(values: FormValues, zone: string, now: Date, slot?: PickedSlot): Checked<ChangeCommand> {
+  const times = slot ? { startsAt: slot.startsAt.toISOString(), endsAt: slot.endsAt.toISOString(), errors: [] } : readTimes(values, zone, now);
   const raw = {
+    ...(slot ? { server: slot.server } : {}),
     title: values.title,
     ...(values.description !== undefined ? { description: values.description } : {}),
     startsAt: times.startsAt,

@@ -11,6 +11,7 @@ import { createClient, createDeliveryRest } from './client.js';
 import { registerCommands } from './commands.js';
 import { Drafts } from './drafts.js';
 import { handleInteraction } from './interactions.js';
+import { createPrompts } from './prompt.js';
 
 const READY_TIMEOUT_MS = 30_000;
 
@@ -22,14 +23,16 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   }
   const client = createClient(settings);
   const rest = createDeliveryRest(settings);
-  const context = { deps, drafts: new Drafts(), log };
+  // One set of prompts for deliveries and buttons: both keep the same recorded DM prompt current.
+  const prompts = createPrompts({ rest, pool: deps.pool });
+  const context = { deps, drafts: new Drafts(), log, prompts };
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(context, interaction));
   client.on(Events.Error, (error) => log.error('discord client error', { error: error.message }));
 
   return {
     name: 'discord',
     mounts: [],
-    channels: [createDiscordChannel({ rest, pool: deps.pool, log })],
+    channels: [createDiscordChannel({ rest, pool: deps.pool, log, prompts })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

@@ -9,12 +9,14 @@ import { MessageFlags } from 'discord.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Logger } from '../log.js';
 import type { Drafts } from './drafts.js';
+import type { Prompts } from './prompt.js';
 import type { DiscordMessage } from './render.js';
 
 export interface BotContext {
   deps: AppDeps;
   drafts: Drafts;
   log: Logger;
+  prompts: Prompts;
 }
 
 export function asEdit(reply: DiscordMessage): InteractionEditReplyOptions {

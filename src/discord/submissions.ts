@@ -7,18 +7,19 @@ import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
 import { changeReservation } from '../app/change.js';
 import { cancelReservation } from '../app/lifecycle.js';
-import type { Outcome } from '../app/outcome.js';
+import type { Outcome, Refusal } from '../app/outcome.js';
 import { requestReservation } from '../app/request.js';
 import type { Actor } from '../domain/reservation.js';
-import { isOrganizer } from '../domain/reservation.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { actorOf } from './actor.js';
 import type { Draft } from './drafts.js';
+import type { PickedSlot } from './form.js';
 import { toCancelCommand, toChangeCommand, toRequestCommand } from './form.js';
 import type { ReservationRef } from './ids.js';
 import { encodeId } from './ids.js';
 import { changeModal, readForm, requestModal, textValue } from './modal.js';
-import { COLORS, promptMessage, viewOf } from './render.js';
+import type { DiscordMessage } from './render.js';
+import { COLORS } from './render.js';
 import type { BotContext } from './respond.js';
 import { asEdit, defer, tell } from './respond.js';
 import { zoneFor } from './settings.js';
@@ -26,20 +27,30 @@ import { alternativesView, changedView, doneView, permittedView, problemsView, r
 
 const EXPIRED = doneView('This form has expired', 'Run `/reserve new` again (forms are kept for 30 minutes, and not across a restart of the bot).', COLORS.error);
 
-/** The DM prompt as the organizer sees it now; the stream key only ever to the organizer. */
-export function promptFor(reservation: StoredReservation, actor: Actor) {
-  const ingest = isOrganizer(actor, reservation.organizer) ? { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } : undefined;
-  return promptMessage(viewOf(reservation), ingest);
+/**
+ * After a use case on a reservation: the organizer's recorded DM prompt is brought up to date
+ * wherever the action came from (the prompt, a reminder, `/reserve list`). A DM message other
+ * than the prompt (a reminder) becomes the short summary, so its buttons are not pressed again;
+ * otherwise the summary is told ephemerally.
+ */
+export async function answer(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', outcome: Outcome<StoredReservation>, summary: (reservation: StoredReservation) => DiscordMessage): Promise<void> {
+  if (!outcome.ok) return tell(interaction, refusalView(outcome));
+  const done = summary(outcome.value);
+  const wasPrompt = await refreshPrompt(context, interaction, mode, outcome.value.id);
+  if (mode === 'prompt' && !wasPrompt) return void (await interaction.editReply(asEdit(done)));
+  await tell(interaction, done);
 }
 
-/**
- * After a use case on a reservation: the prompt is re-rendered in place when the action came
- * from it, and `summary` is told ephemerally either way.
- */
-export async function answer(interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', actor: Actor, outcome: Outcome<StoredReservation>, summary: (reservation: StoredReservation) => ReturnType<typeof doneView>): Promise<void> {
-  if (!outcome.ok) return tell(interaction, refusalView(outcome));
-  if (mode === 'prompt') await interaction.editReply(asEdit(promptFor(outcome.value, actor)));
-  await tell(interaction, summary(outcome.value));
+/** Whether the pressed message was the prompt. The action already happened: a failed refresh is logged, not reported as a failed action. */
+async function refreshPrompt(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', reservationId: string): Promise<boolean> {
+  // Only a deferred update (mode 'prompt') may rewrite the pressed message through the interaction.
+  const pressed = mode === 'prompt' ? { messageId: interaction.message?.id, edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))) } : undefined;
+  try {
+    return await context.prompts.refresh(reservationId, pressed);
+  } catch (error) {
+    context.log.warn('discord prompt could not be refreshed', { reservation: reservationId, error: error instanceof Error ? error.message : String(error) });
+    return false;
+  }
 }
 
 export async function onRequestSubmit(context: BotContext, interaction: ModalSubmitInteraction, draftId: string): Promise<void> {
@@ -78,16 +89,16 @@ export async function onChangeSubmit(context: BotContext, interaction: ModalSubm
   const checked = toChangeCommand(values, zone, context.deps.clock());
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, draft.id));
   const outcome = await changeReservation(context.deps, actor, id.reservationId, checked.command);
-  await renderChange(context, interaction, mode, actor, draft, outcome, zone);
+  await renderChange(context, interaction, mode, draft, outcome, zone);
 }
 
-async function renderChange(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', actor: Actor, draft: Draft, outcome: Outcome<StoredReservation>, zone: string): Promise<void> {
+async function renderChange(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', draft: Draft, outcome: Outcome<StoredReservation>, zone: string): Promise<void> {
   if (!outcome.ok && outcome.reason === 'invalid') return tell(interaction, problemsView(outcome.fields, draft.id));
   if (!outcome.ok && outcome.reason === 'unavailable') {
     context.drafts.put({ ...draft, alternatives: outcome.alternatives });
     return tell(interaction, alternativesView(outcome.message, outcome.alternatives, draft.id, zone));
   }
-  await answer(interaction, mode, actor, outcome, (reservation) => changedView(reservation, true));
+  await answer(context, interaction, mode, outcome, (reservation) => changedView(reservation, true));
 }
 
 export async function onCancelSubmit(context: BotContext, interaction: ModalSubmitInteraction, id: ReservationRef): Promise<void> {
@@ -97,7 +108,7 @@ export async function onCancelSubmit(context: BotContext, interaction: ModalSubm
   const checked = toCancelCommand(textValue(interaction, 'reason'));
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, undefined));
   const outcome = await cancelReservation(context.deps, actor, id.reservationId, checked.command);
-  await answer(interaction, mode, actor, outcome, (reservation) => doneView('Cancelled', `\`${reservation.code}\` is cancelled and its slot is free; everyone who had been told is told.`, COLORS.cancelled));
+  await answer(context, interaction, mode, outcome, (reservation) => doneView('Cancelled', `\`${reservation.code}\` is cancelled and its slot is free; everyone who had been told is told.`, COLORS.cancelled));
 }
 
 /** "Edit and try again": the modal again, with what was typed. Opens at once (no database read). */
@@ -124,20 +135,36 @@ export async function onSlot(context: BotContext, interaction: ButtonInteraction
   if (!draft || !slot || !actor || !draft.values) return void (await interaction.editReply(asEdit(EXPIRED)));
   const { zone } = await zoneFor(context.deps.pool, draft.guildId, actor.userId);
   const picked = { server: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt };
-  let reply;
-  if (draft.kind === 'new' && draft.server) {
-    const checked = toRequestCommand(draft.values, { server: draft.server, passcode: draft.passcode, description: draft.description }, zone, context.deps.clock());
-    if (!checked.ok) return void (await interaction.editReply(asEdit(problemsView(checked.fields, draft.id))));
-    // The refused submission's key: whichever slot is clicked first is booked, once.
-    const outcome = await requestReservation(context.deps, actor, { ...checked.command, ...picked }, { requestKey: draft.requestKey ?? `discord:${interaction.id}` });
-    reply = outcome.ok ? permittedView(outcome.value, zone) : outcome.reason === 'unavailable' ? alternativesView(outcome.message, outcome.alternatives, draft.id, zone) : refusalView(outcome);
-    if (!outcome.ok && outcome.reason === 'unavailable') context.drafts.put({ ...draft, alternatives: outcome.alternatives });
-  } else if (draft.kind === 'change' && draft.reservationId) {
-    const outcome = await changeReservation(context.deps, actor, draft.reservationId, picked);
-    reply = outcome.ok ? changedView(outcome.value, true) : outcome.reason === 'unavailable' ? alternativesView(outcome.message, outcome.alternatives, draft.id, zone) : refusalView(outcome);
-    if (!outcome.ok && outcome.reason === 'unavailable') context.drafts.put({ ...draft, alternatives: outcome.alternatives });
-  } else {
-    reply = EXPIRED;
-  }
+  let reply = EXPIRED;
+  if (draft.kind === 'new' && draft.server) reply = await bookSlot(context, interaction, actor, { ...draft, values: draft.values, server: draft.server }, picked, zone);
+  else if (draft.kind === 'change' && draft.reservationId) reply = await moveToSlot(context, interaction, actor, { ...draft, values: draft.values, reservationId: draft.reservationId }, picked, zone);
   await interaction.editReply(asEdit(reply));
+}
+
+type SlotDraft<K extends keyof Draft> = Draft & Required<Pick<Draft, 'values' | K>>;
+
+async function bookSlot(context: BotContext, interaction: ButtonInteraction, actor: Actor, draft: SlotDraft<'server'>, picked: PickedSlot, zone: string): Promise<DiscordMessage> {
+  const checked = toRequestCommand(draft.values, { server: draft.server, passcode: draft.passcode, description: draft.description }, zone, context.deps.clock());
+  if (!checked.ok) return problemsView(checked.fields, draft.id);
+  // The refused submission's key: whichever slot is clicked first is booked, once.
+  const outcome = await requestReservation(context.deps, actor, { ...checked.command, ...picked }, { requestKey: draft.requestKey ?? `discord:${interaction.id}` });
+  return outcome.ok ? permittedView(outcome.value, zone) : slotRefused(context, draft, outcome, zone);
+}
+
+async function moveToSlot(context: BotContext, interaction: ButtonInteraction, actor: Actor, draft: SlotDraft<'reservationId'>, picked: PickedSlot, zone: string): Promise<DiscordMessage> {
+  // The whole change as typed (title, e-mails…), moved to the slot: picking a slot drops no edit.
+  const checked = toChangeCommand(draft.values, zone, context.deps.clock(), picked);
+  if (!checked.ok) return problemsView(checked.fields, draft.id);
+  const outcome = await changeReservation(context.deps, actor, draft.reservationId, checked.command);
+  if (!outcome.ok) return slotRefused(context, draft, outcome, zone);
+  // The slot offer is not the prompt: the organizer's DM prompt is edited over REST.
+  await refreshPrompt(context, interaction, 'reply', outcome.value.id);
+  return changedView(outcome.value, true);
+}
+
+/** Taken again in the meantime: the new free slots replace the old ones on the same draft. */
+function slotRefused(context: BotContext, draft: Draft, refusal: Refusal, zone: string): DiscordMessage {
+  if (refusal.reason !== 'unavailable') return refusalView(refusal);
+  context.drafts.put({ ...draft, alternatives: refusal.alternatives });
+  return alternativesView(refusal.message, refusal.alternatives, draft.id, zone);
 }

@@ -1,8 +1,8 @@
 /**
  * The card's buttons (Reconfirm, Change, Cancel), wherever the card is: the organizer's DM or App
  * Home. Only the organizer or a workspace admin gets anywhere (the use cases decide); anyone else
- * is told so, privately, and nothing changes. After an action the card is redrawn in its new
- * state, so no stale button stays behind.
+ * is told so, privately (for Change and Cancel, in the modal that opened at once), and nothing
+ * changes. After an action the card is redrawn in its new state, so no stale button stays behind.
  */
 import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/bolt';
 import { reconfirmReservation } from '../app/lifecycle.js';
@@ -13,7 +13,8 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
 import { HOME_NEW, publishHome } from './home.js';
-import { cancelForm, formFromReservation, reservationForm } from './modal.js';
+import type { ModalView } from './modal.js';
+import { cancelForm, failedView, formFromReservation, loadingView, messageView, reservationForm } from './modal.js';
 import { escapeText } from './mrkdwn.js';
 import { ACTION, cardFromReservation, reservationCard } from './render.js';
 import type { SlackServices } from './services.js';
@@ -49,16 +50,15 @@ export function registerButtons(app: App, services: SlackServices): void {
     const surface = surfaceOf(body);
     const teamId = teamOf(body);
     const where = surface.kind === 'message' ? `${surface.channel}:${surface.ts}` : surface.kind;
+    const key = `${teamId}:${body.user.id}:${action.action_id}:${action.value}:${where}`;
     // A double click or a redelivery: the first press is being handled already.
-    if (!services.recent.firstTime(`${teamId}:${body.user.id}:${action.action_id}:${action.value}:${where}`)) return;
-    const actor = await services.actors.get({ teamId, userId: body.user.id, fallbackName: body.user.username });
-    const press: Press = { services, client, respond, body, actor, surface, reservationId: action.value ?? '' };
-    switch (action.action_id) {
-      case ACTION.reconfirm:
-        return reconfirm(press);
-      case ACTION.change:
-      case ACTION.cancel:
-        return openForm(press, action.action_id === ACTION.change ? 'change' : 'cancel');
+    if (!services.recent.firstTime(key)) return;
+    try {
+      await handlePress({ services, client, respond, body, surface, teamId }, action);
+    } catch (error) {
+      // The press was not carried out: a retry must get through, not be taken for a double click.
+      services.recent.forget(key);
+      throw error;
     }
   });
 
@@ -66,6 +66,32 @@ export function registerButtons(app: App, services: SlackServices): void {
     await ack();
     await openNewForm(services, client, body.trigger_id, { fromHome: true });
   });
+}
+
+type PressInput = Omit<Press, 'actor' | 'reservationId'> & { teamId: string };
+
+async function handlePress(input: PressInput, action: ButtonAction): Promise<void> {
+  const form = action.action_id === ACTION.change ? 'change' : action.action_id === ACTION.cancel ? 'cancel' : undefined;
+  // First, before any read: the trigger_id expires 3 s after the press, and the reads below
+  // (users.info, the reservation, the servers) can take longer than that.
+  const viewId = form ? await openLoading(input.client, input.body.trigger_id) : undefined;
+  const { services, body, teamId } = input;
+  const actor = await services.actors.get({ teamId, userId: body.user.id, fallbackName: body.user.username });
+  const press: Press = { ...input, actor, reservationId: action.value ?? '' };
+  if (!form || !viewId) return reconfirm(press);
+  try {
+    await input.client.views.update({ view_id: viewId, view: await formView(press, form) });
+  } catch (error) {
+    // The modal is open already: it must not stay on "Loading…".
+    await input.client.views.update({ view_id: viewId, view: failedView() }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openLoading(client: webApi.WebClient, triggerId: string): Promise<string> {
+  const opened = await client.views.open({ trigger_id: triggerId, view: loadingView() });
+  if (!opened.view?.id) throw new Error('views.open returned no view id');
+  return opened.view.id;
 }
 
 async function reconfirm(press: Press): Promise<void> {
@@ -80,24 +106,24 @@ async function reconfirm(press: Press): Promise<void> {
   await tell(press, outcome.message);
 }
 
-async function openForm(press: Press, form: 'change' | 'cancel'): Promise<void> {
-  const { services, actor, client } = press;
+/** What the loading modal becomes: the Change or Cancel form, or why there is none. */
+async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalView> {
+  const { services, actor } = press;
   const found = await getReservation(services.deps, actor, press.reservationId);
-  if (!found.ok) return tell(press, NOT_YOURS);
+  if (!found.ok) return refusedView(NOT_YOURS);
   const reservation = found.value;
   const allowed = transition(reservation.status, form);
   if (!allowed.ok) {
     await redraw(press, reservation);
-    return tell(press, describeRefusedTransition(reservation.status, form));
+    return refusedView(describeRefusedTransition(reservation.status, form));
   }
   const metadata = { reservationId: reservation.id, ...(press.surface.kind === 'home' ? { fromHome: true } : {}) };
+  if (form === 'cancel') return cancelForm(reservation, metadata);
   const servers = await services.deps.servers.active();
-  const view =
-    form === 'change'
-      ? reservationForm({ mode: 'change', servers, form: formFromReservation(reservation), metadata })
-      : cancelForm(reservation, metadata);
-  await client.views.open({ trigger_id: press.body.trigger_id, view });
+  return reservationForm({ mode: 'change', servers, form: formFromReservation(reservation), metadata });
 }
+
+const refusedView = (text: string): ModalView => messageView('Not possible', `:no_entry: ${escapeText(text)}`);
 
 /** Redraws the pressed card; the stream key only in the organizer's own DM. */
 async function redraw(press: Press, reservation: StoredReservation): Promise<void> {

@@ -4,7 +4,8 @@
  *
  * Never twice: every post is recorded in chat_message (the invitation per channel, the card per
  * DM, each notice by its notification id) and looked up before posting, so a retried delivery
- * edits or skips instead of posting again. The one gap left is a crash between Slack's answer and
+ * edits or skips instead of posting again; the find, the post and the record run under a per-channel
+ * lock across worker processes (withChatMessageLock). The one gap left is a crash between Slack's answer and
  * the record, which Slack offers no idempotency key to close.
  *
  * Rate limits: a 429 is returned as `retry` with Slack's Retry-After (the WebClient does not retry
@@ -18,7 +19,7 @@ import type { Logger } from '../log.js';
 import type { Channel, Delivery, DeliveryResult } from '../notify/channel.js';
 import type { MessageModel } from '../notify/message.js';
 import type { ChatMessageRef } from '../store/chat-messages.js';
-import { findChatMessage, saveChatMessage } from '../store/chat-messages.js';
+import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
 import { findReservation } from '../store/reservations.js';
 import { DirectMessages } from './dm.js';
 import { boltLogger } from './logger.js';
@@ -70,8 +71,12 @@ class SlackChannel implements Channel {
     }
   }
 
-  private async toChannel(message: MessageModel, pace: Pace): Promise<DeliveryResult> {
+  private toChannel(message: MessageModel, pace: Pace): Promise<DeliveryResult> {
     const channelId = message.recipient.recipient;
+    return this.locked(message, channelId, () => this.toChannelLocked(message, channelId, pace));
+  }
+
+  private async toChannelLocked(message: MessageModel, channelId: string, pace: Pace): Promise<DeliveryResult> {
     const key = (purpose: Key['purpose']): Key => ({ reservationId: message.reservation.id, platform: 'slack', channelId, purpose });
     const notice = key(`notice:${message.notificationId}`);
     switch (message.event) {
@@ -102,6 +107,10 @@ class SlackChannel implements Channel {
   private async toDm(message: MessageModel, pace: Pace): Promise<DeliveryResult> {
     const userId = message.recipient.recipient;
     const channelId = await this.dms.channelFor(userId);
+    return this.locked(message, channelId, () => this.toDmLocked(message, userId, channelId, pace));
+  }
+
+  private async toDmLocked(message: MessageModel, userId: string, channelId: string, pace: Pace): Promise<DeliveryResult> {
     const key = (purpose: Key['purpose']): Key => ({ reservationId: message.reservation.id, platform: 'slack', channelId, purpose });
     const notice = key(`notice:${message.notificationId}`);
     if (message.event === 'permit_prompt') return this.upsert(key('prompt'), await this.currentCard(message, userId), pace);
@@ -112,6 +121,15 @@ class SlackChannel implements Channel {
     if (prompt) await this.updateQuietly(channelId, prompt.messageId, await this.currentCard(message, userId));
     const broadcast = message.event === 'lapse_notice' || message.event === 'reconfirm_reminder';
     return this.postOnce(notice, noticeMessage(message, 'dm'), pace, prompt ? { threadTs: prompt.messageId, broadcast } : {});
+  }
+
+  /**
+   * Runs one delivery's find → post → record while no other worker process does so for the same
+   * reservation and channel: otherwise two could both find no invitation (or card) and both post.
+   * The pacer only orders sends within this process.
+   */
+  private locked<T>(message: MessageModel, channelId: string, work: () => Promise<T>): Promise<T> {
+    return withChatMessageLock(this.deps.pool, { reservationId: message.reservation.id, platform: 'slack', channelId }, work);
   }
 
   /**

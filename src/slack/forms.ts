@@ -12,7 +12,7 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { escapeText, rangeTokens } from './mrkdwn.js';
 import type { ModalView } from './modal.js';
-import { changedView, messageView, PICK_SLOT, requestedView, reservationForm, VIEW, workingView } from './modal.js';
+import { changedView, failedView, messageView, PICK_SLOT, requestedView, reservationForm, VIEW, workingView } from './modal.js';
 import { publishHome } from './home.js';
 import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './submission.js';
 import { blockErrors, decodeMetadata, decodeSlot, parseCancel, parseChange, parseRequest, readForm } from './submission.js';
@@ -61,7 +61,7 @@ export function registerForms(app: App, services: SlackServices): void {
         await ack({ response_action: 'errors', errors: parsed.errors });
         return;
       }
-      await answerInTime(services, ack, client, view.id, submit(context));
+      await answerInTime(services, ack, client, view.id, submit(context), (answer) => asView(context, answer));
     });
   }
 
@@ -82,7 +82,8 @@ export function registerForms(app: App, services: SlackServices): void {
         after: () => refreshSurfaces(services, client, actor, reservation, metadata),
       };
     })();
-    await answerInTime(services, ack, client, view.id, work);
+    // A cancel's work never answers with field errors (the reason is checked above).
+    await answerInTime(services, ack, client, view.id, work, async (answer) => (answer.response_action === 'update' ? answer.view : failedView()));
   });
 
   // "Book this" on a nearest free slot: the form as it stands, with that server and time.
@@ -91,7 +92,8 @@ export function registerForms(app: App, services: SlackServices): void {
     if (body.type !== 'block_actions' || !body.view || action.type !== 'button') return;
     const slot = decodeSlot(action.value);
     const teamId = teamOf(body);
-    if (!slot || !services.recent.firstTime(`${teamId}:${body.view.id}:${action.value}`)) return;
+    const key = `${teamId}:${body.view.id}:${action.value}`;
+    if (!slot || !services.recent.firstTime(key)) return;
     const context: FormContext = {
       services,
       client,
@@ -103,10 +105,12 @@ export function registerForms(app: App, services: SlackServices): void {
       metadata: decodeMetadata(body.view.private_metadata),
       form: { ...readForm((body.view.state?.values ?? {}) as StateValues), serverId: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt },
     };
-    const parsed = context.mode === 'request' ? parseRequest(context.form) : parseChange(context.form);
-    const answer = parsed.ok ? await submit(context) : { view: { response_action: 'errors' as const, errors: parsed.errors } };
-    await client.views.update({ view_id: body.view.id, view: await asView(context, answer.view) });
-    await runAfter(services, answer);
+    const work = submit(context).catch((error: unknown) => {
+      // Not booked: a second click must get through, not be taken for a double click.
+      services.recent.forget(key);
+      throw error;
+    });
+    await showLate(services, client, body.view.id, await guarded(services, work), (answer) => asView(context, answer));
   });
 }
 
@@ -165,9 +169,18 @@ async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalVi
 
 const update = (view: ModalView): ViewAnswer => ({ response_action: 'update', view });
 
+/** Turns a failed use case into a "went wrong" answer, logged: the user is never left without one. */
+function guarded(services: SlackServices, work: Promise<Answer>): Promise<Answer> {
+  return work.catch((error: unknown): Answer => {
+    services.log.error('slack submission failed', { error: (error as Error).message });
+    return { view: update(failedView()) };
+  });
+}
+
 /**
  * Acks with the answer when the work is done within the budget (the usual case: one statement);
- * otherwise acks with a "working" view and updates the modal when the work is done.
+ * otherwise acks with a "working" view and updates the modal when the work is done. `asModal`
+ * renders an answer for views.update, which cannot carry field errors.
  */
 async function answerInTime(
   services: SlackServices,
@@ -175,16 +188,14 @@ async function answerInTime(
   client: webApi.WebClient,
   viewId: string,
   work: Promise<Answer>,
+  asModal: (answer: ViewAnswer) => Promise<ModalView>,
 ): Promise<void> {
-  const guarded = work.catch((error: unknown): Answer => {
-    services.log.error('slack submission failed', { error: (error as Error).message });
-    return { view: update(messageView('Something went wrong', 'Slotcast could not do that just now; it has been logged. Please try again in a minute.')) };
-  });
+  const answer = guarded(services, work);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS);
   });
-  const first = await Promise.race([guarded, late]);
+  const first = await Promise.race([answer, late]);
   clearTimeout(timer);
   if (first !== 'late') {
     await ack(first.view);
@@ -192,13 +203,22 @@ async function answerInTime(
     return;
   }
   await ack(update(workingView()));
-  const answer = await guarded;
-  const view =
-    answer.view.response_action === 'update'
-      ? answer.view.view
-      : messageView('Please check', Object.values(answer.view.errors).map((message) => `• ${escapeText(message)}`).join('\n'));
-  await client.views.update({ view_id: viewId, view });
-  await runAfter(services, answer);
+  await showLate(services, client, viewId, await answer, asModal);
+}
+
+/** Updates the open modal with an answer; its follow-up (the DM card, App Home) runs even if that fails. */
+async function showLate(
+  services: SlackServices,
+  client: webApi.WebClient,
+  viewId: string,
+  answer: Answer,
+  asModal: (answer: ViewAnswer) => Promise<ModalView>,
+): Promise<void> {
+  try {
+    await client.views.update({ view_id: viewId, view: await asModal(answer.view) });
+  } finally {
+    await runAfter(services, answer);
+  }
 }
 
 async function runAfter(services: SlackServices, answer: Answer): Promise<void> {

@@ -196,5 +196,11 @@ export function messageView(title: string, text: string): ModalView {
 
 export const workingView = (): ModalView => messageView('Working…', ':hourglass_flowing_sand: Checking availability…');
 
+/** Opened at once on a button press, while the trigger_id is fresh; replaced when the reads are done. */
+export const loadingView = (): ModalView => messageView('Loading…', ':hourglass_flowing_sand: Loading the reservation…');
+
+export const failedView = (): ModalView =>
+  messageView('Something went wrong', 'Slotcast could not do that just now; it has been logged. Please try again in a minute.');
+
 export const noServersView = (): ModalView =>
   messageView('No servers yet', 'There is no distribution server to book yet. An operator adds one with `npx slotcast server add --name … --ingest … --playback …`.');

@@ -42,6 +42,7 @@ beforeAll(async () => {
   single = await makeServer(h.db.prisma, { name: 'Studio-B', capacity: 1 });
 });
 afterAll(() => h?.close());
+afterEach(() => h.servers.reset());
 
 const reservationsByKey = (viewId: string) => h.db.prisma.reservation.findMany({ where: { requestKey: `slack:${FAKE_TEAM.id}:${viewId}` } });
 const outboxOf = (reservationId: string) => h.db.prisma.notification.findMany({ where: { reservationId }, orderBy: { createdAt: 'asc' } });
@@ -81,6 +82,17 @@ function press(action: 'reservation_reconfirm' | 'reservation_change' | 'reserva
 }
 
 const blockText = (blocks: unknown) => JSON.stringify(blocks);
+
+type OpenedView = { callback_id: string; private_metadata: string; title: { text: string }; blocks: unknown[] };
+
+/** A Change or Cancel press opens a loading modal at once; this is what it becomes once the reads are done. */
+async function modalOpenedBy(triggerId: string): Promise<OpenedView> {
+  const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
+  expect((open.args.view as OpenedView).title.text).toBe('Loading…');
+  const viewId = (open.result.view as { id: string }).id;
+  const update = await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
+  return update.args.view as OpenedView;
+}
 
 describe('/reserve', () => {
   test('GIVEN /reserve THEN it acks at once and opens the form: active servers with capacity, pickers, stable block ids', async () => {
@@ -206,6 +218,58 @@ describe('submission', () => {
   });
 });
 
+describe('answers that cannot be the ack', () => {
+  test('GIVEN "Book this" fails THEN the modal says something went wrong, and a second click books the slot', async () => {
+    const viewId = newViewId();
+    const start = inHours(64);
+    const value = JSON.stringify({ s: roomy.id, a: start, b: start + 3600 });
+    const pick = () =>
+      sendBlockActions(
+        h.eventsUrl,
+        { actions: [{ actionId: 'pick_slot', blockId: 'slot_0', value }], view: { id: viewId, callbackId: 'reserve_new', values: formValues({ title: 'Second try', serverId: single.id, startsAt: start, endsAt: start + 3600 }) } },
+        h.sign,
+      );
+    h.servers.failNextRead = new Error('database down');
+    await pick();
+    const failed = await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId, 3_000);
+    expect((failed.args.view as OpenedView).title.text).toBe('Something went wrong');
+    expect(await reservationsByKey(viewId)).toHaveLength(0);
+
+    await pick();
+    await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId && (call.args.view as OpenedView).title.text === 'Requested', 3_000);
+    expect(await reservationsByKey(viewId)).toMatchObject([{ title: 'Second try', serverId: roomy.id }]);
+  });
+
+  test('GIVEN field errors found after the 2 s budget THEN the modal goes back to the form as typed, with the errors on top', async () => {
+    h.servers.latencyMs.find = 2_300;
+    const start = inHours(66);
+    const { viewId, body } = await submit({ title: 'Late and wrong', serverId: 'no-such-server', startsAt: start, endsAt: start + 3600 });
+    expect(body.view.title.text).toBe('Working…');
+    const update = await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
+    const view = update.args.view as OpenedView;
+    expect(view.callback_id).toBe('reserve_new');
+    expect(blockText(view.blocks)).toContain('There is no server named');
+    expect(blockText(view.blocks)).toContain('"initial_value":"Late and wrong"');
+  });
+
+  test('GIVEN a late answer whose modal update fails THEN the follow-up (App Home) still runs', async () => {
+    h.servers.latencyMs.find = 2_300;
+    const viewId = newViewId();
+    const start = inHours(68);
+    const sentAt = new Date();
+    h.fake.failNext('views.update', { kind: 'error', error: 'not_found', when: (args) => args.view_id === viewId });
+    const res = await sendViewSubmission(
+      h.eventsUrl,
+      { view: { id: viewId, callbackId: 'reserve_new', privateMetadata: JSON.stringify({ h: 1 }), values: formValues({ title: 'From Home', serverId: roomy.id, startsAt: start, endsAt: start + 3600 }) } },
+      h.sign,
+    );
+    expect(JSON.parse(res.body)).toMatchObject({ view: { title: { text: 'Working…' } } });
+    await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
+    const publish = await h.fake.waitForCall('views.publish', (call) => call.args.user_id === FAKE_USER.id && call.receivedAt >= sentAt);
+    expect(blockText(publish.args.view)).toContain('From Home');
+  });
+});
+
 describe('the card buttons', () => {
   test('GIVEN the organizer presses Reconfirm THEN it is confirmed, invitations are queued, and the DM card is redrawn without stale buttons', async () => {
     const reservation = await reserveThroughModal({ channels: ['C0INVITE1'] });
@@ -262,8 +326,7 @@ describe('the card buttons', () => {
       { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', triggerId },
       h.sign,
     );
-    const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
-    const view = open.args.view as { callback_id: string; private_metadata: string; blocks: unknown[] };
+    const view = await modalOpenedBy(triggerId);
     expect(view.callback_id).toBe('reserve_change');
     expect(view.private_metadata).toBe(JSON.stringify({ r: reservation.id }));
     expect(blockText(view.blocks)).toContain('"initial_value":"Movable"');
@@ -289,16 +352,50 @@ describe('the card buttons', () => {
     expect(notices.map((n) => n.recipient)).toEqual([FAKE_USER.id]);
   });
 
-  test('GIVEN someone else presses Change THEN no modal opens and they are told why', async () => {
+  test('GIVEN someone else presses Change THEN the modal says why and holds no form', async () => {
     const reservation = await reserveThroughModal();
     const triggerId = 'trigger-change-other';
+    await sendBlockActions(h.eventsUrl, { actions: [{ actionId: 'reservation_change', blockId: 'card', value: reservation.id }], userId: OTHER, triggerId }, h.sign);
+    const view = await modalOpenedBy(triggerId);
+    expect(view.title.text).toBe('Not possible');
+    expect(blockText(view.blocks)).toContain('Only the organizer');
+    expect(view.callback_id).toBe('reserve_info');
+  });
+
+  test('GIVEN Change while the reads are slow THEN a loading modal opens at once, inside the trigger_id\'s 3 s, and becomes the form', async () => {
+    const reservation = await reserveThroughModal({ title: 'Slow to load' });
+    h.servers.latencyMs.active = 1_500;
+    const triggerId = 'trigger-change-slow';
+    const pressedAt = Date.now();
     await sendBlockActions(
       h.eventsUrl,
-      { actions: [{ actionId: 'reservation_change', blockId: 'card', value: reservation.id }], userId: OTHER, triggerId, responseUrl: h.fake.responseUrl('change-other') },
+      { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', triggerId },
       h.sign,
     );
-    await h.fake.waitForResponseUrlPost('change-other');
-    expect(h.fake.callsTo('views.open').filter((call) => call.args.trigger_id === triggerId)).toHaveLength(0);
+    const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
+    expect(open.receivedAt.getTime() - pressedAt).toBeLessThan(1_000);
+    const view = await modalOpenedBy(triggerId);
+    expect(view.callback_id).toBe('reserve_change');
+    expect(blockText(view.blocks)).toContain('"initial_value":"Slow to load"');
+  });
+
+  test('GIVEN opening the modal fails THEN a second press right after is carried out, not dropped as a double click', async () => {
+    const reservation = await reserveThroughModal();
+    const ts = '1700000000.000505';
+    const pressChange = (triggerId: string) =>
+      sendBlockActions(
+        h.eventsUrl,
+        { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', messageTs: ts, triggerId },
+        h.sign,
+      );
+    h.fake.failNext('views.open', { kind: 'error', error: 'expired_trigger_id', when: (args) => args.trigger_id === 'trigger-retry-1' });
+    await pressChange('trigger-retry-1');
+    await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === 'trigger-retry-1');
+    // Let the failed handler finish (the fake records the call before it answers).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await pressChange('trigger-retry-2');
+    const view = await modalOpenedBy('trigger-retry-2');
+    expect(view.callback_id).toBe('reserve_change');
   });
 
   test('GIVEN Cancel (after its confirm dialog) THEN a reason is asked; submitting cancels (claim 4) and the DM card shows it', async () => {
@@ -313,8 +410,7 @@ describe('the card buttons', () => {
 
     const triggerId = 'trigger-cancel-1';
     await sendBlockActions(h.eventsUrl, { actions: [{ actionId: 'reservation_cancel', blockId: 'card', value: reservation.id }], triggerId }, h.sign);
-    const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
-    const view = open.args.view as { callback_id: string; private_metadata: string };
+    const view = await modalOpenedBy(triggerId);
     expect(view.callback_id).toBe('reserve_cancel');
 
     const res = await sendViewSubmission(
@@ -343,7 +439,8 @@ describe('the card buttons', () => {
 
 describe('App Home', () => {
   test('GIVEN the user opens Home THEN their upcoming reservations are published with state and buttons, no stream key', async () => {
-    const reservation = await reserveThroughModal({ title: 'Home listed' });
+    // Earlier than the other tests' reservations: Home shows only the first 15 upcoming.
+    const reservation = await reserveThroughModal({ title: 'Home listed', startsAt: inHours(45) });
     await sendEvent(h.eventsUrl, buildAppHomeOpened({ userId: FAKE_USER.id }), h.sign);
     const publish = await h.fake.waitForCall('views.publish', (call) => call.args.user_id === FAKE_USER.id && blockText(call.args.view).includes('Home listed'));
     const shown = blockText(publish.args.view);

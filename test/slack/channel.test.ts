@@ -197,6 +197,34 @@ describe('channel invitations', () => {
   });
 });
 
+describe('two worker processes at once', () => {
+  // Each createSlackChannel stands for one worker process: its own client and pacer, one database.
+  let other: Channel;
+  beforeAll(() => {
+    other = createSlackChannel({ botToken: 'xoxb-channel-test', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
+  });
+  afterAll(() => other?.close?.());
+
+  test('GIVEN both deliver the invitation to one channel at the same moment THEN it is posted once and the other edits it', async () => {
+    const r = await reservation();
+    const recipient = inChannel('C0RACE001');
+    await Promise.all([
+      channel.send({ message: message(r, { event: 'invitation_tentative', recipient }), attempt: 1 }),
+      other.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 }),
+    ]);
+    expect(postsTo('C0RACE001')).toHaveLength(1);
+    expect(fake.callsTo('chat.update').filter((call) => call.args.channel === 'C0RACE001')).toHaveLength(1);
+  });
+
+  test('GIVEN both deliver the permit prompt to one DM at the same moment THEN one card is posted', async () => {
+    const r = await reservation();
+    const prompt = message(r, { event: 'permit_prompt', recipient: { channel: 'slack_dm', recipient: r.organizer.userId } });
+    await Promise.all([channel.send({ message: prompt, attempt: 1 }), other.send({ message: prompt, attempt: 2 })]);
+    const dm = (fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as { id: string }).id;
+    expect(postsTo(dm)).toHaveLength(1);
+  });
+});
+
 describe('the organizer DM', () => {
   test('GIVEN the permit prompt THEN the DM holds the card with ingest URL, stream key, invitees and buttons; a retry edits it (claim 6)', async () => {
     const r = await reservation({ emails: ['viewer@example.org'] });

@@ -49,6 +49,14 @@ afterAll(async () => {
 const eventsUrl = () => `${world.service.url}/slack/events`;
 const shown = (call: RecordedCall) => JSON.stringify(call.args.blocks ?? call.args.view ?? '') + String(call.args.text ?? '');
 let views = 0;
+
+/** Change and Cancel open a loading modal with the trigger_id at once, then fill it in: the form. */
+async function formOpenedBy(triggerId: string): Promise<{ private_metadata: string }> {
+  const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
+  const viewId = (open.result.view as { id: string }).id;
+  const update = await fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
+  return update.args.view as { private_metadata: string };
+}
 let hour = 48;
 let inviteeCounter = 0;
 
@@ -146,8 +154,7 @@ test('claim 5: Change from the DM → pre-filled modal → new time: the channel
   await mailsTo(email, 1);
   const triggerId = 'e2e-change';
   await pressOn(card, 'reservation_change', reservation.id, { triggerId });
-  const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
-  const form = open.args.view as { private_metadata: string };
+  const form = await formOpenedBy(triggerId);
   const start = reservation.startsAt.getTime() / 1000 + 1800;
   const res = await sendViewSubmission(
     eventsUrl(),
@@ -168,10 +175,10 @@ test('claim 4: Cancel from the DM → reason → the channel post is marked canc
   const { reservation, card, invitation } = await confirmedWithChannel('C0E2ECHAN3', email);
   const triggerId = 'e2e-cancel';
   await pressOn(card, 'reservation_cancel', reservation.id, { triggerId });
-  const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
+  const form = await formOpenedBy(triggerId);
   await sendViewSubmission(
     eventsUrl(),
-    { view: { callbackId: 'reserve_cancel', privateMetadata: (open.args.view as { private_metadata: string }).private_metadata, values: { reason: { value: stateValue.text('Speaker is ill') } } } },
+    { view: { callbackId: 'reserve_cancel', privateMetadata: form.private_metadata, values: { reason: { value: stateValue.text('Speaker is ill') } } } },
     sign,
   );
   const notice = await channelPost('C0E2ECHAN3', (call) => call.args.thread_ts === invitation.result.ts);

@@ -9,6 +9,8 @@ import { closeServer, createHttpServer, listen } from '../../src/http/server.js'
 import { silentLogger } from '../../src/log.js';
 import type { Platform } from '../../src/platforms.js';
 import { slackPlatform } from '../../src/slack/index.js';
+import type { ServerRow } from '../../src/store/servers.js';
+import { ServerDirectory } from '../../src/store/servers.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startFakeSlack, type FakeSlack, type FakeSlackOptions } from './fake-slack.js';
 import { makeDeps } from './fixtures.js';
@@ -17,10 +19,42 @@ import { stateValue, type StateValues } from './slack-signing.js';
 export const SIGNING_SECRET = 'slack-test-signing-secret';
 export const BOT_TOKEN = 'xoxb-slack-test';
 
+/**
+ * The real server directory, with reads a test can slow down (a slow database, to push work past
+ * Slack's deadlines) or make fail once (a failing database). Reset both after the test.
+ */
+export class TestServerDirectory extends ServerDirectory {
+  latencyMs = { find: 0, active: 0 };
+  failNextRead: Error | undefined;
+
+  override async find(idOrName: string): Promise<ServerRow | undefined> {
+    await this.before(this.latencyMs.find);
+    return super.find(idOrName);
+  }
+
+  override async active(): Promise<ServerRow[]> {
+    await this.before(this.latencyMs.active);
+    return super.active();
+  }
+
+  reset(): void {
+    this.latencyMs = { find: 0, active: 0 };
+    this.failNextRead = undefined;
+  }
+
+  private async before(latencyMs: number): Promise<void> {
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const error = this.failNextRead;
+    this.failNextRead = undefined;
+    if (error) throw error;
+  }
+}
+
 export interface SlackHarness {
   fake: FakeSlack;
   db: TestDatabase;
   deps: ReturnType<typeof makeDeps>;
+  servers: TestServerDirectory;
   platform: Platform;
   eventsUrl: string;
   sign: { signingSecret: string };
@@ -33,7 +67,8 @@ export async function startSlackHarness(
   // The fake first: the app calls auth.test while it starts.
   const fake = await startFakeSlack(options.fake);
   const db = await createTestDatabase();
-  const deps = makeDeps(db, options.deps);
+  const servers = new TestServerDirectory(db.pool);
+  const deps = makeDeps(db, { servers, ...options.deps });
   const config = loadConfig({
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_BOT_TOKEN: BOT_TOKEN,
@@ -51,6 +86,7 @@ export async function startSlackHarness(
     fake,
     db,
     deps,
+    servers,
     platform,
     eventsUrl: `http://127.0.0.1:${address.port}/slack/events`,
     sign: { signingSecret: SIGNING_SECRET },

@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { requestReservation } from '../src/app/request.js';
-import { randomSecrets } from '../src/app/secrets.js';
-import type { AppDeps } from '../src/app/deps.js';
 import { silentLogger } from '../src/log.js';
+import { buildDeps } from '../src/main.js';
+import { loadConfig } from '../src/config.js';
 import { openDb } from '../src/store/client.js';
 import { startEmbeddedPostgres } from '../src/store/embedded.js';
 import { migrate } from '../src/store/migrate.js';
-import { ServerDirectory } from '../src/store/servers.js';
 
 const CLIENTS = 16;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -66,16 +65,8 @@ async function main() {
     });
 
     const db = openDb(embedded.url, { max: CLIENTS + 4 });
-    const deps: AppDeps = {
-      db: db.prisma,
-      pool: db.pool,
-      servers: new ServerDirectory(db.pool),
-      policy: { reconfirmLeadMs: 24 * HOUR, reconfirmMinWindowMs: 15 * 60_000, maxDurationMs: 12 * HOUR, horizonMs: 400 * 24 * HOUR, maxInvitees: 500, notifyMode: 'reconfirm' },
-      clock: () => new Date(),
-      secrets: randomSecrets,
-      log: silentLogger,
-      listeners: [],
-    };
+    // The service's own dependencies; a longer horizon leaves room for tens of thousands of bookings.
+    const deps = buildDeps(loadConfig({ DATABASE_URL: embedded.url, BOOKING_HORIZON: '400d' }), db, silentLogger);
     const servers = await Promise.all(
       Array.from({ length: 52 }, (_, i) =>
         db.prisma.distributionServer.create({ data: { name: `bench-${i}`, ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls' } }),

@@ -10,15 +10,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppDeps } from '../src/app/deps.js';
-import { randomSecrets } from '../src/app/secrets.js';
 import { loadConfig } from '../src/config.js';
 import { silentLogger } from '../src/log.js';
+import { buildDeps } from '../src/main.js';
 import { slackPlatform } from '../src/slack/index.js';
 import { openDb } from '../src/store/client.js';
 import { startEmbeddedPostgres } from '../src/store/embedded.js';
 import { migrate } from '../src/store/migrate.js';
-import { ServerDirectory } from '../src/store/servers.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
 import { formValues } from '../test/support/slack-harness.js';
 import { sendSlashCommand, sendViewSubmission } from '../test/support/slack-signing.js';
@@ -40,16 +38,8 @@ async function main() {
   try {
     await migrate(embedded.url);
     const db = openDb(embedded.url, { max: 20 });
-    const deps: AppDeps = {
-      db: db.prisma,
-      pool: db.pool,
-      servers: new ServerDirectory(db.pool),
-      policy: { reconfirmLeadMs: 24 * HOUR, reconfirmMinWindowMs: 15 * 60_000, maxDurationMs: 12 * HOUR, horizonMs: 400 * 24 * HOUR, maxInvitees: 500, notifyMode: 'reconfirm' },
-      clock: () => new Date(),
-      secrets: randomSecrets,
-      log: silentLogger,
-      listeners: [],
-    };
+    // The service's own dependencies; a longer horizon leaves room for tens of thousands of bookings.
+    const deps = buildDeps(loadConfig({ DATABASE_URL: embedded.url, BOOKING_HORIZON: '400d' }), db, silentLogger);
     const server = await db.prisma.distributionServer.create({
       data: { name: 'bench', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls', capacity: 1000 },
     });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   deps = makeDeps(db);
   serverName = (await makeServer(db.prisma)).name;
-  channel = createSlackChannel({ botToken: 'xoxb-channel-test', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
+  channel = createSlackChannel({ botToken: 'xoxb-fake1', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
 });
 afterAll(async () => {
   await channel?.close?.();
@@ -201,7 +201,7 @@ describe('two worker processes at once', () => {
   // Each createSlackChannel stands for one worker process: its own client and pacer, one database.
   let other: Channel;
   beforeAll(() => {
-    other = createSlackChannel({ botToken: 'xoxb-channel-test', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
+    other = createSlackChannel({ botToken: 'xoxb-fake1', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
   });
   afterAll(() => other?.close?.());
 

@@ -17,7 +17,7 @@ import { makeDeps } from './fixtures.js';
 import { stateValue, type StateValues } from './slack-signing.js';
 
 export const SIGNING_SECRET = 'slack-test-signing-secret';
-export const BOT_TOKEN = 'xoxb-slack-test';
+export const BOT_TOKEN = 'xoxb-fake2';
 
 /**
  * The real server directory, with reads a test can slow down (a slow database, to push work past

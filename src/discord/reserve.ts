@@ -81,7 +81,7 @@ async function setZone(context: BotContext, interaction: ChatInputCommandInterac
     await interaction.editReply(asEdit(doneView('Unknown time zone', parsed.error.issues[0]?.message ?? 'Not a time zone.', COLORS.error)));
     return;
   }
-  await saveUserZone(context.deps.db, guildId, interaction.user.id, parsed.data);
+  await saveUserZone(context.deps.pool, guildId, interaction.user.id, parsed.data);
   const clock = new Intl.DateTimeFormat('en-GB', { timeZone: parsed.data, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(context.deps.clock());
   await interaction.editReply(
     asEdit(doneView('Time zone saved', `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.deps.clock(), 'F')} in yours).`, COLORS.confirmed)),

@@ -23,3 +23,25 @@ export async function setWorkspaceNotifyMode(sql: Sql, platform: Platform, tenan
     ),
   );
 }
+
+/** A user's own time zone and their workspace's default, as stored (either may be missing). */
+export async function storedZones(sql: Sql, platform: Platform, tenantId: string, userId: string): Promise<{ user: string | null; workspace: string | null }> {
+  const { rows } = await sql.query<{ user_zone: string | null; workspace_zone: string | null }>(
+    statement(
+      `SELECT (SELECT time_zone FROM user_setting WHERE platform = $1 AND tenant_id = $2 AND user_id = $3) AS user_zone,
+              (SELECT time_zone FROM workspace_setting WHERE platform = $1 AND tenant_id = $2) AS workspace_zone`,
+      [platform, tenantId, userId],
+    ),
+  );
+  return { user: rows[0]?.user_zone ?? null, workspace: rows[0]?.workspace_zone ?? null };
+}
+
+export async function setUserZone(sql: Sql, platform: Platform, tenantId: string, userId: string, zone: string): Promise<void> {
+  await sql.query(
+    statement(
+      `INSERT INTO user_setting (platform, tenant_id, user_id, time_zone, updated_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (platform, tenant_id, user_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, updated_at = now()`,
+      [platform, tenantId, userId, zone],
+    ),
+  );
+}

@@ -88,8 +88,13 @@ export async function requestReservation(
     if (winner) return winner;
     throw error;
   }
-  if (placed === 'closed') return refuse(deps, actor, command, { ...server, active: false }, now);
-  if (placed === 'full') return refuse(deps, actor, command, server, now);
+  if (placed === 'closed' || placed === 'full') {
+    // The same key sent twice at once: the twin may have taken the very lane this one wanted, so
+    // the constraint refused this one for overlap. Answer with the twin's reservation.
+    const twin = options.requestKey ? await replay(deps, actor, options.requestKey) : undefined;
+    if (twin) return twin;
+    return refuse(deps, actor, command, placed === 'closed' ? { ...server, active: false } : server, now);
+  }
   await announce(deps, { kind: 'requested', reservation: placed.reservation, notificationIds: placed.notificationIds });
   return ok(placed.reservation);
 }

@@ -183,3 +183,19 @@ describe('per-workspace notification mode (claims 6 and 7)', () => {
     expect(await tentative(quiet.value.id)).toBe(0);
   });
 });
+
+describe('idempotent requests', () => {
+  test('GIVEN the same request key sent twice at the same moment THEN both get the one reservation (20 races)', async () => {
+    const server = await makeServer(db.prisma);
+    const actor = makeActor();
+    for (let i = 0; i < 20; i++) {
+      const command = makeRequest(server.name, { startInMs: (48 + 2 * i) * HOUR });
+      const [first, second] = await Promise.all([
+        requestReservation(deps, actor, command, { requestKey: `race-${i}` }),
+        requestReservation(deps, actor, command, { requestKey: `race-${i}` }),
+      ]);
+      expect(first.ok && second.ok && first.value.id === second.value.id).toBe(true);
+    }
+    expect(await db.prisma.reservation.count({ where: { serverId: server.id } })).toBe(20);
+  });
+});

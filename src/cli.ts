@@ -93,6 +93,9 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
     // last), so those hooks are removed.
     process.removeAllListeners('SIGINT');
     process.removeAllListeners('SIGTERM');
+    // A stray rejection inside a library (a job still running while the service stops, say) is
+    // logged, not allowed to take the whole service down.
+    process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: coerceError(reason).message }));
     const shutdown = (signal: string) => {
       log.info('shutting down', { signal });
       void service.stop().then(resolve, (error) => {

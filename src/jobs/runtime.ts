@@ -167,9 +167,9 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
       const index = deps.listeners.indexOf(onCommit);
       if (index >= 0) deps.listeners.splice(index, 1);
       await clock?.stop();
-      // Unlocks jobs this process holds so another process can take them at once, and closes the
-      // LISTEN connection (the shared pool itself is closed by its owner).
-      await agenda.stop(true);
+      // Lets running jobs finish (for up to 10 s) before the pool they use is closed, then closes
+      // the LISTEN connection (the shared pool itself is closed by its owner).
+      if (processJobs) await agenda.drain({ timeout: 10_000, closeConnection: true });
       // An Agenda that only enqueued was never started, and its stop() then closes nothing.
       if (!processJobs) await backend.notificationChannel?.disconnect();
     },

@@ -7,8 +7,9 @@
 import { holdsSlot } from '../domain/status.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { Invitees } from '../domain/reservation.js';
-import { playbackUrl } from '../domain/reservation.js';
 import type { ReservationStatus } from '../domain/status.js';
+import type { MessagePayload } from '../domain/notifications.js';
+import { snapshotOf } from '../domain/notifications.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { StoredReservation } from '../store/reservations.js';
@@ -48,28 +49,8 @@ export interface CardInput {
   cancelReason?: string | null;
 }
 
-export function cardFromReservation(reservation: StoredReservation, options: { withIngest: boolean }): CardInput {
-  return {
-    id: reservation.id,
-    code: reservation.code,
-    title: reservation.title,
-    description: reservation.description,
-    serverName: reservation.server.name,
-    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
-    passcode: reservation.passcode,
-    startsAt: reservation.startsAt,
-    endsAt: reservation.endsAt,
-    reconfirmDeadline: reservation.reconfirmDeadline,
-    status: reservation.status,
-    organizer: reservation.organizer,
-    invitees: reservation.invitees,
-    cancelReason: reservation.cancelReason,
-    ...(options.withIngest ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } } : {}),
-  };
-}
-
-export function cardFromMessage(message: MessageModel): CardInput {
-  const r = message.reservation;
+/** The card of what a message says about a reservation (times back to Dates). */
+function cardFromSnapshot(r: MessagePayload['reservation']): CardInput {
   return {
     id: r.id,
     code: r.code,
@@ -83,6 +64,21 @@ export function cardFromMessage(message: MessageModel): CardInput {
     reconfirmDeadline: new Date(r.reconfirmDeadline),
     status: r.status,
     organizer: r.organizer,
+  };
+}
+
+export function cardFromReservation(reservation: StoredReservation, options: { withIngest: boolean }): CardInput {
+  return {
+    ...cardFromSnapshot(snapshotOf(reservation)),
+    invitees: reservation.invitees,
+    cancelReason: reservation.cancelReason,
+    ...(options.withIngest ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } } : {}),
+  };
+}
+
+export function cardFromMessage(message: MessageModel): CardInput {
+  return {
+    ...cardFromSnapshot(message.reservation),
     ...(message.ingest ? { ingest: message.ingest } : {}),
     ...(message.reason !== undefined ? { cancelReason: message.reason } : {}),
   };

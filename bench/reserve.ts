@@ -75,12 +75,10 @@ async function main() {
     const actor = { platform: 'api' as const, tenantId: 'api', userId: 'bench', name: 'bench', isAdmin: false, email: 'bench@example.org' };
     const base = Date.now() + 48 * HOUR;
 
-    let uncontendedCounter = 0;
-    const uncontended = await runFor(SECONDS, CLIENTS, async () => {
-      const k = uncontendedCounter++;
-      const start = base + Math.floor(k / 50) * HOUR;
+    /** One booking decision for an hour from `start`; true when permitted. */
+    const book = async (server: string, start: number) => {
       const outcome = await requestReservation(deps, actor, {
-        server: servers[k % 50]!.name,
+        server,
         title: 'Bench',
         startsAt: new Date(start),
         endsAt: new Date(start + HOUR),
@@ -89,22 +87,20 @@ async function main() {
         discordChannels: [],
       });
       return outcome.ok;
+    };
+
+    let uncontendedCounter = 0;
+    const uncontended = await runFor(SECONDS, CLIENTS, async () => {
+      const k = uncontendedCounter++;
+      const start = base + Math.floor(k / 50) * HOUR;
+      return book(servers[k % 50]!.name, start);
     });
 
     const contendedServers = [servers[50]!.name, servers[51]!.name];
     const contended = await runFor(SECONDS, CLIENTS, async (client, iteration) => {
       const minute = Math.floor(Math.random() * 10 * 24 * 60);
       const start = base + minute * 60_000;
-      const outcome = await requestReservation(deps, actor, {
-        server: contendedServers[(client + iteration) % 2]!,
-        title: 'Bench',
-        startsAt: new Date(start),
-        endsAt: new Date(start + HOUR),
-        emails: ['viewer@example.org'],
-        slackChannels: [],
-        discordChannels: [],
-      });
-      return outcome.ok;
+      return book(contendedServers[(client + iteration) % 2]!, start);
     });
 
     const overbooked = await pool.query(`

@@ -2,7 +2,6 @@
  * Distribution servers as the use cases see them (plain SQL; operators' CRUD goes through
  * Prisma in src/app/servers.ts).
  */
-import { isUuid } from './reservations.js';
 import type { Sql } from './sql.js';
 
 export interface ServerRow {
@@ -17,15 +16,6 @@ export interface ServerRow {
 
 const SELECT_SERVER = `SELECT id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl",
   capacity, buffer_minutes AS "bufferMinutes", active FROM distribution_server`;
-
-function byIdOrName(idOrName: string): [string, string] {
-  return isUuid(idOrName) ? ['id = $1::uuid', idOrName] : ['name = $1', idOrName];
-}
-
-export async function findServer(sql: Sql, idOrName: string): Promise<ServerRow | undefined> {
-  const [where, value] = byIdOrName(idOrName);
-  return (await sql.query<ServerRow>(`${SELECT_SERVER} WHERE ${where}`, [value])).rows[0];
-}
 
 export function bufferMs(server: Pick<ServerRow, 'bufferMinutes'>): number {
   return server.bufferMinutes * 60_000;

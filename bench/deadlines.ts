@@ -36,11 +36,20 @@ await withBenchDatabase(async (url) => {
   );
   const deps = buildDeps(config, db, silentLogger);
   // The deadline clock reads the next deadline from the table when it starts, as after a restart.
-  const jobs = await startJobs({ process: true, config, deps, channels: [], log: silentLogger, database: { ...db, url } });
+  const jobs = await startJobs({
+    process: true,
+    config,
+    deps,
+    channels: [],
+    log: silentLogger,
+    database: { ...db, url },
+  });
   const lastDue = firstDue + WINDOW_MS;
   // Wait until every reservation lapsed, or 30 s past the last deadline.
   while (Date.now() < lastDue + 30_000) {
-    const { rows: left } = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM reservation WHERE status = 'permitted'`);
+    const { rows: left } = await admin.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM reservation WHERE status = 'permitted'`,
+    );
     if (left[0]!.n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -49,10 +58,14 @@ await withBenchDatabase(async (url) => {
      FROM reservation r JOIN audit_entry a ON a.reservation_id = r.id AND a.action = 'lapsed'`,
   );
   const lateness = lapsed.map((row) => Number(row.late)).sort((a, b) => a - b);
-  console.log(`bench:deadlines — ${COUNT} deadlines within ${WINDOW_MS / 1000}s, job concurrency ${config.jobs.concurrency}`);
+  console.log(
+    `bench:deadlines — ${COUNT} deadlines within ${WINDOW_MS / 1000}s, job concurrency ${config.jobs.concurrency}`,
+  );
   console.log(`first deadline ${LEAD_MS / 1000}s after start, last ${(LEAD_MS + WINDOW_MS) / 1000}s`);
   console.log(`lapsed ${lateness.length}/${COUNT}, missed ${COUNT - lateness.length}`);
-  console.log(`lateness p50 ${percentile(lateness, 50).toFixed(0)} ms, p99 ${percentile(lateness, 99).toFixed(0)} ms, max ${percentile(lateness, 100).toFixed(0)} ms`);
+  console.log(
+    `lateness p50 ${percentile(lateness, 50).toFixed(0)} ms, p99 ${percentile(lateness, 99).toFixed(0)} ms, max ${percentile(lateness, 100).toFixed(0)} ms`,
+  );
   await jobs.stop();
   await db.close();
   await admin.end();

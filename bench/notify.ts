@@ -23,7 +23,12 @@ import { withBenchDatabase } from './support.js';
 const MESSAGES = 1_000;
 const PER_RESERVATION = 500; // the invitee limit
 
-function startSink(): Promise<{ url: string; count: () => number; onCount: (n: number) => Promise<void>; close: () => Promise<void> }> {
+function startSink(): Promise<{
+  url: string;
+  count: () => number;
+  onCount: (n: number) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   let received = 0;
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const server = new SMTPServer({
@@ -69,9 +74,11 @@ async function raw(url: string, messages: MessageModel[]): Promise<number> {
   });
   const started = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (next < mails.length) await transport.sendMail(mails[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < mails.length) await transport.sendMail(mails[next++]!);
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   transport.close();
   return MESSAGES / seconds;
@@ -79,13 +86,39 @@ async function raw(url: string, messages: MessageModel[]): Promise<number> {
 
 await withBenchDatabase(async (url) => {
   const sink = await startSink();
-  const config = loadConfig({ DATABASE_URL: url, SMTP_URL: sink.url, LOG_LEVEL: 'error', MAIL_FROM: 'Slotcast <bench@slotcast.test>' });
+  const config = loadConfig({
+    DATABASE_URL: url,
+    SMTP_URL: sink.url,
+    LOG_LEVEL: 'error',
+    MAIL_FROM: 'Slotcast <bench@slotcast.test>',
+  });
   const db = openDb(url, { max: 30 });
   const deps = buildDeps(config, db, silentLogger);
   const email = await createEmailChannel(config, silentLogger);
-  const jobs = await startJobs({ process: true, config, deps, channels: [email], log: silentLogger, database: { ...db, url } });
-  await db.prisma.distributionServer.create({ data: { name: 'bench', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org', capacity: 10 } });
-  const organizer = { platform: 'api' as const, tenantId: 'api', userId: 'bench', name: 'Bench', isAdmin: false, email: null };
+  const jobs = await startJobs({
+    process: true,
+    config,
+    deps,
+    channels: [email],
+    log: silentLogger,
+    database: { ...db, url },
+  });
+  await db.prisma.distributionServer.create({
+    data: {
+      name: 'bench',
+      ingestBaseUrl: 'rtmp://in.example.org/live',
+      playbackBaseUrl: 'https://watch.example.org',
+      capacity: 10,
+    },
+  });
+  const organizer = {
+    platform: 'api' as const,
+    tenantId: 'api',
+    userId: 'bench',
+    name: 'Bench',
+    isAdmin: false,
+    email: null,
+  };
 
   const reservations = [];
   for (let r = 0; r < MESSAGES / PER_RESERVATION; r++) {
@@ -111,10 +144,19 @@ await withBenchDatabase(async (url) => {
     event: 'invitation_confirmed',
     recipient: { channel: 'email', recipient: `raw${i}@example.org` },
     reservation: {
-      id: sample.id, code: sample.code, title: sample.title, description: sample.description, serverName: 'bench',
-      playbackUrl: 'https://watch.example.org/' + sample.code.toLowerCase(), passcode: sample.passcode,
-      startsAt: sample.startsAt.toISOString(), endsAt: sample.endsAt.toISOString(), reconfirmDeadline: sample.reconfirmDeadline.toISOString(),
-      status: 'confirmed', version: 2, organizer: { platform: 'api', tenantId: 'api', userId: 'bench', name: 'Bench' },
+      id: sample.id,
+      code: sample.code,
+      title: sample.title,
+      description: sample.description,
+      serverName: 'bench',
+      playbackUrl: 'https://watch.example.org/' + sample.code.toLowerCase(),
+      passcode: sample.passcode,
+      startsAt: sample.startsAt.toISOString(),
+      endsAt: sample.endsAt.toISOString(),
+      reconfirmDeadline: sample.reconfirmDeadline.toISOString(),
+      status: 'confirmed',
+      version: 2,
+      organizer: { platform: 'api', tenantId: 'api', userId: 'bench', name: 'Bench' },
     },
     actorName: 'Bench',
     at: new Date(),
@@ -131,9 +173,13 @@ await withBenchDatabase(async (url) => {
   await new Promise((resolve) => setTimeout(resolve, 500));
   const sent = await db.prisma.notification.count({ where: { event: 'invitation_confirmed', status: 'sent' } });
 
-  console.log(`bench:notify — ${MESSAGES} invitation e-mails (text + HTML + .ics) to a local smtp-server, pooled SMTP (5 connections)`);
+  console.log(
+    `bench:notify — ${MESSAGES} invitation e-mails (text + HTML + .ics) to a local smtp-server, pooled SMTP (5 connections)`,
+  );
   console.log(`raw nodemailer   ${rawRate.toFixed(0).padStart(5)} msg/s`);
-  console.log(`whole pipeline   ${pipelineRate.toFixed(0).padStart(5)} msg/s  (${pipelineSeconds.toFixed(2)} s from reconfirm to the last accepted)  ratio ${((pipelineRate / rawRate) * 100).toFixed(0)}%`);
+  console.log(
+    `whole pipeline   ${pipelineRate.toFixed(0).padStart(5)} msg/s  (${pipelineSeconds.toFixed(2)} s from reconfirm to the last accepted)  ratio ${((pipelineRate / rawRate) * 100).toFixed(0)}%`,
+  );
   console.log(`outbox rows marked sent: ${sent}/${MESSAGES}; messages received: ${sink.count() - base}`);
   await jobs.stop();
   await email.close?.();

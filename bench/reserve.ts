@@ -56,7 +56,11 @@ async function main() {
       const k = rawCounter++;
       const start = Date.now() + 48 * HOUR + Math.floor(k / 50) * HOUR;
       try {
-        await pool.query('INSERT INTO raw_booking (server_id, period) VALUES ($1, tstzrange($2, $3))', [k % 50, new Date(start), new Date(start + HOUR)]);
+        await pool.query('INSERT INTO raw_booking (server_id, period) VALUES ($1, tstzrange($2, $3))', [
+          k % 50,
+          new Date(start),
+          new Date(start + HOUR),
+        ]);
         return true;
       } catch (error) {
         if ((error as { code?: string }).code === '23P01') return false;
@@ -69,10 +73,23 @@ async function main() {
     const deps = buildDeps(loadConfig({ DATABASE_URL: embedded.url, BOOKING_HORIZON: '400d' }), db, silentLogger);
     const servers = await Promise.all(
       Array.from({ length: 52 }, (_, i) =>
-        db.prisma.distributionServer.create({ data: { name: `bench-${i}`, ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls' } }),
+        db.prisma.distributionServer.create({
+          data: {
+            name: `bench-${i}`,
+            ingestBaseUrl: 'rtmp://in.example.org/live',
+            playbackBaseUrl: 'https://watch.example.org/hls',
+          },
+        }),
       ),
     );
-    const actor = { platform: 'api' as const, tenantId: 'api', userId: 'bench', name: 'bench', isAdmin: false, email: 'bench@example.org' };
+    const actor = {
+      platform: 'api' as const,
+      tenantId: 'api',
+      userId: 'bench',
+      name: 'bench',
+      isAdmin: false,
+      email: 'bench@example.org',
+    };
     const base = Date.now() + 48 * HOUR;
 
     /** One booking decision for an hour from `start`; true when permitted. */
@@ -109,11 +126,15 @@ async function main() {
       WHERE a.status IN ('permitted','confirmed','live') AND b.status IN ('permitted','confirmed','live')`);
 
     const line = (name: string, result: { done: number; succeeded: number; perSecond: number }, extra = '') =>
-      console.log(`${name.padEnd(12)} ${result.perSecond.toFixed(0).padStart(6)}/s  (${result.done} in ${SECONDS}s, ${result.succeeded} succeeded)${extra}`);
-    console.log(`bench:reserve — ${CLIENTS} concurrent clients, ${SECONDS}s per case, PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version}, fsync on`);
+      console.log(
+        `${name.padEnd(12)} ${result.perSecond.toFixed(0).padStart(6)}/s  (${result.done} in ${SECONDS}s, ${result.succeeded} succeeded)${extra}`,
+      );
+    console.log(
+      `bench:reserve — ${CLIENTS} concurrent clients, ${SECONDS}s per case, PostgreSQL ${(await pool.query('SHOW server_version')).rows[0].server_version}, fsync on`,
+    );
     line('raw insert', raw);
-    line('uncontended', uncontended, `  ratio ${(uncontended.perSecond / raw.perSecond * 100).toFixed(0)}% of raw`);
-    line('contended', contended, `  ratio ${(contended.perSecond / raw.perSecond * 100).toFixed(0)}% of raw`);
+    line('uncontended', uncontended, `  ratio ${((uncontended.perSecond / raw.perSecond) * 100).toFixed(0)}% of raw`);
+    line('contended', contended, `  ratio ${((contended.perSecond / raw.perSecond) * 100).toFixed(0)}% of raw`);
     console.log(`over-booked pairs: ${overbooked.rows[0].n}`);
     await db.close();
     await pool.end();

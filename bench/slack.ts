@@ -41,9 +41,19 @@ async function main() {
     // The service's own dependencies; a longer horizon leaves room for tens of thousands of bookings.
     const deps = buildDeps(loadConfig({ DATABASE_URL: embedded.url, BOOKING_HORIZON: '400d' }), db, silentLogger);
     const server = await db.prisma.distributionServer.create({
-      data: { name: 'bench', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls', capacity: 1000 },
+      data: {
+        name: 'bench',
+        ingestBaseUrl: 'rtmp://in.example.org/live',
+        playbackBaseUrl: 'https://watch.example.org/hls',
+        capacity: 1000,
+      },
     });
-    const config = loadConfig({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_API_URL: fake.apiUrl, DATABASE_URL: embedded.url });
+    const config = loadConfig({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-bench',
+      SLACK_API_URL: fake.apiUrl,
+      DATABASE_URL: embedded.url,
+    });
     const platform = (await slackPlatform({ config, deps, log: silentLogger }))!;
 
     // Receipt time per request, keyed by a header the bench adds; the ack is the response's finish.
@@ -68,7 +78,11 @@ async function main() {
         Array.from({ length: CONCURRENCY }, async (_, i) => {
           const id = `c${round}-${i}`;
           const sign = { signingSecret: SECRET, extraHeaders: { 'X-Bench-Id': id } };
-          const res = await sendSlashCommand(eventsUrl, { command: '/reserve', triggerId: id, userId: `U0BENCH${i}` }, sign);
+          const res = await sendSlashCommand(
+            eventsUrl,
+            { command: '/reserve', triggerId: id, userId: `U0BENCH${i}` },
+            sign,
+          );
           if (res.status !== 200) throw new Error(`/reserve answered ${res.status}`);
           const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === id, 10_000);
           return { ack: ackedAt.get(id)! - receivedAt.get(id)!, open: open.receivedAt.getTime() - receivedAt.get(id)! };
@@ -79,8 +93,17 @@ async function main() {
           const id = `s${round}-${i}`;
           const start = Math.floor((Date.now() + 48 * HOUR + slot++ * HOUR) / 60_000) * 60;
           const sign = { signingSecret: SECRET, extraHeaders: { 'X-Bench-Id': id } };
-          const values = formValues({ serverId: server.id, startsAt: start, endsAt: start + 3600, emails: 'viewer@example.org' });
-          const res = await sendViewSubmission(eventsUrl, { view: { id: `VBENCH${id}`, callbackId: 'reserve_new', values }, userId: `U0BENCH${i}` }, sign);
+          const values = formValues({
+            serverId: server.id,
+            startsAt: start,
+            endsAt: start + 3600,
+            emails: 'viewer@example.org',
+          });
+          const res = await sendViewSubmission(
+            eventsUrl,
+            { view: { id: `VBENCH${id}`, callbackId: 'reserve_new', values }, userId: `U0BENCH${i}` },
+            sign,
+          );
           if (!res.body.includes('"Requested"')) throw new Error(`submission not permitted: ${res.body.slice(0, 200)}`);
           return ackedAt.get(id)! - receivedAt.get(id)!;
         }),
@@ -94,9 +117,13 @@ async function main() {
     const row = (what: string, until: string, values: number[]) => {
       const sorted = [...values].sort((a, b) => a - b);
       const cell = (ms: number) => `${ms.toFixed(0)} ms`.padStart(8);
-      console.log(`| ${what.padEnd(16)} | ${until.padEnd(22)} | ${String(sorted.length).padStart(4)} | ${cell(percentile(sorted, 50))} | ${cell(percentile(sorted, 99))} | ${cell(sorted.at(-1) ?? NaN)} |`);
+      console.log(
+        `| ${what.padEnd(16)} | ${until.padEnd(22)} | ${String(sorted.length).padStart(4)} | ${cell(percentile(sorted, 50))} | ${cell(percentile(sorted, 99))} | ${cell(sorted.at(-1) ?? NaN)} |`,
+      );
     };
-    console.log(`bench:slack — ${CONCURRENCY} concurrent signed requests per round, ${ROUNDS} rounds (+1 warm-up), real Bolt, fake Slack Web API, embedded PostgreSQL`);
+    console.log(
+      `bench:slack — ${CONCURRENCY} concurrent signed requests per round, ${ROUNDS} rounds (+1 warm-up), real Bolt, fake Slack Web API, embedded PostgreSQL`,
+    );
     console.log(`| request          | from receipt to        |    n |      p50 |      p99 |      max |`);
     console.log(`|------------------|------------------------|------|----------|----------|----------|`);
     row('/reserve', 'ack (HTTP 200)', samples.ack);

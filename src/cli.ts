@@ -66,10 +66,12 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand === 'list') return serverList(config, log);
       throw new UsageError('Usage: slotcast server add|list');
     case 'reservations':
-      if (subcommand !== 'list') throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');
+      if (subcommand !== 'list')
+        throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');
       return reservationsList(config, log, rest);
     case 'workspace':
-      if (subcommand !== 'notify-mode') throw new UsageError('Usage: slotcast workspace notify-mode --platform slack|discord --tenant ID MODE');
+      if (subcommand !== 'notify-mode')
+        throw new UsageError('Usage: slotcast workspace notify-mode --platform slack|discord --tenant ID MODE');
       return workspaceNotifyModeCommand(config, log, rest);
     case 'doctor':
       return doctor(config, log);
@@ -95,7 +97,9 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
     process.removeAllListeners('SIGTERM');
     // A stray rejection inside a library (a job still running while the service stops, say) is
     // logged, not allowed to take the whole service down.
-    process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { error: coerceError(reason).message }));
+    process.on('unhandledRejection', (reason) =>
+      log.error('unhandled rejection', { error: coerceError(reason).message }),
+    );
     const shutdown = (signal: string) => {
       log.info('shutting down', { signal });
       void service.stop().then(resolve, (error) => {
@@ -124,7 +128,10 @@ async function withDeps(
 
 function options(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>) {
   try {
-    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args, options: spec, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -140,8 +147,12 @@ async function tokenCreate(config: Config, log: Logger, args: string[]): Promise
       ...(typeof values.email === 'string' ? { email: values.email } : {}),
     });
     if (!outcome.ok) return fail(outcome.message);
-    console.log(`Created ${outcome.value.admin ? 'admin ' : ''}token "${outcome.value.name}". It is shown only now; keep it safe:\n\n  ${outcome.value.token}\n`);
-    console.log(`Use it as:  curl -H "Authorization: Bearer ${outcome.value.token}" http://${config.http.host}:${config.http.port}/api/v1/servers`);
+    console.log(
+      `Created ${outcome.value.admin ? 'admin ' : ''}token "${outcome.value.name}". It is shown only now; keep it safe:\n\n  ${outcome.value.token}\n`,
+    );
+    console.log(
+      `Use it as:  curl -H "Authorization: Bearer ${outcome.value.token}" http://${config.http.host}:${config.http.port}/api/v1/servers`,
+    );
   });
 }
 
@@ -163,20 +174,33 @@ async function serverAdd(config: Config, log: Logger, args: string[]): Promise<n
     active: values.inactive !== true,
   });
   if (!parsed.success) {
-    const flag: Record<string, string> = { ingestBaseUrl: '--ingest', playbackBaseUrl: '--playback', bufferMinutes: '--buffer', name: '--name', capacity: '--capacity' };
-    return fail(fieldErrors(parsed.error).map((error) => `${flag[error.field] ?? error.field}: ${error.message}`).join('\n'));
+    const flag: Record<string, string> = {
+      ingestBaseUrl: '--ingest',
+      playbackBaseUrl: '--playback',
+      bufferMinutes: '--buffer',
+      name: '--name',
+      capacity: '--capacity',
+    };
+    return fail(
+      fieldErrors(parsed.error)
+        .map((error) => `${flag[error.field] ?? error.field}: ${error.message}`)
+        .join('\n'),
+    );
   }
   return withDeps(config, log, async (deps) => {
     const outcome = await addServer(deps, SYSTEM_ACTOR, parsed.data);
     if (!outcome.ok) return fail(outcome.message);
-    console.log(`Added server "${outcome.value.name}" (capacity ${outcome.value.capacity}, buffer ${outcome.value.bufferMinutes} min).`);
+    console.log(
+      `Added server "${outcome.value.name}" (capacity ${outcome.value.capacity}, buffer ${outcome.value.bufferMinutes} min).`,
+    );
   });
 }
 
 async function serverList(config: Config, log: Logger): Promise<number> {
   return withDeps(config, log, async (deps) => {
     const servers = await listServers(deps);
-    if (servers.length === 0) console.log('No servers yet. Add one with `npx slotcast server add --name N --ingest URL --playback URL`.');
+    if (servers.length === 0)
+      console.log('No servers yet. Add one with `npx slotcast server add --name N --ingest URL --playback URL`.');
     for (const server of servers) {
       console.log(
         `${server.name}\tcapacity ${server.capacity}\tbuffer ${server.bufferMinutes}m\t${server.active ? 'active' : 'inactive'}\t${server.playbackBaseUrl}`,
@@ -186,14 +210,28 @@ async function serverList(config: Config, log: Logger): Promise<number> {
 }
 
 async function reservationsList(config: Config, log: Logger, args: string[]): Promise<number> {
-  const values = options(args, { status: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, server: { type: 'string' } });
-  const query = listSchema.safeParse(Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)));
-  if (!query.success) return fail(fieldErrors(query.error).map((error) => `--${error.field}: ${error.message}`).join('\n'));
+  const values = options(args, {
+    status: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    server: { type: 'string' },
+  });
+  const query = listSchema.safeParse(
+    Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)),
+  );
+  if (!query.success)
+    return fail(
+      fieldErrors(query.error)
+        .map((error) => `--${error.field}: ${error.message}`)
+        .join('\n'),
+    );
   return withDeps(config, log, async (deps) => {
     const reservations = await listReservations(deps, SYSTEM_ACTOR, query.data);
     if (reservations.length === 0) console.log('No reservations match.');
     for (const r of reservations) {
-      console.log(`${r.code}\t${r.status}\t${r.startsAt.toISOString()} → ${r.endsAt.toISOString()}\t${r.server.name}\t${r.title}\t(${r.organizer.platform}: ${r.organizer.name})`);
+      console.log(
+        `${r.code}\t${r.status}\t${r.startsAt.toISOString()} → ${r.endsAt.toISOString()}\t${r.server.name}\t${r.title}\t(${r.organizer.platform}: ${r.organizer.name})`,
+      );
     }
   });
 }
@@ -201,25 +239,40 @@ async function reservationsList(config: Config, log: Logger, args: string[]): Pr
 async function workspaceNotifyModeCommand(config: Config, log: Logger, args: string[]): Promise<number> {
   const { values, positionals } = (() => {
     try {
-      return parseArgs({ args, options: { platform: { type: 'string' }, tenant: { type: 'string' } }, allowPositionals: true, strict: true });
+      return parseArgs({
+        args,
+        options: { platform: { type: 'string' }, tenant: { type: 'string' } },
+        allowPositionals: true,
+        strict: true,
+      });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
   })();
   const modes = { reconfirm: 'reconfirm', 'permit-and-reconfirm': 'permit_and_reconfirm', default: null } as const;
   const mode = positionals[0] as keyof typeof modes | undefined;
-  if (values.platform !== 'slack' && values.platform !== 'discord') throw new UsageError('--platform must be slack or discord');
+  if (values.platform !== 'slack' && values.platform !== 'discord')
+    throw new UsageError('--platform must be slack or discord');
   if (!values.tenant) throw new UsageError('--tenant needs the Slack team id or Discord guild id');
   if (!mode || !(mode in modes)) throw new UsageError('The mode must be reconfirm, permit-and-reconfirm or default');
   return withDeps(config, log, async (deps) => {
-    await setWorkspaceNotifyMode(deps.pool, values.platform as 'slack' | 'discord', values.tenant as string, modes[mode]);
-    console.log(`${values.platform} ${values.tenant}: ${mode === 'default' ? `back to NOTIFY_MODE (${config.policy.notifyMode.replace(/_/g, '-')})` : mode}`);
+    await setWorkspaceNotifyMode(
+      deps.pool,
+      values.platform as 'slack' | 'discord',
+      values.tenant as string,
+      modes[mode],
+    );
+    console.log(
+      `${values.platform} ${values.tenant}: ${mode === 'default' ? `back to NOTIFY_MODE (${config.policy.notifyMode.replace(/_/g, '-')})` : mode}`,
+    );
   });
 }
 
 async function doctor(config: Config, log: Logger): Promise<number> {
   console.log('Configuration: ok');
-  console.log(`Database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/postgres (DATABASE_URL unset)`}`);
+  console.log(
+    `Database: ${config.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${config.dataDir}/postgres (DATABASE_URL unset)`}`,
+  );
   let problems = 0;
   let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
@@ -232,30 +285,41 @@ async function doctor(config: Config, log: Logger): Promise<number> {
     await database.prisma.$queryRaw`SELECT 1`;
     console.log(`  ✓ reachable: ${database.description}`);
     const known = (await readMigrations()).map((migration) => migration.name);
-    const applied = await database.prisma
-      .$queryRaw<Array<{ migration_name: string }>>`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`
+    const applied = await database.prisma.$queryRaw<
+      Array<{ migration_name: string }>
+    >`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`
       .then((rows) => new Set(rows.map((row) => row.migration_name)))
       .catch(() => new Set<string>());
     const pending = known.filter((name) => !applied.has(name));
     if (pending.length > 0) {
       problems++;
-      console.log(`  ✗ ${pending.length} migration(s) pending: run \`npx slotcast migrate\` (npm start applies them too)`);
+      console.log(
+        `  ✗ ${pending.length} migration(s) pending: run \`npx slotcast migrate\` (npm start applies them too)`,
+      );
     } else {
       console.log('  ✓ migrations up to date');
       const servers = await database.prisma.distributionServer.count({ where: { active: true } });
       const tokens = await database.prisma.apiToken.count();
       if (servers === 0) console.log('  ! no active distribution servers: add one with `npx slotcast server add`');
-      if (tokens === 0) console.log('  ! no API tokens: create one with `npx slotcast token create --name admin --admin`');
+      if (tokens === 0)
+        console.log('  ! no API tokens: create one with `npx slotcast token create --name admin --admin`');
     }
   } finally {
     await database.close();
   }
   // What is optional but missing: each line says how to add it.
-  if (!config.mail.smtpUrl) console.log(`  ! no SMTP_URL: e-mails are written to ${config.dataDir}/outbox instead of being sent`);
-  if (!config.slack) console.log('  ! Slack is not connected: see docs/slack.md (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)');
-  if (!config.discord) console.log('  ! Discord is not connected: see docs/discord.md (DISCORD_TOKEN, DISCORD_APPLICATION_ID)');
+  if (!config.mail.smtpUrl)
+    console.log(`  ! no SMTP_URL: e-mails are written to ${config.dataDir}/outbox instead of being sent`);
+  if (!config.slack)
+    console.log(
+      '  ! Slack is not connected: see docs/slack.md (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN)',
+    );
+  if (!config.discord)
+    console.log('  ! Discord is not connected: see docs/discord.md (DISCORD_TOKEN, DISCORD_APPLICATION_ID)');
   if (!config.http.publicUrl && config.slack && !config.slack.appToken) {
-    console.log('  ! PUBLIC_URL is unset: Slack must reach /slack/events over HTTPS (or use Socket Mode with SLACK_APP_TOKEN)');
+    console.log(
+      '  ! PUBLIC_URL is unset: Slack must reach /slack/events over HTTPS (or use Socket Mode with SLACK_APP_TOKEN)',
+    );
   }
   return problems > 0 ? 1 : 0;
 }

@@ -83,19 +83,31 @@ const ENV = z.object({
 
   /** Slack app over HTTP (/slack/events): both needed. */
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, { message: 'must be a bot token starting with xoxb-' }).optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, { message: 'must be a bot token starting with xoxb-' })
+    .optional(),
   /** Slack Socket Mode instead of HTTP: an app-level token (xapp-…). */
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, { message: 'must be an app-level token starting with xapp-' }).optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, { message: 'must be an app-level token starting with xapp-' })
+    .optional(),
   /** Slack Web API base URL (default https://slack.com/api/); for proxies and tests. */
   SLACK_API_URL: url(['http:', 'https:']).optional(),
 
   /** Discord bot: both needed. */
   DISCORD_TOKEN: z.string().min(1).optional(),
-  DISCORD_APPLICATION_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord application id (digits)' }).optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{17,20}$/, { message: 'must be a Discord application id (digits)' })
+    .optional(),
   /** Discord REST base URL (default https://discord.com/api); for proxies and tests. */
   DISCORD_API_URL: url(['http:', 'https:']).optional(),
   /** Guild to register commands in at start (instant updates); unset: register them with `slotcast discord register`. */
-  DISCORD_GUILD_ID: z.string().regex(/^\d{17,20}$/, { message: 'must be a Discord guild id (digits)' }).optional(),
+  DISCORD_GUILD_ID: z
+    .string()
+    .regex(/^\d{17,20}$/, { message: 'must be a Discord guild id (digits)' })
+    .optional(),
 
   /** Run the job processor in this process (default true); `slotcast worker` runs only the processor. */
   JOBS: z.enum(['on', 'off']).default('on'),
@@ -123,8 +135,12 @@ export interface Config {
   policy: Policy;
   reminders: { reconfirmBeforeDeadlineMs: number; viewersBeforeStartMs: number };
   mail: { smtpUrl: string | undefined; from: string; timeZone: string };
-  slack: { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined } | undefined;
-  discord: { token: string; applicationId: string; apiUrl: string | undefined; guildId: string | undefined } | undefined;
+  slack:
+    | { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined }
+    | undefined;
+  discord:
+    | { token: string; applicationId: string; apiUrl: string | undefined; guildId: string | undefined }
+    | undefined;
   jobs: {
     enabled: boolean;
     concurrency: number;
@@ -146,7 +162,10 @@ function isTimeZone(zone: string): boolean {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, detail: string) {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
     super(`Invalid configuration: ${variable} ${detail}`);
     this.name = 'ConfigError';
   }
@@ -155,7 +174,9 @@ export class ConfigError extends Error {
 /** Builds the config from an environment (process.env by default). Throws ConfigError on the first bad variable. */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings count as unset, as in most .env conventions.
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = ENV.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -197,7 +218,10 @@ function slackSettings(env: Env): Config['slack'] {
   if (!signingSecret && !botToken && !appToken) return undefined;
   if (!botToken) throw new ConfigError('SLACK_BOT_TOKEN', 'is required when other SLACK_ settings are set');
   if (!signingSecret && !appToken) {
-    throw new ConfigError('SLACK_SIGNING_SECRET', 'is required for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)');
+    throw new ConfigError(
+      'SLACK_SIGNING_SECRET',
+      'is required for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)',
+    );
   }
   return { signingSecret: signingSecret ?? '', botToken, appToken, apiUrl: env.SLACK_API_URL };
 }

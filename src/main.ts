@@ -61,17 +61,29 @@ export async function startService(config: Config, log: Logger, options: Service
   try {
     const deps = buildDeps(config, database, log);
     const context = { config, deps, log };
-    const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter((p): p is Platform => p !== undefined);
+    const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
+      (p): p is Platform => p !== undefined,
+    );
     stops.push(async () => {
       for (const platform of platforms) await platform.stop();
     });
-    const channels: Channel[] = [await createEmailChannel(config, log), ...platforms.flatMap((platform) => platform.channels)];
+    const channels: Channel[] = [
+      await createEmailChannel(config, log),
+      ...platforms.flatMap((platform) => platform.channels),
+    ];
     stops.push(async () => {
       for (const channel of channels) await channel.close?.();
     });
 
     // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
-    const jobs: Jobs = await startJobs({ process: role === 'worker' || config.jobs.enabled, config, deps, channels, log, database });
+    const jobs: Jobs = await startJobs({
+      process: role === 'worker' || config.jobs.enabled,
+      config,
+      deps,
+      channels,
+      log,
+      database,
+    });
     stops.push(() => jobs.stop());
 
     let http: Server | undefined;

@@ -62,9 +62,22 @@ test('the CLI works against the running service: token, server, reservation list
   expect(token.status).toBe(0);
   const secret = /(slc_[\w-]+)/.exec(token.stdout)![1]!;
 
-  const added = cli('server', 'add', '--name', 'studio-a', '--ingest', 'rtmp://in.example.org/live', '--playback', 'https://watch.example.org/hls', '--capacity', '2');
+  const added = cli(
+    'server',
+    'add',
+    '--name',
+    'studio-a',
+    '--ingest',
+    'rtmp://in.example.org/live',
+    '--playback',
+    'https://watch.example.org/hls',
+    '--capacity',
+    '2',
+  );
   expect(added.stdout).toMatch(/Added server "studio-a" \(capacity 2/);
-  expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(/--ingest: The ingest URL must be/);
+  expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(
+    /--ingest: The ingest URL must be/,
+  );
 
   const url = /listening on (http:\S+)/.exec(output)![1]!;
   const startsAt = new Date(Date.now() + 48 * 3_600_000).toISOString();
@@ -75,10 +88,16 @@ test('the CLI works against the running service: token, server, reservation list
     body: JSON.stringify({ server: 'studio-a', title: 'From the CLI test', startsAt, endsAt }),
   });
   expect(created.status).toBe(201);
-  expect(cli('reservations', 'list', '--status', 'permitted').stdout).toMatch(/R-\w{4}\tpermitted\t.*studio-a\tFrom the CLI test/);
+  expect(cli('reservations', 'list', '--status', 'permitted').stdout).toMatch(
+    /R-\w{4}\tpermitted\t.*studio-a\tFrom the CLI test/,
+  );
 
-  expect(cli('workspace', 'notify-mode', '--platform', 'slack', '--tenant', 'T0001', 'permit-and-reconfirm').stdout).toMatch(/slack T0001: permit-and-reconfirm/);
-  expect(cli('workspace', 'notify-mode', '--platform', 'teams', '--tenant', 'T0001', 'reconfirm').stderr).toMatch(/--platform must be slack or discord/);
+  expect(
+    cli('workspace', 'notify-mode', '--platform', 'slack', '--tenant', 'T0001', 'permit-and-reconfirm').stdout,
+  ).toMatch(/slack T0001: permit-and-reconfirm/);
+  expect(cli('workspace', 'notify-mode', '--platform', 'teams', '--tenant', 'T0001', 'reconfirm').stderr).toMatch(
+    /--platform must be slack or discord/,
+  );
 
   const doctor = cli('doctor');
   expect(doctor.stdout).toMatch(/✓ reachable/);
@@ -89,9 +108,14 @@ test('the CLI works against the running service: token, server, reservation list
 }, 90_000);
 
 test('a bad setting stops start-up with one line naming the variable', () => {
-  const result = spawnSync(process.execPath, [BIN, 'serve'], { env: { ...env(), RECONFIRM_LEAD: 'whenever' }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [BIN, 'serve'], {
+    env: { ...env(), RECONFIRM_LEAD: 'whenever' },
+    encoding: 'utf8',
+  });
   expect(result.status).toBe(2);
-  expect(result.stderr.trim()).toBe('Invalid configuration: RECONFIRM_LEAD must be a duration like 30m, 24h or 90d (got "whenever")');
+  expect(result.stderr.trim()).toBe(
+    'Invalid configuration: RECONFIRM_LEAD must be a duration like 30m, 24h or 90d (got "whenever")',
+  );
 });
 
 test('SIGTERM stops the service and its embedded PostgreSQL: no orphan process', async () => {

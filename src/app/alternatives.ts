@@ -43,12 +43,26 @@ export async function findAlternatives(
     const isAllowed = (slot: Interval) => slot.start > now.getTime() && slot.start <= now.getTime() + policy.horizonMs;
     const shape = { capacity: server.capacity, bufferMs: bufferMs(server) };
     for (const slot of nearestFreeSlots(request, shape, booked.get(server.id) ?? [], isAllowed, MAX_PER_KIND)) {
-      alternatives.push({ kind: 'same_server_other_time', serverId: server.id, serverName: server.name, startsAt: new Date(slot.start), endsAt: new Date(slot.end) });
+      alternatives.push({
+        kind: 'same_server_other_time',
+        serverId: server.id,
+        serverName: server.name,
+        startsAt: new Date(slot.start),
+        endsAt: new Date(slot.end),
+      });
     }
   }
-  const free = others.filter((other) => isAvailable(request, { capacity: other.capacity, bufferMs: bufferMs(other) }, booked.get(other.id) ?? []));
+  const free = others.filter((other) =>
+    isAvailable(request, { capacity: other.capacity, bufferMs: bufferMs(other) }, booked.get(other.id) ?? []),
+  );
   for (const other of free.slice(0, MAX_PER_KIND)) {
-    alternatives.push({ kind: 'other_server_same_time', serverId: other.id, serverName: other.name, startsAt: new Date(request.start), endsAt: new Date(request.end) });
+    alternatives.push({
+      kind: 'other_server_same_time',
+      serverId: other.id,
+      serverName: other.name,
+      startsAt: new Date(request.start),
+      endsAt: new Date(request.end),
+    });
   }
   return alternatives;
 }

@@ -36,9 +36,12 @@ export async function changeReservation(
   const now = deps.clock();
   // A request that took the lane between our read and our write makes the constraint refuse the
   // update (23P01); the retry reads again and then sees the reservation that won.
-  const outcome = await inTransaction(deps.pool, (sql) => decide(sql, deps, actor, idOrCode, command, now), { retryWhen: isOverlapViolation });
+  const outcome = await inTransaction(deps.pool, (sql) => decide(sql, deps, actor, idOrCode, command, now), {
+    retryWhen: isOverlapViolation,
+  });
   if (!outcome.ok) {
-    if (outcome.reason === 'unavailable') await appendAudit(deps.pool, { actor, action: 'change_refused', details: { message: outcome.message } });
+    if (outcome.reason === 'unavailable')
+      await appendAudit(deps.pool, { actor, action: 'change_refused', details: { message: outcome.message } });
     return outcome;
   }
   const { reservation, notificationIds, changed } = outcome.value;
@@ -60,9 +63,14 @@ async function decide(
     return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can change this reservation.' };
   }
   const allowed = transition(before.status, 'change');
-  if (!allowed.ok) return { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, 'change') };
+  if (!allowed.ok)
+    return { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, 'change') };
   if (before.status === 'permitted' && now.getTime() > before.reconfirmDeadline.getTime()) {
-    return { ok: false, reason: 'deadline_passed', message: 'The reconfirmation deadline has passed; this reservation can no longer be changed.' };
+    return {
+      ok: false,
+      reason: 'deadline_passed',
+      message: 'The reconfirmation deadline has passed; this reservation can no longer be changed.',
+    };
   }
 
   const server = command.server === undefined ? undefined : await deps.servers.find(command.server);
@@ -115,7 +123,14 @@ async function decide(
     ...before,
     title: next.title,
     description: next.description,
-    server: server ? { id: server.id, name: server.name, ingestBaseUrl: server.ingestBaseUrl, playbackBaseUrl: server.playbackBaseUrl } : before.server,
+    server: server
+      ? {
+          id: server.id,
+          name: server.name,
+          ingestBaseUrl: server.ingestBaseUrl,
+          playbackBaseUrl: server.playbackBaseUrl,
+        }
+      : before.server,
     startsAt: next.startsAt,
     endsAt: next.endsAt,
     passcode: next.passcode,
@@ -128,10 +143,15 @@ async function decide(
     ...next,
     ...placement,
     version: before.version + 1,
-    reconfirmDeadline: before.status === 'permitted' ? reconfirmDeadline(next.startsAt, now, deps.policy) : before.reconfirmDeadline,
+    reconfirmDeadline:
+      before.status === 'permitted' ? reconfirmDeadline(next.startsAt, now, deps.policy) : before.reconfirmDeadline,
   });
   const planned = planChanged(before, after, changes, { actorName: actor.name, at: now });
-  const notificationIds = await recordEffects(sql, after.id, planned, { actor, action: 'changed', details: { changes: changes.map(maskSecrets) } });
+  const notificationIds = await recordEffects(sql, after.id, planned, {
+    actor,
+    action: 'changed',
+    details: { changes: changes.map(maskSecrets) },
+  });
   return ok({ reservation: after, notificationIds, changed: true });
 }
 

@@ -37,13 +37,18 @@ export const passcodeSchema = z
   .min(4, 'The passcode needs at least 4 characters.')
   .max(64, 'The passcode can be at most 64 characters.')
   // No backtick: chat messages show the passcode inside inline code, which a backtick would end.
-  .refine((text) => /^[\x21-\x5f\x61-\x7e]+$/.test(text), 'The passcode can hold letters, digits and symbols, but no spaces or backticks.');
+  .refine(
+    (text) => /^[\x21-\x5f\x61-\x7e]+$/.test(text),
+    'The passcode can hold letters, digits and symbols, but no spaces or backticks.',
+  );
 
 /** ISO-8601 with an explicit offset ("Z" or "+09:00"): a time without a zone is ambiguous. */
 export const instantSchema = z
   .string({ error: 'A time is required, as ISO-8601 with an offset, e.g. 2026-12-01T19:00:00+09:00.' })
   .refine(
-    (text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text) && !Number.isNaN(Date.parse(text)),
+    (text) =>
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text) &&
+      !Number.isNaN(Date.parse(text)),
     'Use ISO-8601 with an offset, e.g. 2026-12-01T19:00:00+09:00.',
   )
   .transform((text) => new Date(text));
@@ -62,7 +67,10 @@ export const slackChannelsSchema = contactList('Slack channel ids', isSlackChann
 export const discordChannelsSchema = contactList('Discord channel ids', isDiscordSnowflake, (id) => id);
 
 export const requestSchema = z.strictObject({
-  server: z.string({ error: 'The server is required (its name or id).' }).trim().min(1, 'The server is required (its name or id).'),
+  server: z
+    .string({ error: 'The server is required (its name or id).' })
+    .trim()
+    .min(1, 'The server is required (its name or id).'),
   title: titleSchema,
   description: descriptionSchema.optional(),
   startsAt: instantSchema,
@@ -104,7 +112,10 @@ export type CancelCommand = z.output<typeof cancelSchema>;
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return { field: issue.keys.join(', '), message: `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.` };
+      return {
+        field: issue.keys.join(', '),
+        message: `Unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}.`,
+      };
     }
     return { field: issue.path.length > 0 ? String(issue.path[0]) : 'body', message: issue.message };
   });

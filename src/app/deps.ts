@@ -60,7 +60,11 @@ export async function announce(deps: Pick<AppDeps, 'listeners' | 'log'>, event: 
     try {
       await listener(event);
     } catch (error) {
-      deps.log.error('a listener failed after commit', { event: event.kind, reservation: event.reservation.code, error });
+      deps.log.error('a listener failed after commit', {
+        event: event.kind,
+        reservation: event.reservation.code,
+        error,
+      });
     }
   }
 }

@@ -21,7 +21,13 @@ import type { Outcome, Refusal } from './outcome.js';
 import { notFound, ok } from './outcome.js';
 
 /** The job queue acts as this actor. */
-export const SYSTEM_ACTOR: Actor = { platform: 'api', tenantId: 'system', userId: 'slotcast', name: 'Slotcast', isAdmin: true };
+export const SYSTEM_ACTOR: Actor = {
+  platform: 'api',
+  tenantId: 'system',
+  userId: 'slotcast',
+  name: 'Slotcast',
+  isAdmin: true,
+};
 
 interface Step {
   action: ReservationAction;
@@ -39,41 +45,61 @@ export interface StepResult {
   changed: boolean;
 }
 
-async function runStep(deps: AppDeps, actor: Actor, idOrCode: string, step: Step, quietWhenNotApplicable = false): Promise<Outcome<StepResult>> {
+async function runStep(
+  deps: AppDeps,
+  actor: Actor,
+  idOrCode: string,
+  step: Step,
+  quietWhenNotApplicable = false,
+): Promise<Outcome<StepResult>> {
   const now = deps.clock();
-  const outcome = await inTransaction(deps.pool, async (sql: Sql): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
-    const before = await lockReservation(sql, idOrCode);
-    if (!before) return notFound('reservation with that id');
-    if (!mayActOn(actor, before.organizer)) {
-      return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can do that.' };
-    }
-    const next = transition(before.status, step.action);
-    const refusal: Refusal | undefined = next.ok
-      ? step.refuse?.(before, now)
-      : { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, step.action) };
-    if (refusal) {
-      // The job queue re-runs steps that may no longer apply; that is not an error for it.
-      if (quietWhenNotApplicable) return ok({ result: { reservation: before, changed: false }, notificationIds: [] });
-      return refusal;
-    }
-    const after = await updateReservation(sql, before.id, { ...step.update(before, now), status: next.ok ? next.next : before.status });
-    const planned = step.plan?.(before, after, { actorName: actor.name, at: now }) ?? [];
-    const notificationIds = await recordEffects(sql, after.id, planned, {
-      actor,
-      action: step.event,
-      details: { from: before.status, to: after.status, ...step.auditDetails?.(after) },
-    });
-    return ok({ result: { reservation: after, changed: true }, notificationIds });
-  });
+  const outcome = await inTransaction(
+    deps.pool,
+    async (sql: Sql): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
+      const before = await lockReservation(sql, idOrCode);
+      if (!before) return notFound('reservation with that id');
+      if (!mayActOn(actor, before.organizer)) {
+        return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can do that.' };
+      }
+      const next = transition(before.status, step.action);
+      const refusal: Refusal | undefined = next.ok
+        ? step.refuse?.(before, now)
+        : { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, step.action) };
+      if (refusal) {
+        // The job queue re-runs steps that may no longer apply; that is not an error for it.
+        if (quietWhenNotApplicable) return ok({ result: { reservation: before, changed: false }, notificationIds: [] });
+        return refusal;
+      }
+      const after = await updateReservation(sql, before.id, {
+        ...step.update(before, now),
+        status: next.ok ? next.next : before.status,
+      });
+      const planned = step.plan?.(before, after, { actorName: actor.name, at: now }) ?? [];
+      const notificationIds = await recordEffects(sql, after.id, planned, {
+        actor,
+        action: step.event,
+        details: { from: before.status, to: after.status, ...step.auditDetails?.(after) },
+      });
+      return ok({ result: { reservation: after, changed: true }, notificationIds });
+    },
+  );
   if (!outcome.ok) return outcome;
   if (outcome.value.result.changed) {
-    await announce(deps, { kind: step.event, reservation: outcome.value.result.reservation, notificationIds: outcome.value.notificationIds });
+    await announce(deps, {
+      kind: step.event,
+      reservation: outcome.value.result.reservation,
+      notificationIds: outcome.value.notificationIds,
+    });
   }
   return ok(outcome.value.result);
 }
 
 /** The organizer confirms before the deadline (claim 6); invitations go out. */
-export async function reconfirmReservation(deps: AppDeps, actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>> {
+export async function reconfirmReservation(
+  deps: AppDeps,
+  actor: Actor,
+  idOrCode: string,
+): Promise<Outcome<StoredReservation>> {
   const outcome = await runStep(deps, actor, idOrCode, {
     action: 'reconfirm',
     event: 'reconfirmed',
@@ -101,7 +127,11 @@ export async function cancelReservation(
   const outcome = await runStep(deps, actor, idOrCode, {
     action: 'cancel',
     event: 'cancelled',
-    update: (reservation, now) => ({ version: reservation.version + 1, cancelledAt: now, cancelReason: command.reason ?? null }),
+    update: (reservation, now) => ({
+      version: reservation.version + 1,
+      cancelledAt: now,
+      cancelReason: command.reason ?? null,
+    }),
     plan: planCancelled,
     auditDetails: (after) => ({ reason: after.cancelReason }),
   });

@@ -13,7 +13,11 @@ import type { AppDeps } from './deps.js';
 import type { Outcome } from './outcome.js';
 import { notFound, ok } from './outcome.js';
 
-export async function getReservation(deps: AppDeps, actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>> {
+export async function getReservation(
+  deps: AppDeps,
+  actor: Actor,
+  idOrCode: string,
+): Promise<Outcome<StoredReservation>> {
   const reservation = await findReservation(deps.pool, idOrCode);
   // Someone else's reservation is reported as missing, not forbidden: its existence is not theirs to learn.
   if (!reservation || !mayActOn(actor, reservation.organizer)) return notFound('reservation with that id');

@@ -11,7 +11,12 @@ import type { AppDeps } from './deps.js';
 import { SYSTEM_ACTOR } from './lifecycle.js';
 
 /** Returns the ids of the notifications queued (none when the reminder no longer applies). */
-export async function remind(deps: AppDeps, reservationId: string, kind: 'reconfirm_reminder' | 'start_reminder', version: number): Promise<string[]> {
+export async function remind(
+  deps: AppDeps,
+  reservationId: string,
+  kind: 'reconfirm_reminder' | 'start_reminder',
+  version: number,
+): Promise<string[]> {
   const now = deps.clock();
   return inTransaction(deps.pool, async (sql) => {
     const reservation = await findReservation(sql, reservationId);
@@ -22,7 +27,11 @@ export async function remind(deps: AppDeps, reservationId: string, kind: 'reconf
         : reservation.status === 'confirmed' && reservation.startsAt.getTime() > now.getTime();
     if (!applies) return [];
     const planned = planReminder(kind, reservation, { actorName: SYSTEM_ACTOR.name, at: now });
-    return recordEffects(sql, reservation.id, planned, { actor: SYSTEM_ACTOR, action: kind, details: { recipients: planned.length } });
+    return recordEffects(sql, reservation.id, planned, {
+      actor: SYSTEM_ACTOR,
+      action: kind,
+      details: { recipients: planned.length },
+    });
   });
 }
 
@@ -38,6 +47,10 @@ export async function reportDeliveryFailures(deps: AppDeps, reservationId: strin
     const unreachable = await takeUnreportedFailures(sql, reservationId);
     const planned = planFailureReport(reservation, unreachable, { actorName: SYSTEM_ACTOR.name, at: now });
     if (planned.length === 0) return [];
-    return recordEffects(sql, reservation.id, planned, { actor: SYSTEM_ACTOR, action: 'delivery_failures_reported', details: { count: unreachable.length } });
+    return recordEffects(sql, reservation.id, planned, {
+      actor: SYSTEM_ACTOR,
+      action: 'delivery_failures_reported',
+      details: { count: unreachable.length },
+    });
   });
 }

@@ -77,14 +77,26 @@ export async function requestReservation(
   if (!server) return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
 
   // Claims 6 and 7 are a per-workspace choice; the configuration gives the default.
-  const notifyMode = actor.platform === 'api' ? deps.policy.notifyMode : ((await workspaceNotifyMode(deps.pool, actor.platform, actor.tenantId)) ?? deps.policy.notifyMode);
-  const draft = { ...draftReservation(deps, actor, command, server, now), notifyMode, requestKey: options.requestKey ?? null };
+  const notifyMode =
+    actor.platform === 'api'
+      ? deps.policy.notifyMode
+      : ((await workspaceNotifyMode(deps.pool, actor.platform, actor.tenantId)) ?? deps.policy.notifyMode);
+  const draft = {
+    ...draftReservation(deps, actor, command, server, now),
+    notifyMode,
+    requestKey: options.requestKey ?? null,
+  };
   let placed: Placement;
   try {
-    placed = server.active ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now)) : 'closed';
+    placed = server.active
+      ? await withConnection(deps.pool, (sql) => place(sql, deps, actor, draft, server.capacity, now))
+      : 'closed';
   } catch (error) {
     // The same key raced in twice at once: the other attempt won; answer with its reservation.
-    const winner = options.requestKey && isUniqueViolation(error, 'reservation_request_key_key') ? await replay(deps, actor, options.requestKey) : undefined;
+    const winner =
+      options.requestKey && isUniqueViolation(error, 'reservation_request_key_key')
+        ? await replay(deps, actor, options.requestKey)
+        : undefined;
     if (winner) return winner;
     throw error;
   }
@@ -99,18 +111,30 @@ export async function requestReservation(
   return ok(placed.reservation);
 }
 
-async function replay(deps: AppDeps, actor: Actor, requestKey: string): Promise<Outcome<StoredReservation> | undefined> {
+async function replay(
+  deps: AppDeps,
+  actor: Actor,
+  requestKey: string,
+): Promise<Outcome<StoredReservation> | undefined> {
   const existing = await findByRequestKey(deps.pool, requestKey);
   if (!existing) return undefined;
   // A key is only ever reused by the client that made it; anyone else gets a plain refusal.
-  if (!isOrganizer(actor, existing.organizer)) return { ok: false, reason: 'forbidden', message: 'That request key belongs to another user.' };
+  if (!isOrganizer(actor, existing.organizer))
+    return { ok: false, reason: 'forbidden', message: 'That request key belongs to another user.' };
   return ok(existing);
 }
 
 type Placement = { reservation: StoredReservation; notificationIds: string[] } | 'full' | 'closed';
 
 /** Inserts the reservation into the first of the server's lanes that the exclusion constraint accepts. */
-async function place(sql: Sql, deps: AppDeps, actor: Actor, draft: NewReservation, capacity: number, now: Date): Promise<Placement> {
+async function place(
+  sql: Sql,
+  deps: AppDeps,
+  actor: Actor,
+  draft: NewReservation,
+  capacity: number,
+  now: Date,
+): Promise<Placement> {
   for (let lane = 0; lane < capacity; lane++) {
     for (let attempt = 1; ; attempt++) {
       const candidate = { ...draft, lane, code: deps.secrets.reservationCode(attempt <= SHORT_CODE_ATTEMPTS ? 4 : 6) };
@@ -133,7 +157,13 @@ async function place(sql: Sql, deps: AppDeps, actor: Actor, draft: NewReservatio
   return 'full';
 }
 
-function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, server: ServerRow, now: Date): NewReservation {
+function draftReservation(
+  deps: AppDeps,
+  actor: Actor,
+  command: RequestCommand,
+  server: ServerRow,
+  now: Date,
+): NewReservation {
   const request = { start: command.startsAt.getTime(), end: command.endsAt.getTime() };
   return {
     id: randomUUID(),
@@ -141,7 +171,13 @@ function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, 
     title: command.title,
     description: command.description ?? null,
     server,
-    organizer: { platform: actor.platform, tenantId: actor.tenantId, userId: actor.userId, name: actor.name, email: actor.email ?? null },
+    organizer: {
+      platform: actor.platform,
+      tenantId: actor.tenantId,
+      userId: actor.userId,
+      name: actor.name,
+      email: actor.email ?? null,
+    },
     startsAt: command.startsAt,
     endsAt: command.endsAt,
     status: 'permitted',
@@ -149,7 +185,11 @@ function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, 
     reconfirmDeadline: reconfirmDeadline(command.startsAt, now, deps.policy),
     passcode: command.passcode ?? deps.secrets.passcode(),
     streamKey: deps.secrets.streamKey(),
-    invitees: { emails: command.emails, slackChannels: command.slackChannels, discordChannels: command.discordChannels },
+    invitees: {
+      emails: command.emails,
+      slackChannels: command.slackChannels,
+      discordChannels: command.discordChannels,
+    },
     version: 1,
     cancelReason: null,
     requestKey: null,
@@ -159,7 +199,13 @@ function draftReservation(deps: AppDeps, actor: Actor, command: RequestCommand, 
 }
 
 /** Refused: the nearest free slots and free servers, and an audit entry (no reservation row). */
-async function refuse(deps: AppDeps, actor: Actor, command: RequestCommand, server: ServerRow, now: Date): Promise<Outcome<StoredReservation>> {
+async function refuse(
+  deps: AppDeps,
+  actor: Actor,
+  command: RequestCommand,
+  server: ServerRow,
+  now: Date,
+): Promise<Outcome<StoredReservation>> {
   const request = { start: command.startsAt.getTime(), end: command.endsAt.getTime() };
   const alternatives = await findAlternatives(deps.pool, deps.servers, server, request, now, deps.policy);
   await appendAudit(deps.pool, {

@@ -13,13 +13,16 @@ const baseUrl = (what: string, protocols: string[]) =>
   z
     .string({ error: `The ${what} URL is required.` })
     .trim()
-    .refine((text) => {
-      try {
-        return protocols.includes(new URL(text).protocol);
-      } catch {
-        return false;
-      }
-    }, `The ${what} URL must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL.`)
+    .refine(
+      (text) => {
+        try {
+          return protocols.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `The ${what} URL must be a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL.`,
+    )
     .transform((text) => text.replace(/\/+$/, ''));
 
 export const serverSchema = z.strictObject({
@@ -32,7 +35,12 @@ export const serverSchema = z.strictObject({
   ingestBaseUrl: baseUrl('ingest', ['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']),
   playbackBaseUrl: baseUrl('playback', ['http:', 'https:']),
   capacity: z.number().int().min(1, 'The capacity is at least 1.').max(1000).default(1),
-  bufferMinutes: z.number().int().min(0, 'The buffer cannot be negative.').max(24 * 60).default(0),
+  bufferMinutes: z
+    .number()
+    .int()
+    .min(0, 'The buffer cannot be negative.')
+    .max(24 * 60)
+    .default(0),
   active: z.boolean().default(true),
 });
 export type ServerCommand = z.output<typeof serverSchema>;
@@ -56,11 +64,15 @@ export async function addServer(deps: AppDeps, actor: Actor, command: ServerComm
     deps.servers.invalidate();
     return ok(server);
   } catch (error) {
-    if (isUniqueViolation(error, 'name')) return invalid([{ field: 'name', message: `A server named "${command.name}" exists already.` }]);
+    if (isUniqueViolation(error, 'name'))
+      return invalid([{ field: 'name', message: `A server named "${command.name}" exists already.` }]);
     throw error;
   }
 }
 
 export async function listServers(deps: AppDeps, options: { activeOnly?: boolean } = {}): Promise<ServerRow[]> {
-  return deps.db.distributionServer.findMany({ where: options.activeOnly ? { active: true } : {}, orderBy: { name: 'asc' } });
+  return deps.db.distributionServer.findMany({
+    where: options.activeOnly ? { active: true } : {},
+    orderBy: { name: 'asc' },
+  });
 }

@@ -22,19 +22,27 @@ export interface CreatedToken {
   token: string;
 }
 
-export async function createToken(db: Db, input: { name: string; admin: boolean; email?: string }): Promise<Outcome<CreatedToken>> {
+export async function createToken(
+  db: Db,
+  input: { name: string; admin: boolean; email?: string },
+): Promise<Outcome<CreatedToken>> {
   const name = input.name.trim();
   if (!/^[\w .@-]{1,64}$/.test(name)) {
-    return invalid([{ field: 'name', message: 'The name needs 1 to 64 letters, digits, spaces, dots, dashes, @ or underscores.' }]);
+    return invalid([
+      { field: 'name', message: 'The name needs 1 to 64 letters, digits, spaces, dots, dashes, @ or underscores.' },
+    ]);
   }
   if (input.email !== undefined && !isEmail(input.email)) {
     return invalid([{ field: 'email', message: `"${input.email}" is not a valid e-mail address.` }]);
   }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   try {
-    await db.apiToken.create({ data: { name, admin: input.admin, email: input.email ?? null, tokenHash: hashToken(token) } });
+    await db.apiToken.create({
+      data: { name, admin: input.admin, email: input.email ?? null, tokenHash: hashToken(token) },
+    });
   } catch (error) {
-    if (isUniqueViolation(error, 'name')) return invalid([{ field: 'name', message: `A token named "${name}" exists already.` }]);
+    if (isUniqueViolation(error, 'name'))
+      return invalid([{ field: 'name', message: `A token named "${name}" exists already.` }]);
     throw error;
   }
   return ok({ name, admin: input.admin, token });

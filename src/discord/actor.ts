@@ -14,7 +14,9 @@ export function actorOf(interaction: Interaction, guildIdFromButton?: string): A
   if (interaction.inGuild()) {
     // Permissions as the interaction carries them (roles and channel overwrites applied).
     const permissions = interaction.memberPermissions;
-    const isAdmin = permissions ? permissions.any([PermissionFlagsBits.ManageGuild, PermissionFlagsBits.Administrator]) : false;
+    const isAdmin = permissions
+      ? permissions.any([PermissionFlagsBits.ManageGuild, PermissionFlagsBits.Administrator])
+      : false;
     return { platform: 'discord', tenantId: interaction.guildId, userId: user.id, name, isAdmin };
   }
   if (!guildIdFromButton) return undefined;

@@ -23,21 +23,38 @@ import { doneView, refusalView } from './views.js';
 
 const BUSY = doneView('Busy', 'Slotcast is busy right now; click again in a moment.', COLORS.error);
 
-export async function onReconfirm(context: BotContext, interaction: ButtonInteraction, ref: ReservationRef): Promise<void> {
+export async function onReconfirm(
+  context: BotContext,
+  interaction: ButtonInteraction,
+  ref: ReservationRef,
+): Promise<void> {
   const mode = await defer(interaction);
   const actor = actorOf(interaction, ref.guildId)!;
   const outcome = await reconfirmReservation(context.deps, actor, ref.reservationId);
   await answer(context, interaction, mode, outcome, (reservation) =>
-    doneView('Reconfirmed', `\`${reservation.code}\` is reconfirmed for ${discordTime(reservation.startsAt)}: the invitations are on their way.`),
+    doneView(
+      'Reconfirmed',
+      `\`${reservation.code}\` is reconfirmed for ${discordTime(reservation.startsAt)}: the invitations are on their way.`,
+    ),
   );
 }
 
 /** Change and Cancel open a modal, which must be the first answer: the reads before it are bounded. */
-export async function onOpenForm(context: BotContext, interaction: ButtonInteraction, ref: ReservationRef, action: 'change' | 'cancel'): Promise<void> {
+export async function onOpenForm(
+  context: BotContext,
+  interaction: ButtonInteraction,
+  ref: ReservationRef,
+  action: 'change' | 'cancel',
+): Promise<void> {
   const actor = actorOf(interaction, ref.guildId)!;
   let loaded;
   try {
-    loaded = await beforeModal(Promise.all([getReservation(context.deps, actor, ref.reservationId), zoneFor(context.deps.pool, ref.guildId, actor.userId)]));
+    loaded = await beforeModal(
+      Promise.all([
+        getReservation(context.deps, actor, ref.reservationId),
+        zoneFor(context.deps.pool, ref.guildId, actor.userId),
+      ]),
+    );
   } catch (error) {
     if (error instanceof TooSlow) return tell(interaction, BUSY);
     throw error;
@@ -46,9 +63,18 @@ export async function onOpenForm(context: BotContext, interaction: ButtonInterac
   if (!outcome.ok) return tell(interaction, refusalView(outcome));
   const reservation = outcome.value;
   const allowed = transition(reservation.status, action);
-  if (!allowed.ok) return tell(interaction, doneView('Not possible any more', describeRefusedTransition(reservation.status, action), COLORS.error));
+  if (!allowed.ok)
+    return tell(
+      interaction,
+      doneView('Not possible any more', describeRefusedTransition(reservation.status, action), COLORS.error),
+    );
   if (action === 'cancel') {
-    return interaction.showModal(cancelModal(encodeId({ action: 'cancel-form', reservationId: ref.reservationId, guildId: ref.guildId }), reservation.code));
+    return interaction.showModal(
+      cancelModal(
+        encodeId({ action: 'cancel-form', reservationId: ref.reservationId, guildId: ref.guildId }),
+        reservation.code,
+      ),
+    );
   }
   const values = {
     title: reservation.title,
@@ -57,5 +83,12 @@ export async function onOpenForm(context: BotContext, interaction: ButtonInterac
     emails: reservation.invitees.emails.join('\n'),
     description: reservation.description ?? '',
   };
-  return interaction.showModal(changeModal(encodeId({ action: 'change-form', reservationId: ref.reservationId, guildId: ref.guildId }), reservation.code, zone, values));
+  return interaction.showModal(
+    changeModal(
+      encodeId({ action: 'change-form', reservationId: ref.reservationId, guildId: ref.guildId }),
+      reservation.code,
+      zone,
+      values,
+    ),
+  );
 }

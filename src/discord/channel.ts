@@ -8,7 +8,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { APIGuildScheduledEvent, APIMessage, REST } from 'discord.js';
-import { GuildScheduledEventEntityType, GuildScheduledEventPrivacyLevel, GuildScheduledEventStatus, Routes } from 'discord.js';
+import {
+  GuildScheduledEventEntityType,
+  GuildScheduledEventPrivacyLevel,
+  GuildScheduledEventStatus,
+  Routes,
+} from 'discord.js';
 import type { Logger } from '../log.js';
 import type { Channel, DeliveryResult } from '../notify/channel.js';
 import type { MessageModel } from '../notify/message.js';
@@ -36,11 +41,20 @@ function nonce(notificationId: string, purpose: string): string {
   return createHash('sha256').update(`${notificationId}:${purpose}`).digest('base64url').slice(0, 25);
 }
 
-export function createDiscordChannel({ rest, pool, log, prompts = createPrompts({ rest, pool }) }: DiscordChannelOptions): Channel {
+export function createDiscordChannel({
+  rest,
+  pool,
+  log,
+  prompts = createPrompts({ rest, pool }),
+}: DiscordChannelOptions): Channel {
   const find = (key: Key) => findChatMessage(pool, key);
   const save = (key: Key, messageId: string) => saveChatMessage(pool, { ...key, messageId });
 
-  const post = async (channelId: string, body: DiscordMessage, extra: Record<string, unknown> = {}): Promise<APIMessage> =>
+  const post = async (
+    channelId: string,
+    body: DiscordMessage,
+    extra: Record<string, unknown> = {},
+  ): Promise<APIMessage> =>
     (await rest.post(Routes.channelMessages(channelId), { body: { ...body, ...extra } })) as APIMessage;
 
   /** Edits the recorded message, or posts (and records) a new one when there is none or it was deleted. */
@@ -53,12 +67,21 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
   }
 
   /** Posts a notice once per outbox row, as a reply to the message it is about when there is one. */
-  async function notice(key: Omit<Key, 'purpose'>, body: DiscordMessage, notificationId: string, replyTo: string | undefined): Promise<string> {
+  async function notice(
+    key: Omit<Key, 'purpose'>,
+    body: DiscordMessage,
+    notificationId: string,
+    replyTo: string | undefined,
+  ): Promise<string> {
     const noticeKey: Key = { ...key, purpose: `notice:${notificationId}` };
     const existing = await find(noticeKey);
     if (existing) return existing.messageId;
     const reference = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
-    const posted = await post(key.channelId, body, { ...reference, nonce: nonce(notificationId, 'notice'), enforce_nonce: true });
+    const posted = await post(key.channelId, body, {
+      ...reference,
+      nonce: nonce(notificationId, 'notice'),
+      enforce_nonce: true,
+    });
     await save(noticeKey, posted.id);
     return posted.id;
   }
@@ -74,19 +97,38 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
     switch (model.event) {
       case 'invitation_tentative':
       case 'invitation_confirmed':
-        return delivered(await upsert(invitation, invitationMessage(view, { tentative: model.event === 'invitation_tentative' }), model.notificationId));
+        return delivered(
+          await upsert(
+            invitation,
+            invitationMessage(view, { tentative: model.event === 'invitation_tentative' }),
+            model.notificationId,
+          ),
+        );
       case 'change_notice': {
-        const id = await upsert(invitation, invitationMessage(view, { tentative: view.status === 'permitted' }), model.notificationId);
+        const id = await upsert(
+          invitation,
+          invitationMessage(view, { tentative: view.status === 'permitted' }),
+          model.notificationId,
+        );
         return delivered(await notice(base, noticeMessage(model, 'invitees'), model.notificationId, id));
       }
       case 'cancellation_notice': {
         const existing = await find(invitation);
-        if (existing) await upsert(invitation, invitationMessage(view, { cancelledReason: model.reason ?? null }), model.notificationId);
-        return delivered(await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId));
+        if (existing)
+          await upsert(
+            invitation,
+            invitationMessage(view, { cancelledReason: model.reason ?? null }),
+            model.notificationId,
+          );
+        return delivered(
+          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
+        );
       }
       default: {
         const existing = await find(invitation);
-        return delivered(await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId));
+        return delivered(
+          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
+        );
       }
     }
   }
@@ -107,9 +149,14 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
     return withChatMessageLock(pool, base, () => toOrganizerLocked(model, userId, base));
   }
 
-  async function toOrganizerLocked(model: MessageModel, userId: string, base: Omit<Key, 'purpose'>): Promise<DeliveryResult> {
+  async function toOrganizerLocked(
+    model: MessageModel,
+    userId: string,
+    base: Omit<Key, 'purpose'>,
+  ): Promise<DeliveryResult> {
     const prompt = promptKey(base.reservationId, base.channelId);
-    if (model.event === 'permit_prompt') return delivered(await upsert(prompt, await promptNow(model, userId), model.notificationId));
+    if (model.event === 'permit_prompt')
+      return delivered(await upsert(prompt, await promptNow(model, userId), model.notificationId));
     const existing = await find(prompt);
     if (existing && ['change_notice', 'cancellation_notice', 'lapse_notice'].includes(model.event)) {
       await upsert(prompt, await promptNow(model, userId), model.notificationId);
@@ -131,7 +178,9 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
     if (model.event === 'cancellation_notice') {
       if (!existing) return delivered('none');
       try {
-        await rest.patch(Routes.guildScheduledEvent(guildId, existing.messageId), { body: { status: GuildScheduledEventStatus.Canceled } });
+        await rest.patch(Routes.guildScheduledEvent(guildId, existing.messageId), {
+          body: { status: GuildScheduledEventStatus.Canceled },
+        });
       } catch (error) {
         if (apiCode(error) !== DiscordCode.UnknownScheduledEvent) throw error;
       }
@@ -139,11 +188,18 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
     }
     if (model.event !== 'invitation_confirmed' && model.event !== 'change_notice') return delivered('none');
     if (view.playbackUrl.length > 100) {
-      return { status: 'failed', reason: 'The playback URL is longer than the 100 characters a Discord event location can hold; no scheduled event was created.' };
+      return {
+        status: 'failed',
+        reason:
+          'The playback URL is longer than the 100 characters a Discord event location can hold; no scheduled event was created.',
+      };
     }
     const body = {
       name: clip(view.title, 100),
-      description: clip([view.description, `Hosted by ${view.organizer.name} · ${view.code}`].filter(Boolean).join('\n\n'), 1000),
+      description: clip(
+        [view.description, `Hosted by ${view.organizer.name} · ${view.code}`].filter(Boolean).join('\n\n'),
+        1000,
+      ),
       scheduled_start_time: view.startsAt,
       scheduled_end_time: view.endsAt,
       // The passcode stays out: an event is visible to the whole server, not only the invitees.
@@ -170,7 +226,11 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
     async send({ message: model }) {
       const { channel, recipient } = model.recipient;
       const target: Target =
-        channel === 'discord_dm' ? { kind: 'dm', userId: recipient } : channel === 'discord_event' ? { kind: 'event', guildId: recipient } : { kind: 'channel', channelId: recipient };
+        channel === 'discord_dm'
+          ? { kind: 'dm', userId: recipient }
+          : channel === 'discord_event'
+            ? { kind: 'event', guildId: recipient }
+            : { kind: 'channel', channelId: recipient };
       try {
         switch (channel) {
           case 'discord_channel':
@@ -184,7 +244,13 @@ export function createDiscordChannel({ rest, pool, log, prompts = createPrompts(
         }
       } catch (error) {
         const result = classify(error, target);
-        log.warn('discord delivery did not go through', { notification: model.notificationId, event: model.event, channel, status: result.status, reason: result.status === 'delivered' ? undefined : result.reason });
+        log.warn('discord delivery did not go through', {
+          notification: model.notificationId,
+          event: model.event,
+          channel,
+          status: result.status,
+          reason: result.status === 'delivered' ? undefined : result.reason,
+        });
         return result;
       }
     },

@@ -34,7 +34,11 @@ export async function discordCli(config: Config, _log: Logger, args: string[]): 
   }
   try {
     const count = await registerCommands(createDeliveryRest(config.discord), config.discord.applicationId, guildId);
-    console.log(guildId ? `Registered ${count} command(s) in guild ${guildId}.` : `Registered ${count} command(s) globally (Discord may take up to an hour to show them everywhere).`);
+    console.log(
+      guildId
+        ? `Registered ${count} command(s) in guild ${guildId}.`
+        : `Registered ${count} command(s) globally (Discord may take up to an hour to show them everywhere).`,
+    );
   } catch (error) {
     console.error(`Registering the commands failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;

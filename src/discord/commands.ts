@@ -39,7 +39,9 @@ export function inviteUrl(applicationId: string): string {
 /** Bulk-overwrites the commands: in one guild (instant) or globally (Discord may take a while to show them). */
 export async function registerCommands(rest: REST, applicationId: string, guildId?: string): Promise<number> {
   const commands = loadCommands();
-  const route = guildId ? Routes.applicationGuildCommands(applicationId, guildId) : Routes.applicationCommands(applicationId);
+  const route = guildId
+    ? Routes.applicationGuildCommands(applicationId, guildId)
+    : Routes.applicationCommands(applicationId);
   const registered = (await rest.put(route, { body: commands })) as unknown[];
   return registered.length;
 }

@@ -19,7 +19,10 @@ export const DiscordCode = {
   InvalidFormBody: 50035,
 } as const;
 
-export type Target = { kind: 'channel'; channelId: string } | { kind: 'dm'; userId: string } | { kind: 'event'; guildId: string };
+export type Target =
+  | { kind: 'channel'; channelId: string }
+  | { kind: 'dm'; userId: string }
+  | { kind: 'event'; guildId: string };
 
 export function apiCode(error: unknown): number | string | undefined {
   return error instanceof DiscordAPIError ? error.code : undefined;
@@ -49,27 +52,47 @@ function missingPermission(target: Target): string {
 
 export function classify(error: unknown, target: Target): DeliveryResult {
   if (error instanceof RateLimitError) {
-    return { status: 'retry', reason: 'rate limited by Discord', retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 1000) };
+    return {
+      status: 'retry',
+      reason: 'rate limited by Discord',
+      retryAfterMs: Math.max(error.retryAfter, error.timeToReset, 1000),
+    };
   }
   if (error instanceof DiscordAPIError) {
     if (error.status === 429) return { status: 'retry', reason: 'rate limited by Discord' };
     if (error.status >= 500) return { status: 'retry', reason: `Discord answered ${error.status}` };
-    if (error.status === 401) return { status: 'retry', reason: 'Discord rejected the bot token (check DISCORD_TOKEN)' };
+    if (error.status === 401)
+      return { status: 'retry', reason: 'Discord rejected the bot token (check DISCORD_TOKEN)' };
     switch (error.code) {
       case DiscordCode.MissingPermissions:
         return { status: 'failed', reason: missingPermission(target) };
       case DiscordCode.MissingAccess:
-        return { status: 'failed', reason: `The bot cannot see ${where(target)}: add it to the channel (or its category), or pick another channel.` };
+        return {
+          status: 'failed',
+          reason: `The bot cannot see ${where(target)}: add it to the channel (or its category), or pick another channel.`,
+        };
       case DiscordCode.UnknownChannel:
-        return { status: 'failed', reason: `${target.kind === 'channel' ? `Channel ${target.channelId}` : 'The channel'} no longer exists; change the reservation's channels.` };
+        return {
+          status: 'failed',
+          reason: `${target.kind === 'channel' ? `Channel ${target.channelId}` : 'The channel'} no longer exists; change the reservation's channels.`,
+        };
       case DiscordCode.UnknownGuild:
         return { status: 'failed', reason: 'The bot is no longer in that server; invite it again.' };
       case DiscordCode.CannotMessageUser:
-        return { status: 'failed', reason: 'Discord refuses direct messages from the bot to this user (DMs from server members are turned off).' };
+        return {
+          status: 'failed',
+          reason: 'Discord refuses direct messages from the bot to this user (DMs from server members are turned off).',
+        };
       default:
-        return { status: 'failed', reason: `Discord refused ${where(target)}: ${error.message} (code ${String(error.code)}).` };
+        return {
+          status: 'failed',
+          reason: `Discord refused ${where(target)}: ${error.message} (code ${String(error.code)}).`,
+        };
     }
   }
   if (error instanceof HTTPError) return { status: 'retry', reason: `Discord answered ${error.status}` };
-  return { status: 'retry', reason: `could not reach Discord: ${error instanceof Error ? error.message : String(error)}` };
+  return {
+    status: 'retry',
+    reason: `could not reach Discord: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

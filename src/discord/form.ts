@@ -29,7 +29,11 @@ export const FIELD_NAMES: Record<string, string> = {
 export type Checked<T> = { ok: true; command: T } | { ok: false; fields: FieldError[] };
 
 /** Start and end as instants, with errors named after the modal's fields. */
-function readTimes(values: FormValues, zone: string, now: Date): { startsAt?: string; endsAt?: string; errors: FieldError[] } {
+function readTimes(
+  values: FormValues,
+  zone: string,
+  now: Date,
+): { startsAt?: string; endsAt?: string; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const start = parseInstant(values.start, zone, now);
   if (!start.ok) {
@@ -55,7 +59,12 @@ export interface RequestOptions {
   description?: string | undefined;
 }
 
-export function toRequestCommand(values: FormValues, options: RequestOptions, zone: string, now: Date): Checked<RequestCommand> {
+export function toRequestCommand(
+  values: FormValues,
+  options: RequestOptions,
+  zone: string,
+  now: Date,
+): Checked<RequestCommand> {
   const times = readTimes(values, zone, now);
   const raw = {
     server: options.server,
@@ -80,8 +89,15 @@ export interface PickedSlot {
 }
 
 /** The change as typed; with a picked slot, moved to it and validated as a whole like any change. */
-export function toChangeCommand(values: FormValues, zone: string, now: Date, slot?: PickedSlot): Checked<ChangeCommand> {
-  const times = slot ? { startsAt: slot.startsAt.toISOString(), endsAt: slot.endsAt.toISOString(), errors: [] } : readTimes(values, zone, now);
+export function toChangeCommand(
+  values: FormValues,
+  zone: string,
+  now: Date,
+  slot?: PickedSlot,
+): Checked<ChangeCommand> {
+  const times = slot
+    ? { startsAt: slot.startsAt.toISOString(), endsAt: slot.endsAt.toISOString(), errors: [] }
+    : readTimes(values, zone, now);
   const raw = {
     ...(slot ? { server: slot.server } : {}),
     title: values.title,
@@ -98,7 +114,9 @@ export function toChangeCommand(values: FormValues, zone: string, now: Date, slo
 
 export function toCancelCommand(reason: string) {
   const parsed = cancelSchema.safeParse({ reason });
-  return parsed.success ? ({ ok: true, command: parsed.data } as const) : ({ ok: false, fields: fieldErrors(parsed.error) } as const);
+  return parsed.success
+    ? ({ ok: true, command: parsed.data } as const)
+    : ({ ok: false, fields: fieldErrors(parsed.error) } as const);
 }
 
 export const zoneSchema = z
@@ -107,7 +125,10 @@ export const zoneSchema = z
   .transform((text, context) => {
     const zone = canonicalZone(text);
     if (!zone) {
-      context.addIssue({ code: 'custom', message: `"${text.slice(0, 64)}" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or Asia/Tokyo.` });
+      context.addIssue({
+        code: 'custom',
+        message: `"${text.slice(0, 64)}" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or Asia/Tokyo.`,
+      });
       return z.NEVER;
     }
     return zone;

@@ -34,7 +34,10 @@ const CODES = {
   slot: 'sl',
 } as const satisfies Record<CustomId['action'], string>;
 
-const ACTIONS = Object.fromEntries(Object.entries(CODES).map(([action, code]) => [code, action])) as Record<string, CustomId['action']>;
+const ACTIONS = Object.fromEntries(Object.entries(CODES).map(([action, code]) => [code, action])) as Record<
+  string,
+  CustomId['action']
+>;
 
 export function encodeId(id: CustomId): string {
   const code = CODES[id.action];
@@ -72,7 +75,9 @@ export function decodeId(customId: string): CustomId | undefined {
     case 'edit':
       return DRAFT.test(first) ? { action, draftId: first } : undefined;
     case 'slot':
-      return DRAFT.test(first) && /^\d{1,2}$/.test(second) ? { action, draftId: first, index: Number(second) } : undefined;
+      return DRAFT.test(first) && /^\d{1,2}$/.test(second)
+        ? { action, draftId: first, index: Number(second) }
+        : undefined;
     default:
       return undefined;
   }

@@ -18,7 +18,9 @@ const READY_TIMEOUT_MS = 30_000;
 export const discordPlatform: PlatformFactory = async ({ config, deps, log }) => {
   const settings = config.discord;
   if (!settings) {
-    log.info('Discord is not configured (set DISCORD_TOKEN and DISCORD_APPLICATION_ID): running without the Discord bot');
+    log.info(
+      'Discord is not configured (set DISCORD_TOKEN and DISCORD_APPLICATION_ID): running without the Discord bot',
+    );
     return undefined;
   }
   const client = createClient(settings);

@@ -14,7 +14,11 @@ import { tell } from './respond.js';
 import { doneView } from './views.js';
 
 const STALE = doneView('This button is no longer valid', 'Run `/reserve list` to see your reservations.', COLORS.error);
-const FAILED = doneView('Something went wrong', 'Slotcast could not finish that. Nothing was booked twice; try again in a moment.', COLORS.error);
+const FAILED = doneView(
+  'Something went wrong',
+  'Slotcast could not finish that. Nothing was booked twice; try again in a moment.',
+  COLORS.error,
+);
 
 async function route(context: BotContext, interaction: Interaction): Promise<void> {
   if (interaction.isChatInputCommand()) return onCommand(context, interaction);

@@ -5,14 +5,30 @@
  * server, passcode and description are options of `/reserve new`.
  */
 import type { ModalSubmitInteraction } from 'discord.js';
-import { ChannelSelectMenuBuilder, ChannelType, ComponentType, LabelBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
+import {
+  ChannelSelectMenuBuilder,
+  ChannelType,
+  ComponentType,
+  LabelBuilder,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+} from 'discord.js';
 import type { FormValues } from './drafts.js';
 import { clip } from './render.js';
 
 const MAX_CHANNELS = 25;
 
-function text(customId: string, style: TextInputStyle, options: { value?: string | undefined; required: boolean; max: number; placeholder?: string }): TextInputBuilder {
-  const input = new TextInputBuilder().setCustomId(customId).setStyle(style).setRequired(options.required).setMaxLength(options.max);
+function text(
+  customId: string,
+  style: TextInputStyle,
+  options: { value?: string | undefined; required: boolean; max: number; placeholder?: string },
+): TextInputBuilder {
+  const input = new TextInputBuilder()
+    .setCustomId(customId)
+    .setStyle(style)
+    .setRequired(options.required)
+    .setMaxLength(options.max);
   if (options.placeholder) input.setPlaceholder(options.placeholder);
   if (options.value) input.setValue(clip(options.value, options.max));
   return input;
@@ -23,22 +39,62 @@ function timeLabels(values: Partial<FormValues>, zone: string | undefined): Labe
   return [
     new LabelBuilder()
       .setLabel('Title')
-      .setTextInputComponent(text('title', TextInputStyle.Short, { value: values.title, required: true, max: 200, placeholder: 'Quarterly all-hands' })),
+      .setTextInputComponent(
+        text('title', TextInputStyle.Short, {
+          value: values.title,
+          required: true,
+          max: 200,
+          placeholder: 'Quarterly all-hands',
+        }),
+      ),
     new LabelBuilder()
       .setLabel('Start')
-      .setDescription(clip(zone ? `In your time zone, ${zone} (change it with /reserve timezone)` : 'In your time zone (see /reserve timezone)', 100))
-      .setTextInputComponent(text('start', TextInputStyle.Short, { value: values.start, required: true, max: 100, placeholder: 'tomorrow 19:00 · 2026-12-01 19:00 · in 2 hours' })),
+      .setDescription(
+        clip(
+          zone
+            ? `In your time zone, ${zone} (change it with /reserve timezone)`
+            : 'In your time zone (see /reserve timezone)',
+          100,
+        ),
+      )
+      .setTextInputComponent(
+        text('start', TextInputStyle.Short, {
+          value: values.start,
+          required: true,
+          max: 100,
+          placeholder: 'tomorrow 19:00 · 2026-12-01 19:00 · in 2 hours',
+        }),
+      ),
     new LabelBuilder()
       .setLabel('End or duration')
-      .setTextInputComponent(text('end', TextInputStyle.Short, { value: values.end, required: true, max: 100, placeholder: '90m · 2h · 20:30' })),
+      .setTextInputComponent(
+        text('end', TextInputStyle.Short, {
+          value: values.end,
+          required: true,
+          max: 100,
+          placeholder: '90m · 2h · 20:30',
+        }),
+      ),
     new LabelBuilder()
       .setLabel('Invitee e-mails')
       .setDescription('Separated by commas, spaces or new lines')
-      .setTextInputComponent(text('emails', TextInputStyle.Paragraph, { value: values.emails, required: false, max: 4000, placeholder: 'ann@example.org, bob@example.org' })),
+      .setTextInputComponent(
+        text('emails', TextInputStyle.Paragraph, {
+          value: values.emails,
+          required: false,
+          max: 4000,
+          placeholder: 'ann@example.org, bob@example.org',
+        }),
+      ),
   ];
 }
 
-export function requestModal(customId: string, serverName: string, zone: string | undefined, values: Partial<FormValues> = {}): ModalBuilder {
+export function requestModal(
+  customId: string,
+  serverName: string,
+  zone: string | undefined,
+  values: Partial<FormValues> = {},
+): ModalBuilder {
   const channels = new ChannelSelectMenuBuilder()
     .setCustomId('channels')
     .setChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement)
@@ -51,11 +107,19 @@ export function requestModal(customId: string, serverName: string, zone: string 
     .setTitle(clip(`Reserve ${serverName}`, 45))
     .addLabelComponents(
       ...timeLabels(values, zone),
-      new LabelBuilder().setLabel('Channels to invite').setDescription('They get the invitation when it goes out').setChannelSelectMenuComponent(channels),
+      new LabelBuilder()
+        .setLabel('Channels to invite')
+        .setDescription('They get the invitation when it goes out')
+        .setChannelSelectMenuComponent(channels),
     );
 }
 
-export function changeModal(customId: string, code: string, zone: string | undefined, values: FormValues): ModalBuilder {
+export function changeModal(
+  customId: string,
+  code: string,
+  zone: string | undefined,
+  values: FormValues,
+): ModalBuilder {
   return new ModalBuilder()
     .setCustomId(customId)
     .setTitle(clip(`Change ${code}`, 45))
@@ -63,7 +127,9 @@ export function changeModal(customId: string, code: string, zone: string | undef
       ...timeLabels(values, zone),
       new LabelBuilder()
         .setLabel('Description')
-        .setTextInputComponent(text('description', TextInputStyle.Paragraph, { value: values.description, required: false, max: 3000 })),
+        .setTextInputComponent(
+          text('description', TextInputStyle.Paragraph, { value: values.description, required: false, max: 3000 }),
+        ),
     );
 }
 

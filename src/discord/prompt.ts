@@ -18,12 +18,23 @@ import { promptMessage, viewOf } from './render.js';
 
 export type ChatKey = Omit<ChatMessageRef, 'messageId'>;
 
-export const promptKey = (reservationId: string, channelId: string): ChatKey => ({ reservationId, platform: 'discord', channelId, purpose: 'prompt' });
+export const promptKey = (reservationId: string, channelId: string): ChatKey => ({
+  reservationId,
+  platform: 'discord',
+  channelId,
+  purpose: 'prompt',
+});
 
 /** The prompt for the DM of `dmUserId`; the stream key goes to the organizer's own DM and nowhere else. */
-export function currentPrompt(reservation: StoredReservation, dmUserId: string, ingest?: MessageModel['ingest']): DiscordMessage {
+export function currentPrompt(
+  reservation: StoredReservation,
+  dmUserId: string,
+  ingest?: MessageModel['ingest'],
+): DiscordMessage {
   const isOrganizer = reservation.organizer.platform === 'discord' && reservation.organizer.userId === dmUserId;
-  const shown = isOrganizer ? (ingest ?? { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey }) : undefined;
+  const shown = isOrganizer
+    ? (ingest ?? { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey })
+    : undefined;
   return promptMessage(viewOf(reservation), shown);
 }
 
@@ -31,7 +42,12 @@ export function currentPrompt(reservation: StoredReservation, dmUserId: string, 
  * Edits the recorded message in place: its id, or undefined when none is recorded or it was
  * deleted (the caller decides whether to post anew). Call it under withChatMessageLock.
  */
-export async function editRecorded(rest: REST, pool: pg.Pool, key: ChatKey, body: DiscordMessage): Promise<string | undefined> {
+export async function editRecorded(
+  rest: REST,
+  pool: pg.Pool,
+  key: ChatKey,
+  body: DiscordMessage,
+): Promise<string | undefined> {
   const existing = await findChatMessage(pool, key);
   if (!existing) return undefined;
   try {

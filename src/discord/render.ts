@@ -27,7 +27,14 @@ export interface DiscordMessage {
 
 export const NO_MENTIONS = { parse: [] as [] };
 
-export const COLORS = { permitted: 0xf5a623, confirmed: 0x2ecc71, changed: 0x3498db, cancelled: 0xe74c3c, ended: 0x95a5a6, error: 0xe67e22 } as const;
+export const COLORS = {
+  permitted: 0xf5a623,
+  confirmed: 0x2ecc71,
+  changed: 0x3498db,
+  cancelled: 0xe74c3c,
+  ended: 0x95a5a6,
+  error: 0xe67e22,
+} as const;
 
 export function clip(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -39,10 +46,19 @@ export function viewOf(reservation: StoredReservation): ReservationView {
 }
 
 export function message(parts: Partial<Omit<DiscordMessage, 'allowed_mentions'>>): DiscordMessage {
-  return { content: clip(parts.content ?? '', 2000), embeds: parts.embeds ?? [], components: parts.components ?? [], allowed_mentions: NO_MENTIONS };
+  return {
+    content: clip(parts.content ?? '', 2000),
+    embeds: parts.embeds ?? [],
+    components: parts.components ?? [],
+    allowed_mentions: NO_MENTIONS,
+  };
 }
 
-const field = (name: string, value: string, inline = false): APIEmbedField => ({ name, value: clip(value || '—', 1024), inline });
+const field = (name: string, value: string, inline = false): APIEmbedField => ({
+  name,
+  value: clip(value || '—', 1024),
+  inline,
+});
 
 export function when(view: Pick<ReservationView, 'startsAt' | 'endsAt'>): string {
   return `${discordTime(view.startsAt)} – ${discordTime(view.endsAt, 't')} (${discordTime(view.startsAt, 'R')})`;
@@ -53,7 +69,11 @@ function organizerName(view: ReservationView): string {
   return view.organizer.platform === 'discord' ? `<@${view.organizer.userId}>` : view.organizer.name;
 }
 
-function button(label: string, style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger, customId: string): APIButtonComponent {
+function button(
+  label: string,
+  style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
+  customId: string,
+): APIButtonComponent {
   return { type: ComponentType.Button, style, label, custom_id: customId };
 }
 
@@ -65,7 +85,8 @@ export function row(...buttons: APIButtonComponent[]): ButtonRow {
 export function actionButtons(view: Pick<ReservationView, 'id' | 'status' | 'organizer'>): ButtonRow[] {
   const ids = { reservationId: view.id, guildId: view.organizer.tenantId };
   const buttons: APIButtonComponent[] = [];
-  if (view.status === 'permitted') buttons.push(button('Reconfirm', ButtonStyle.Success, encodeId({ action: 'reconfirm', ...ids })));
+  if (view.status === 'permitted')
+    buttons.push(button('Reconfirm', ButtonStyle.Success, encodeId({ action: 'reconfirm', ...ids })));
   if (view.status === 'permitted' || view.status === 'confirmed') {
     buttons.push(button('Change', ButtonStyle.Secondary, encodeId({ action: 'change', ...ids })));
     buttons.push(button('Cancel', ButtonStyle.Danger, encodeId({ action: 'cancel', ...ids })));
@@ -75,21 +96,42 @@ export function actionButtons(view: Pick<ReservationView, 'id' | 'status' | 'org
 
 function watchButton(view: ReservationView): ButtonRow[] {
   return /^https?:\/\//.test(view.playbackUrl) && view.playbackUrl.length <= 512
-    ? [{ type: ComponentType.ActionRow, components: [{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Watch', url: view.playbackUrl }] }]
+    ? [
+        {
+          type: ComponentType.ActionRow,
+          components: [{ type: ComponentType.Button, style: ButtonStyle.Link, label: 'Watch', url: view.playbackUrl }],
+        },
+      ]
     : [];
 }
 
-const PROMPT_STATE: Record<ReservationView['status'], { title: string; color: number; line: (view: ReservationView) => string }> = {
+const PROMPT_STATE: Record<
+  ReservationView['status'],
+  { title: string; color: number; line: (view: ReservationView) => string }
+> = {
   permitted: {
     title: 'Permitted',
     color: COLORS.permitted,
-    line: (view) => `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}), or the slot is released.`,
+    line: (view) =>
+      `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}), or the slot is released.`,
   },
-  confirmed: { title: 'Reconfirmed', color: COLORS.confirmed, line: () => 'Reconfirmed: the invitations have gone out.' },
+  confirmed: {
+    title: 'Reconfirmed',
+    color: COLORS.confirmed,
+    line: () => 'Reconfirmed: the invitations have gone out.',
+  },
   live: { title: 'Live', color: COLORS.confirmed, line: () => 'Your stream time has started.' },
   completed: { title: 'Completed', color: COLORS.ended, line: () => 'This reservation is over.' },
-  cancelled: { title: 'Cancelled', color: COLORS.cancelled, line: () => 'This reservation was cancelled; the slot is free again.' },
-  lapsed: { title: 'Lapsed', color: COLORS.ended, line: () => 'This reservation was not reconfirmed in time; the slot is free again.' },
+  cancelled: {
+    title: 'Cancelled',
+    color: COLORS.cancelled,
+    line: () => 'This reservation was cancelled; the slot is free again.',
+  },
+  lapsed: {
+    title: 'Lapsed',
+    color: COLORS.ended,
+    line: () => 'This reservation was not reconfirmed in time; the slot is free again.',
+  },
 };
 
 /**
@@ -122,7 +164,10 @@ export function promptMessage(raw: ReservationView, ingest: MessageModel['ingest
   if (open) {
     fields.push(field('Playback URL', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
     if (ingest) {
-      fields.push(field('Ingest URL', `\`${ingest.url}\``), field('Stream key (secret: only you see it)', `||\`${ingest.streamKey}\`||`));
+      fields.push(
+        field('Ingest URL', `\`${ingest.url}\``),
+        field('Stream key (secret: only you see it)', `||\`${ingest.streamKey}\`||`),
+      );
     }
   }
   const embed: APIEmbed = {
@@ -132,16 +177,35 @@ export function promptMessage(raw: ReservationView, ingest: MessageModel['ingest
     fields,
     footer: { text: `Slotcast · ${view.code}` },
   };
-  return message({ content: view.status === 'permitted' ? clip(`Permitted: **${view.title}** — reconfirm by ${discordTime(view.reconfirmDeadline)}`, 2000) : '', embeds: [embed], components: open ? actionButtons(view) : [] });
+  return message({
+    content:
+      view.status === 'permitted'
+        ? clip(`Permitted: **${view.title}** — reconfirm by ${discordTime(view.reconfirmDeadline)}`, 2000)
+        : '',
+    embeds: [embed],
+    components: open ? actionButtons(view) : [],
+  });
 }
 
 /** A channel invitation (claims 1–3): times, playback URL and passcode; marked when cancelled. */
-export function invitationMessage(raw: ReservationView, options: { tentative?: boolean; cancelledReason?: string | null } = {}): DiscordMessage {
+export function invitationMessage(
+  raw: ReservationView,
+  options: { tentative?: boolean; cancelledReason?: string | null } = {},
+): DiscordMessage {
   const view = literal(raw);
   const cancelled = options.cancelledReason !== undefined;
-  const title = cancelled ? `~~${view.title}~~ — cancelled` : options.tentative ? `${view.title} (tentative)` : view.title;
-  const fields = [field('When', when(view)), field('Organizer', organizerName(view), true), field('Server', view.serverName, true)];
-  if (!cancelled) fields.push(field('Watch', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
+  const title = cancelled
+    ? `~~${view.title}~~ — cancelled`
+    : options.tentative
+      ? `${view.title} (tentative)`
+      : view.title;
+  const fields = [
+    field('When', when(view)),
+    field('Organizer', organizerName(view), true),
+    field('Server', view.serverName, true),
+  ];
+  if (!cancelled)
+    fields.push(field('Watch', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
   const lines = [
     cancelled ? `**Cancelled.**${options.cancelledReason ? ` ${userText(options.cancelledReason)}` : ''}` : undefined,
     options.tentative && !cancelled ? '_Tentative until the organizer reconfirms._' : undefined,
@@ -154,7 +218,11 @@ export function invitationMessage(raw: ReservationView, options: { tentative?: b
     fields,
     footer: { text: `Slotcast · ${view.code}` },
   };
-  return message({ content: clip(`📅 ${cancelled ? 'Cancelled' : 'Invitation'}: **${view.title}**`, 2000), embeds: [embed], components: cancelled ? [] : watchButton(view) });
+  return message({
+    content: clip(`📅 ${cancelled ? 'Cancelled' : 'Invitation'}: **${view.title}**`, 2000),
+    embeds: [embed],
+    components: cancelled ? [] : watchButton(view),
+  });
 }
 
 function changeValue(change: FieldChange, side: 'from' | 'to', audience: 'organizer' | 'invitees'): string {
@@ -169,7 +237,10 @@ function changeValue(change: FieldChange, side: 'from' | 'to', audience: 'organi
 
 export function describeChanges(changes: readonly FieldChange[], audience: 'organizer' | 'invitees'): string {
   return changes
-    .map((change) => `**${FIELD_LABELS[change.field]}**: ${changeValue(change, 'from', audience)} → ${changeValue(change, 'to', audience)}`)
+    .map(
+      (change) =>
+        `**${FIELD_LABELS[change.field]}**: ${changeValue(change, 'from', audience)} → ${changeValue(change, 'to', audience)}`,
+    )
     .join('\n');
 }
 
@@ -203,13 +274,23 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
       components = watchButton(view);
       break;
     case 'delivery_failure_report':
-      description = ['These could not be reached:', ...(model.unreachable ?? []).map((entry) => `• ${contactLabel(entry.channel, entry.recipient)}: ${entry.reason}`)].join('\n');
+      description = [
+        'These could not be reached:',
+        ...(model.unreachable ?? []).map(
+          (entry) => `• ${contactLabel(entry.channel, entry.recipient)}: ${entry.reason}`,
+        ),
+      ].join('\n');
       color = COLORS.error;
       break;
     default:
       description = when(view);
   }
-  const embed: APIEmbed = { title: clip(headline(model), 256), description: clip(description, 4096), color, footer: { text: `Slotcast · ${view.code}` } };
+  const embed: APIEmbed = {
+    title: clip(headline(model), 256),
+    description: clip(description, 4096),
+    color,
+    footer: { text: `Slotcast · ${view.code}` },
+  };
   return message({ content: clip(headline(model), 2000), embeds: [embed], components });
 }
 

@@ -18,9 +18,14 @@ import { doneView, helpView, listView } from './views.js';
 const MAX_CHOICES = 25;
 
 export async function onCommand(context: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
-  if (interaction.commandName !== 'reserve') return tell(interaction, doneView('Unknown command', 'Slotcast only knows `/reserve`.', COLORS.error));
+  if (interaction.commandName !== 'reserve')
+    return tell(interaction, doneView('Unknown command', 'Slotcast only knows `/reserve`.', COLORS.error));
   const actor = actorOf(interaction);
-  if (!actor) return tell(interaction, doneView('Use a server', 'Reservations belong to a server: run `/reserve` in one of its channels.', COLORS.error));
+  if (!actor)
+    return tell(
+      interaction,
+      doneView('Use a server', 'Reservations belong to a server: run `/reserve` in one of its channels.', COLORS.error),
+    );
   switch (interaction.options.getSubcommand()) {
     case 'new':
       return openRequest(context, interaction, actor.tenantId);
@@ -28,7 +33,11 @@ export async function onCommand(context: BotContext, interaction: ChatInputComma
       return setZone(context, interaction, actor.tenantId);
     case 'list': {
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      const reservations = await listReservations(context.deps, actor, listSchema.parse({ status: 'permitted,confirmed,live', limit: '10' }));
+      const reservations = await listReservations(
+        context.deps,
+        actor,
+        listSchema.parse({ status: 'permitted,confirmed,live', limit: '10' }),
+      );
       await interaction.editReply(asEdit(listView(reservations)));
       return;
     }
@@ -37,7 +46,11 @@ export async function onCommand(context: BotContext, interaction: ChatInputComma
   }
 }
 
-async function openRequest(context: BotContext, interaction: ChatInputCommandInteraction, guildId: string): Promise<void> {
+async function openRequest(
+  context: BotContext,
+  interaction: ChatInputCommandInteraction,
+  guildId: string,
+): Promise<void> {
   const server = interaction.options.getString('server', true).trim();
   const draft = context.drafts.put({
     id: interaction.id,
@@ -50,9 +63,19 @@ async function openRequest(context: BotContext, interaction: ChatInputCommandInt
   });
   let zone = DEFAULT_ZONE;
   try {
-    const [known, source] = await beforeModal(Promise.all([context.deps.servers.find(server), zoneFor(context.deps.pool, guildId, interaction.user.id)]), 1500);
+    const [known, source] = await beforeModal(
+      Promise.all([context.deps.servers.find(server), zoneFor(context.deps.pool, guildId, interaction.user.id)]),
+      1500,
+    );
     if (!known || !known.active) {
-      return tell(interaction, doneView('Unknown server', `There is no active server named "${server.slice(0, 64)}". Pick one from the list as you type.`, COLORS.error));
+      return tell(
+        interaction,
+        doneView(
+          'Unknown server',
+          `There is no active server named "${server.slice(0, 64)}". Pick one from the list as you type.`,
+          COLORS.error,
+        ),
+      );
     }
     zone = source.zone;
   } catch (error) {
@@ -73,18 +96,39 @@ async function setZone(context: BotContext, interaction: ChatInputCommandInterac
   if (!typed) {
     const current = await zoneFor(context.deps.pool, guildId, interaction.user.id);
     const from = { user: 'your setting', guild: "the server's default", default: 'the default' }[current.from];
-    await interaction.editReply(asEdit(doneView('Your time zone', `Times you type are read in **${current.zone}** (${from}). Set yours with \`/reserve timezone Europe/Berlin\`.`, COLORS.changed)));
+    await interaction.editReply(
+      asEdit(
+        doneView(
+          'Your time zone',
+          `Times you type are read in **${current.zone}** (${from}). Set yours with \`/reserve timezone Europe/Berlin\`.`,
+          COLORS.changed,
+        ),
+      ),
+    );
     return;
   }
   const parsed = zoneSchema.safeParse(typed);
   if (!parsed.success) {
-    await interaction.editReply(asEdit(doneView('Unknown time zone', parsed.error.issues[0]?.message ?? 'Not a time zone.', COLORS.error)));
+    await interaction.editReply(
+      asEdit(doneView('Unknown time zone', parsed.error.issues[0]?.message ?? 'Not a time zone.', COLORS.error)),
+    );
     return;
   }
   await saveUserZone(context.deps.pool, guildId, interaction.user.id, parsed.data);
-  const clock = new Intl.DateTimeFormat('en-GB', { timeZone: parsed.data, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(context.deps.clock());
+  const clock = new Intl.DateTimeFormat('en-GB', {
+    timeZone: parsed.data,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(context.deps.clock());
   await interaction.editReply(
-    asEdit(doneView('Time zone saved', `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.deps.clock(), 'F')} in yours).`, COLORS.confirmed)),
+    asEdit(
+      doneView(
+        'Time zone saved',
+        `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.deps.clock(), 'F')} in yours).`,
+        COLORS.confirmed,
+      ),
+    ),
   );
 }
 
@@ -96,12 +140,17 @@ export async function onAutocomplete(context: BotContext, interaction: Autocompl
     const choices = servers
       .filter((server) => server.name.toLowerCase().includes(typed))
       .slice(0, MAX_CHOICES)
-      .map((server) => ({ name: `${server.name}${server.capacity > 1 ? ` (${server.capacity} streams)` : ''}`.slice(0, 100), value: server.name }));
+      .map((server) => ({
+        name: `${server.name}${server.capacity > 1 ? ` (${server.capacity} streams)` : ''}`.slice(0, 100),
+        value: server.name,
+      }));
     await interaction.respond(choices);
     return;
   }
   if (focused.name === 'zone') {
-    const zones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter((zone) => zone.toLowerCase().includes(typed.replace(/\s+/g, '_')));
+    const zones = [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])].filter((zone) =>
+      zone.toLowerCase().includes(typed.replace(/\s+/g, '_')),
+    );
     await interaction.respond(zones.slice(0, MAX_CHOICES).map((zone) => ({ name: zone, value: zone })));
     return;
   }

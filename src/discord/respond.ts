@@ -4,7 +4,13 @@
  * message the button is on); a modal, which cannot follow a deferral, is opened only after reads
  * that are bounded by a timeout.
  */
-import type { ButtonInteraction, InteractionEditReplyOptions, InteractionReplyOptions, ModalSubmitInteraction, RepliableInteraction } from 'discord.js';
+import type {
+  ButtonInteraction,
+  InteractionEditReplyOptions,
+  InteractionReplyOptions,
+  ModalSubmitInteraction,
+  RepliableInteraction,
+} from 'discord.js';
 import { MessageFlags } from 'discord.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Logger } from '../log.js';
@@ -24,7 +30,13 @@ export function asEdit(reply: DiscordMessage): InteractionEditReplyOptions {
 }
 
 export function asEphemeral(reply: DiscordMessage): InteractionReplyOptions & { flags: MessageFlags.Ephemeral } {
-  return { ...(reply.content ? { content: reply.content } : {}), embeds: reply.embeds, components: reply.components, allowedMentions: { parse: [] }, flags: MessageFlags.Ephemeral };
+  return {
+    ...(reply.content ? { content: reply.content } : {}),
+    embeds: reply.embeds,
+    components: reply.components,
+    allowedMentions: { parse: [] },
+    flags: MessageFlags.Ephemeral,
+  };
 }
 
 /** How each interaction was deferred, so a later answer knows whether @original is the prompt. */

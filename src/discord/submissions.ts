@@ -25,7 +25,11 @@ import { asEdit, defer, tell } from './respond.js';
 import { zoneFor } from './settings.js';
 import { alternativesView, changedView, doneView, permittedView, problemsView, refusalView } from './views.js';
 
-const EXPIRED = doneView('This form has expired', 'Run `/reserve new` again (forms are kept for 30 minutes, and not across a restart of the bot).', COLORS.error);
+const EXPIRED = doneView(
+  'This form has expired',
+  'Run `/reserve new` again (forms are kept for 30 minutes, and not across a restart of the bot).',
+  COLORS.error,
+);
 
 /**
  * After a use case on a reservation: the organizer's recorded DM prompt is brought up to date
@@ -33,7 +37,13 @@ const EXPIRED = doneView('This form has expired', 'Run `/reserve new` again (for
  * than the prompt (a reminder) becomes the short summary, so its buttons are not pressed again;
  * otherwise the summary is told ephemerally.
  */
-export async function answer(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', outcome: Outcome<StoredReservation>, summary: (reservation: StoredReservation) => DiscordMessage): Promise<void> {
+export async function answer(
+  context: BotContext,
+  interaction: ButtonInteraction | ModalSubmitInteraction,
+  mode: 'prompt' | 'reply',
+  outcome: Outcome<StoredReservation>,
+  summary: (reservation: StoredReservation) => DiscordMessage,
+): Promise<void> {
   if (!outcome.ok) return tell(interaction, refusalView(outcome));
   const done = summary(outcome.value);
   const wasPrompt = await refreshPrompt(context, interaction, mode, outcome.value.id);
@@ -42,18 +52,36 @@ export async function answer(context: BotContext, interaction: ButtonInteraction
 }
 
 /** Whether the pressed message was the prompt. The action already happened: a failed refresh is logged, not reported as a failed action. */
-async function refreshPrompt(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', reservationId: string): Promise<boolean> {
+async function refreshPrompt(
+  context: BotContext,
+  interaction: ButtonInteraction | ModalSubmitInteraction,
+  mode: 'prompt' | 'reply',
+  reservationId: string,
+): Promise<boolean> {
   // Only a deferred update (mode 'prompt') may rewrite the pressed message through the interaction.
-  const pressed = mode === 'prompt' ? { messageId: interaction.message?.id, edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))) } : undefined;
+  const pressed =
+    mode === 'prompt'
+      ? {
+          messageId: interaction.message?.id,
+          edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))),
+        }
+      : undefined;
   try {
     return await context.prompts.refresh(reservationId, pressed);
   } catch (error) {
-    context.log.warn('discord prompt could not be refreshed', { reservation: reservationId, error: error instanceof Error ? error.message : String(error) });
+    context.log.warn('discord prompt could not be refreshed', {
+      reservation: reservationId,
+      error: error instanceof Error ? error.message : String(error),
+    });
     return false;
   }
 }
 
-export async function onRequestSubmit(context: BotContext, interaction: ModalSubmitInteraction, draftId: string): Promise<void> {
+export async function onRequestSubmit(
+  context: BotContext,
+  interaction: ModalSubmitInteraction,
+  draftId: string,
+): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const draft = context.drafts.get(draftId, interaction.user.id);
   const actor = actorOf(interaction);
@@ -61,7 +89,12 @@ export async function onRequestSubmit(context: BotContext, interaction: ModalSub
   const values = readForm(interaction);
   const current = context.drafts.put({ ...draft, values });
   const { zone } = await zoneFor(context.deps.pool, actor.tenantId, actor.userId);
-  const checked = toRequestCommand(values, { server: draft.server, passcode: draft.passcode, description: draft.description }, zone, context.deps.clock());
+  const checked = toRequestCommand(
+    values,
+    { server: draft.server, passcode: draft.passcode, description: draft.description },
+    zone,
+    context.deps.clock(),
+  );
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, current.id));
   // A redelivered interaction carries the same id: the core answers with the first booking.
   const requestKey = `discord:${interaction.id}`;
@@ -69,7 +102,13 @@ export async function onRequestSubmit(context: BotContext, interaction: ModalSub
   await renderRequest(context, interaction, { ...current, requestKey }, outcome, zone);
 }
 
-async function renderRequest(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, draft: Draft, outcome: Outcome<StoredReservation>, zone: string): Promise<void> {
+async function renderRequest(
+  context: BotContext,
+  interaction: ButtonInteraction | ModalSubmitInteraction,
+  draft: Draft,
+  outcome: Outcome<StoredReservation>,
+  zone: string,
+): Promise<void> {
   if (outcome.ok) return tell(interaction, permittedView(outcome.value, zone));
   if (outcome.reason === 'invalid') return tell(interaction, problemsView(outcome.fields, draft.id));
   if (outcome.reason === 'unavailable') {
@@ -79,12 +118,23 @@ async function renderRequest(context: BotContext, interaction: ButtonInteraction
   return tell(interaction, refusalView(outcome));
 }
 
-export async function onChangeSubmit(context: BotContext, interaction: ModalSubmitInteraction, id: ReservationRef): Promise<void> {
+export async function onChangeSubmit(
+  context: BotContext,
+  interaction: ModalSubmitInteraction,
+  id: ReservationRef,
+): Promise<void> {
   const mode = await defer(interaction);
   const actor = actorOf(interaction, id.guildId);
   if (!actor) return tell(interaction, EXPIRED);
   const values = readForm(interaction);
-  const draft = context.drafts.put({ id: interaction.id, kind: 'change', guildId: id.guildId, userId: actor.userId, reservationId: id.reservationId, values });
+  const draft = context.drafts.put({
+    id: interaction.id,
+    kind: 'change',
+    guildId: id.guildId,
+    userId: actor.userId,
+    reservationId: id.reservationId,
+    values,
+  });
   const { zone } = await zoneFor(context.deps.pool, id.guildId, actor.userId);
   const checked = toChangeCommand(values, zone, context.deps.clock());
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, draft.id));
@@ -92,7 +142,14 @@ export async function onChangeSubmit(context: BotContext, interaction: ModalSubm
   await renderChange(context, interaction, mode, draft, outcome, zone);
 }
 
-async function renderChange(context: BotContext, interaction: ButtonInteraction | ModalSubmitInteraction, mode: 'prompt' | 'reply', draft: Draft, outcome: Outcome<StoredReservation>, zone: string): Promise<void> {
+async function renderChange(
+  context: BotContext,
+  interaction: ButtonInteraction | ModalSubmitInteraction,
+  mode: 'prompt' | 'reply',
+  draft: Draft,
+  outcome: Outcome<StoredReservation>,
+  zone: string,
+): Promise<void> {
   if (!outcome.ok && outcome.reason === 'invalid') return tell(interaction, problemsView(outcome.fields, draft.id));
   if (!outcome.ok && outcome.reason === 'unavailable') {
     context.drafts.put({ ...draft, alternatives: outcome.alternatives });
@@ -101,14 +158,24 @@ async function renderChange(context: BotContext, interaction: ButtonInteraction 
   await answer(context, interaction, mode, outcome, (reservation) => changedView(reservation, true));
 }
 
-export async function onCancelSubmit(context: BotContext, interaction: ModalSubmitInteraction, id: ReservationRef): Promise<void> {
+export async function onCancelSubmit(
+  context: BotContext,
+  interaction: ModalSubmitInteraction,
+  id: ReservationRef,
+): Promise<void> {
   const mode = await defer(interaction);
   const actor = actorOf(interaction, id.guildId);
   if (!actor) return tell(interaction, EXPIRED);
   const checked = toCancelCommand(textValue(interaction, 'reason'));
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, undefined));
   const outcome = await cancelReservation(context.deps, actor, id.reservationId, checked.command);
-  await answer(context, interaction, mode, outcome, (reservation) => doneView('Cancelled', `\`${reservation.code}\` is cancelled and its slot is free; everyone who had been told is told.`, COLORS.cancelled));
+  await answer(context, interaction, mode, outcome, (reservation) =>
+    doneView(
+      'Cancelled',
+      `\`${reservation.code}\` is cancelled and its slot is free; everyone who had been told is told.`,
+      COLORS.cancelled,
+    ),
+  );
 }
 
 /** "Edit and try again": the modal again, with what was typed. Opens at once (no database read). */
@@ -116,7 +183,9 @@ export async function onEdit(context: BotContext, interaction: ButtonInteraction
   const draft = context.drafts.get(draftId, interaction.user.id);
   if (!draft) return tell(interaction, EXPIRED);
   if (draft.kind === 'new' && draft.server) {
-    return interaction.showModal(requestModal(encodeId({ action: 'new-form', draftId: draft.id }), draft.server, undefined, draft.values));
+    return interaction.showModal(
+      requestModal(encodeId({ action: 'new-form', draftId: draft.id }), draft.server, undefined, draft.values),
+    );
   }
   if (draft.kind === 'change' && draft.reservationId && draft.values) {
     const customId = encodeId({ action: 'change-form', reservationId: draft.reservationId, guildId: draft.guildId });
@@ -126,7 +195,12 @@ export async function onEdit(context: BotContext, interaction: ButtonInteraction
 }
 
 /** A free slot offered after a refusal: books it (or moves the reservation to it) in one click. */
-export async function onSlot(context: BotContext, interaction: ButtonInteraction, draftId: string, index: number): Promise<void> {
+export async function onSlot(
+  context: BotContext,
+  interaction: ButtonInteraction,
+  draftId: string,
+  index: number,
+): Promise<void> {
   // The offer is an ephemeral message: update it, so the slot buttons cannot be clicked twice.
   await interaction.deferUpdate();
   const draft = context.drafts.get(draftId, interaction.user.id);
@@ -136,22 +210,62 @@ export async function onSlot(context: BotContext, interaction: ButtonInteraction
   const { zone } = await zoneFor(context.deps.pool, draft.guildId, actor.userId);
   const picked = { server: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt };
   let reply = EXPIRED;
-  if (draft.kind === 'new' && draft.server) reply = await bookSlot(context, interaction, actor, { ...draft, values: draft.values, server: draft.server }, picked, zone);
-  else if (draft.kind === 'change' && draft.reservationId) reply = await moveToSlot(context, interaction, actor, { ...draft, values: draft.values, reservationId: draft.reservationId }, picked, zone);
+  if (draft.kind === 'new' && draft.server)
+    reply = await bookSlot(
+      context,
+      interaction,
+      actor,
+      { ...draft, values: draft.values, server: draft.server },
+      picked,
+      zone,
+    );
+  else if (draft.kind === 'change' && draft.reservationId)
+    reply = await moveToSlot(
+      context,
+      interaction,
+      actor,
+      { ...draft, values: draft.values, reservationId: draft.reservationId },
+      picked,
+      zone,
+    );
   await interaction.editReply(asEdit(reply));
 }
 
 type SlotDraft<K extends keyof Draft> = Draft & Required<Pick<Draft, 'values' | K>>;
 
-async function bookSlot(context: BotContext, interaction: ButtonInteraction, actor: Actor, draft: SlotDraft<'server'>, picked: PickedSlot, zone: string): Promise<DiscordMessage> {
-  const checked = toRequestCommand(draft.values, { server: draft.server, passcode: draft.passcode, description: draft.description }, zone, context.deps.clock());
+async function bookSlot(
+  context: BotContext,
+  interaction: ButtonInteraction,
+  actor: Actor,
+  draft: SlotDraft<'server'>,
+  picked: PickedSlot,
+  zone: string,
+): Promise<DiscordMessage> {
+  const checked = toRequestCommand(
+    draft.values,
+    { server: draft.server, passcode: draft.passcode, description: draft.description },
+    zone,
+    context.deps.clock(),
+  );
   if (!checked.ok) return problemsView(checked.fields, draft.id);
   // The refused submission's key: whichever slot is clicked first is booked, once.
-  const outcome = await requestReservation(context.deps, actor, { ...checked.command, ...picked }, { requestKey: draft.requestKey ?? `discord:${interaction.id}` });
+  const outcome = await requestReservation(
+    context.deps,
+    actor,
+    { ...checked.command, ...picked },
+    { requestKey: draft.requestKey ?? `discord:${interaction.id}` },
+  );
   return outcome.ok ? permittedView(outcome.value, zone) : slotRefused(context, draft, outcome, zone);
 }
 
-async function moveToSlot(context: BotContext, interaction: ButtonInteraction, actor: Actor, draft: SlotDraft<'reservationId'>, picked: PickedSlot, zone: string): Promise<DiscordMessage> {
+async function moveToSlot(
+  context: BotContext,
+  interaction: ButtonInteraction,
+  actor: Actor,
+  draft: SlotDraft<'reservationId'>,
+  picked: PickedSlot,
+  zone: string,
+): Promise<DiscordMessage> {
   // The whole change as typed (title, e-mails…), moved to the slot: picking a slot drops no edit.
   const checked = toChangeCommand(draft.values, zone, context.deps.clock(), picked);
   if (!checked.ok) return problemsView(checked.fields, draft.id);

@@ -28,16 +28,20 @@ export function parseInstant(text: string, zone: string, now: Date): Parsed<Date
   const reference = { instant: now, timezone: offsetAt(zone, now.getTime()) / 60_000 };
   const results = chrono.parse(input, reference, { forwardDate: true });
   const result = results[0];
-  const leftover = result ? (input.slice(0, result.index) + input.slice(result.index + result.text.length)).replace(/[\s,.;]+/g, '') : input;
+  const leftover = result
+    ? (input.slice(0, result.index) + input.slice(result.index + result.text.length)).replace(/[\s,.;]+/g, '')
+    : input;
   if (!result || results.length > 1 || leftover.length > 0) {
     return { ok: false, message: `"${clip(input)}" is not a time Slotcast understands; try ${EXAMPLES}.` };
   }
   const start = result.start;
   // "in 3 days" keeps the time of day of now; "tomorrow" alone names no time and is not guessed.
-  if (!start.isCertain('hour') && !result.tags().has('result/relativeDate')) return { ok: false, message: `"${clip(input)}" has no time of day; add one, e.g. "${clip(input)} 19:00".` };
+  if (!start.isCertain('hour') && !result.tags().has('result/relativeDate'))
+    return { ok: false, message: `"${clip(input)}" has no time of day; add one, e.g. "${clip(input)} 19:00".` };
   // An explicit offset in the text ("19:00 +09:00"), or a relative time ("in 2 hours"): chrono's
   // instant is exact.
-  if (start.isCertain('timezoneOffset')) return { ok: true, value: relative(result) ? nextMinute(start.date()) : start.date() };
+  if (start.isCertain('timezoneOffset'))
+    return { ok: true, value: relative(result) ? nextMinute(start.date()) : start.date() };
   const wall = {
     year: start.get('year') ?? 1970,
     month: start.get('month') ?? 1,
@@ -81,11 +85,13 @@ export function parseLength(text: string): number | undefined {
 /** The end: a duration from the start, or a time (read as the first such time after the start). */
 export function parseEnd(text: string, start: Date, zone: string): Parsed<Date> {
   const input = text.trim();
-  if (input.length === 0) return { ok: false, message: 'An end time or a duration is required, e.g. "90m", "2h" or "20:30".' };
+  if (input.length === 0)
+    return { ok: false, message: 'An end time or a duration is required, e.g. "90m", "2h" or "20:30".' };
   const length = parseLength(input);
   if (length !== undefined) return { ok: true, value: new Date(start.getTime() + length) };
   const end = parseInstant(input, zone, start);
-  if (!end.ok) return { ok: false, message: `"${clip(input)}" is neither a duration ("90m", "2h") nor a time ("20:30").` };
+  if (!end.ok)
+    return { ok: false, message: `"${clip(input)}" is neither a duration ("90m", "2h") nor a time ("20:30").` };
   return end;
 }
 

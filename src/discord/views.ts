@@ -21,9 +21,25 @@ function embed(title: string, description: string, color: number): APIEmbed {
 export function problemsView(fields: readonly FieldError[], draftId: string | undefined): DiscordMessage {
   const lines = fields.map((error) => `• **${FIELD_NAMES[error.field] ?? error.field}**: ${error.message}`);
   const components = draftId
-    ? [row({ type: ComponentType.Button, style: ButtonStyle.Primary, label: 'Edit and try again', custom_id: encodeId({ action: 'edit', draftId }) })]
+    ? [
+        row({
+          type: ComponentType.Button,
+          style: ButtonStyle.Primary,
+          label: 'Edit and try again',
+          custom_id: encodeId({ action: 'edit', draftId }),
+        }),
+      ]
     : [];
-  return message({ embeds: [embed(fields.length === 1 ? 'One field needs attention' : `${fields.length} fields need attention`, lines.join('\n'), COLORS.error)], components });
+  return message({
+    embeds: [
+      embed(
+        fields.length === 1 ? 'One field needs attention' : `${fields.length} fields need attention`,
+        lines.join('\n'),
+        COLORS.error,
+      ),
+    ],
+    components,
+  });
 }
 
 const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
@@ -37,20 +53,44 @@ const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
 
 export function refusalView(refusal: Refusal): DiscordMessage {
   // A button names a reservation the user has seen, so "not found" means "not yours" here.
-  const text = refusal.reason === 'not_found' || refusal.reason === 'forbidden' ? 'Only the organizer or a server admin (Manage Server) can do that. Nothing was changed.' : refusal.message;
+  const text =
+    refusal.reason === 'not_found' || refusal.reason === 'forbidden'
+      ? 'Only the organizer or a server admin (Manage Server) can do that. Nothing was changed.'
+      : refusal.message;
   return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], text, COLORS.error)] });
 }
 
 /** A slot as a button label, which cannot hold a Discord timestamp: written out in the user's zone. */
 function slotLabel(alternative: Alternative, zone: string): string {
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
+  const time = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   return clip(`${day.format(alternative.startsAt)}–${time.format(alternative.endsAt)} · ${alternative.serverName}`, 80);
 }
 
-export function alternativesView(text: string, alternatives: readonly Alternative[], draftId: string, zone: string): DiscordMessage {
+export function alternativesView(
+  text: string,
+  alternatives: readonly Alternative[],
+  draftId: string,
+  zone: string,
+): DiscordMessage {
   const shown = alternatives.slice(0, 10);
-  const lines = shown.map((alternative) => `• ${when({ startsAt: alternative.startsAt.toISOString(), endsAt: alternative.endsAt.toISOString() })} on **${alternative.serverName}**`);
+  const lines = shown.map(
+    (alternative) =>
+      `• ${when({ startsAt: alternative.startsAt.toISOString(), endsAt: alternative.endsAt.toISOString() })} on **${alternative.serverName}**`,
+  );
   const buttons: APIButtonComponent[] = shown.map((alternative, index) => ({
     type: ComponentType.Button,
     style: ButtonStyle.Primary,
@@ -59,8 +99,18 @@ export function alternativesView(text: string, alternatives: readonly Alternativ
   }));
   const rows: ButtonRow[] = [];
   for (let i = 0; i < buttons.length; i += 5) rows.push(row(...buttons.slice(i, i + 5)));
-  rows.push(row({ type: ComponentType.Button, style: ButtonStyle.Secondary, label: 'Edit and try again', custom_id: encodeId({ action: 'edit', draftId }) }));
-  const body = shown.length > 0 ? `${text}\n\nFree instead (one click books it):\n${lines.join('\n')}` : `${text}\n\nNo free slot nearby; try another time.`;
+  rows.push(
+    row({
+      type: ComponentType.Button,
+      style: ButtonStyle.Secondary,
+      label: 'Edit and try again',
+      custom_id: encodeId({ action: 'edit', draftId }),
+    }),
+  );
+  const body =
+    shown.length > 0
+      ? `${text}\n\nFree instead (one click books it):\n${lines.join('\n')}`
+      : `${text}\n\nNo free slot nearby; try another time.`;
   return message({ embeds: [embed('That time is taken', body, COLORS.error)], components: rows.slice(0, 5) });
 }
 
@@ -79,7 +129,9 @@ export function permittedView(reservation: StoredReservation, zone: string): Dis
 
 export function changedView(reservation: StoredReservation, changed: boolean): DiscordMessage {
   const view = viewOf(reservation);
-  const text = changed ? `\`${reservation.code}\` is now ${when(view)} on **${reservation.server.name}**.` : 'Nothing was different, so nothing changed.';
+  const text = changed
+    ? `\`${reservation.code}\` is now ${when(view)} on **${reservation.server.name}**.`
+    : 'Nothing was different, so nothing changed.';
   return message({ embeds: [embed(changed ? 'Changed' : 'No change', text, COLORS.changed)] });
 }
 
@@ -88,17 +140,36 @@ export function doneView(title: string, text: string, color: number = COLORS.con
 }
 
 export function listView(reservations: readonly StoredReservation[]): DiscordMessage {
-  if (reservations.length === 0) return doneView('No upcoming reservations', 'Request one with `/reserve new`.', COLORS.ended);
-  const lines = reservations.map((reservation) => `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(viewOf(reservation))} · ${reservation.server.name} · ${reservation.status}`);
+  if (reservations.length === 0)
+    return doneView('No upcoming reservations', 'Request one with `/reserve new`.', COLORS.ended);
+  const lines = reservations.map(
+    (reservation) =>
+      `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(viewOf(reservation))} · ${reservation.server.name} · ${reservation.status}`,
+  );
   const rows = reservations.slice(0, 5).map((reservation) => {
     const ids = { reservationId: reservation.id, guildId: reservation.organizer.tenantId };
     const buttons: APIButtonComponent[] = [];
     if (reservation.status === 'permitted') {
-      buttons.push({ type: ComponentType.Button, style: ButtonStyle.Success, label: `Reconfirm ${reservation.code}`, custom_id: encodeId({ action: 'reconfirm', ...ids }) });
+      buttons.push({
+        type: ComponentType.Button,
+        style: ButtonStyle.Success,
+        label: `Reconfirm ${reservation.code}`,
+        custom_id: encodeId({ action: 'reconfirm', ...ids }),
+      });
     }
     buttons.push(
-      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: `Change ${reservation.code}`, custom_id: encodeId({ action: 'change', ...ids }) },
-      { type: ComponentType.Button, style: ButtonStyle.Danger, label: `Cancel ${reservation.code}`, custom_id: encodeId({ action: 'cancel', ...ids }) },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Secondary,
+        label: `Change ${reservation.code}`,
+        custom_id: encodeId({ action: 'change', ...ids }),
+      },
+      {
+        type: ComponentType.Button,
+        style: ButtonStyle.Danger,
+        label: `Cancel ${reservation.code}`,
+        custom_id: encodeId({ action: 'cancel', ...ids }),
+      },
     );
     return row(...buttons);
   });
@@ -109,7 +180,7 @@ export const HELP = [
   '**/reserve new** `server` — opens a form: title, start, end or duration, invitee e-mails, channels. Optional: `passcode` (else one is generated) and `description`.',
   'Times: `tomorrow 19:00`, `in 2 hours`, `next friday 7pm`, `2026-12-01 19:00` (your time zone) or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
   '**/reserve timezone** `zone` — the zone your times are read in, e.g. `Europe/Berlin`.',
-  '**/reserve list** — your upcoming reservations (a server admin sees everyone\'s), with buttons to act on them.',
+  "**/reserve list** — your upcoming reservations (a server admin sees everyone's), with buttons to act on them.",
   'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, **Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on reconfirmation.',
 ].join('\n\n');
 

@@ -67,7 +67,8 @@ export function wallClockAt(zone: string, instant: number): WallClock {
   };
 }
 
-const asUtc = (wall: WallClock): number => Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+const asUtc = (wall: WallClock): number =>
+  Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
 
 /** The zone's offset from UTC at `instant`, in milliseconds (Berlin in summer: +7 200 000). */
 export function offsetAt(zone: string, instant: number): number {

@@ -74,7 +74,11 @@ export function nearestFreeSlots(
   for (const booking of booked) {
     const after = booking.end;
     const before = booking.start - span;
-    starts.add(after).add(after + span).add(before).add(before - span);
+    starts
+      .add(after)
+      .add(after + span)
+      .add(before)
+      .add(before - span);
   }
   const byDistance = [...starts]
     .filter((start) => start !== request.start)

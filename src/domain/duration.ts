@@ -20,7 +20,12 @@ export function formatDuration(ms: number): string {
   if (ms <= 0) return '0m';
   let rest = Math.round(ms / 1_000);
   const parts: string[] = [];
-  for (const [unit, seconds] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, seconds] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const amount = Math.floor(rest / seconds);
     if (amount > 0) parts.push(`${amount}${unit}`);
     rest -= amount * seconds;

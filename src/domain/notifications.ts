@@ -26,7 +26,14 @@ export const NOTIFICATION_EVENTS = [
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-export const NOTIFICATION_CHANNELS = ['email', 'slack_channel', 'discord_channel', 'slack_dm', 'discord_dm', 'discord_event'] as const;
+export const NOTIFICATION_CHANNELS = [
+  'email',
+  'slack_channel',
+  'discord_channel',
+  'slack_dm',
+  'discord_dm',
+  'discord_event',
+] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 
 export interface Contact {
@@ -103,7 +110,9 @@ export function organizerContact(organizer: Organizer): Contact | undefined {
  * with the confirmed invitation, updated with changes, cancelled with the reservation.
  */
 function guildEvent(reservation: Reservation): Contact[] {
-  return reservation.organizer.platform === 'discord' ? [{ channel: 'discord_event', recipient: reservation.organizer.tenantId }] : [];
+  return reservation.organizer.platform === 'discord'
+    ? [{ channel: 'discord_event', recipient: reservation.organizer.tenantId }]
+    : [];
 }
 
 export interface EventContext {
@@ -151,15 +160,28 @@ function payloadFor(
 }
 
 /** One row per recipient per event; the key makes a replayed event a no-op. */
-export function dedupeKey(reservation: Pick<Reservation, 'id' | 'version'>, event: NotificationEvent, contact: Contact): string {
+export function dedupeKey(
+  reservation: Pick<Reservation, 'id' | 'version'>,
+  event: NotificationEvent,
+  contact: Contact,
+): string {
   return `${reservation.id}:v${reservation.version}:${event}:${contact.channel}:${contact.recipient}`;
 }
 
-function rows(event: NotificationEvent, reservation: Reservation, contacts: Contact[], payload: MessagePayload): PlannedNotification[] {
+function rows(
+  event: NotificationEvent,
+  reservation: Reservation,
+  contacts: Contact[],
+  payload: MessagePayload,
+): PlannedNotification[] {
   return contacts.map((contact) => ({ ...contact, event, dedupeKey: dedupeKey(reservation, event, contact), payload }));
 }
 
-function toOrganizer(event: NotificationEvent, reservation: Reservation, payload: MessagePayload): PlannedNotification[] {
+function toOrganizer(
+  event: NotificationEvent,
+  reservation: Reservation,
+  payload: MessagePayload,
+): PlannedNotification[] {
   const contact = organizerContact(reservation.organizer);
   return contact ? rows(event, reservation, [contact], payload) : [];
 }
@@ -177,7 +199,12 @@ export function planPermitted(reservation: Reservation, context: EventContext): 
 /** Reconfirmed: every invitee gets the confirmed invitation (claims 6 and 7). */
 export function planReconfirmed(reservation: Reservation, context: EventContext): PlannedNotification[] {
   const payload = payloadFor('invitation_confirmed', reservation, context);
-  return rows('invitation_confirmed', reservation, [...inviteeContacts(reservation.invitees), ...guildEvent(reservation)], payload);
+  return rows(
+    'invitation_confirmed',
+    reservation,
+    [...inviteeContacts(reservation.invitees), ...guildEvent(reservation)],
+    payload,
+  );
 }
 
 /**
@@ -204,7 +231,9 @@ export function planChanged(
 
   if (changesWhatInviteesSee(changes)) {
     const event = after.status === 'confirmed' ? guildEvent(after) : [];
-    planned.push(...rows('change_notice', after, [...kept, ...event], payloadFor('change_notice', after, context, { changes })));
+    planned.push(
+      ...rows('change_notice', after, [...kept, ...event], payloadFor('change_notice', after, context, { changes })),
+    );
   }
   const invitation = after.status === 'permitted' ? 'invitation_tentative' : 'invitation_confirmed';
   planned.push(...rows(invitation, after, added, payloadFor(invitation, after, context)));
@@ -250,9 +279,20 @@ export function planReminder(
  * One report to the organizer naming the contacts that could not be reached. Reports are not
  * tied to a version (failures arrive over time), so the time keeps each one distinct.
  */
-export function planFailureReport(reservation: Reservation, unreachable: Array<Contact & { reason: string }>, context: EventContext): PlannedNotification[] {
+export function planFailureReport(
+  reservation: Reservation,
+  unreachable: Array<Contact & { reason: string }>,
+  context: EventContext,
+): PlannedNotification[] {
   const contact = organizerContact(reservation.organizer);
   if (!contact || unreachable.length === 0) return [];
   const payload = payloadFor('delivery_failure_report', reservation, context, { unreachable });
-  return [{ ...contact, event: 'delivery_failure_report', dedupeKey: `${dedupeKey(reservation, 'delivery_failure_report', contact)}:${context.at.toISOString()}`, payload }];
+  return [
+    {
+      ...contact,
+      event: 'delivery_failure_report',
+      dedupeKey: `${dedupeKey(reservation, 'delivery_failure_report', contact)}:${context.at.toISOString()}`,
+      payload,
+    },
+  ];
 }

@@ -54,9 +54,7 @@ export interface Reservation {
 
 export function isOrganizer(actor: Actor, organizer: Organizer): boolean {
   return (
-    actor.platform === organizer.platform &&
-    actor.tenantId === organizer.tenantId &&
-    actor.userId === organizer.userId
+    actor.platform === organizer.platform && actor.tenantId === organizer.tenantId && actor.userId === organizer.userId
   );
 }
 

@@ -41,7 +41,8 @@ export function jobsFor(
       later('deadline', reservation.reconfirmDeadline.getTime());
       break;
     case 'confirmed':
-      if (inviteeCount(reservation.invitees) > 0) later('viewer-reminder', reservation.startsAt.getTime() - reminders.viewersBeforeStartMs);
+      if (inviteeCount(reservation.invitees) > 0)
+        later('viewer-reminder', reservation.startsAt.getTime() - reminders.viewersBeforeStartMs);
       later('start', reservation.startsAt.getTime());
       later('end', reservation.endsAt.getTime());
       break;

@@ -7,14 +7,7 @@
  *   permitted ─lapse→ lapsed
  *   permitted|confirmed ─change→ (same status)
  */
-export const RESERVATION_STATUSES = [
-  'permitted',
-  'confirmed',
-  'live',
-  'completed',
-  'cancelled',
-  'lapsed',
-] as const;
+export const RESERVATION_STATUSES = ['permitted', 'confirmed', 'live', 'completed', 'cancelled', 'lapsed'] as const;
 export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 
 export const RESERVATION_ACTIONS = ['reconfirm', 'change', 'cancel', 'lapse', 'start', 'complete'] as const;

@@ -18,7 +18,13 @@ import { HttpError, readJsonBody, refusalToHttp, sendJson } from './json.js';
 import { presentReservation, presentServer } from './present.js';
 import type { Mount } from './server.js';
 
-type Handler = (context: { req: IncomingMessage; res: ServerResponse; url: URL; params: string[]; actor: Actor }) => Promise<void>;
+type Handler = (context: {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+  actor: Actor;
+}) => Promise<void>;
 
 interface Route {
   method: string;
@@ -64,7 +70,11 @@ async function authenticate(deps: AppDeps, req: IncomingMessage): Promise<Actor>
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) {
-    throw new HttpError(401, 'unauthorized', 'Send an API token as "Authorization: Bearer <token>" (create one with `npx slotcast token create`).');
+    throw new HttpError(
+      401,
+      'unauthorized',
+      'Send an API token as "Authorization: Bearer <token>" (create one with `npx slotcast token create`).',
+    );
   }
   const actor = await authenticateToken(deps.db, match[1]!);
   if (!actor) throw new HttpError(401, 'unauthorized', 'The API token is not valid.');
@@ -78,7 +88,12 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const fields = fieldErrors(parsed.error);
-    throw new HttpError(422, 'invalid', fields.length === 1 ? fields[0]!.message : `${fields.length} fields need attention.`, fields);
+    throw new HttpError(
+      422,
+      'invalid',
+      fields.length === 1 ? fields[0]!.message : `${fields.length} fields need attention.`,
+      fields,
+    );
   }
   return parsed.data;
 }
@@ -95,7 +110,11 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
   const value = req.headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(value)) {
-    throw new HttpError(400, 'invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 200 printable characters.');
+    throw new HttpError(
+      400,
+      'invalid_idempotency_key',
+      'The Idempotency-Key header must be 1 to 200 printable characters.',
+    );
   }
   return value;
 }
@@ -121,7 +140,9 @@ function apiRoutes(deps: AppDeps): Route[] {
       handler: async ({ req, res, actor }) => {
         const command = parse(requestSchema, await readJsonBody(req));
         const key = idempotencyKey(req);
-        const reservation = unwrap(await requestReservation(deps, actor, command, key ? { requestKey: `api:${actor.userId}:${key}` } : {}));
+        const reservation = unwrap(
+          await requestReservation(deps, actor, command, key ? { requestKey: `api:${actor.userId}:${key}` } : {}),
+        );
         res.setHeader('location', `${PREFIX}/reservations/${reservation.id}`);
         sendJson(res, 201, { reservation: presentReservation(reservation, actor) });
       },
@@ -165,7 +186,8 @@ function apiRoutes(deps: AppDeps): Route[] {
       pattern: new RegExp(`^/reservations/${ID}/cancel$`),
       handler: async ({ req, params, res, actor }) => {
         // The reason is optional, so an empty body is as good as `{}`.
-        const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        const hasBody =
+          Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         const command = hasBody ? parse(cancelSchema, await readJsonBody(req)) : {};
         const reservation = unwrap(await cancelReservation(deps, actor, params[0]!, command));
         sendJson(res, 200, { reservation: presentReservation(reservation, actor) });

@@ -32,9 +32,16 @@ export function createHttpServer(mounts: Mount[], log: Logger): Server {
       }
       const error = coerceError(thrown);
       log.error('request failed', { method: req.method, path: url.pathname, error: error.message });
-      sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side; it has been logged.' } });
+      sendJson(res, 500, {
+        error: { code: 'internal', message: 'Something went wrong on our side; it has been logged.' },
+      });
     } finally {
-      log.debug('http', { method: req.method, path: url.pathname, status: res.statusCode, ms: Math.round(performance.now() - started) });
+      log.debug('http', {
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      });
     }
   });
 }

@@ -26,13 +26,18 @@ const BATCH = 500;
 
 async function dueIds(sql: Sql, limit: number): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
-    statement(`SELECT id FROM reservation WHERE status = 'permitted' AND reconfirm_deadline <= now() ORDER BY reconfirm_deadline LIMIT $1`, [limit]),
+    statement(
+      `SELECT id FROM reservation WHERE status = 'permitted' AND reconfirm_deadline <= now() ORDER BY reconfirm_deadline LIMIT $1`,
+      [limit],
+    ),
   );
   return rows.map((row) => row.id);
 }
 
 async function nextDeadline(sql: Sql): Promise<Date | undefined> {
-  const { rows } = await sql.query<{ next: Date | null }>(statement(`SELECT min(reconfirm_deadline) AS next FROM reservation WHERE status = 'permitted'`, []));
+  const { rows } = await sql.query<{ next: Date | null }>(
+    statement(`SELECT min(reconfirm_deadline) AS next FROM reservation WHERE status = 'permitted'`, []),
+  );
   return rows[0]?.next ?? undefined;
 }
 
@@ -58,7 +63,9 @@ export class DeadlineClock {
 
   async start(): Promise<void> {
     this.listener = new pg.Client({ connectionString: this.databaseUrl });
-    this.listener.on('error', (error) => this.log.warn('deadline listener connection failed', { error: error.message }));
+    this.listener.on('error', (error) =>
+      this.log.warn('deadline listener connection failed', { error: error.message }),
+    );
     this.listener.on('notification', (message) => {
       if (message.channel === DEADLINE_CHANNEL && message.payload) this.poke(new Date(message.payload));
     });
@@ -100,13 +107,18 @@ export class DeadlineClock {
       try {
         do {
           this.again = false;
-          for (let ids = await dueIds(this.deps.pool, BATCH); ids.length > 0 && !this.stopped; ids = await dueIds(this.deps.pool, BATCH)) {
+          for (
+            let ids = await dueIds(this.deps.pool, BATCH);
+            ids.length > 0 && !this.stopped;
+            ids = await dueIds(this.deps.pool, BATCH)
+          ) {
             let lapsed = 0;
             await inParallel(ids, this.concurrency, (id) =>
               // One reservation that cannot be lapsed must not hold up the others; the sweeper retries it.
               lapseReservation(this.deps, id).then(
                 () => void lapsed++,
-                (error: unknown) => this.log.error('lapse failed', { reservation: id, error: coerceError(error).message }),
+                (error: unknown) =>
+                  this.log.error('lapse failed', { reservation: id, error: coerceError(error).message }),
               ),
             );
             stuck = lapsed === 0;
@@ -128,7 +140,9 @@ export class DeadlineClock {
 
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }

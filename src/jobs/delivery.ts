@@ -76,11 +76,16 @@ export class DeliveryWorker {
     }
   }
 
-  private async deliverOne(row: ClaimedNotification): Promise<{ status: 'sent' | 'failed' } | { status: 'retry'; at: Date }> {
+  private async deliverOne(
+    row: ClaimedNotification,
+  ): Promise<{ status: 'sent' | 'failed' } | { status: 'retry'; at: Date }> {
     const channel = this.byChannel.get(row.channel);
     let result: DeliveryResult;
     if (!channel) {
-      result = { status: 'failed', reason: `Nothing delivers ${row.channel} messages here: that platform is not connected.` };
+      result = {
+        status: 'failed',
+        reason: `Nothing delivers ${row.channel} messages here: that platform is not connected.`,
+      };
     } else {
       try {
         result = await channel.send({ message: await this.messageFor(row), attempt: row.attempts });
@@ -94,7 +99,12 @@ export class DeliveryWorker {
         await markSent(this.pool, row.id, result.providerMessageId);
         return { status: 'sent' };
       case 'failed':
-        this.log.warn('delivery failed for good', { notification: row.id, channel: row.channel, event: row.event, reason: result.reason });
+        this.log.warn('delivery failed for good', {
+          notification: row.id,
+          channel: row.channel,
+          event: row.event,
+          reason: result.reason,
+        });
         await markFailed(this.pool, row.id, result.reason);
         return { status: 'failed' };
       case 'retry': {
@@ -103,7 +113,13 @@ export class DeliveryWorker {
           await markFailed(this.pool, row.id, `Gave up after ${row.attempts} attempts: ${result.reason}`);
           return { status: 'failed' };
         }
-        this.log.info('delivery will be retried', { notification: row.id, channel: row.channel, attempt: row.attempts, at: at.toISOString(), reason: result.reason });
+        this.log.info('delivery will be retried', {
+          notification: row.id,
+          channel: row.channel,
+          attempt: row.attempts,
+          at: at.toISOString(),
+          reason: result.reason,
+        });
         await markRetry(this.pool, row.id, at, result.reason);
         return { status: 'retry', at };
       }
@@ -135,7 +151,9 @@ export function messageFromRow(
     ...(payload.changes ? { changes: payload.changes } : {}),
     ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
     ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
-    ...(row.event === 'permit_prompt' && current ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } } : {}),
+    ...(row.event === 'permit_prompt' && current
+      ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
+      : {}),
   };
 }
 

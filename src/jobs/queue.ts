@@ -35,7 +35,11 @@ export class JobQueue {
    * `lockLifetime`: how long a process that took the job and died keeps others from running it
    * (Agenda's default is 10 minutes).
    */
-  define<N extends JobName>(name: N, handler: (data: JobPayload<N>) => Promise<void>, options: { concurrency?: number; lockLifetime?: number } = {}): void {
+  define<N extends JobName>(
+    name: N,
+    handler: (data: JobPayload<N>) => Promise<void>,
+    options: { concurrency?: number; lockLifetime?: number } = {},
+  ): void {
     const schema = JOB_PAYLOADS[name];
     this.agenda.define(
       name,
@@ -45,7 +49,11 @@ export class JobQueue {
         if (!parsed.success) throw new Error(`Job ${name} has a malformed payload: ${parsed.error.issues[0]?.message}`);
         await handler(parsed.data as JobPayload<N>);
       },
-      { concurrency: options.concurrency ?? 50, lockLimit: 0, ...(options.lockLifetime ? { lockLifetime: options.lockLifetime } : {}) },
+      {
+        concurrency: options.concurrency ?? 50,
+        lockLimit: 0,
+        ...(options.lockLifetime ? { lockLifetime: options.lockLifetime } : {}),
+      },
     );
   }
 

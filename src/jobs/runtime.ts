@@ -56,7 +56,14 @@ const RESERVATION_JOB_NAMES = Object.values(JOB_NAME);
 // Pending rows younger than this are left to the enqueue that follows their commit.
 const SWEEP_GRACE_MS = 5_000;
 
-export async function startJobs({ process: processJobs, config, deps, channels, log, database }: JobsContext): Promise<Jobs> {
+export async function startJobs({
+  process: processJobs,
+  config,
+  deps,
+  channels,
+  log,
+  database,
+}: JobsContext): Promise<Jobs> {
   const settings = config.jobs;
   const backend = new PostgresBackend({ pool: database.pool });
   const agenda = new Agenda({
@@ -83,7 +90,9 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
       failedForGood: async (reservationId) => {
         await queue.cancel(['outbox.report-failures'], reservationId);
         // The report waits a little so that the failures of one fan-out arrive in one report.
-        await queue.schedule('outbox.report-failures', new Date(Date.now() + settings.failureReportDelayMs), { reservationId });
+        await queue.schedule('outbox.report-failures', new Date(Date.now() + settings.failureReportDelayMs), {
+          reservationId,
+        });
       },
     },
     log,
@@ -105,7 +114,8 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
       }
       const name = JOB_NAME[job];
       const data = { reservationId: reservation.id, version: reservation.version };
-      if (name === 'reservation.reconfirm-reminder' || name === 'reservation.viewer-reminder') await queue.schedule(name, at, data);
+      if (name === 'reservation.reconfirm-reminder' || name === 'reservation.viewer-reminder')
+        await queue.schedule(name, at, data);
       else await queue.schedule(name, at, { reservationId: reservation.id });
     }
   };
@@ -117,7 +127,9 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
   };
 
   queue.define('outbox.deliver', ({ ids }) => delivery.deliver(ids), { concurrency: settings.concurrency });
-  queue.define('outbox.report-failures', async ({ reservationId }) => deliverNow(await reportDeliveryFailures(deps, reservationId)));
+  queue.define('outbox.report-failures', async ({ reservationId }) =>
+    deliverNow(await reportDeliveryFailures(deps, reservationId)),
+  );
   queue.define('reservation.start', async ({ reservationId }) => void (await startReservation(deps, reservationId)));
   queue.define('reservation.end', async ({ reservationId }) => void (await completeReservation(deps, reservationId)));
   queue.define('reservation.reconfirm-reminder', async ({ reservationId, version }) =>
@@ -136,7 +148,8 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
     await deliverNow(ids);
     const now = deps.clock();
     const overdue = await listReservationRows(database.pool, { statuses: ['permitted'], to: now, limit: 200 });
-    for (const reservation of overdue.filter((r) => r.reconfirmDeadline.getTime() <= now.getTime())) await lapseReservation(deps, reservation.id);
+    for (const reservation of overdue.filter((r) => r.reconfirmDeadline.getTime() <= now.getTime()))
+      await lapseReservation(deps, reservation.id);
   };
   // A worker that dies while sweeping must not stop the sweeps for long: the lock expires soon.
   queue.define('outbox.sweep', sweep, { concurrency: 1, lockLifetime: Math.max(5_000, settings.sweepEveryMs * 2) });
@@ -145,7 +158,9 @@ export async function startJobs({ process: processJobs, config, deps, channels, 
   await agenda.ready;
   // Removing a reservation's jobs matches on their data; without this index every change would
   // scan all jobs.
-  await database.pool.query('CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)');
+  await database.pool.query(
+    'CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)',
+  );
   if (!processJobs) {
     // Agenda connects its NOTIFY channel only in start(); an enqueue-only process must connect it
     // itself, or the workers elsewhere hear of new jobs only at their next poll.

@@ -51,11 +51,19 @@ export class SlackActors {
     try {
       const { user } = await this.client.users.info({ user: ref.userId });
       const name = user?.real_name || user?.profile?.display_name || user?.name || ref.fallbackName || ref.userId;
-      return { ...base, name, isAdmin: Boolean(user?.is_admin || user?.is_owner), ...(user?.tz ? { timeZone: user.tz } : {}) };
+      return {
+        ...base,
+        name,
+        isAdmin: Boolean(user?.is_admin || user?.is_owner),
+        ...(user?.tz ? { timeZone: user.tz } : {}),
+      };
     } catch (error) {
       // Without users.info nobody is an admin: the safe side. Not cached, so the next press asks again.
       this.cache.delete(`${ref.teamId}:${ref.userId}`);
-      this.log.warn('slack users.info failed; treating the user as a non-admin', { user: ref.userId, error: (error as Error).message });
+      this.log.warn('slack users.info failed; treating the user as a non-admin', {
+        user: ref.userId,
+        error: (error as Error).message,
+      });
       return { ...base, name: ref.fallbackName ?? ref.userId, isAdmin: false };
     }
   }

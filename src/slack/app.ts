@@ -34,7 +34,9 @@ export interface SlackApp {
 export async function createSlackApp(settings: SlackSettings, deps: AppDeps, log: Logger): Promise<SlackApp> {
   const logger = boltLogger(log);
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
-  const receiver = settings.appToken ? undefined : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: EVENTS_PATH, logger });
+  const receiver = settings.appToken
+    ? undefined
+    : new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: EVENTS_PATH, logger });
   const app = new App({
     token: settings.botToken,
     logger,

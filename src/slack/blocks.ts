@@ -8,7 +8,11 @@ import { truncate } from './mrkdwn.js';
 export type Block = types.KnownBlock;
 export type Button = types.Button;
 
-export const plain = (text: string, max = 3000): types.PlainTextElement => ({ type: 'plain_text', text: truncate(text, max), emoji: true });
+export const plain = (text: string, max = 3000): types.PlainTextElement => ({
+  type: 'plain_text',
+  text: truncate(text, max),
+  emoji: true,
+});
 export const mrkdwn = (text: string): types.MrkdwnElement => ({ type: 'mrkdwn', text: truncate(text, 3000) });
 
 export const header = (text: string): Block => ({ type: 'header', text: plain(text, 150) });
@@ -20,7 +24,10 @@ export function section(text: string, extra: Partial<types.SectionBlock> = {}): 
 
 /** Two-column fields (at most 10 per section, 2000 characters each). */
 export function fields(pairs: Array<[label: string, value: string]>): Block {
-  return { type: 'section', fields: pairs.slice(0, 10).map(([label, value]) => mrkdwn(truncate(`*${label}*\n${value}`, 2000))) };
+  return {
+    type: 'section',
+    fields: pairs.slice(0, 10).map(([label, value]) => mrkdwn(truncate(`*${label}*\n${value}`, 2000))),
+  };
 }
 
 export function context(...texts: string[]): Block {

@@ -45,33 +45,40 @@ function surfaceOf(body: BlockAction): Surface {
 }
 
 export function registerButtons(app: App, services: SlackServices): void {
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: new RegExp(`^(${Object.values(ACTION).join('|')})$`) }, async ({ ack, body, action, client, respond }) => {
-    await ack();
-    const surface = surfaceOf(body);
-    const teamId = teamOf(body);
-    const where = surface.kind === 'message' ? `${surface.channel}:${surface.ts}` : surface.kind;
-    const key = `${teamId}:${body.user.id}:${action.action_id}:${action.value}:${where}`;
-    // A double click or a redelivery: the first press is being handled already.
-    if (!services.recent.firstTime(key)) return;
-    try {
-      await handlePress({ services, client, respond, body, surface, teamId }, action);
-    } catch (error) {
-      // The press was not carried out: a retry must get through, not be taken for a double click.
-      services.recent.forget(key);
-      throw error;
-    }
-  });
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: new RegExp(`^(${Object.values(ACTION).join('|')})$`) },
+    async ({ ack, body, action, client, respond }) => {
+      await ack();
+      const surface = surfaceOf(body);
+      const teamId = teamOf(body);
+      const where = surface.kind === 'message' ? `${surface.channel}:${surface.ts}` : surface.kind;
+      const key = `${teamId}:${body.user.id}:${action.action_id}:${action.value}:${where}`;
+      // A double click or a redelivery: the first press is being handled already.
+      if (!services.recent.firstTime(key)) return;
+      try {
+        await handlePress({ services, client, respond, body, surface, teamId }, action);
+      } catch (error) {
+        // The press was not carried out: a retry must get through, not be taken for a double click.
+        services.recent.forget(key);
+        throw error;
+      }
+    },
+  );
 
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: HOME_NEW }, async ({ ack, body, client }) => {
-    await ack();
-    await openNewForm(services, client, body.trigger_id, { fromHome: true });
-  });
+  app.action<BlockAction<ButtonAction>>(
+    { type: 'block_actions', action_id: HOME_NEW },
+    async ({ ack, body, client }) => {
+      await ack();
+      await openNewForm(services, client, body.trigger_id, { fromHome: true });
+    },
+  );
 }
 
 type PressInput = Omit<Press, 'actor' | 'reservationId'> & { teamId: string };
 
 async function handlePress(input: PressInput, action: ButtonAction): Promise<void> {
-  const form = action.action_id === ACTION.change ? 'change' : action.action_id === ACTION.cancel ? 'cancel' : undefined;
+  const form =
+    action.action_id === ACTION.change ? 'change' : action.action_id === ACTION.cancel ? 'cancel' : undefined;
   // First, before any read: the trigger_id expires 3 s after the press, and the reads below
   // (users.info, the reservation, the servers) can take longer than that.
   const viewId = form ? await openLoading(input.client, input.body.trigger_id) : undefined;

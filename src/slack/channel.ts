@@ -26,7 +26,14 @@ import { boltLogger } from './logger.js';
 import type { Pace } from './pacer.js';
 import { ChannelPacer } from './pacer.js';
 import type { SlackMessage } from './render.js';
-import { cancelledInvitationMessage, cardFromMessage, cardFromReservation, invitationMessage, noticeMessage, reservationCard } from './render.js';
+import {
+  cancelledInvitationMessage,
+  cardFromMessage,
+  cardFromReservation,
+  invitationMessage,
+  noticeMessage,
+  reservationCard,
+} from './render.js';
 
 export interface SlackChannelOptions {
   botToken: string;
@@ -65,7 +72,9 @@ class SlackChannel implements Channel {
   async send({ message }: Delivery): Promise<DeliveryResult> {
     const { channel, recipient } = message.recipient;
     try {
-      return await this.pacer.run(recipient, (pace) => (channel === 'slack_dm' ? this.toDm(message, pace) : this.toChannel(message, pace)));
+      return await this.pacer.run(recipient, (pace) =>
+        channel === 'slack_dm' ? this.toDm(message, pace) : this.toChannel(message, pace),
+      );
     } catch (error) {
       return classify(error, message.recipient);
     }
@@ -77,7 +86,12 @@ class SlackChannel implements Channel {
   }
 
   private async toChannelLocked(message: MessageModel, channelId: string, pace: Pace): Promise<DeliveryResult> {
-    const key = (purpose: Key['purpose']): Key => ({ reservationId: message.reservation.id, platform: 'slack', channelId, purpose });
+    const key = (purpose: Key['purpose']): Key => ({
+      reservationId: message.reservation.id,
+      platform: 'slack',
+      channelId,
+      purpose,
+    });
     const notice = key(`notice:${message.notificationId}`);
     switch (message.event) {
       case 'invitation_tentative':
@@ -85,19 +99,34 @@ class SlackChannel implements Channel {
         return this.upsert(key('invitation'), invitationMessage(message), pace);
       case 'change_notice': {
         const invitation = await findChatMessage(this.deps.pool, key('invitation'));
-        if (!invitation) return this.postOnce(notice, withDetails(noticeMessage(message, 'channel'), invitationMessage(message)), pace);
+        if (!invitation)
+          return this.postOnce(
+            notice,
+            withDetails(noticeMessage(message, 'channel'), invitationMessage(message)),
+            pace,
+          );
         await this.updateQuietly(channelId, invitation.messageId, invitationMessage(message));
         return this.postOnce(notice, noticeMessage(message, 'channel'), pace, { threadTs: invitation.messageId });
       }
       case 'cancellation_notice': {
         const invitation = await findChatMessage(this.deps.pool, key('invitation'));
         if (invitation) await this.updateQuietly(channelId, invitation.messageId, cancelledInvitationMessage(message));
-        return this.postOnce(notice, noticeMessage(message, 'channel'), pace, invitation ? { threadTs: invitation.messageId } : {});
+        return this.postOnce(
+          notice,
+          noticeMessage(message, 'channel'),
+          pace,
+          invitation ? { threadTs: invitation.messageId } : {},
+        );
       }
       case 'start_reminder': {
         const invitation = await findChatMessage(this.deps.pool, key('invitation'));
         // Broadcast: a reminder hidden in a thread reminds nobody.
-        return this.postOnce(notice, noticeMessage(message, 'channel'), pace, invitation ? { threadTs: invitation.messageId, broadcast: true } : {});
+        return this.postOnce(
+          notice,
+          noticeMessage(message, 'channel'),
+          pace,
+          invitation ? { threadTs: invitation.messageId, broadcast: true } : {},
+        );
       }
       default:
         return this.postOnce(notice, noticeMessage(message, 'channel'), pace);
@@ -110,17 +139,33 @@ class SlackChannel implements Channel {
     return this.locked(message, channelId, () => this.toDmLocked(message, userId, channelId, pace));
   }
 
-  private async toDmLocked(message: MessageModel, userId: string, channelId: string, pace: Pace): Promise<DeliveryResult> {
-    const key = (purpose: Key['purpose']): Key => ({ reservationId: message.reservation.id, platform: 'slack', channelId, purpose });
+  private async toDmLocked(
+    message: MessageModel,
+    userId: string,
+    channelId: string,
+    pace: Pace,
+  ): Promise<DeliveryResult> {
+    const key = (purpose: Key['purpose']): Key => ({
+      reservationId: message.reservation.id,
+      platform: 'slack',
+      channelId,
+      purpose,
+    });
     const notice = key(`notice:${message.notificationId}`);
-    if (message.event === 'permit_prompt') return this.upsert(key('prompt'), await this.currentCard(message, userId), pace);
+    if (message.event === 'permit_prompt')
+      return this.upsert(key('prompt'), await this.currentCard(message, userId), pace);
     if (message.event === 'delivery_failure_report') return this.postOnce(notice, noticeMessage(message, 'dm'), pace);
 
     // Notices about a reservation with a card: the card shows the new state, the notice goes in its thread.
     const prompt = await findChatMessage(this.deps.pool, key('prompt'));
     if (prompt) await this.updateQuietly(channelId, prompt.messageId, await this.currentCard(message, userId));
     const broadcast = message.event === 'lapse_notice' || message.event === 'reconfirm_reminder';
-    return this.postOnce(notice, noticeMessage(message, 'dm'), pace, prompt ? { threadTs: prompt.messageId, broadcast } : {});
+    return this.postOnce(
+      notice,
+      noticeMessage(message, 'dm'),
+      pace,
+      prompt ? { threadTs: prompt.messageId, broadcast } : {},
+    );
   }
 
   /**
@@ -129,7 +174,11 @@ class SlackChannel implements Channel {
    * The pacer only orders sends within this process.
    */
   private locked<T>(message: MessageModel, channelId: string, work: () => Promise<T>): Promise<T> {
-    return withChatMessageLock(this.deps.pool, { reservationId: message.reservation.id, platform: 'slack', channelId }, work);
+    return withChatMessageLock(
+      this.deps.pool,
+      { reservationId: message.reservation.id, platform: 'slack', channelId },
+      work,
+    );
   }
 
   /**
@@ -138,8 +187,11 @@ class SlackChannel implements Channel {
    */
   private async currentCard(message: MessageModel, userId: string): Promise<SlackMessage> {
     const reservation = await findReservation(this.deps.pool, message.reservation.id);
-    const forOrganizer = message.reservation.organizer.platform === 'slack' && message.reservation.organizer.userId === userId;
-    const card = reservation ? cardFromReservation(reservation, { withIngest: forOrganizer }) : cardFromMessage(message);
+    const forOrganizer =
+      message.reservation.organizer.platform === 'slack' && message.reservation.organizer.userId === userId;
+    const card = reservation
+      ? cardFromReservation(reservation, { withIngest: forOrganizer })
+      : cardFromMessage(message);
     if (!forOrganizer) delete card.ingest;
     return reservationCard(card, { buttons: forOrganizer });
   }
@@ -149,7 +201,12 @@ class SlackChannel implements Channel {
     const existing = await findChatMessage(this.deps.pool, key);
     if (existing) {
       try {
-        await this.client.chat.update({ channel: key.channelId, ts: existing.messageId, text: content.text, blocks: content.blocks });
+        await this.client.chat.update({
+          channel: key.channelId,
+          ts: existing.messageId,
+          text: content.text,
+          blocks: content.blocks,
+        });
         return delivered(key.channelId, existing.messageId);
       } catch (error) {
         // Someone deleted the post: post it again rather than lose the invitation.
@@ -160,17 +217,29 @@ class SlackChannel implements Channel {
   }
 
   /** Posts a notice unless an earlier attempt of this delivery already did. */
-  private async postOnce(key: Key, content: SlackMessage, pace: Pace, thread: { threadTs?: string; broadcast?: boolean } = {}): Promise<DeliveryResult> {
+  private async postOnce(
+    key: Key,
+    content: SlackMessage,
+    pace: Pace,
+    thread: { threadTs?: string; broadcast?: boolean } = {},
+  ): Promise<DeliveryResult> {
     const existing = await findChatMessage(this.deps.pool, key);
     if (existing) return delivered(key.channelId, existing.messageId);
     return this.post(key, content, pace, thread);
   }
 
-  private async post(key: Key, content: SlackMessage, pace: Pace, thread: { threadTs?: string; broadcast?: boolean }): Promise<DeliveryResult> {
+  private async post(
+    key: Key,
+    content: SlackMessage,
+    pace: Pace,
+    thread: { threadTs?: string; broadcast?: boolean },
+  ): Promise<DeliveryResult> {
     await pace();
     const message = { channel: key.channelId, text: content.text, blocks: content.blocks, unfurl_links: false };
     const posted = await this.client.chat.postMessage(
-      thread.threadTs ? { ...message, thread_ts: thread.threadTs, reply_broadcast: thread.broadcast ?? false } : message,
+      thread.threadTs
+        ? { ...message, thread_ts: thread.threadTs, reply_broadcast: thread.broadcast ?? false }
+        : message,
     );
     if (!posted.ts) throw new Error('chat.postMessage returned no ts');
     await saveChatMessage(this.deps.pool, { ...key, channelId: posted.channel ?? key.channelId, messageId: posted.ts });
@@ -191,7 +260,10 @@ function withDetails(notice: SlackMessage, details: SlackMessage): SlackMessage 
   return { text: notice.text, blocks: [...notice.blocks, ...details.blocks] };
 }
 
-const delivered = (channel: string, ts: string): DeliveryResult => ({ status: 'delivered', providerMessageId: `${channel}:${ts}` });
+const delivered = (channel: string, ts: string): DeliveryResult => ({
+  status: 'delivered',
+  providerMessageId: `${channel}:${ts}`,
+});
 
 interface WebApiError {
   code?: string;
@@ -208,7 +280,8 @@ function isSlackError(error: unknown, ...codes: string[]): boolean {
 
 /** What the organizer reads in the delivery failure report: what is wrong and what to do. No markup. */
 function failureReason(code: string, contact: Contact): string | undefined {
-  const where = contact.channel === 'slack_channel' ? `Slack channel ${contact.recipient}` : `Slack user ${contact.recipient}`;
+  const where =
+    contact.channel === 'slack_channel' ? `Slack channel ${contact.recipient}` : `Slack user ${contact.recipient}`;
   switch (code) {
     case 'not_in_channel':
       return `Slotcast is not a member of ${where}. Add the app to the channel (type /invite @Slotcast there) or pick another channel, then change the reservation to send the invitation.`;
@@ -246,6 +319,7 @@ export function classify(error: unknown, contact: Contact): DeliveryResult {
     const reason = failureReason(code, contact);
     return reason ? { status: 'failed', reason } : { status: 'retry', reason: `Slack answered ${code}` };
   }
-  if (e?.code === webApi.ErrorCode.HTTPError) return { status: 'retry', reason: `Slack answered HTTP ${e.statusCode ?? '?'}` };
+  if (e?.code === webApi.ErrorCode.HTTPError)
+    return { status: 'retry', reason: `Slack answered HTTP ${e.statusCode ?? '?'}` };
   return { status: 'retry', reason: `Slack could not be reached: ${e?.message ?? String(error)}` };
 }

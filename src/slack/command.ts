@@ -24,7 +24,11 @@ export function registerCommand(app: App, services: SlackServices): void {
         return;
       case 'list': {
         await ack();
-        const actor = await services.actors.get({ teamId: command.team_id, userId: command.user_id, fallbackName: command.user_name });
+        const actor = await services.actors.get({
+          teamId: command.team_id,
+          userId: command.user_id,
+          fallbackName: command.user_name,
+        });
         const reservations = await listReservations(services.deps, actor, {
           from: services.deps.clock(),
           status: ['permitted', 'confirmed', 'live'],
@@ -43,7 +47,12 @@ export function registerCommand(app: App, services: SlackServices): void {
 }
 
 /** Opens the empty form; the servers come from a cache, so the trigger_id is used within milliseconds. */
-export async function openNewForm(services: SlackServices, client: webApi.WebClient, triggerId: string, metadata: ViewMetadata = {}): Promise<void> {
+export async function openNewForm(
+  services: SlackServices,
+  client: webApi.WebClient,
+  triggerId: string,
+  metadata: ViewMetadata = {},
+): Promise<void> {
   const servers = await services.deps.servers.active();
   if (servers.length === 0) {
     await client.views.open({ trigger_id: triggerId, view: noServersView() });
@@ -51,11 +60,22 @@ export async function openNewForm(services: SlackServices, client: webApi.WebCli
   }
   // A suggestion, not a rule: tomorrow at the next full hour, for an hour.
   const start = Math.ceil((services.deps.clock().getTime() + 24 * HOUR) / HOUR) * HOUR;
-  const form = { startsAt: start / 1000, endsAt: (start + HOUR) / 1000, ...(servers.length === 1 ? { serverId: servers[0]!.id } : {}) };
-  await client.views.open({ trigger_id: triggerId, view: reservationForm({ mode: 'request', servers, form, metadata }) });
+  const form = {
+    startsAt: start / 1000,
+    endsAt: (start + HOUR) / 1000,
+    ...(servers.length === 1 ? { serverId: servers[0]!.id } : {}),
+  };
+  await client.views.open({
+    trigger_id: triggerId,
+    view: reservationForm({ mode: 'request', servers, form, metadata }),
+  });
 }
 
-const STATUS_ICON: Record<string, string> = { permitted: ':hourglass_flowing_sand:', confirmed: ':white_check_mark:', live: ':red_circle:' };
+const STATUS_ICON: Record<string, string> = {
+  permitted: ':hourglass_flowing_sand:',
+  confirmed: ':white_check_mark:',
+  live: ':red_circle:',
+};
 
 function listText(reservations: readonly StoredReservation[], isAdmin: boolean): string {
   if (reservations.length === 0) return 'Nothing upcoming. Type `/reserve` to book a slot.';

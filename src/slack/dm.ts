@@ -35,7 +35,12 @@ export class DirectMessages {
   async refreshCard(sql: Sql, reservation: StoredReservation): Promise<void> {
     if (reservation.organizer.platform !== 'slack') return;
     const channel = await this.channelFor(reservation.organizer.userId);
-    const ref = await findChatMessage(sql, { reservationId: reservation.id, platform: 'slack', channelId: channel, purpose: 'prompt' });
+    const ref = await findChatMessage(sql, {
+      reservationId: reservation.id,
+      platform: 'slack',
+      channelId: channel,
+      purpose: 'prompt',
+    });
     if (!ref) return;
     const card = reservationCard(cardFromReservation(reservation, { withIngest: true }), { buttons: true });
     await this.client.chat.update({ channel, ts: ref.messageId, text: card.text, blocks: card.blocks });

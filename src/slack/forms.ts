@@ -12,10 +12,27 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { escapeText, rangeTokens } from './mrkdwn.js';
 import type { ModalView } from './modal.js';
-import { changedView, failedView, messageView, PICK_SLOT, requestedView, reservationForm, VIEW, workingView } from './modal.js';
+import {
+  changedView,
+  failedView,
+  messageView,
+  PICK_SLOT,
+  requestedView,
+  reservationForm,
+  VIEW,
+  workingView,
+} from './modal.js';
 import { publishHome } from './home.js';
 import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './submission.js';
-import { blockErrors, decodeMetadata, decodeSlot, parseCancel, parseChange, parseRequest, readForm } from './submission.js';
+import {
+  blockErrors,
+  decodeMetadata,
+  decodeSlot,
+  parseCancel,
+  parseChange,
+  parseRequest,
+  readForm,
+} from './submission.js';
 import type { SlackServices } from './services.js';
 import { requestKey, teamOf } from './services.js';
 
@@ -73,17 +90,29 @@ export function registerForms(app: App, services: SlackServices): void {
     }
     const metadata = decodeMetadata(view.private_metadata);
     const work = (async (): Promise<Answer> => {
-      const actor = await services.actors.get({ teamId: teamOf(body), userId: body.user.id, fallbackName: body.user.name });
+      const actor = await services.actors.get({
+        teamId: teamOf(body),
+        userId: body.user.id,
+        fallbackName: body.user.name,
+      });
       const outcome = await cancelReservation(services.deps, actor, metadata.reservationId ?? '', parsed.command);
-      if (!outcome.ok) return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(outcome.message)}`)) };
+      if (!outcome.ok)
+        return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(outcome.message)}`)) };
       const reservation = outcome.value;
       return {
-        view: update(messageView('Cancelled', `:x: *${escapeText(reservation.title)}* is cancelled. Everyone who had been told gets a cancellation notice.`)),
+        view: update(
+          messageView(
+            'Cancelled',
+            `:x: *${escapeText(reservation.title)}* is cancelled. Everyone who had been told gets a cancellation notice.`,
+          ),
+        ),
         after: () => refreshSurfaces(services, client, actor, reservation, metadata),
       };
     })();
     // A cancel's work never answers with field errors (the reason is checked above).
-    await answerInTime(services, ack, client, view.id, work, async (answer) => (answer.response_action === 'update' ? answer.view : failedView()));
+    await answerInTime(services, ack, client, view.id, work, async (answer) =>
+      answer.response_action === 'update' ? answer.view : failedView(),
+    );
   });
 
   // "Book this" on a nearest free slot: the form as it stands, with that server and time.
@@ -103,7 +132,12 @@ export function registerForms(app: App, services: SlackServices): void {
       viewId: body.view.id,
       mode: body.view.callback_id === VIEW.change ? 'change' : 'request',
       metadata: decodeMetadata(body.view.private_metadata),
-      form: { ...readForm((body.view.state?.values ?? {}) as StateValues), serverId: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt },
+      form: {
+        ...readForm((body.view.state?.values ?? {}) as StateValues),
+        serverId: slot.serverId,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+      },
     };
     const work = submit(context).catch((error: unknown) => {
       // Not booked: a second click must get through, not be taken for a double click.
@@ -117,12 +151,18 @@ export function registerForms(app: App, services: SlackServices): void {
 /** Runs the use case for a valid form and words its outcome. */
 async function submit(context: FormContext): Promise<Answer> {
   const { services } = context;
-  const actor = await services.actors.get({ teamId: context.teamId, userId: context.userId, ...(context.userName ? { fallbackName: context.userName } : {}) });
+  const actor = await services.actors.get({
+    teamId: context.teamId,
+    userId: context.userId,
+    ...(context.userName ? { fallbackName: context.userName } : {}),
+  });
   let outcome: Outcome<StoredReservation>;
   if (context.mode === 'request') {
     const parsed = parseRequest(context.form);
     if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await requestReservation(services.deps, actor, parsed.command, { requestKey: requestKey(context.teamId, context.viewId) });
+    outcome = await requestReservation(services.deps, actor, parsed.command, {
+      requestKey: requestKey(context.teamId, context.viewId),
+    });
   } else {
     const parsed = parseChange(context.form);
     if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
@@ -132,7 +172,8 @@ async function submit(context: FormContext): Promise<Answer> {
     const reservation = outcome.value;
     return {
       view: update(context.mode === 'request' ? requestedView(reservation) : changedView(reservation, true)),
-      after: () => refreshSurfaces(services, context.client, actor, reservation, context.metadata, context.mode === 'change'),
+      after: () =>
+        refreshSurfaces(services, context.client, actor, reservation, context.metadata, context.mode === 'change'),
     };
   }
   return { view: await refusalAnswer(context, outcome) };
@@ -145,13 +186,26 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
     case 'unavailable': {
       const servers = await context.services.deps.servers.active();
       const chosen = servers.find((server) => server.id === context.form.serverId);
-      const when = context.form.startsAt && context.form.endsAt ? ` ${rangeTokens(new Date(context.form.startsAt * 1000), new Date(context.form.endsAt * 1000))}` : '';
+      const when =
+        context.form.startsAt && context.form.endsAt
+          ? ` ${rangeTokens(new Date(context.form.startsAt * 1000), new Date(context.form.endsAt * 1000))}`
+          : '';
       const banner = chosen
         ? `:no_entry: *${escapeText(chosen.name)}* is taken${when}.`
         : ':no_entry: That server is not taking reservations at the moment.';
-      const offer = refusal.alternatives.length > 0 ? ' These are the nearest free slots; one click books one:' : ' No free slot is near; try another day.';
+      const offer =
+        refusal.alternatives.length > 0
+          ? ' These are the nearest free slots; one click books one:'
+          : ' No free slot is near; try another day.';
       return update(
-        reservationForm({ mode: context.mode, servers, form: context.form, banner: banner + offer, alternatives: refusal.alternatives, metadata: context.metadata }),
+        reservationForm({
+          mode: context.mode,
+          servers,
+          form: context.form,
+          banner: banner + offer,
+          alternatives: refusal.alternatives,
+          metadata: context.metadata,
+        }),
       );
     }
     default:
@@ -163,7 +217,9 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
 async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalView> {
   if (answer.response_action === 'update') return answer.view;
   const servers = await context.services.deps.servers.active();
-  const banner = `:warning: Please fix:\n${Object.values(answer.errors).map((message) => `• ${escapeText(message)}`).join('\n')}`;
+  const banner = `:warning: Please fix:\n${Object.values(answer.errors)
+    .map((message) => `• ${escapeText(message)}`)
+    .join('\n')}`;
   return reservationForm({ mode: context.mode, servers, form: context.form, banner, metadata: context.metadata });
 }
 

@@ -21,10 +21,14 @@ export function homeView(reservations: readonly StoredReservation[]): types.Home
     actions('home_actions', [button('New reservation', HOME_NEW, 'new', { style: 'primary' })]),
     divider(),
   ];
-  if (reservations.length === 0) blocks.push(section('Nothing booked yet. Press *New reservation* or type `/reserve` anywhere.'));
+  if (reservations.length === 0)
+    blocks.push(section('Nothing booked yet. Press *New reservation* or type `/reserve` anywhere.'));
   for (const reservation of reservations.slice(0, MAX_SHOWN)) {
     // The stream key stays in the DM: Home is a screen people share.
-    blocks.push(...reservationCard(cardFromReservation(reservation, { withIngest: false }), { buttons: true }).blocks, divider());
+    blocks.push(
+      ...reservationCard(cardFromReservation(reservation, { withIngest: false }), { buttons: true }).blocks,
+      divider(),
+    );
   }
   if (reservations.length > MAX_SHOWN) blocks.push(context('There are more: type `/reserve list` to see them all.'));
   return { type: 'home', blocks };

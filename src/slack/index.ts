@@ -9,7 +9,9 @@ import { createSlackChannel } from './channel.js';
 
 export const slackPlatform: PlatformFactory = async ({ config, deps, log }) => {
   if (!config.slack) {
-    log.info('Slack is not configured (set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN): running without the Slack app');
+    log.info(
+      'Slack is not configured (set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN): running without the Slack app',
+    );
     return undefined;
   }
   const slack = await createSlackApp(config.slack, deps, log);

@@ -7,7 +7,9 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from '../log.js';
 
 function words(parts: unknown[]): string {
-  return parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : String(part))).join(' ');
+  return parts
+    .map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : String(part)))
+    .join(' ');
 }
 
 export function boltLogger(log: Logger): BoltLogger {

@@ -15,7 +15,12 @@ import { BLOCK, encodeMetadata, encodeSlot, INPUT } from './submission.js';
 
 export type ModalView = types.ModalView;
 
-export const VIEW = { request: 'reserve_new', change: 'reserve_change', cancel: 'reserve_cancel', info: 'reserve_info' } as const;
+export const VIEW = {
+  request: 'reserve_new',
+  change: 'reserve_change',
+  cancel: 'reserve_cancel',
+  info: 'reserve_info',
+} as const;
 /** The action_id of a nearest-free-slot button. */
 export const PICK_SLOT = 'pick_slot';
 
@@ -37,7 +42,12 @@ function serverOption(server: ServerRow): types.PlainTextOption {
   return { text: plain(`${truncate(server.name, 50)} · ${streams}`, 75), value: server.id };
 }
 
-function input(blockId: string, label: string, element: types.InputBlockElement, extra: Partial<types.InputBlock> = {}): Block {
+function input(
+  blockId: string,
+  label: string,
+  element: types.InputBlockElement,
+  extra: Partial<types.InputBlock> = {},
+): Block {
   return { type: 'input', block_id: blockId, label: plain(label, 2000), element, ...extra };
 }
 
@@ -56,14 +66,23 @@ export function reservationForm(options: FormOptions): ModalView {
           type: 'button',
           action_id: PICK_SLOT,
           text: plain('Book this', 75),
-          value: encodeSlot({ serverId: slot.serverId, startsAt: slot.startsAt.getTime() / 1000, endsAt: slot.endsAt.getTime() / 1000 }),
+          value: encodeSlot({
+            serverId: slot.serverId,
+            startsAt: slot.startsAt.getTime() / 1000,
+            endsAt: slot.endsAt.getTime() / 1000,
+          }),
         },
       }),
     );
   }
   if (blocks.length > 0) blocks.push(divider());
   blocks.push(
-    input(BLOCK.title, 'Title', { type: 'plain_text_input', action_id: INPUT, max_length: 200, ...(form.title ? { initial_value: form.title } : {}) }),
+    input(BLOCK.title, 'Title', {
+      type: 'plain_text_input',
+      action_id: INPUT,
+      max_length: 200,
+      ...(form.title ? { initial_value: form.title } : {}),
+    }),
     input(BLOCK.server, 'Server', {
       type: 'static_select',
       action_id: INPUT,
@@ -71,8 +90,16 @@ export function reservationForm(options: FormOptions): ModalView {
       options: shown,
       ...(selected ? { initial_option: selected } : {}),
     }),
-    input(BLOCK.startsAt, 'Start', { type: 'datetimepicker', action_id: INPUT, ...(form.startsAt ? { initial_date_time: form.startsAt } : {}) }),
-    input(BLOCK.endsAt, 'End', { type: 'datetimepicker', action_id: INPUT, ...(form.endsAt ? { initial_date_time: form.endsAt } : {}) }),
+    input(BLOCK.startsAt, 'Start', {
+      type: 'datetimepicker',
+      action_id: INPUT,
+      ...(form.startsAt ? { initial_date_time: form.startsAt } : {}),
+    }),
+    input(BLOCK.endsAt, 'End', {
+      type: 'datetimepicker',
+      action_id: INPUT,
+      ...(form.endsAt ? { initial_date_time: form.endsAt } : {}),
+    }),
     input(
       BLOCK.emails,
       'Invite by e-mail',
@@ -83,7 +110,12 @@ export function reservationForm(options: FormOptions): ModalView {
         placeholder: plain('ann@example.org, bob@example.org'),
         ...(form.emailsText ? { initial_value: form.emailsText } : {}),
       },
-      { optional: true, hint: plain('Separate addresses with commas, spaces or new lines. Each gets an e-mail with a calendar invitation.') },
+      {
+        optional: true,
+        hint: plain(
+          'Separate addresses with commas, spaces or new lines. Each gets an e-mail with a calendar invitation.',
+        ),
+      },
     ),
     input(
       BLOCK.channels,
@@ -100,16 +132,31 @@ export function reservationForm(options: FormOptions): ModalView {
     input(
       BLOCK.passcode,
       'Viewing passcode',
-      { type: 'plain_text_input', action_id: INPUT, max_length: 64, ...(form.passcode ? { initial_value: form.passcode } : {}) },
+      {
+        type: 'plain_text_input',
+        action_id: INPUT,
+        max_length: 64,
+        ...(form.passcode ? { initial_value: form.passcode } : {}),
+      },
       {
         optional: true,
-        hint: plain(options.mode === 'request' ? 'Viewers type it to watch. Leave empty and a strong one is generated.' : 'Leave empty to keep the current one.'),
+        hint: plain(
+          options.mode === 'request'
+            ? 'Viewers type it to watch. Leave empty and a strong one is generated.'
+            : 'Leave empty to keep the current one.',
+        ),
       },
     ),
     input(
       BLOCK.description,
       'Description',
-      { type: 'plain_text_input', action_id: INPUT, multiline: true, max_length: 3000, ...(form.description ? { initial_value: form.description } : {}) },
+      {
+        type: 'plain_text_input',
+        action_id: INPUT,
+        multiline: true,
+        max_length: 3000,
+        ...(form.description ? { initial_value: form.description } : {}),
+      },
       { optional: true },
     ),
   );
@@ -147,7 +194,9 @@ export function cancelForm(reservation: StoredReservation, metadata: ViewMetadat
     close: plain('Keep it', 24),
     private_metadata: encodeMetadata(metadata),
     blocks: [
-      section(`Cancel *${escapeText(reservation.title)}*, ${rangeTokens(reservation.startsAt, reservation.endsAt)}? Everyone invited is told.`),
+      section(
+        `Cancel *${escapeText(reservation.title)}*, ${rangeTokens(reservation.startsAt, reservation.endsAt)}? Everyone invited is told.`,
+      ),
       input(
         BLOCK.reason,
         'Reason (optional)',
@@ -166,7 +215,9 @@ export function infoView(title: string, blocks: Block[]): ModalView {
 /** The reply to a request: the times as understood, as date tokens, so a picker in the wrong zone shows at once. */
 export function requestedView(reservation: StoredReservation): ModalView {
   return infoView('Requested', [
-    section(`:white_check_mark: *${escapeText(reservation.title)}* is permitted on *${escapeText(reservation.server.name)}*.`),
+    section(
+      `:white_check_mark: *${escapeText(reservation.title)}* is permitted on *${escapeText(reservation.server.name)}*.`,
+    ),
     fields([
       ['Start', dateToken(reservation.startsAt)],
       ['End', dateToken(reservation.endsAt)],
@@ -197,10 +248,17 @@ export function messageView(title: string, text: string): ModalView {
 export const workingView = (): ModalView => messageView('Working…', ':hourglass_flowing_sand: Checking availability…');
 
 /** Opened at once on a button press, while the trigger_id is fresh; replaced when the reads are done. */
-export const loadingView = (): ModalView => messageView('Loading…', ':hourglass_flowing_sand: Loading the reservation…');
+export const loadingView = (): ModalView =>
+  messageView('Loading…', ':hourglass_flowing_sand: Loading the reservation…');
 
 export const failedView = (): ModalView =>
-  messageView('Something went wrong', 'Slotcast could not do that just now; it has been logged. Please try again in a minute.');
+  messageView(
+    'Something went wrong',
+    'Slotcast could not do that just now; it has been logged. Please try again in a minute.',
+  );
 
 export const noServersView = (): ModalView =>
-  messageView('No servers yet', 'There is no distribution server to book yet. An operator adds one with `npx slotcast server add --name … --ingest … --playback …`.');
+  messageView(
+    'No servers yet',
+    'There is no distribution server to book yet. An operator adds one with `npx slotcast server add --name … --ingest … --playback …`.',
+  );

@@ -72,7 +72,9 @@ export function cardFromReservation(reservation: StoredReservation, options: { w
     ...cardFromSnapshot(snapshotOf(reservation)),
     invitees: reservation.invitees,
     cancelReason: reservation.cancelReason,
-    ...(options.withIngest ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } } : {}),
+    ...(options.withIngest
+      ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } }
+      : {}),
   };
 }
 
@@ -161,7 +163,9 @@ function cardButtons(card: CardInput): Block {
 export function invitationMessage(message: MessageModel): SlackMessage {
   const card = cardFromMessage(message);
   // A change notice refreshes the invitation too: then the reservation's status says which it is.
-  const tentative = message.event === 'invitation_tentative' || (message.event !== 'invitation_confirmed' && card.status === 'permitted');
+  const tentative =
+    message.event === 'invitation_tentative' ||
+    (message.event !== 'invitation_confirmed' && card.status === 'permitted');
   const lead = tentative
     ? `:calendar: *You're invited* (tentative: ${organizerName(card.organizer)} confirms by ${dateToken(card.reconfirmDeadline)})`
     : `:calendar: *You're invited* by ${organizerName(card.organizer)}`;
@@ -195,7 +199,8 @@ const INVITEE_FIELDS = new Set<FieldChange['field']>(['emails', 'slackChannels',
 
 function changeValue(field: FieldChange['field'], value: FieldChange['from']): string {
   if (value === null || (Array.isArray(value) && value.length === 0)) return '_none_';
-  if (Array.isArray(value)) return value.map((item) => (field === 'slackChannels' ? mentionChannel(item) : escapeText(item))).join(', ');
+  if (Array.isArray(value))
+    return value.map((item) => (field === 'slackChannels' ? mentionChannel(item) : escapeText(item))).join(', ');
   if (field === 'startsAt' || field === 'endsAt') return dateToken(new Date(value));
   if (field === 'passcode') return `\`${escapeText(value)}\``;
   return escapeText(value);
@@ -204,7 +209,10 @@ function changeValue(field: FieldChange['field'], value: FieldChange['from']): s
 export function changeLines(changes: readonly FieldChange[], audience: 'channel' | 'dm'): string {
   return changes
     .filter((change) => audience === 'dm' || !INVITEE_FIELDS.has(change.field))
-    .map((change) => `• ${FIELD_LABELS[change.field]}: ${changeValue(change.field, change.from)} → ${changeValue(change.field, change.to)}`)
+    .map(
+      (change) =>
+        `• ${FIELD_LABELS[change.field]}: ${changeValue(change.field, change.from)} → ${changeValue(change.field, change.to)}`,
+    )
     .join('\n');
 }
 
@@ -232,7 +240,10 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
       break;
     case 'delivery_failure_report':
       text = `:warning: Some invitations for ${title} could not be delivered:\n${(message.unreachable ?? [])
-        .map((item) => `• ${item.channel === 'slack_channel' ? mentionChannel(item.recipient) : escapeText(item.recipient)}: ${escapeText(item.reason)}`)
+        .map(
+          (item) =>
+            `• ${item.channel === 'slack_channel' ? mentionChannel(item.recipient) : escapeText(item.recipient)}: ${escapeText(item.reason)}`,
+        )
         .join('\n')}`;
       break;
     default:

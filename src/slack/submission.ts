@@ -90,7 +90,10 @@ function validate<S extends z.ZodType>(schema: S, input: unknown, extra: FieldEr
   const parsed = schema.safeParse(input);
   // Our own word for a field (a missing picker) replaces the schema's, written for API users.
   const covered = new Set(extra.map((error) => error.field));
-  const errors = [...extra, ...(parsed.success ? [] : fieldErrors(parsed.error).filter((error) => !covered.has(error.field)))];
+  const errors = [
+    ...extra,
+    ...(parsed.success ? [] : fieldErrors(parsed.error).filter((error) => !covered.has(error.field))),
+  ];
   if (errors.length > 0 || !parsed.success) return { ok: false, errors: blockErrors(errors) };
   return { ok: true, command: parsed.data };
 }
@@ -152,7 +155,10 @@ export interface ViewMetadata {
 }
 
 export function encodeMetadata(metadata: ViewMetadata): string {
-  return JSON.stringify({ ...(metadata.reservationId ? { r: metadata.reservationId } : {}), ...(metadata.fromHome ? { h: 1 } : {}) });
+  return JSON.stringify({
+    ...(metadata.reservationId ? { r: metadata.reservationId } : {}),
+    ...(metadata.fromHome ? { h: 1 } : {}),
+  });
 }
 
 export function decodeMetadata(text: string | undefined): ViewMetadata {

@@ -14,7 +14,11 @@ export interface Database extends DbHandle {
   description: string;
 }
 
-export async function openDatabase(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+  options: { migrate?: boolean } = {},
+): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
   let description: string;

@@ -26,11 +26,16 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger, databaseName = 'slotcast'): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  log: Logger,
+  databaseName = 'slotcast',
+): Promise<EmbeddedDatabase> {
   const directory = resolve(dataDir, 'postgres');
   await mkdir(resolve(dataDir), { recursive: true });
   const password = await readOrCreatePassword(resolve(dataDir, 'postgres.password'));
-  const urlFor = (port: number) => `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
+  const urlFor = (port: number) =>
+    `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${databaseName}`;
 
   const running = await findRunningServer(directory);
   if (running && (await answers(urlFor(running.port).replace(/\/[^/]*$/, '/postgres')))) {
@@ -136,7 +141,9 @@ export function freePort(): Promise<number> {
     probe.on('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

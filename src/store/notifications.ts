@@ -69,12 +69,21 @@ export async function markSent(sql: Sql, id: string, providerMessageId: string):
 
 export async function markRetry(sql: Sql, id: string, nextAttemptAt: Date, reason: string): Promise<void> {
   await sql.query(
-    statement(`UPDATE notification SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1`, [id, nextAttemptAt, reason]),
+    statement(`UPDATE notification SET next_attempt_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1`, [
+      id,
+      nextAttemptAt,
+      reason,
+    ]),
   );
 }
 
 export async function markFailed(sql: Sql, id: string, reason: string): Promise<void> {
-  await sql.query(statement(`UPDATE notification SET status = 'failed', locked_until = NULL, last_error = $2 WHERE id = $1`, [id, reason]));
+  await sql.query(
+    statement(`UPDATE notification SET status = 'failed', locked_until = NULL, last_error = $2 WHERE id = $1`, [
+      id,
+      reason,
+    ]),
+  );
 }
 
 /** Pending rows that nobody holds and that are due: the sweeper's catch for lost enqueues and expired leases. */
@@ -95,7 +104,10 @@ export async function duePendingIds(sql: Sql, olderThanMs: number, limit: number
  * Takes the permanent failures of a reservation not yet reported, and marks them reported, in
  * one statement: each failure is reported once, however many workers look.
  */
-export async function takeUnreportedFailures(sql: Sql, reservationId: string): Promise<Array<Contact & { reason: string }>> {
+export async function takeUnreportedFailures(
+  sql: Sql,
+  reservationId: string,
+): Promise<Array<Contact & { reason: string }>> {
   const { rows } = await sql.query<{ channel: NotificationChannel; recipient: string; last_error: string | null }>(
     statement(
       `UPDATE notification SET reported_at = now()
@@ -106,6 +118,11 @@ export async function takeUnreportedFailures(sql: Sql, reservationId: string): P
   );
   // The same contact can fail for several events (an invitation, then a change notice): name it once.
   const seen = new Map<string, { channel: NotificationChannel; recipient: string; reason: string }>();
-  for (const row of rows) seen.set(`${row.channel}:${row.recipient}`, { channel: row.channel, recipient: row.recipient, reason: row.last_error ?? 'unknown' });
+  for (const row of rows)
+    seen.set(`${row.channel}:${row.recipient}`, {
+      channel: row.channel,
+      recipient: row.recipient,
+      reason: row.last_error ?? 'unknown',
+    });
   return [...seen.values()];
 }

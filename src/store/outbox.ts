@@ -57,7 +57,12 @@ export function effectsParameters(planned: PlannedNotification[], audit: AuditRe
 }
 
 /** Appends planned notifications and an audit entry for an existing reservation; returns the new notification ids. */
-export async function recordEffects(sql: Sql, reservationId: string, planned: PlannedNotification[], audit: AuditRecord): Promise<string[]> {
+export async function recordEffects(
+  sql: Sql,
+  reservationId: string,
+  planned: PlannedNotification[],
+  audit: AuditRecord,
+): Promise<string[]> {
   const { rows } = await sql.query<{ ids: string[] }>(
     statement(
       `WITH target AS (SELECT $1::uuid AS id),
@@ -75,7 +80,15 @@ export async function appendAudit(sql: Sql, audit: AuditRecord & { reservationId
     statement(
       `INSERT INTO audit_entry (reservation_id, actor_platform, actor_tenant_id, actor_user_id, actor_name, action, details)
        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::jsonb)`,
-      [audit.reservationId ?? null, audit.actor.platform, audit.actor.tenantId, audit.actor.userId, audit.actor.name, audit.action, JSON.stringify(audit.details)],
+      [
+        audit.reservationId ?? null,
+        audit.actor.platform,
+        audit.actor.tenantId,
+        audit.actor.userId,
+        audit.actor.name,
+        audit.action,
+        JSON.stringify(audit.details),
+      ],
     ),
   );
 }

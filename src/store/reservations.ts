@@ -63,7 +63,12 @@ function toDomain(row: ReservationRow): StoredReservation {
     code: row.code,
     title: row.title,
     description: row.description,
-    server: { id: row.server_id, name: row.server_name, ingestBaseUrl: row.ingest_base_url, playbackBaseUrl: row.playback_base_url },
+    server: {
+      id: row.server_id,
+      name: row.server_name,
+      ingestBaseUrl: row.ingest_base_url,
+      playbackBaseUrl: row.playback_base_url,
+    },
     organizer: {
       platform: row.organizer_platform,
       tenantId: row.organizer_tenant_id,
@@ -78,7 +83,11 @@ function toDomain(row: ReservationRow): StoredReservation {
     reconfirmDeadline: row.reconfirm_deadline,
     passcode: row.passcode,
     streamKey: row.stream_key,
-    invitees: { emails: row.emails ?? [], slackChannels: row.slack_channels ?? [], discordChannels: row.discord_channels ?? [] },
+    invitees: {
+      emails: row.emails ?? [],
+      slackChannels: row.slack_channels ?? [],
+      discordChannels: row.discord_channels ?? [],
+    },
     version: row.version,
     cancelReason: row.cancel_reason,
     createdAt: row.created_at,
@@ -104,7 +113,9 @@ export async function findReservation(sql: Sql, idOrCode: string): Promise<Store
 }
 
 export async function findByRequestKey(sql: Sql, requestKey: string): Promise<StoredReservation | undefined> {
-  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE r.request_key = $1`, [requestKey]));
+  const { rows } = await sql.query<ReservationRow>(
+    statement(`${SELECT_RESERVATION} WHERE r.request_key = $1`, [requestKey]),
+  );
   return rows[0] && toDomain(rows[0]);
 }
 
@@ -114,7 +125,9 @@ export async function findByRequestKey(sql: Sql, requestKey: string): Promise<St
  */
 export async function lockReservation(sql: Sql, idOrCode: string): Promise<StoredReservation | undefined> {
   const [where, value] = byIdOrCode(idOrCode);
-  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE ${where} FOR UPDATE OF r`, [value]));
+  const { rows } = await sql.query<ReservationRow>(
+    statement(`${SELECT_RESERVATION} WHERE ${where} FOR UPDATE OF r`, [value]),
+  );
   return rows[0] && toDomain(rows[0]);
 }
 
@@ -128,7 +141,12 @@ const EPOCH_MS = (expression: string) => `(extract(epoch FROM ${expression}) * 1
  * What slot-holding reservations occupy on these servers within a window, with their lanes.
  * `excludeId` leaves out a reservation being changed, so it does not collide with itself.
  */
-export async function bookings(sql: Sql, serverIds: string[], window: Interval, excludeId?: string): Promise<Map<string, Booking[]>> {
+export async function bookings(
+  sql: Sql,
+  serverIds: string[],
+  window: Interval,
+  excludeId?: string,
+): Promise<Map<string, Booking[]>> {
   const { rows } = await sql.query<{ server_id: string; lane: number; from: string; until: string }>(
     statement(
       `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
@@ -138,7 +156,8 @@ export async function bookings(sql: Sql, serverIds: string[], window: Interval, 
     ),
   );
   const byServer = new Map<string, Booking[]>(serverIds.map((id) => [id, []]));
-  for (const row of rows) byServer.get(row.server_id)?.push({ lane: row.lane, start: Number(row.from), end: Number(row.until) });
+  for (const row of rows)
+    byServer.get(row.server_id)?.push({ lane: row.lane, start: Number(row.from), end: Number(row.until) });
   return byServer;
 }
 
@@ -152,23 +171,26 @@ export async function bookingsNearby(
   elsewhere: { serverIds: string[]; window: Interval },
   excludeId?: string,
 ): Promise<Map<string, Booking[]>> {
-  const { rows } = await sql.query<{ server_id: string; lane: number; from: string; until: string }>(statement(
-    `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
+  const { rows } = await sql.query<{ server_id: string; lane: number; from: string; until: string }>(
+    statement(
+      `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
      WHERE status IN ('permitted', 'confirmed', 'live') AND ($7::uuid IS NULL OR id <> $7::uuid)
        AND ((server_id = ANY($1::uuid[]) AND occupied && tstzrange($2, $3))
          OR (server_id = ANY($4::uuid[]) AND occupied && tstzrange($5, $6)))`,
-    [
-      near.serverIds,
-      new Date(near.window.start),
-      new Date(near.window.end),
-      elsewhere.serverIds,
-      new Date(elsewhere.window.start),
-      new Date(elsewhere.window.end),
-      excludeId ?? null,
-    ],
-  ));
+      [
+        near.serverIds,
+        new Date(near.window.start),
+        new Date(near.window.end),
+        elsewhere.serverIds,
+        new Date(elsewhere.window.start),
+        new Date(elsewhere.window.end),
+        excludeId ?? null,
+      ],
+    ),
+  );
   const byServer = new Map<string, Booking[]>([...near.serverIds, ...elsewhere.serverIds].map((id) => [id, []]));
-  for (const row of rows) byServer.get(row.server_id)?.push({ lane: row.lane, start: Number(row.from), end: Number(row.until) });
+  for (const row of rows)
+    byServer.get(row.server_id)?.push({ lane: row.lane, start: Number(row.from), end: Number(row.until) });
   return byServer;
 }
 
@@ -189,12 +211,18 @@ export type InsertOutcome =
  * implicit transaction and one round trip. The exclusion constraint decides: a lane already
  * occupied at an overlapping time raises 23P01 (see `isOverlapViolation`) and nothing is written.
  */
-export async function insertReservation(sql: Sql, data: NewReservation, planned: PlannedNotification[], audit: AuditRecord): Promise<InsertOutcome> {
+export async function insertReservation(
+  sql: Sql,
+  data: NewReservation,
+  planned: PlannedNotification[],
+  audit: AuditRecord,
+): Promise<InsertOutcome> {
   const { rows } = await sql.query<{ created_at: Date; notification_ids: string[] }>(
     // Locking the server row queues concurrent inserts for one server instead of letting their
     // exclusion checks wait on each other, which PostgreSQL can only break as a deadlock after
     // deadlock_timeout (1 s). The constraint, not this lock, is what forbids over-booking.
-    statement(`WITH target AS (
+    statement(
+      `WITH target AS (
        SELECT id, name, ingest_base_url, playback_base_url FROM distribution_server
        WHERE id = $5::uuid AND active AND $21::int < capacity
        FOR UPDATE),
@@ -209,40 +237,48 @@ export async function insertReservation(sql: Sql, data: NewReservation, planned:
        RETURNING *),
      ${EFFECTS_CTES('inserted', 26)}
      SELECT inserted.created_at, (SELECT coalesce(array_agg(id::text), '{}') FROM written) AS notification_ids
-     FROM inserted`, [
-      data.id,
-      data.code,
-      data.title,
-      data.description,
-      data.server.id,
-      data.organizer.platform,
-      data.organizer.tenantId,
-      data.organizer.userId,
-      data.organizer.name,
-      data.organizer.email,
-      data.startsAt,
-      data.endsAt,
-      data.status,
-      data.notifyMode,
-      data.reconfirmDeadline,
-      data.passcode,
-      data.streamKey,
-      data.invitees.emails,
-      data.invitees.slackChannels,
-      data.invitees.discordChannels,
-      data.lane,
-      new Date(data.occupied.start),
-      new Date(data.occupied.end),
-      data.version,
-      data.requestKey,
-      ...effectsParameters(planned, audit),
-    ]),
+     FROM inserted`,
+      [
+        data.id,
+        data.code,
+        data.title,
+        data.description,
+        data.server.id,
+        data.organizer.platform,
+        data.organizer.tenantId,
+        data.organizer.userId,
+        data.organizer.name,
+        data.organizer.email,
+        data.startsAt,
+        data.endsAt,
+        data.status,
+        data.notifyMode,
+        data.reconfirmDeadline,
+        data.passcode,
+        data.streamKey,
+        data.invitees.emails,
+        data.invitees.slackChannels,
+        data.invitees.discordChannels,
+        data.lane,
+        new Date(data.occupied.start),
+        new Date(data.occupied.end),
+        data.version,
+        data.requestKey,
+        ...effectsParameters(planned, audit),
+      ],
+    ),
   );
   const row = rows[0];
   if (!row) return { inserted: false };
   // Everything else stored is what we sent; only the clock's value is new.
   const { lane: _lane, occupied: _occupied, requestKey: _requestKey, ...reservation } = data;
-  const stored: StoredReservation = { ...reservation, createdAt: row.created_at, updatedAt: row.created_at, confirmedAt: null, cancelledAt: null };
+  const stored: StoredReservation = {
+    ...reservation,
+    createdAt: row.created_at,
+    updatedAt: row.created_at,
+    confirmedAt: null,
+    cancelledAt: null,
+  };
   return { inserted: true, reservation: stored, notificationIds: row.notification_ids };
 }
 
@@ -294,16 +330,20 @@ const PATCH_COLUMNS: Record<keyof ReservationPatch, string> = {
 
 /** Writes the patch and returns the reservation as it now is. */
 export async function updateReservation(sql: Sql, id: string, patch: ReservationPatch): Promise<StoredReservation> {
-  const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as Array<[keyof ReservationPatch, unknown]>;
+  const entries = Object.entries(patch).filter(([, value]) => value !== undefined) as Array<
+    [keyof ReservationPatch, unknown]
+  >;
   const assignments = entries.map(([key], index) =>
     key === 'occupied' ? `occupied = $${index + 2}::tstzrange` : `${PATCH_COLUMNS[key]} = $${index + 2}`,
   );
-  const { rows } = await sql.query<ReservationRow>(statement(
-    `WITH updated AS (UPDATE reservation SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *)
+  const { rows } = await sql.query<ReservationRow>(
+    statement(
+      `WITH updated AS (UPDATE reservation SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *)
      SELECT updated.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url
      FROM updated JOIN distribution_server s ON s.id = updated.server_id`,
-    [id, ...entries.map(([key, value]) => (key === 'occupied' ? toRangeLiteral(value as Interval) : value))],
-  ));
+      [id, ...entries.map(([key, value]) => (key === 'occupied' ? toRangeLiteral(value as Interval) : value))],
+    ),
+  );
   return toDomain(rows[0]!);
 }
 
@@ -339,6 +379,8 @@ export async function listReservationRows(sql: Sql, filter: ReservationFilter): 
   }
   values.push(filter.limit);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} ${where} ORDER BY r.starts_at, r.id LIMIT $${values.length}`, values));
+  const { rows } = await sql.query<ReservationRow>(
+    statement(`${SELECT_RESERVATION} ${where} ORDER BY r.starts_at, r.id LIMIT $${values.length}`, values),
+  );
   return rows.map(toDomain);
 }

@@ -6,7 +6,11 @@ import type { Platform } from '../domain/reservation.js';
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
-export async function workspaceNotifyMode(sql: Sql, platform: Platform, tenantId: string): Promise<NotifyMode | undefined> {
+export async function workspaceNotifyMode(
+  sql: Sql,
+  platform: Platform,
+  tenantId: string,
+): Promise<NotifyMode | undefined> {
   const { rows } = await sql.query<{ notify_mode: NotifyMode | null }>(
     statement(`SELECT notify_mode FROM workspace_setting WHERE platform = $1 AND tenant_id = $2`, [platform, tenantId]),
   );
@@ -14,7 +18,12 @@ export async function workspaceNotifyMode(sql: Sql, platform: Platform, tenantId
 }
 
 /** Sets (or, with null, clears) a workspace's notification mode. */
-export async function setWorkspaceNotifyMode(sql: Sql, platform: Platform, tenantId: string, mode: NotifyMode | null): Promise<void> {
+export async function setWorkspaceNotifyMode(
+  sql: Sql,
+  platform: Platform,
+  tenantId: string,
+  mode: NotifyMode | null,
+): Promise<void> {
   await sql.query(
     statement(
       `INSERT INTO workspace_setting (platform, tenant_id, notify_mode, updated_at) VALUES ($1, $2, $3, now())
@@ -25,7 +34,12 @@ export async function setWorkspaceNotifyMode(sql: Sql, platform: Platform, tenan
 }
 
 /** A user's own time zone and their workspace's default, as stored (either may be missing). */
-export async function storedZones(sql: Sql, platform: Platform, tenantId: string, userId: string): Promise<{ user: string | null; workspace: string | null }> {
+export async function storedZones(
+  sql: Sql,
+  platform: Platform,
+  tenantId: string,
+  userId: string,
+): Promise<{ user: string | null; workspace: string | null }> {
   const { rows } = await sql.query<{ user_zone: string | null; workspace_zone: string | null }>(
     statement(
       `SELECT (SELECT time_zone FROM user_setting WHERE platform = $1 AND tenant_id = $2 AND user_id = $3) AS user_zone,
@@ -36,7 +50,13 @@ export async function storedZones(sql: Sql, platform: Platform, tenantId: string
   return { user: rows[0]?.user_zone ?? null, workspace: rows[0]?.workspace_zone ?? null };
 }
 
-export async function setUserZone(sql: Sql, platform: Platform, tenantId: string, userId: string, zone: string): Promise<void> {
+export async function setUserZone(
+  sql: Sql,
+  platform: Platform,
+  tenantId: string,
+  userId: string,
+  zone: string,
+): Promise<void> {
   await sql.query(
     statement(
       `INSERT INTO user_setting (platform, tenant_id, user_id, time_zone, updated_at) VALUES ($1, $2, $3, $4, now())

@@ -35,10 +35,17 @@ export function sqlState(error: unknown): string | undefined {
   let current: unknown = error;
   while (current && typeof current === 'object' && !seen.has(current)) {
     seen.add(current);
-    const candidate = current as { code?: unknown; originalCode?: unknown; meta?: { code?: unknown; driverAdapterError?: unknown }; cause?: unknown };
+    const candidate = current as {
+      code?: unknown;
+      originalCode?: unknown;
+      meta?: { code?: unknown; driverAdapterError?: unknown };
+      cause?: unknown;
+    };
     if (typeof candidate.originalCode === 'string') return candidate.originalCode;
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && !candidate.code.startsWith('P')) return candidate.code;
-    if (typeof candidate.meta?.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.meta.code)) return candidate.meta.code;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && !candidate.code.startsWith('P'))
+      return candidate.code;
+    if (typeof candidate.meta?.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.meta.code))
+      return candidate.meta.code;
     current = candidate.meta?.driverAdapterError ?? candidate.cause;
   }
   return undefined;
@@ -53,7 +60,9 @@ export function isRetryable(error: unknown): boolean {
 export function isUniqueViolation(error: unknown, target: string): boolean {
   const candidate = error as { code?: string; constraint?: string; meta?: Record<string, unknown>; message?: string };
   if (candidate?.code !== 'P2002' && sqlState(error) !== '23505') return false;
-  return [candidate.constraint, JSON.stringify(candidate.meta ?? {}), candidate.message].some((text) => String(text).includes(target));
+  return [candidate.constraint, JSON.stringify(candidate.meta ?? {}), candidate.message].some((text) =>
+    String(text).includes(target),
+  );
 }
 
 /**
@@ -76,7 +85,11 @@ export interface TransactionOptions {
   retryWhen?: (error: unknown) => boolean;
 }
 
-export async function inTransaction<T>(pool: pg.Pool, work: (sql: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (sql: Sql) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();

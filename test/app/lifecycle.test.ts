@@ -8,7 +8,16 @@ import { requestReservation } from '../../src/app/request.js';
 import type { Actor } from '../../src/domain/reservation.js';
 import type { StoredReservation } from '../../src/store/reservations.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { HOUR, MINUTE, TestClock, adminActor, makeActor, makeDeps, makeRequest, makeServer } from '../support/fixtures.js';
+import {
+  HOUR,
+  MINUTE,
+  TestClock,
+  adminActor,
+  makeActor,
+  makeDeps,
+  makeRequest,
+  makeServer,
+} from '../support/fixtures.js';
 
 let db: TestDatabase;
 const clock = new TestClock();
@@ -21,14 +30,19 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 beforeEach(() => clock.set(new Date()));
 
-async function permitted(actor: Actor, overrides: Parameters<typeof makeRequest>[1] = {}, serverName?: string): Promise<StoredReservation> {
+async function permitted(
+  actor: Actor,
+  overrides: Parameters<typeof makeRequest>[1] = {},
+  serverName?: string,
+): Promise<StoredReservation> {
   const name = serverName ?? (await makeServer(db.prisma)).name;
   const outcome = await requestReservation(deps, actor, makeRequest(name, overrides));
   if (!outcome.ok) throw new Error(`expected a permitted request: ${outcome.message}`);
   return outcome.value;
 }
 
-const outboxOf = (id: string) => db.prisma.notification.findMany({ where: { reservationId: id }, orderBy: { createdAt: 'asc' } });
+const outboxOf = (id: string) =>
+  db.prisma.notification.findMany({ where: { reservationId: id }, orderBy: { createdAt: 'asc' } });
 
 describe('reconfirm', () => {
   test('GIVEN the organizer before the deadline THEN it is confirmed, the version grows and invitations are queued (claim 6)', async () => {
@@ -49,7 +63,10 @@ describe('reconfirm', () => {
 
   test('GIVEN an admin THEN they may reconfirm for the organizer', async () => {
     const reservation = await permitted(makeActor());
-    expect(await reconfirmReservation(deps, adminActor, reservation.id)).toMatchObject({ ok: true, value: { status: 'confirmed' } });
+    expect(await reconfirmReservation(deps, adminActor, reservation.id)).toMatchObject({
+      ok: true,
+      value: { status: 'confirmed' },
+    });
   });
 
   test('GIVEN the deadline has passed THEN reconfirmation is refused with a clear message', async () => {
@@ -57,18 +74,28 @@ describe('reconfirm', () => {
     const reservation = await permitted(organizer);
     clock.set(new Date(reservation.reconfirmDeadline.getTime() + 1));
     const outcome = await reconfirmReservation(deps, organizer, reservation.id);
-    expect(outcome).toMatchObject({ ok: false, reason: 'deadline_passed', message: expect.stringMatching(/deadline .* has passed/) });
+    expect(outcome).toMatchObject({
+      ok: false,
+      reason: 'deadline_passed',
+      message: expect.stringMatching(/deadline .* has passed/),
+    });
   });
 
   test('GIVEN an unknown id THEN not found', async () => {
-    expect(await reconfirmReservation(deps, makeActor(), '00000000-0000-4000-8000-000000000000')).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(await reconfirmReservation(deps, makeActor(), '00000000-0000-4000-8000-000000000000')).toMatchObject({
+      ok: false,
+      reason: 'not_found',
+    });
   });
 
   test('GIVEN a Slack admin of another workspace THEN they may not act', async () => {
     const organizer = makeActor({ platform: 'slack', tenantId: 'T1', userId: 'U1' });
     const reservation = await permitted(organizer);
     const foreignAdmin = makeActor({ platform: 'slack', tenantId: 'T2', userId: 'U9', isAdmin: true });
-    expect(await reconfirmReservation(deps, foreignAdmin, reservation.id)).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(await reconfirmReservation(deps, foreignAdmin, reservation.id)).toMatchObject({
+      ok: false,
+      reason: 'forbidden',
+    });
   });
 });
 
@@ -81,7 +108,9 @@ describe('change (claim 5)', () => {
     const endsAt = new Date(reservation.endsAt.getTime() + 2 * HOUR);
     const outcome = await changeReservation(deps, organizer, reservation.id, { startsAt, endsAt, title: 'Moved' });
     expect(outcome).toMatchObject({ ok: true, value: { status: 'confirmed', version: 3, title: 'Moved' } });
-    const notices = (await outboxOf(reservation.id)).filter((row) => row.event === 'change_notice' && row.channel === 'email' && row.recipient.startsWith('viewer'));
+    const notices = (await outboxOf(reservation.id)).filter(
+      (row) => row.event === 'change_notice' && row.channel === 'email' && row.recipient.startsWith('viewer'),
+    );
     expect(notices).toHaveLength(2);
     expect((notices[0]!.payload as { changes: unknown[] }).changes).toEqual(
       expect.arrayContaining([
@@ -95,7 +124,10 @@ describe('change (claim 5)', () => {
     const organizer = makeActor();
     const reservation = await permitted(organizer);
     const startsAt = new Date(reservation.startsAt.getTime() + 24 * HOUR);
-    const outcome = await changeReservation(deps, organizer, reservation.id, { startsAt, endsAt: new Date(startsAt.getTime() + HOUR) });
+    const outcome = await changeReservation(deps, organizer, reservation.id, {
+      startsAt,
+      endsAt: new Date(startsAt.getTime() + HOUR),
+    });
     expect(outcome.ok && outcome.value.reconfirmDeadline.getTime()).toBe(startsAt.getTime() - 24 * HOUR);
   });
 
@@ -105,7 +137,10 @@ describe('change (claim 5)', () => {
     const first = await permitted(organizer, { startInMs: 48 * HOUR }, server.name);
     const second = await permitted(organizer, { startInMs: 50 * HOUR }, server.name);
     const before = await db.prisma.reservation.findUniqueOrThrow({ where: { id: second.id } });
-    const outcome = await changeReservation(deps, organizer, second.id, { startsAt: first.startsAt, endsAt: first.endsAt });
+    const outcome = await changeReservation(deps, organizer, second.id, {
+      startsAt: first.startsAt,
+      endsAt: first.endsAt,
+    });
     expect(outcome).toMatchObject({ ok: false, reason: 'unavailable' });
     const after = await db.prisma.reservation.findUniqueOrThrow({ where: { id: second.id } });
     expect(after).toEqual(before);
@@ -115,7 +150,9 @@ describe('change (claim 5)', () => {
   test('GIVEN a change that only shifts within its own slot THEN it does not collide with itself', async () => {
     const organizer = makeActor();
     const reservation = await permitted(organizer);
-    const outcome = await changeReservation(deps, organizer, reservation.id, { endsAt: new Date(reservation.endsAt.getTime() - 30 * MINUTE) });
+    const outcome = await changeReservation(deps, organizer, reservation.id, {
+      endsAt: new Date(reservation.endsAt.getTime() - 30 * MINUTE),
+    });
     expect(outcome).toMatchObject({ ok: true });
   });
 
@@ -130,7 +167,10 @@ describe('change (claim 5)', () => {
 
   test('GIVEN a non-owner THEN the change is refused', async () => {
     const reservation = await permitted(makeActor());
-    expect(await changeReservation(deps, makeActor(), reservation.id, { title: 'Hijacked' })).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(await changeReservation(deps, makeActor(), reservation.id, { title: 'Hijacked' })).toMatchObject({
+      ok: false,
+      reason: 'forbidden',
+    });
   });
 });
 
@@ -141,9 +181,14 @@ describe('cancel (claim 4)', () => {
     const reservation = await permitted(organizer, {}, server.name);
     await reconfirmReservation(deps, organizer, reservation.id);
     const outcome = await cancelReservation(deps, organizer, reservation.id, { reason: 'Speaker ill' });
-    expect(outcome).toMatchObject({ ok: true, value: { status: 'cancelled', cancelReason: 'Speaker ill', version: 3 } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      value: { status: 'cancelled', cancelReason: 'Speaker ill', version: 3 },
+    });
     const notices = (await outboxOf(reservation.id)).filter((row) => row.event === 'cancellation_notice');
-    expect(notices.map((row) => row.recipient).sort()).toEqual([organizer.email, 'viewer1@example.org', 'viewer2@example.org'].sort());
+    expect(notices.map((row) => row.recipient).sort()).toEqual(
+      [organizer.email, 'viewer1@example.org', 'viewer2@example.org'].sort(),
+    );
     // The slot is free again.
     const again = await requestReservation(deps, makeActor(), makeRequest(server.name, {}));
     expect(again.ok).toBe(true);
@@ -153,7 +198,10 @@ describe('cancel (claim 4)', () => {
     const organizer = makeActor();
     const reservation = await permitted(organizer);
     await cancelReservation(deps, organizer, reservation.id);
-    expect(await cancelReservation(deps, organizer, reservation.id)).toMatchObject({ ok: false, reason: 'invalid_transition' });
+    expect(await cancelReservation(deps, organizer, reservation.id)).toMatchObject({
+      ok: false,
+      reason: 'invalid_transition',
+    });
   });
 });
 
@@ -162,7 +210,10 @@ describe('lapse', () => {
     const organizer = makeActor();
     const reservation = await permitted(organizer);
     clock.set(new Date(reservation.reconfirmDeadline.getTime() + 1));
-    expect(await lapseReservation(deps, reservation.id)).toMatchObject({ ok: true, value: { changed: true, reservation: { status: 'lapsed' } } });
+    expect(await lapseReservation(deps, reservation.id)).toMatchObject({
+      ok: true,
+      value: { changed: true, reservation: { status: 'lapsed' } },
+    });
     expect(await lapseReservation(deps, reservation.id)).toMatchObject({ ok: true, value: { changed: false } });
     const notices = (await outboxOf(reservation.id)).filter((row) => row.event === 'lapse_notice');
     expect(notices).toHaveLength(1);

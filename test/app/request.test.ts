@@ -62,7 +62,11 @@ describe('GIVEN 50 concurrent overlapping requests', () => {
     }
     expect(await db.prisma.reservation.count({ where: { serverId: server.id } })).toBe(1);
     expect(await overbookedInstants(server.id)).toBe(0);
-    expect(await db.prisma.auditEntry.count({ where: { action: 'refused', details: { path: ['server'], equals: server.name } } })).toBe(49);
+    expect(
+      await db.prisma.auditEntry.count({
+        where: { action: 'refused', details: { path: ['server'], equals: server.name } },
+      }),
+    ).toBe(49);
   });
 
   test('on a capacity-3 server THEN exactly 3 are permitted', async () => {
@@ -84,7 +88,9 @@ describe('a permitted request', () => {
     expect(reservation.passcode).toMatch(/^[2-9A-HJKMNP-Z]{10}$/);
     expect(reservation.reconfirmDeadline.getTime()).toBe(reservation.startsAt.getTime() - 24 * HOUR);
     const rows = await db.prisma.notification.findMany({ where: { reservationId: reservation.id } });
-    expect(rows.map((row) => [row.event, row.channel, row.recipient])).toEqual([['permit_prompt', 'email', actor.email]]);
+    expect(rows.map((row) => [row.event, row.channel, row.recipient])).toEqual([
+      ['permit_prompt', 'email', actor.email],
+    ]);
     expect(JSON.stringify(rows[0]!.payload)).not.toContain(await streamKeyOf(reservation.id));
     expect(deps.events.at(-1)).toMatchObject({ kind: 'requested', notificationIds: [rows[0]!.id] });
   });
@@ -92,9 +98,16 @@ describe('a permitted request', () => {
   test('in mode permit-and-reconfirm THEN tentative invitations are queued for every invitee (claim 7)', async () => {
     const server = await makeServer(db.prisma);
     const modeDeps: AppDeps = { ...deps, policy: { ...deps.policy, notifyMode: 'permit_and_reconfirm' } };
-    const outcome = await requestReservation(modeDeps, makeActor({ email: null }), makeRequest(server.name, { slackChannels: ['C0ABCDEF1'] }));
+    const outcome = await requestReservation(
+      modeDeps,
+      makeActor({ email: null }),
+      makeRequest(server.name, { slackChannels: ['C0ABCDEF1'] }),
+    );
     if (!outcome.ok) throw new Error(outcome.message);
-    const rows = await db.prisma.notification.findMany({ where: { reservationId: outcome.value.id }, orderBy: { recipient: 'asc' } });
+    const rows = await db.prisma.notification.findMany({
+      where: { reservationId: outcome.value.id },
+      orderBy: { recipient: 'asc' },
+    });
     expect(rows.map((row) => `${row.event}:${row.recipient}`)).toEqual([
       'invitation_tentative:C0ABCDEF1',
       'invitation_tentative:viewer1@example.org',
@@ -123,7 +136,9 @@ describe('refusals change nothing', () => {
     const outcome = await requestReservation(deps, makeActor(), makeRequest(inactive.name));
     expect(outcome).toMatchObject({ ok: false, reason: 'unavailable' });
     if (outcome.ok || outcome.reason !== 'unavailable') return;
-    expect(outcome.alternatives).toContainEqual(expect.objectContaining({ kind: 'other_server_same_time', serverName: other.name }));
+    expect(outcome.alternatives).toContainEqual(
+      expect.objectContaining({ kind: 'other_server_same_time', serverName: other.name }),
+    );
   });
 
   test('GIVEN more invitees than allowed THEN the request is refused before anything is written', async () => {
@@ -131,7 +146,11 @@ describe('refusals change nothing', () => {
     const before = await counts();
     const emails = Array.from({ length: 501 }, (_, i) => `viewer${i}@example.org`);
     const outcome = await requestReservation(deps, makeActor(), makeRequest(server.name, { emails }));
-    expect(outcome).toMatchObject({ ok: false, reason: 'invalid', fields: [{ field: 'emails', message: expect.stringMatching(/At most 500/) }] });
+    expect(outcome).toMatchObject({
+      ok: false,
+      reason: 'invalid',
+      fields: [{ field: 'emails', message: expect.stringMatching(/At most 500/) }],
+    });
     expect(await counts()).toEqual(before);
   });
 });
@@ -142,10 +161,14 @@ describe('atomicity', () => {
     // A real failure inside the same transaction, between the reservation insert and the outbox.
     await db.prisma.$executeRawUnsafe(`
       CREATE FUNCTION fail_outbox() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected outbox failure'; END $$ LANGUAGE plpgsql`);
-    await db.prisma.$executeRawUnsafe(`CREATE TRIGGER fail_outbox BEFORE INSERT ON notification FOR EACH ROW EXECUTE FUNCTION fail_outbox()`);
+    await db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER fail_outbox BEFORE INSERT ON notification FOR EACH ROW EXECUTE FUNCTION fail_outbox()`,
+    );
     try {
       const before = await counts();
-      await expect(requestReservation(deps, makeActor(), makeRequest(server.name))).rejects.toThrow(/injected outbox failure/);
+      await expect(requestReservation(deps, makeActor(), makeRequest(server.name))).rejects.toThrow(
+        /injected outbox failure/,
+      );
       expect(await counts()).toEqual(before);
       expect(await db.prisma.reservation.count({ where: { serverId: server.id } })).toBe(0);
     } finally {
@@ -173,12 +196,21 @@ describe('per-workspace notification mode (claims 6 and 7)', () => {
     const { setWorkspaceNotifyMode } = await import('../../src/store/settings.js');
     await setWorkspaceNotifyMode(db.pool, 'slack', 'T-EAGER', 'permit_and_reconfirm');
     const server = await makeServer(db.prisma);
-    const eager = await requestReservation(deps, makeActor({ platform: 'slack', tenantId: 'T-EAGER', email: null }), makeRequest(server.name, { startInMs: 48 * HOUR }));
-    const quiet = await requestReservation(deps, makeActor({ platform: 'slack', tenantId: 'T-QUIET', email: null }), makeRequest(server.name, { startInMs: 60 * HOUR }));
+    const eager = await requestReservation(
+      deps,
+      makeActor({ platform: 'slack', tenantId: 'T-EAGER', email: null }),
+      makeRequest(server.name, { startInMs: 48 * HOUR }),
+    );
+    const quiet = await requestReservation(
+      deps,
+      makeActor({ platform: 'slack', tenantId: 'T-QUIET', email: null }),
+      makeRequest(server.name, { startInMs: 60 * HOUR }),
+    );
     if (!eager.ok || !quiet.ok) throw new Error('expected both permitted');
     expect(eager.value.notifyMode).toBe('permit_and_reconfirm');
     expect(quiet.value.notifyMode).toBe('reconfirm');
-    const tentative = (id: string) => db.prisma.notification.count({ where: { reservationId: id, event: 'invitation_tentative' } });
+    const tentative = (id: string) =>
+      db.prisma.notification.count({ where: { reservationId: id, event: 'invitation_tentative' } });
     expect(await tentative(eager.value.id)).toBe(2);
     expect(await tentative(quiet.value.id)).toBe(0);
   });

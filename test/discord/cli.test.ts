@@ -23,13 +23,17 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-const config = () => loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.restUrl });
+const config = () =>
+  loadConfig({ DISCORD_TOKEN: fake.token, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_API_URL: fake.restUrl });
 
 describe('slotcast discord register', () => {
-  test('GIVEN --guild THEN the manifest\'s commands are registered in that guild and the invite URL is printed', async () => {
+  test("GIVEN --guild THEN the manifest's commands are registered in that guild and the invite URL is printed", async () => {
     const guildId = fake.guilds[0]!.id;
     expect(await discordCli(config(), silentLogger, ['register', '--guild', guildId])).toBe(0);
-    const put = await fake.waitForCall('PUT', new RegExp(`^/applications/${fake.applicationId}/guilds/${guildId}/commands$`));
+    const put = await fake.waitForCall(
+      'PUT',
+      new RegExp(`^/applications/${fake.applicationId}/guilds/${guildId}/commands$`),
+    );
     expect(put.body).toEqual(loadCommands());
     expect((put.body as Array<{ name: string }>).map((command) => command.name)).toEqual(['reserve']);
     const url = new URL(printed.join('\n').match(/https:\/\/discord\.com\/oauth2\/authorize\S+/)?.[0] ?? 'http://none');
@@ -37,7 +41,13 @@ describe('slotcast discord register', () => {
     expect(url.searchParams.get('scope')).toBe('bot applications.commands');
     // View Channel, Send Messages, Embed Links, Read Message History, Create Events: nothing more.
     expect(url.searchParams.get('permissions')).toBe(BOT_PERMISSIONS.bitfield.toString());
-    expect(BOT_PERMISSIONS.toArray().sort()).toEqual(['CreateEvents', 'EmbedLinks', 'ReadMessageHistory', 'SendMessages', 'ViewChannel']);
+    expect(BOT_PERMISSIONS.toArray().sort()).toEqual([
+      'CreateEvents',
+      'EmbedLinks',
+      'ReadMessageHistory',
+      'SendMessages',
+      'ViewChannel',
+    ]);
   });
 
   test('GIVEN no guild THEN the commands are registered globally', async () => {

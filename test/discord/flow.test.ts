@@ -26,11 +26,20 @@ afterAll(() => bot?.stop());
 afterEach(() => expect(bot.logged.errors).toEqual([]));
 
 const reservation = () => bot.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservationId } });
-const outbox = (event?: string) => bot.db.prisma.notification.findMany({ where: { reservationId, ...(event ? { event: event as never } : {}) }, orderBy: { createdAt: 'asc' } });
-const promptMessage = (): APIMessage => bot.fake.messagesIn(dmChannelId).find((message) => message.author.id === bot.fake.bot.id && message.embeds.length > 0)!;
+const outbox = (event?: string) =>
+  bot.db.prisma.notification.findMany({
+    where: { reservationId, ...(event ? { event: event as never } : {}) },
+    orderBy: { createdAt: 'asc' },
+  });
+const promptMessage = (): APIMessage =>
+  bot.fake
+    .messagesIn(dmChannelId)
+    .find((message) => message.author.id === bot.fake.bot.id && message.embeds.length > 0)!;
 type Row = { components?: Array<{ custom_id?: string; url?: string }> };
 const buttonIds = (message: APIMessage | undefined) =>
-  ((message?.components ?? []) as Row[]).flatMap((row) => row.components ?? []).map((button) => button.custom_id ?? `link:${button.url ?? ''}`);
+  ((message?.components ?? []) as Row[])
+    .flatMap((row) => row.components ?? [])
+    .map((button) => button.custom_id ?? `link:${button.url ?? ''}`);
 
 describe('GIVEN the bot is connected', () => {
   test('THEN it identified with only the Guilds and DirectMessages intents', async () => {
@@ -40,7 +49,9 @@ describe('GIVEN the bot is connected', () => {
 
   test('WHEN the organizer types a server name THEN autocomplete offers the active servers', async () => {
     await makeServer(bot.db.prisma, { name: 'closed-stage', active: false });
-    const { id } = bot.fake.dispatchInteraction(bot.fake.autocomplete({ name: 'reserve', subcommand: 'new', options: { server: 'stage' }, focused: 'server' }));
+    const { id } = bot.fake.dispatchInteraction(
+      bot.fake.autocomplete({ name: 'reserve', subcommand: 'new', options: { server: 'stage' }, focused: 'server' }),
+    );
     const response = await bot.fake.waitForInteractionResponse(id);
     expect(response).toEqual({ type: 8, data: { choices: [{ name: 'main-stage', value: 'main-stage' }] } });
   });
@@ -50,13 +61,30 @@ describe('GIVEN /reserve new', () => {
   let modalId: string;
 
   test('THEN a modal opens with title, start, end or duration, e-mails and a channel select', async () => {
-    const { id } = bot.fake.dispatchInteraction(bot.fake.slashCommand({ name: 'reserve', subcommand: 'new', options: { server: serverName, passcode: 'open-sesame', description: 'Ping @everyone here' } }));
+    const { id } = bot.fake.dispatchInteraction(
+      bot.fake.slashCommand({
+        name: 'reserve',
+        subcommand: 'new',
+        options: { server: serverName, passcode: 'open-sesame', description: 'Ping @everyone here' },
+      }),
+    );
     const response = await bot.fake.waitForInteractionResponse(id);
     expect(response.type).toBe(9);
-    const data = response.data as { custom_id: string; title: string; components: Array<{ type: number; label: string; description?: string; component: { type: number; custom_id: string } }> };
+    const data = response.data as {
+      custom_id: string;
+      title: string;
+      components: Array<{
+        type: number;
+        label: string;
+        description?: string;
+        component: { type: number; custom_id: string };
+      }>;
+    };
     modalId = data.custom_id;
     expect(data.title).toBe('Reserve main-stage');
-    expect(data.components.map((label) => [label.type, label.label, label.component.type, label.component.custom_id])).toEqual([
+    expect(
+      data.components.map((label) => [label.type, label.label, label.component.type, label.component.custom_id]),
+    ).toEqual([
       [18, 'Title', 4, 'title'],
       [18, 'Start', 4, 'start'],
       [18, 'End or duration', 4, 'end'],
@@ -70,26 +98,46 @@ describe('GIVEN /reserve new', () => {
     const { id } = bot.fake.dispatchInteraction(
       bot.fake.modalSubmit({
         customId: modalId,
-        fields: [textField('title', 'Launch @everyone'), textField('start', 'in 3 days'), textField('end', '90m'), textField('emails', 'Ann@Example.org,\nbob@example.org'), channelSelectField('channels', [channelId])],
+        fields: [
+          textField('title', 'Launch @everyone'),
+          textField('start', 'in 3 days'),
+          textField('end', '90m'),
+          textField('emails', 'Ann@Example.org,\nbob@example.org'),
+          channelSelectField('channels', [channelId]),
+        ],
       }),
     );
     expect(await bot.fake.waitForInteractionResponse(id)).toEqual({ type: 5, data: { flags: MessageFlags.Ephemeral } });
     const edit = await bot.fake.waitForOriginalEdit(id);
     const row = await bot.db.prisma.reservation.findFirstOrThrow({ where: { requestKey: `discord:${id}` } });
     reservationId = row.id;
-    expect(row).toMatchObject({ status: 'permitted', title: 'Launch @everyone', passcode: 'open-sesame', description: 'Ping @everyone here', organizerPlatform: 'discord', organizerTenantId: bot.guildId, organizerUserId: bot.fake.defaultUser.id, emails: ['ann@example.org', 'bob@example.org'], discordChannels: [channelId] });
+    expect(row).toMatchObject({
+      status: 'permitted',
+      title: 'Launch @everyone',
+      passcode: 'open-sesame',
+      description: 'Ping @everyone here',
+      organizerPlatform: 'discord',
+      organizerTenantId: bot.guildId,
+      organizerUserId: bot.fake.defaultUser.id,
+      emails: ['ann@example.org', 'bob@example.org'],
+      discordChannels: [channelId],
+    });
     expect(row.endsAt.getTime() - row.startsAt.getTime()).toBe(90 * 60_000);
     const text = JSON.stringify(edit.body);
     expect(text).toContain(`<t:${row.startsAt.getTime() / 1000}:F>`);
     expect(text).toContain(`<t:${row.endsAt.getTime() / 1000}:F>`);
     expect(edit.body).toMatchObject({ allowed_mentions: { parse: [] } });
-    expect((await outbox()).map((n) => `${n.event} ${n.channel} ${n.recipient}`)).toEqual([`permit_prompt discord_dm ${bot.fake.defaultUser.id}`]);
+    expect((await outbox()).map((n) => `${n.event} ${n.channel} ${n.recipient}`)).toEqual([
+      `permit_prompt discord_dm ${bot.fake.defaultUser.id}`,
+    ]);
   });
 
   test('WHEN the permit prompt is delivered THEN the organizer gets a DM with deadline, ingest URL, stream key and Reconfirm / Change / Cancel', async () => {
     const [delivery] = await bot.deliver(reservationId);
     expect(delivery?.result.status).toBe('delivered');
-    const dm = await bot.fake.waitForCall('POST', /^\/channels\/\d+\/messages$/, (call) => JSON.stringify(call.body).includes('Stream key'));
+    const dm = await bot.fake.waitForCall('POST', /^\/channels\/\d+\/messages$/, (call) =>
+      JSON.stringify(call.body).includes('Stream key'),
+    );
     dmChannelId = dm.params.channel_id!;
     const row = await reservation();
     const body = JSON.stringify(dm.body);
@@ -97,7 +145,11 @@ describe('GIVEN /reserve new', () => {
     expect(body).toContain('rtmp://ingest.example.org/live');
     expect(body).toContain(`<t:${row.reconfirmDeadline.getTime() / 1000}:F>`);
     expect(dm.body).toMatchObject({ allowed_mentions: { parse: [] } });
-    expect(buttonIds(promptMessage())).toEqual([`sc:rc:${reservationId}:${bot.guildId}`, `sc:ch:${reservationId}:${bot.guildId}`, `sc:cx:${reservationId}:${bot.guildId}`]);
+    expect(buttonIds(promptMessage())).toEqual([
+      `sc:rc:${reservationId}:${bot.guildId}`,
+      `sc:ch:${reservationId}:${bot.guildId}`,
+      `sc:cx:${reservationId}:${bot.guildId}`,
+    ]);
     // The stream key is the organizer's alone: no other call carried it.
     expect(bot.fake.calls.filter((call) => JSON.stringify(call.body ?? '').includes(row.streamKey))).toHaveLength(1);
   });
@@ -107,7 +159,9 @@ describe('GIVEN the DM prompt', () => {
   test('WHEN someone else clicks Reconfirm THEN they get an ephemeral refusal and nothing changes', async () => {
     const stranger = bot.fake.addUser({ username: 'stranger' });
     const before = JSON.stringify(promptMessage());
-    const { id } = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:rc:${reservationId}:${bot.guildId}`, dm: true, user: stranger }));
+    const { id } = bot.fake.dispatchInteraction(
+      bot.fake.buttonClick({ customId: `sc:rc:${reservationId}:${bot.guildId}`, dm: true, user: stranger }),
+    );
     const followUp = await bot.fake.waitForFollowUp(id);
     expect(followUp.body).toMatchObject({ flags: MessageFlags.Ephemeral });
     expect(JSON.stringify(followUp.body)).toContain('Only the organizer or a server admin');
@@ -117,21 +171,33 @@ describe('GIVEN the DM prompt', () => {
 
   test('WHEN a guild member without Manage Server clicks Cancel in the guild THEN no modal opens and nothing changes', async () => {
     const member = bot.fake.addUser({ username: 'member' });
-    const { id } = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:cx:${reservationId}:${bot.guildId}`, user: member }));
+    const { id } = bot.fake.dispatchInteraction(
+      bot.fake.buttonClick({ customId: `sc:cx:${reservationId}:${bot.guildId}`, user: member }),
+    );
     const response = await bot.fake.waitForInteractionResponse(id);
     expect(response).toMatchObject({ type: 4, data: { flags: MessageFlags.Ephemeral } });
     expect((await reservation()).status).toBe('permitted');
   });
 
   test('WHEN the organizer clicks Reconfirm THEN the DM is edited in place and invitations are queued for e-mail, the channel and the guild event', async () => {
-    const { id } = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:rc:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }));
+    const { id } = bot.fake.dispatchInteraction(
+      bot.fake.buttonClick({ customId: `sc:rc:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }),
+    );
     expect((await bot.fake.waitForInteractionResponse(id)).type).toBe(6);
     await bot.fake.waitForOriginalEdit(id);
     expect((await reservation()).status).toBe('confirmed');
     expect(promptMessage().embeds[0]?.title).toBe('Reconfirmed: Launch @everyone');
-    expect(buttonIds(promptMessage())).toEqual([`sc:ch:${reservationId}:${bot.guildId}`, `sc:cx:${reservationId}:${bot.guildId}`]);
+    expect(buttonIds(promptMessage())).toEqual([
+      `sc:ch:${reservationId}:${bot.guildId}`,
+      `sc:cx:${reservationId}:${bot.guildId}`,
+    ]);
     expect((await outbox('invitation_confirmed')).map((n) => `${n.channel} ${n.recipient}`).sort()).toEqual(
-      [`discord_channel ${channelId}`, `discord_event ${bot.guildId}`, 'email ann@example.org', 'email bob@example.org'].sort(),
+      [
+        `discord_channel ${channelId}`,
+        `discord_event ${bot.guildId}`,
+        'email ann@example.org',
+        'email bob@example.org',
+      ].sort(),
     );
   });
 
@@ -160,7 +226,9 @@ describe('GIVEN the DM prompt', () => {
   });
 
   test('WHEN a delivery is retried THEN the invitation is edited, not posted again', async () => {
-    const [row] = await outbox('invitation_confirmed').then((rows) => rows.filter((n) => n.channel === 'discord_channel'));
+    const [row] = await outbox('invitation_confirmed').then((rows) =>
+      rows.filter((n) => n.channel === 'discord_channel'),
+    );
     await bot.db.prisma.notification.update({ where: { id: row!.id }, data: { status: 'pending' } });
     await bot.deliver(reservationId);
     expect(bot.fake.messagesIn(channelId)).toHaveLength(1);
@@ -169,13 +237,17 @@ describe('GIVEN the DM prompt', () => {
 
   test('WHEN the organizer clicks Change THEN the modal reopens pre-filled, and the submitted change edits the DM, the invitation and the event', async () => {
     const row = await reservation();
-    const click = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:ch:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }));
+    const click = bot.fake.dispatchInteraction(
+      bot.fake.buttonClick({ customId: `sc:ch:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }),
+    );
     const modal = await bot.fake.waitForInteractionResponse(click.id);
     expect(modal.type).toBe(9);
     const prefilled = JSON.stringify(modal.data);
     expect(prefilled).toContain('"value":"Launch @everyone"');
     expect(prefilled).toContain('"value":"1h30m"');
-    expect(prefilled).toContain(`"value":"${row.startsAt.toISOString().slice(0, 10)} ${row.startsAt.toISOString().slice(11, 16)}"`);
+    expect(prefilled).toContain(
+      `"value":"${row.startsAt.toISOString().slice(0, 10)} ${row.startsAt.toISOString().slice(11, 16)}"`,
+    );
 
     const newStart = new Date(row.startsAt.getTime() + 3_600_000);
     const submit = bot.fake.dispatchInteraction(
@@ -183,28 +255,56 @@ describe('GIVEN the DM prompt', () => {
         customId: (modal.data as { custom_id: string }).custom_id,
         dm: true,
         message: promptMessage(),
-        fields: [textField('title', 'Launch (moved)'), textField('start', newStart.toISOString().slice(0, 16).replace('T', ' ')), textField('end', '2h'), textField('emails', 'ann@example.org bob@example.org'), textField('description', 'Ping @everyone here')],
+        fields: [
+          textField('title', 'Launch (moved)'),
+          textField('start', newStart.toISOString().slice(0, 16).replace('T', ' ')),
+          textField('end', '2h'),
+          textField('emails', 'ann@example.org bob@example.org'),
+          textField('description', 'Ping @everyone here'),
+        ],
       }),
     );
     expect((await bot.fake.waitForInteractionResponse(submit.id)).type).toBe(6);
     await bot.fake.waitForFollowUp(submit.id);
-    expect(await reservation()).toMatchObject({ title: 'Launch (moved)', startsAt: newStart, endsAt: new Date(newStart.getTime() + 2 * 3_600_000), status: 'confirmed' });
+    expect(await reservation()).toMatchObject({
+      title: 'Launch (moved)',
+      startsAt: newStart,
+      endsAt: new Date(newStart.getTime() + 2 * 3_600_000),
+      status: 'confirmed',
+    });
     expect(promptMessage().embeds[0]?.title).toBe('Reconfirmed: Launch (moved)');
 
     await bot.deliver(reservationId);
     const [invitation, notice] = bot.fake.messagesIn(channelId);
     expect(invitation?.embeds[0]?.title).toBe('Launch (moved)');
-    expect(notice?.message_reference?.message_id ?? (bot.fake.callsTo('POST', new RegExp(`^/channels/${channelId}/messages$`)).at(-1)?.body as { message_reference?: { message_id: string } }).message_reference?.message_id).toBe(invitation?.id);
+    expect(
+      notice?.message_reference?.message_id ??
+        (
+          bot.fake.callsTo('POST', new RegExp(`^/channels/${channelId}/messages$`)).at(-1)?.body as {
+            message_reference?: { message_id: string };
+          }
+        ).message_reference?.message_id,
+    ).toBe(invitation?.id);
     expect(JSON.stringify(notice?.embeds)).toContain(`<t:${newStart.getTime() / 1000}:F>`);
-    expect(bot.fake.scheduledEventsOf(bot.guildId)[0]).toMatchObject({ name: 'Launch (moved)', scheduled_start_time: newStart.toISOString() });
+    expect(bot.fake.scheduledEventsOf(bot.guildId)[0]).toMatchObject({
+      name: 'Launch (moved)',
+      scheduled_start_time: newStart.toISOString(),
+    });
   });
 
   test('WHEN the organizer clicks Cancel and confirms THEN it is cancelled, the invitation marked cancelled and the event cancelled', async () => {
-    const click = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:cx:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }));
+    const click = bot.fake.dispatchInteraction(
+      bot.fake.buttonClick({ customId: `sc:cx:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }),
+    );
     const modal = await bot.fake.waitForInteractionResponse(click.id);
     expect(modal.type).toBe(9);
     const submit = bot.fake.dispatchInteraction(
-      bot.fake.modalSubmit({ customId: (modal.data as { custom_id: string }).custom_id, dm: true, message: promptMessage(), fields: [textField('reason', 'Speaker is ill')] }),
+      bot.fake.modalSubmit({
+        customId: (modal.data as { custom_id: string }).custom_id,
+        dm: true,
+        message: promptMessage(),
+        fields: [textField('reason', 'Speaker is ill')],
+      }),
     );
     await bot.fake.waitForFollowUp(submit.id);
     expect(await reservation()).toMatchObject({ status: 'cancelled', cancelReason: 'Speaker is ill' });

@@ -24,29 +24,51 @@ afterEach(() => expect(bot.logged.errors).toEqual([]));
 
 type Body = { custom_id: string; components?: unknown; embeds?: Array<{ title?: string; description?: string }> };
 
-async function command(subcommand: string, options: Record<string, string> = {}, user = bot.fake.defaultUser, dm = false) {
-  const { id } = bot.fake.dispatchInteraction(bot.fake.slashCommand({ name: 'reserve', subcommand, options, user, dm }));
+async function command(
+  subcommand: string,
+  options: Record<string, string> = {},
+  user = bot.fake.defaultUser,
+  dm = false,
+) {
+  const { id } = bot.fake.dispatchInteraction(
+    bot.fake.slashCommand({ name: 'reserve', subcommand, options, user, dm }),
+  );
   return { id, response: await bot.fake.waitForInteractionResponse(id) };
 }
 
 /** /reserve new, then the modal submitted with these fields; returns the interaction id and the final reply. */
-async function reserve(fields: { title?: string; start: string; end: string; emails?: string }, user = bot.fake.defaultUser) {
+async function reserve(
+  fields: { title?: string; start: string; end: string; emails?: string },
+  user = bot.fake.defaultUser,
+) {
   const { response } = await command('new', { server: serverName }, user);
   const modal = response.data as Body;
-  const inputs: ModalFieldInput[] = [textField('title', fields.title ?? 'Stream'), textField('start', fields.start), textField('end', fields.end), textField('emails', fields.emails ?? '')];
-  const { id } = bot.fake.dispatchInteraction(bot.fake.modalSubmit({ customId: modal.custom_id, fields: inputs, user }));
+  const inputs: ModalFieldInput[] = [
+    textField('title', fields.title ?? 'Stream'),
+    textField('start', fields.start),
+    textField('end', fields.end),
+    textField('emails', fields.emails ?? ''),
+  ];
+  const { id } = bot.fake.dispatchInteraction(
+    bot.fake.modalSubmit({ customId: modal.custom_id, fields: inputs, user }),
+  );
   const edit = await bot.fake.waitForOriginalEdit(id);
   return { id, reply: edit.body as Body, modal };
 }
 
-const reservationOf = (interactionId: string) => bot.db.prisma.reservation.findFirst({ where: { requestKey: `discord:${interactionId}` } });
+const reservationOf = (interactionId: string) =>
+  bot.db.prisma.reservation.findFirst({ where: { requestKey: `discord:${interactionId}` } });
 
-describe('GIVEN times typed in the user\'s zone', () => {
+describe("GIVEN times typed in the user's zone", () => {
   test('WHEN the user sets a zone THEN it is saved, and a zone that does not exist is refused', async () => {
     const saved = await command('timezone', { zone: 'europe/berlin' });
     expect(saved.response.type).toBe(5);
     expect(JSON.stringify((await bot.fake.waitForOriginalEdit(saved.id)).body)).toContain('Europe/Berlin');
-    expect(await bot.db.prisma.userSetting.findFirst({ where: { userId: bot.fake.defaultUser.id } })).toMatchObject({ platform: 'discord', tenantId: bot.guildId, timeZone: 'Europe/Berlin' });
+    expect(await bot.db.prisma.userSetting.findFirst({ where: { userId: bot.fake.defaultUser.id } })).toMatchObject({
+      platform: 'discord',
+      tenantId: bot.guildId,
+      timeZone: 'Europe/Berlin',
+    });
     const refused = await command('timezone', { zone: 'Mars/Olympus_Mons' });
     expect(JSON.stringify((await bot.fake.waitForOriginalEdit(refused.id)).body)).toContain('is not an IANA time zone');
   });
@@ -63,14 +85,16 @@ describe('GIVEN times typed in the user\'s zone', () => {
     expect(JSON.stringify(reply)).toContain('Europe/Berlin');
   });
 
-  test('WHEN users in other zones type the same words THEN each is read in their own zone (or the guild\'s default)', async () => {
+  test("WHEN users in other zones type the same words THEN each is read in their own zone (or the guild's default)", async () => {
     clock.set(new Date('2027-03-27T12:00:00Z'));
     const newYorker = bot.fake.addUser({ username: 'newyorker' });
     await command('timezone', { zone: 'America/New_York' }, newYorker);
     const ny = await reserve({ start: 'tomorrow 19:00', end: '1h' }, newYorker);
     expect((await reservationOf(ny.id))?.startsAt.toISOString()).toBe('2027-03-28T23:00:00.000Z');
 
-    await bot.db.prisma.workspaceSetting.create({ data: { platform: 'discord', tenantId: bot.guildId, timeZone: 'Asia/Tokyo' } });
+    await bot.db.prisma.workspaceSetting.create({
+      data: { platform: 'discord', tenantId: bot.guildId, timeZone: 'Asia/Tokyo' },
+    });
     const tokyoGuest = bot.fake.addUser({ username: 'guest' });
     const tokyo = await reserve({ start: 'tomorrow 19:00', end: '1h' }, tokyoGuest);
     expect((await reservationOf(tokyo.id))?.startsAt.toISOString()).toBe('2027-03-28T10:00:00.000Z');
@@ -83,7 +107,12 @@ describe('GIVEN times typed in the user\'s zone', () => {
 describe('GIVEN bad input', () => {
   test('WHEN fields are wrong THEN one ephemeral reply names each bad field, nothing is booked, and "Edit and try again" reopens the modal filled in', async () => {
     const before = await bot.db.prisma.reservation.count();
-    const { id, reply } = await reserve({ title: ' ', start: 'banana', end: '90m', emails: 'ann@example.org, not-an-address' });
+    const { id, reply } = await reserve({
+      title: ' ',
+      start: 'banana',
+      end: '90m',
+      emails: 'ann@example.org, not-an-address',
+    });
     expect(bot.fake.interaction(id)?.original?.flags).toBe(MessageFlags.Ephemeral);
     const text = reply.embeds?.[0]?.description ?? '';
     expect(text).toContain('**Start**: "banana" is not a time');
@@ -119,8 +148,22 @@ describe('GIVEN bad input', () => {
 describe('GIVEN a taken slot', () => {
   test('WHEN the request is refused THEN the nearest free slots come as buttons, and clicking two of them books only once', async () => {
     const start = new Date(Math.ceil((Date.now() + 3 * 86_400_000) / 3_600_000) * 3_600_000);
-    const other = { platform: 'discord' as const, tenantId: bot.guildId, userId: '999999999999999999', name: 'Other', isAdmin: false };
-    const taken = await requestReservation(bot.deps, other, { server: serverName, title: 'Taken', startsAt: start, endsAt: new Date(start.getTime() + 3_600_000), emails: [], slackChannels: [], discordChannels: [] });
+    const other = {
+      platform: 'discord' as const,
+      tenantId: bot.guildId,
+      userId: '999999999999999999',
+      name: 'Other',
+      isAdmin: false,
+    };
+    const taken = await requestReservation(bot.deps, other, {
+      server: serverName,
+      title: 'Taken',
+      startsAt: start,
+      endsAt: new Date(start.getTime() + 3_600_000),
+      emails: [],
+      slackChannels: [],
+      discordChannels: [],
+    });
     expect(taken.ok).toBe(true);
 
     const { id, reply } = await reserve({ start: start.toISOString(), end: '1h' });
@@ -141,11 +184,20 @@ describe('GIVEN a taken slot', () => {
 
   test('WHEN Discord delivers the same submission twice THEN it is booked once', async () => {
     const { response } = await command('new', { server: serverName });
-    const payload = bot.fake.modalSubmit({ customId: (response.data as Body).custom_id, fields: [textField('title', 'Twice'), textField('start', 'in 5 days'), textField('end', '30m'), textField('emails', '')] });
+    const payload = bot.fake.modalSubmit({
+      customId: (response.data as Body).custom_id,
+      fields: [
+        textField('title', 'Twice'),
+        textField('start', 'in 5 days'),
+        textField('end', '30m'),
+        textField('emails', ''),
+      ],
+    });
     bot.fake.dispatchInteraction(payload);
     await bot.fake.waitForOriginalEdit(payload.id);
     bot.fake.dispatchInteraction(payload);
-    const edits = () => bot.fake.callsTo('PATCH', /\/messages\/@original$/).filter((call) => call.path.includes(payload.token));
+    const edits = () =>
+      bot.fake.callsTo('PATCH', /\/messages\/@original$/).filter((call) => call.path.includes(payload.token));
     await waitFor(() => edits().length === 2);
     // The second delivery is answered with the first booking, not a second one.
     expect(JSON.stringify(edits()[1]?.body)).toContain('Permitted');
@@ -154,7 +206,7 @@ describe('GIVEN a taken slot', () => {
 });
 
 describe('GIVEN /reserve list and /reserve help', () => {
-  test('WHEN a member lists THEN they see only their own; a guild admin sees everyone\'s with buttons', async () => {
+  test("WHEN a member lists THEN they see only their own; a guild admin sees everyone's with buttons", async () => {
     const member = bot.fake.addUser({ username: 'member' });
     const own = await reserve({ title: 'Member stream', start: 'in 6 days', end: '30m' }, member);
     expect(await reservationOf(own.id)).not.toBeNull();
@@ -169,12 +221,14 @@ describe('GIVEN /reserve list and /reserve help', () => {
     expect(adminList).toMatch(/sc:cx:[0-9a-f-]{36}:\d+/);
   });
 
-  test('WHEN a guild admin cancels a member\'s reservation from the list THEN it is cancelled', async () => {
+  test("WHEN a guild admin cancels a member's reservation from the list THEN it is cancelled", async () => {
     const row = await bot.db.prisma.reservation.findFirstOrThrow({ where: { title: 'Member stream' } });
     const click = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:cx:${row.id}:${bot.guildId}` }));
     const modal = await bot.fake.waitForInteractionResponse(click.id);
     expect(modal.type).toBe(9);
-    const submit = bot.fake.dispatchInteraction(bot.fake.modalSubmit({ customId: (modal.data as Body).custom_id, fields: [textField('reason', '')] }));
+    const submit = bot.fake.dispatchInteraction(
+      bot.fake.modalSubmit({ customId: (modal.data as Body).custom_id, fields: [textField('reason', '')] }),
+    );
     await bot.fake.waitForOriginalEdit(submit.id);
     expect((await bot.db.prisma.reservation.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('cancelled');
   });

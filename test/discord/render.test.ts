@@ -34,24 +34,35 @@ const model = (event: MessageModel['event'], extra: Partial<MessageModel> = {}):
 
 describe('render', () => {
   test('GIVEN user text with mentions THEN every message disables mentions', () => {
-    for (const message of [promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_1' }), invitationMessage(view), noticeMessage(model('change_notice', { changes: [] }), 'invitees')]) {
+    for (const message of [
+      promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_1' }),
+      invitationMessage(view),
+      noticeMessage(model('change_notice', { changes: [] }), 'invitees'),
+    ]) {
       expect(message.allowed_mentions).toEqual({ parse: [] });
     }
   });
 
   test('GIVEN the permit prompt THEN it alone carries the stream key, hidden as a spoiler', () => {
-    expect(JSON.stringify(promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_secret' }))).toContain('||`sk_secret`||');
+    expect(JSON.stringify(promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_secret' }))).toContain(
+      '||`sk_secret`||',
+    );
     expect(JSON.stringify(invitationMessage(view))).not.toContain('sk_');
-    expect(JSON.stringify(promptMessage({ ...view, status: 'cancelled' }, { url: 'rtmp://x', streamKey: 'sk_secret' }))).not.toContain('sk_secret');
+    expect(
+      JSON.stringify(promptMessage({ ...view, status: 'cancelled' }, { url: 'rtmp://x', streamKey: 'sk_secret' })),
+    ).not.toContain('sk_secret');
   });
 
   test('GIVEN a change notice for a channel THEN e-mail invitees are counted, not listed', () => {
-    const notice = noticeMessage(model('change_notice', { changes: [{ field: 'emails', from: ['a@x.org'], to: ['a@x.org', 'b@x.org'] }] }), 'invitees');
+    const notice = noticeMessage(
+      model('change_notice', { changes: [{ field: 'emails', from: ['a@x.org'], to: ['a@x.org', 'b@x.org'] }] }),
+      'invitees',
+    );
     expect(notice.embeds[0]?.description).toContain('1 address(es) → 2 address(es)');
     expect(JSON.stringify(notice)).not.toContain('b@x.org');
   });
 
-  test('GIVEN a very long title THEN the embed title stays within Discord\'s 256 characters', () => {
+  test("GIVEN a very long title THEN the embed title stays within Discord's 256 characters", () => {
     expect(invitationMessage({ ...view, title: 'x'.repeat(300) }).embeds[0]?.title?.length).toBeLessThanOrEqual(256);
   });
 });

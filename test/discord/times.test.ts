@@ -16,7 +16,7 @@ describe('parseInstant', () => {
     expect(iso('2026-12-01T19:00Z', 'Asia/Tokyo', '2026-11-01T00:00:00Z')).toBe('2026-12-01T19:00:00.000Z');
   });
 
-  test('GIVEN a time without an offset THEN it is read in the user\'s zone', () => {
+  test("GIVEN a time without an offset THEN it is read in the user's zone", () => {
     expect(iso('2026-12-01 19:00', 'Asia/Tokyo', '2026-11-01T00:00:00Z')).toBe('2026-12-01T10:00:00.000Z');
     expect(iso('2026-12-01T19:00', 'America/New_York', '2026-11-01T00:00:00Z')).toBe('2026-12-02T00:00:00.000Z');
   });
@@ -46,7 +46,9 @@ describe('parseInstant', () => {
   });
 
   test('GIVEN text that is not a time, or a day without a time THEN the message says what to type', () => {
-    expect(iso('banana', 'UTC', '2026-12-01T00:00:00Z')).toMatch(/not a time Slotcast understands; try e\.g\. "tomorrow 19:00"/);
+    expect(iso('banana', 'UTC', '2026-12-01T00:00:00Z')).toMatch(
+      /not a time Slotcast understands; try e\.g\. "tomorrow 19:00"/,
+    );
     expect(iso('tomorrow', 'UTC', '2026-12-01T00:00:00Z')).toMatch(/has no time of day/);
     expect(iso('lunch with bob tomorrow 12:00', 'UTC', '2026-12-01T00:00:00Z')).toMatch(/not a time/);
     expect(iso('', 'UTC', '2026-12-01T00:00:00Z')).toMatch(/A time is required/);
@@ -61,7 +63,13 @@ describe('parseEnd and parseLength', () => {
   };
 
   test('GIVEN durations in the usual spellings THEN they add to the start', () => {
-    expect([parseLength('90m'), parseLength('1h30m'), parseLength('1.5h'), parseLength('2 hours'), parseLength('1 hour 30 minutes')]).toEqual([5_400_000, 5_400_000, 5_400_000, 7_200_000, 5_400_000]);
+    expect([
+      parseLength('90m'),
+      parseLength('1h30m'),
+      parseLength('1.5h'),
+      parseLength('2 hours'),
+      parseLength('1 hour 30 minutes'),
+    ]).toEqual([5_400_000, 5_400_000, 5_400_000, 7_200_000, 5_400_000]);
     expect(end('90m')).toBe('2027-03-28T18:30:00.000Z');
   });
 
@@ -79,7 +87,11 @@ describe('zones and echoes', () => {
   test('GIVEN Berlin THEN the offset is +1h in winter and +2h in summer, and wall times round-trip', () => {
     expect(offsetAt('Europe/Berlin', Date.parse('2027-01-15T12:00:00Z'))).toBe(3_600_000);
     expect(offsetAt('Europe/Berlin', Date.parse('2027-07-15T12:00:00Z'))).toBe(7_200_000);
-    expect(new Date(instantOf({ year: 2027, month: 7, day: 15, hour: 14, minute: 0, second: 0 }, 'Europe/Berlin')).toISOString()).toBe('2027-07-15T12:00:00.000Z');
+    expect(
+      new Date(
+        instantOf({ year: 2027, month: 7, day: 15, hour: 14, minute: 0, second: 0 }, 'Europe/Berlin'),
+      ).toISOString(),
+    ).toBe('2027-07-15T12:00:00.000Z');
     expect(formatWallTime(new Date('2027-07-15T12:00:00Z'), 'Europe/Berlin')).toBe('2027-07-15 14:00');
   });
 

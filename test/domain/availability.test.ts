@@ -36,7 +36,9 @@ describe('availability', () => {
   test('GIVEN capacity 2 and fewer than 2 overlapping bookings THEN the request always fits (the issue’s rule never refuses more)', () => {
     // Exhaustive over small layouts: one overlapping booking in any lane leaves a lane free.
     for (const lane of [0, 1]) {
-      expect(isAvailable(span(1, 4), { capacity: 2, bufferMs: 0 }, [booking(2, 3, lane), booking(5, 6, 1 - lane)])).toBe(true);
+      expect(
+        isAvailable(span(1, 4), { capacity: 2, bufferMs: 0 }, [booking(2, 3, lane), booking(5, 6, 1 - lane)]),
+      ).toBe(true);
     }
   });
 

@@ -1,5 +1,11 @@
 import { diffReservations } from '../../src/domain/changes.js';
-import { planCancelled, planChanged, planLapsed, planPermitted, planReconfirmed } from '../../src/domain/notifications.js';
+import {
+  planCancelled,
+  planChanged,
+  planLapsed,
+  planPermitted,
+  planReconfirmed,
+} from '../../src/domain/notifications.js';
 import type { Reservation } from '../../src/domain/reservation.js';
 
 const at = new Date('2026-12-01T00:00:00Z');
@@ -11,7 +17,12 @@ function reservation(overrides: Partial<Reservation> = {}): Reservation {
     code: 'R-7K3Q',
     title: 'Launch',
     description: null,
-    server: { id: 's1', name: 'studio-a', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls/' },
+    server: {
+      id: 's1',
+      name: 'studio-a',
+      ingestBaseUrl: 'rtmp://in.example.org/live',
+      playbackBaseUrl: 'https://watch.example.org/hls/',
+    },
     organizer: { platform: 'slack', tenantId: 'T1', userId: 'U1', name: 'Ann', email: null },
     startsAt: new Date('2026-12-03T10:00:00Z'),
     endsAt: new Date('2026-12-03T11:00:00Z'),
@@ -19,7 +30,11 @@ function reservation(overrides: Partial<Reservation> = {}): Reservation {
     notifyMode: 'reconfirm',
     reconfirmDeadline: new Date('2026-12-02T10:00:00Z'),
     passcode: 'PASS1234',
-    invitees: { emails: ['a@example.org', 'b@example.org'], slackChannels: ['C0123456'], discordChannels: ['123456789012345678'] },
+    invitees: {
+      emails: ['a@example.org', 'b@example.org'],
+      slackChannels: ['C0123456'],
+      discordChannels: ['123456789012345678'],
+    },
     version: 1,
     cancelReason: null,
     ...overrides,
@@ -66,7 +81,11 @@ describe('notification plans', () => {
       status: 'confirmed',
       version: 3,
       title: 'Launch (moved)',
-      invitees: { emails: ['a@example.org', 'c@example.org'], slackChannels: ['C0123456'], discordChannels: ['123456789012345678'] },
+      invitees: {
+        emails: ['a@example.org', 'c@example.org'],
+        slackChannels: ['C0123456'],
+        discordChannels: ['123456789012345678'],
+      },
     });
     const changes = diffReservations(before, after);
     const planned = planChanged(before, after, changes, context);
@@ -85,7 +104,9 @@ describe('notification plans', () => {
   test('a change before invitees were told reaches only the organizer', () => {
     const before = reservation();
     const after = reservation({ version: 2, title: 'New title' });
-    expect(summary(planChanged(before, after, diffReservations(before, after), context))).toEqual(['change_notice slack_dm U1']);
+    expect(summary(planChanged(before, after, diffReservations(before, after), context))).toEqual([
+      'change_notice slack_dm U1',
+    ]);
   });
 
   test('claim 4: cancelling a confirmed reservation tells every invitee, with the reason', () => {
@@ -105,9 +126,13 @@ describe('notification plans', () => {
   });
 
   test('dedupe keys are unique within a plan and change with the version', () => {
-    const first = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm' }), context).map((row) => row.dedupeKey);
+    const first = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm' }), context).map(
+      (row) => row.dedupeKey,
+    );
     expect(new Set(first).size).toBe(first.length);
-    const later = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm', version: 2 }), context).map((row) => row.dedupeKey);
+    const later = planPermitted(reservation({ notifyMode: 'permit_and_reconfirm', version: 2 }), context).map(
+      (row) => row.dedupeKey,
+    );
     expect(later.some((key) => first.includes(key))).toBe(false);
   });
 
@@ -121,21 +146,39 @@ describe('notification plans', () => {
 });
 
 describe('Discord scheduled events', () => {
-  const discordOrganizer = { platform: 'discord' as const, tenantId: '111111111111111111', userId: '222222222222222222', name: 'Dee', email: null };
+  const discordOrganizer = {
+    platform: 'discord' as const,
+    tenantId: '111111111111111111',
+    userId: '222222222222222222',
+    name: 'Dee',
+    email: null,
+  };
 
   test('a reservation made from Discord gets a guild event on confirmation, update on change, cancel on cancel', () => {
     const confirmed = reservation({ organizer: discordOrganizer, status: 'confirmed', version: 2 });
-    expect(summary(planReconfirmed(confirmed, context))).toContain('invitation_confirmed discord_event 111111111111111111');
+    expect(summary(planReconfirmed(confirmed, context))).toContain(
+      'invitation_confirmed discord_event 111111111111111111',
+    );
     const changed = { ...confirmed, version: 3, title: 'New' };
-    expect(summary(planChanged(confirmed, changed, diffReservations(confirmed, changed), context))).toContain('change_notice discord_event 111111111111111111');
+    expect(summary(planChanged(confirmed, changed, diffReservations(confirmed, changed), context))).toContain(
+      'change_notice discord_event 111111111111111111',
+    );
     const cancelled = { ...confirmed, version: 4, status: 'cancelled' as const };
-    expect(summary(planCancelled(confirmed, cancelled, context))).toContain('cancellation_notice discord_event 111111111111111111');
+    expect(summary(planCancelled(confirmed, cancelled, context))).toContain(
+      'cancellation_notice discord_event 111111111111111111',
+    );
   });
 
   test('a Slack reservation or a never-confirmed one has no guild event', () => {
-    expect(summary(planReconfirmed(reservation({ status: 'confirmed' }), context)).some((row) => row.includes('discord_event'))).toBe(false);
+    expect(
+      summary(planReconfirmed(reservation({ status: 'confirmed' }), context)).some((row) =>
+        row.includes('discord_event'),
+      ),
+    ).toBe(false);
     const permitted = reservation({ organizer: discordOrganizer });
     const cancelled = { ...permitted, status: 'cancelled' as const, version: 2 };
-    expect(summary(planCancelled(permitted, cancelled, context)).some((row) => row.includes('discord_event'))).toBe(false);
+    expect(summary(planCancelled(permitted, cancelled, context)).some((row) => row.includes('discord_event'))).toBe(
+      false,
+    );
   });
 });

@@ -29,7 +29,9 @@ describe('time range policy', () => {
     ['beyond the horizon', at(91 * 24 * HOUR), at(91 * 24 * HOUR + HOUR), 'startsAt', /at most 90d ahead/],
   ])('GIVEN %s THEN the field is named with a reason', (_case, start, end, field, message) => {
     const errors = checkTimeRange(start, end, now, defaultPolicy);
-    expect(errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.stringMatching(message) })]));
+    expect(errors).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field, message: expect.stringMatching(message) })]),
+    );
   });
 });
 

@@ -36,7 +36,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown; raw?: string } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; raw?: string } = {},
+) {
   const token = options.token === undefined ? aliceToken : options.token;
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
@@ -64,7 +68,14 @@ let slot = 0;
 /** A valid body on its own free hour. */
 function validBody(overrides: Record<string, unknown> = {}) {
   slot += 2;
-  return { server: serverName, title: 'Town hall', startsAt: isoIn((48 + slot) * HOUR), endsAt: isoIn((49 + slot) * HOUR), emails: ['a@example.org'], ...overrides };
+  return {
+    server: serverName,
+    title: 'Town hall',
+    startsAt: isoIn((48 + slot) * HOUR),
+    endsAt: isoIn((49 + slot) * HOUR),
+    emails: ['a@example.org'],
+    ...overrides,
+  };
 }
 
 async function rowCounts() {
@@ -75,7 +86,10 @@ describe('POST /api/v1/reservations', () => {
   test('GIVEN a valid request THEN 201 permitted, with the stream key for the organizer only', async () => {
     const created = await call('POST', '/reservations', { body: validBody() });
     expect(created.status).toBe(201);
-    expect(created.body.reservation).toMatchObject({ status: 'permitted', ingest: { streamKey: expect.stringMatching(/^sk_/) } });
+    expect(created.body.reservation).toMatchObject({
+      status: 'permitted',
+      ingest: { streamKey: expect.stringMatching(/^sk_/) },
+    });
     const asAdmin = await call('GET', `/reservations/${created.body.reservation.id}`, { token: adminToken });
     expect(asAdmin.status).toBe(200);
     expect(asAdmin.body.reservation.ingest).toBeUndefined();
@@ -96,18 +110,36 @@ describe('POST /api/v1/reservations', () => {
     expect((await call('POST', '/reservations', { body })).status).toBe(201);
     const refused = await call('POST', '/reservations', { body, token: bobToken });
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'unavailable', alternatives: expect.arrayContaining([expect.objectContaining({ kind: 'same_server_other_time' })]) });
+    expect(refused.body.error).toMatchObject({
+      code: 'unavailable',
+      alternatives: expect.arrayContaining([expect.objectContaining({ kind: 'same_server_other_time' })]),
+    });
   });
 
   const badInputs: Array<[string, () => Record<string, unknown> | string, number, string]> = [
     ['an invalid e-mail', () => validBody({ emails: ['ok@example.org', 'not-an-address'] }), 422, 'emails'],
     ['a duplicate e-mail', () => validBody({ emails: ['a@example.org', 'A@example.org'] }), 422, 'emails'],
-    ['501 invitees', () => validBody({ emails: Array.from({ length: 501 }, (_, i) => `v${i}@example.org`) }), 422, 'emails'],
+    [
+      '501 invitees',
+      () => validBody({ emails: Array.from({ length: 501 }, (_, i) => `v${i}@example.org`) }),
+      422,
+      'emails',
+    ],
     ['end before start', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(49 * HOUR) }), 422, 'endsAt'],
     ['end equal to start', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(50 * HOUR) }), 422, 'endsAt'],
     ['a start in the past', () => validBody({ startsAt: isoIn(-HOUR), endsAt: isoIn(HOUR) }), 422, 'startsAt'],
-    ['a start beyond the horizon', () => validBody({ startsAt: isoIn(100 * 24 * HOUR), endsAt: isoIn(100 * 24 * HOUR + HOUR) }), 422, 'startsAt'],
-    ['longer than the maximum', () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(63 * HOUR) }), 422, 'endsAt'],
+    [
+      'a start beyond the horizon',
+      () => validBody({ startsAt: isoIn(100 * 24 * HOUR), endsAt: isoIn(100 * 24 * HOUR + HOUR) }),
+      422,
+      'startsAt',
+    ],
+    [
+      'longer than the maximum',
+      () => validBody({ startsAt: isoIn(50 * HOUR), endsAt: isoIn(63 * HOUR) }),
+      422,
+      'endsAt',
+    ],
     ['an unknown server', () => validBody({ server: 'nowhere' }), 422, 'server'],
     ['a title with control characters', () => validBody({ title: 'Hello\u0007world' }), 422, 'title'],
     ['a title with a line break', () => validBody({ title: 'Hello\nBcc: x@evil.org' }), 422, 'title'],
@@ -117,20 +149,29 @@ describe('POST /api/v1/reservations', () => {
     ['malformed JSON', () => '{"server": ', 400, ''],
     ['a JSON array', () => '[1,2]', 400, ''],
   ];
-  test.each(badInputs)('GIVEN %s THEN %i naming the field, and nothing is written', async (_case, body, status, field) => {
-    const before = await rowCounts();
-    const made = body();
-    const response = typeof made === 'string' ? await call('POST', '/reservations', { raw: made }) : await call('POST', '/reservations', { body: made });
-    expect(response.status).toBe(status);
-    expect(response.body.error.message).toEqual(expect.any(String));
-    if (field) expect(response.body.error.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
-    expect(response.text).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
-    expect(await rowCounts()).toEqual(before);
-  });
+  test.each(badInputs)(
+    'GIVEN %s THEN %i naming the field, and nothing is written',
+    async (_case, body, status, field) => {
+      const before = await rowCounts();
+      const made = body();
+      const response =
+        typeof made === 'string'
+          ? await call('POST', '/reservations', { raw: made })
+          : await call('POST', '/reservations', { body: made });
+      expect(response.status).toBe(status);
+      expect(response.body.error.message).toEqual(expect.any(String));
+      if (field)
+        expect(response.body.error.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(response.text).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
 
   test('GIVEN a 1 MB body THEN 413 and nothing is written', async () => {
     const before = await rowCounts();
-    const response = await call('POST', '/reservations', { raw: JSON.stringify(validBody({ description: 'x'.repeat(1024 * 1024) })) });
+    const response = await call('POST', '/reservations', {
+      raw: JSON.stringify(validBody({ description: 'x'.repeat(1024 * 1024) })),
+    });
     expect(response.status).toBe(413);
     expect(response.body.error.code).toBe('body_too_large');
     expect(await rowCounts()).toEqual(before);
@@ -150,7 +191,10 @@ describe('acting on reservations', () => {
     ['POST', '/cancel', { reason: 'no' }],
   ])('GIVEN a non-owner WHEN %s %s THEN 403 and nothing changes', async (method, suffix, body) => {
     const reservation = await create();
-    const response = await call(method, `/reservations/${reservation.id}${suffix}`, { token: bobToken, ...(body ? { body } : {}) });
+    const response = await call(method, `/reservations/${reservation.id}${suffix}`, {
+      token: bobToken,
+      ...(body ? { body } : {}),
+    });
     expect(response.status).toBe(403);
     const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
     expect(stored).toMatchObject({ status: 'permitted', version: 1, title: 'Town hall' });
@@ -162,14 +206,20 @@ describe('acting on reservations', () => {
     ['PATCH', ''],
     ['POST', '/cancel'],
   ])('GIVEN an unknown id WHEN %s %s THEN 404', async (method, suffix) => {
-    const response = await call(method, `/reservations/00000000-0000-4000-8000-00000000dead${suffix}`, method === 'PATCH' ? { body: { title: 'x' } } : {});
+    const response = await call(
+      method,
+      `/reservations/00000000-0000-4000-8000-00000000dead${suffix}`,
+      method === 'PATCH' ? { body: { title: 'x' } } : {},
+    );
     expect(response.status).toBe(404);
     expect(response.body.error.code).toBe('not_found');
   });
 
   test('GIVEN the owner THEN reconfirm, change and cancel work by code or id', async () => {
     const reservation = await create();
-    expect((await call('POST', `/reservations/${reservation.code}/reconfirm`)).body.reservation.status).toBe('confirmed');
+    expect((await call('POST', `/reservations/${reservation.code}/reconfirm`)).body.reservation.status).toBe(
+      'confirmed',
+    );
     const changed = await call('PATCH', `/reservations/${reservation.id}`, { body: { title: 'Town hall (v2)' } });
     expect(changed.body.reservation).toMatchObject({ status: 'confirmed', title: 'Town hall (v2)', version: 3 });
     const cancelled = await call('POST', `/reservations/${reservation.id}/cancel`, { body: { reason: 'Postponed' } });
@@ -179,7 +229,10 @@ describe('acting on reservations', () => {
 
   test('GIVEN an expired deadline THEN reconfirm is 409 with a clear message', async () => {
     const reservation = await create();
-    await db.prisma.reservation.update({ where: { id: reservation.id }, data: { reconfirmDeadline: new Date(Date.now() - 1000) } });
+    await db.prisma.reservation.update({
+      where: { id: reservation.id },
+      data: { reconfirmDeadline: new Date(Date.now() - 1000) },
+    });
     const response = await call('POST', `/reservations/${reservation.id}/reconfirm`);
     expect(response.status).toBe(409);
     expect(response.body.error).toMatchObject({ code: 'deadline_passed', message: expect.stringMatching(/deadline/) });
@@ -191,7 +244,11 @@ describe('acting on reservations', () => {
     expect(list.status).toBe(200);
     const ids = list.body.reservations.map((r: { id: string }) => r.id);
     expect(ids).toContain(mine.id);
-    expect(list.body.reservations.every((r: { organizer: { name: string }; status: string }) => r.organizer.name === 'bob' && r.status === 'permitted')).toBe(true);
+    expect(
+      list.body.reservations.every(
+        (r: { organizer: { name: string }; status: string }) => r.organizer.name === 'bob' && r.status === 'permitted',
+      ),
+    ).toBe(true);
     expect((await call('GET', '/reservations?status=bogus', { token: bobToken })).status).toBe(422);
   });
 });
@@ -203,7 +260,12 @@ describe('servers and auth', () => {
   });
 
   test('GIVEN a non-admin THEN adding a server is 403; an admin gets 201, a duplicate name 422', async () => {
-    const body = { name: 'studio-z', ingestBaseUrl: 'rtmp://in.example.org/live', playbackBaseUrl: 'https://watch.example.org/hls', capacity: 2 };
+    const body = {
+      name: 'studio-z',
+      ingestBaseUrl: 'rtmp://in.example.org/live',
+      playbackBaseUrl: 'https://watch.example.org/hls',
+      capacity: 2,
+    };
     expect((await call('POST', '/servers', { body })).status).toBe(403);
     const created = await call('POST', '/servers', { body, token: adminToken });
     expect(created.status).toBe(201);
@@ -225,13 +287,22 @@ describe('idempotency', () => {
     const send = () =>
       fetch(`${base}/api/v1/reservations`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json', 'idempotency-key': 'retry-123' },
+        headers: {
+          authorization: `Bearer ${aliceToken}`,
+          'content-type': 'application/json',
+          'idempotency-key': 'retry-123',
+        },
         body: JSON.stringify(body),
-      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { reservation: { id: string } } }));
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { reservation: { id: string } },
+      }));
     const [first, second] = await Promise.all([send(), send()]);
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body.reservation.id).toBe(first.body.reservation.id);
-    expect(await db.prisma.reservation.count({ where: { title: body.title, startsAt: new Date(body.startsAt) } })).toBe(1);
+    expect(await db.prisma.reservation.count({ where: { title: body.title, startsAt: new Date(body.startsAt) } })).toBe(
+      1,
+    );
   });
 });

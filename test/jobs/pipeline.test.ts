@@ -35,9 +35,16 @@ const organizer = () => makeActor({ email: `organizer-${Math.random().toString(3
 let inviteeCounter = 0;
 const invitees = (count: number) => Array.from({ length: count }, () => `viewer${++inviteeCounter}@example.org`);
 
-async function permitted(actor = organizer(), overrides: Parameters<typeof makeRequest>[1] = {}): Promise<StoredReservation> {
+async function permitted(
+  actor = organizer(),
+  overrides: Parameters<typeof makeRequest>[1] = {},
+): Promise<StoredReservation> {
   const server = await makeServer(world.db.prisma, { playbackBaseUrl: 'https://watch.example.org/live' });
-  const outcome = await requestReservation(deps(), actor, makeRequest(server.name, { emails: invitees(2), ...overrides }));
+  const outcome = await requestReservation(
+    deps(),
+    actor,
+    makeRequest(server.name, { emails: invitees(2), ...overrides }),
+  );
   if (!outcome.ok) throw new Error(outcome.message);
   return outcome.value;
 }
@@ -46,7 +53,9 @@ function calendarOf(mail: ReceivedMail) {
   const part = mail.parsed.attachments.find((attachment) => attachment.contentType.startsWith('text/calendar'));
   if (!part) throw new Error(`no text/calendar part in "${mail.parsed.subject}"`);
   const text = part.content.toString('utf8');
-  const event = Object.values(ical.sync.parseICS(text)).find((component) => component?.type === 'VEVENT') as ical.VEvent | undefined;
+  const event = Object.values(ical.sync.parseICS(text)).find((component) => component?.type === 'VEVENT') as
+    | ical.VEvent
+    | undefined;
   if (!event) throw new Error('no VEVENT in the calendar part');
   return {
     text,
@@ -125,7 +134,11 @@ test('claim 5: a change sends an updated REQUEST with a higher SEQUENCE, saying 
   const address = reservation.invitees.emails[0]!;
   const [invitation] = await mailsTo(address, 1);
   const startsAt = new Date(reservation.startsAt.getTime() + 2 * HOUR);
-  await changeReservation(deps(), actor, reservation.id, { title: 'Moved town hall', startsAt, endsAt: new Date(startsAt.getTime() + HOUR) });
+  await changeReservation(deps(), actor, reservation.id, {
+    title: 'Moved town hall',
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + HOUR),
+  });
   const [, notice] = await mailsTo(address, 2);
   expect(notice!.parsed.subject).toBe('Changed: Moved town hall');
   expect(notice!.parsed.text).toContain(`Title: ${reservation.title} → Moved town hall`);
@@ -162,7 +175,10 @@ test('a recipient the mail server rejects (550) is marked failed and reported to
   const reservation = await permitted(actor, { emails: [good!, bad!] });
   await reconfirmReservation(deps(), actor, reservation.id);
   await mailsTo(good!, 1);
-  await waitFor(async () => (await world.db.prisma.notification.findFirst({ where: { recipient: bad!, status: 'failed' } })) !== null);
+  await waitFor(
+    async () =>
+      (await world.db.prisma.notification.findFirst({ where: { recipient: bad!, status: 'failed' } })) !== null,
+  );
   const reports = await waitFor(async () => {
     const mails = smtp.to(actor.email!).filter((mail) => /could not be delivered/.test(mail.parsed.subject ?? ''));
     return mails.length > 0 && mails;

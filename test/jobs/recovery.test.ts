@@ -33,7 +33,8 @@ async function world(env: Record<string, string> = {}): Promise<TestService> {
 }
 
 const organizer = () => makeActor({ email: `organizer-${Math.random().toString(36).slice(2, 8)}@example.org` });
-const addresses = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}@example.org`);
+const addresses = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => `${prefix}-${i}@example.org`);
 const countPerRecipient = (list: string[]) => list.map((address) => smtp.to(address).length);
 
 async function jobsOf(w: TestService, reservationId: string) {
@@ -46,7 +47,11 @@ test('GIVEN a deadline seconds away and no reconfirmation THEN it lapses on time
   const actor = organizer();
   const server = await makeServer(w.db.prisma);
   const invitees = addresses('lapse', 2);
-  const outcome = await requestReservation(w.service.deps, actor, makeRequest(server.name, { startInMs: 2 * HOUR, emails: invitees }));
+  const outcome = await requestReservation(
+    w.service.deps,
+    actor,
+    makeRequest(server.name, { startInMs: 2 * HOUR, emails: invitees }),
+  );
   if (!outcome.ok) throw new Error(outcome.message);
   const deadline = outcome.value.reconfirmDeadline.getTime();
   expect(deadline - Date.now()).toBeLessThanOrEqual(3_000);
@@ -61,7 +66,11 @@ test('GIVEN a deadline seconds away and no reconfirmation THEN it lapses on time
   for (const invitee of invitees) {
     await waitFor(() => smtp.to(invitee).some((mail) => /^Cancelled:/.test(mail.parsed.subject ?? '')));
   }
-  const again = await requestReservation(w.service.deps, organizer(), makeRequest(server.name, { startInMs: 2 * HOUR }));
+  const again = await requestReservation(
+    w.service.deps,
+    organizer(),
+    makeRequest(server.name, { startInMs: 2 * HOUR }),
+  );
   expect(again.ok).toBe(true);
 });
 
@@ -77,7 +86,11 @@ test('GIVEN the service stops after a reservation is made THEN after a restart t
 
   await w.restart({ JOBS: 'on' });
   await waitFor(() => smtp.to(actor.email!).some((mail) => /^Permitted:/.test(mail.parsed.subject ?? '')), 15_000);
-  await waitFor(async () => (await w.db.prisma.reservation.findUniqueOrThrow({ where: { id: outcome.value.id } })).status === 'lapsed', 15_000);
+  await waitFor(
+    async () =>
+      (await w.db.prisma.reservation.findUniqueOrThrow({ where: { id: outcome.value.id } })).status === 'lapsed',
+    15_000,
+  );
   await waitFor(() => smtp.to(actor.email!).some((mail) => /^Lapsed:/.test(mail.parsed.subject ?? '')));
 });
 
@@ -92,12 +105,20 @@ test('GIVEN SMTP refuses connections for a while THEN every invitation is delive
 
   await smtp.stop();
   await reconfirmReservation(w.service.deps, actor, outcome.value.id);
-  await waitFor(async () => (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, attempts: { gte: 1 }, lastError: { not: null } } })) >= 5);
+  await waitFor(
+    async () =>
+      (await w.db.prisma.notification.count({
+        where: { reservationId: outcome.value.id, attempts: { gte: 1 }, lastError: { not: null } },
+      })) >= 5,
+  );
   expect(countPerRecipient(invitees)).toEqual([0, 0, 0, 0, 0]);
 
   await smtp.start();
   await waitFor(() => countPerRecipient(invitees).every((count) => count >= 1), 30_000);
-  await waitFor(async () => (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, status: 'sent' } })) === 6);
+  await waitFor(
+    async () =>
+      (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, status: 'sent' } })) === 6,
+  );
   expect(countPerRecipient(invitees)).toEqual([1, 1, 1, 1, 1]);
 }, 60_000);
 
@@ -125,7 +146,11 @@ test('GIVEN a worker killed (SIGKILL) mid-way through a 200-recipient fan-out TH
   // Everything the server accepted is recorded as sent before the kill (the inherent SMTP window
   // between a 250 reply and the sender's bookkeeping is outside what a test can make safe).
   const accepted = () => smtp.received.length - before;
-  await waitFor(async () => (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, status: 'sent' } })) === accepted());
+  await waitFor(
+    async () =>
+      (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, status: 'sent' } })) ===
+      accepted(),
+  );
   const exited = new Promise((resolve) => first.once('exit', resolve));
   first.kill('SIGKILL');
   await exited;
@@ -133,7 +158,13 @@ test('GIVEN a worker killed (SIGKILL) mid-way through a 200-recipient fan-out TH
 
   startWorker();
   await waitFor(() => countPerRecipient(invitees).every((count) => count >= 1), 60_000);
-  await waitFor(async () => (await w.db.prisma.notification.count({ where: { reservationId: outcome.value.id, event: 'invitation_confirmed', status: 'sent' } })) === 200, 30_000);
+  await waitFor(
+    async () =>
+      (await w.db.prisma.notification.count({
+        where: { reservationId: outcome.value.id, event: 'invitation_confirmed', status: 'sent' },
+      })) === 200,
+    30_000,
+  );
   expect(new Set(countPerRecipient(invitees))).toEqual(new Set([1]));
 }, 120_000);
 
@@ -150,13 +181,24 @@ test('GIVEN a change THEN the reminder is rescheduled (the deadline follows the 
   ]);
 
   const startsAt = new Date(outcome.value.startsAt.getTime() + 5 * HOUR + 30 * MINUTE);
-  const changed = await changeReservation(w.service.deps, actor, outcome.value.id, { startsAt, endsAt: new Date(startsAt.getTime() + HOUR) });
-  expect(changed.ok && changed.value.reconfirmDeadline.toISOString()).toBe(new Date(startsAt.getTime() - 24 * HOUR).toISOString());
-  await waitFor(async () => (await jobsOf(w, outcome.value.id)).some((job) => job.next_run_at.toISOString() === reminderAt(startsAt)));
+  const changed = await changeReservation(w.service.deps, actor, outcome.value.id, {
+    startsAt,
+    endsAt: new Date(startsAt.getTime() + HOUR),
+  });
+  expect(changed.ok && changed.value.reconfirmDeadline.toISOString()).toBe(
+    new Date(startsAt.getTime() - 24 * HOUR).toISOString(),
+  );
+  await waitFor(async () =>
+    (await jobsOf(w, outcome.value.id)).some((job) => job.next_run_at.toISOString() === reminderAt(startsAt)),
+  );
   expect(await jobsOf(w, outcome.value.id)).toHaveLength(1);
 
   await reconfirmReservation(w.service.deps, actor, outcome.value.id);
-  await waitFor(async () => (await jobsOf(w, outcome.value.id)).map((job) => job.name).join() === 'reservation.end,reservation.start,reservation.viewer-reminder');
+  await waitFor(
+    async () =>
+      (await jobsOf(w, outcome.value.id)).map((job) => job.name).join() ===
+      'reservation.end,reservation.start,reservation.viewer-reminder',
+  );
 
   await cancelReservation(w.service.deps, actor, outcome.value.id);
   await waitFor(async () => (await jobsOf(w, outcome.value.id)).length === 0);

@@ -82,14 +82,20 @@ async function handle(interaction: Interaction): Promise<void> {
     return interaction.respond([{ name: `${focused.value}ch stream`, value: 'launch' }]);
   }
   if (interaction.isButton()) {
-    seen.button = { customId: interaction.customId, userId: interaction.user.id, member: interaction.member, inGuild: interaction.inGuild() };
+    seen.button = {
+      customId: interaction.customId,
+      userId: interaction.user.id,
+      member: interaction.member,
+      inGuild: interaction.inGuild(),
+    };
     await interaction.update({ content: 'Confirmed', components: [] });
   }
 }
 
 function textChannel(): TextChannel {
   const channel = client.channels.cache.get(fake.guilds[0]?.channels[0]?.id ?? '');
-  if (!channel?.isTextBased() || channel.type !== ChannelType.GuildText) throw new Error('guild text channel not cached');
+  if (!channel?.isTextBased() || channel.type !== ChannelType.GuildText)
+    throw new Error('guild text channel not cached');
   return channel;
 }
 
@@ -173,7 +179,11 @@ describe('fake Discord with the real discord.js Client', () => {
     const { id } = fake.dispatchInteraction(
       fake.modalSubmit({
         customId: 'book',
-        fields: [textField('title', 'Launch'), textField('notes', 'bring snacks', 'actionRow'), channelSelectField('channel', [channelId])],
+        fields: [
+          textField('title', 'Launch'),
+          textField('notes', 'bring snacks', 'actionRow'),
+          channelSelectField('channel', [channelId]),
+        ],
       }),
     );
     expect(await fake.waitForInteractionResponse(id)).toEqual({ type: 5, data: { flags: MessageFlags.Ephemeral } });
@@ -232,7 +242,9 @@ describe('fake Discord with the real discord.js Client', () => {
   it('surfaces a 403 Missing Permissions as DiscordAPIError 50013, without retrying', async () => {
     const mark = fake.calls.length;
     fake.failNext({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 403 });
-    const error = await textChannel().send('Hello').catch((caught: unknown) => caught);
+    const error = await textChannel()
+      .send('Hello')
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DiscordAPIError);
     expect(error).toMatchObject({ code: 50013, status: 403, message: 'Missing Permissions' });
     expect(fake.calls.filter((call) => call.seq >= mark)).toHaveLength(1);
@@ -242,13 +254,21 @@ describe('fake Discord with the real discord.js Client', () => {
     fake.failNext({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 500 });
     const message = await textChannel().send('After an outage');
     expect(message.content).toBe('After an outage');
-    expect(fake.callsTo('POST', /^\/channels\/\d+\/messages$/).slice(-2).map((call) => call.status)).toEqual([500, 200]);
+    expect(
+      fake
+        .callsTo('POST', /^\/channels\/\d+\/messages$/)
+        .slice(-2)
+        .map((call) => call.status),
+    ).toEqual([500, 200]);
   });
 
   it('bulk-overwrites global and guild commands, echoing them with ids', async () => {
     const guildId = fake.guilds[0]?.id ?? '';
     const global = await client.application?.commands.set([{ name: 'slot', description: 'Book streaming time' }]);
-    const inGuild = await client.application?.commands.set([{ name: 'slotadmin', description: 'Manage servers' }], guildId);
+    const inGuild = await client.application?.commands.set(
+      [{ name: 'slotadmin', description: 'Manage servers' }],
+      guildId,
+    );
     expect(global?.first()?.name).toBe('slot');
     expect(inGuild?.first()?.guildId).toBe(guildId);
     const put = await fake.waitForCall('PUT', /^\/applications\/\d+\/guilds\/\d+\/commands$/);
@@ -260,10 +280,16 @@ describe('fake Discord with the real discord.js Client', () => {
   it('parses payload_json out of multipart uploads', async () => {
     const ics = Buffer.from('BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n');
     const message = await textChannel().send({ content: 'Invite', files: [{ attachment: ics, name: 'slot.ics' }] });
-    const call = await fake.waitForCall('POST', /^\/channels\/\d+\/messages$/, (candidate) => candidate.files.length > 0);
+    const call = await fake.waitForCall(
+      'POST',
+      /^\/channels\/\d+\/messages$/,
+      (candidate) => candidate.files.length > 0,
+    );
     expect(call.headers['content-type']).toMatch(/^multipart\/form-data/);
     expect(call.body).toMatchObject({ content: 'Invite' });
-    expect(call.files).toEqual([{ field: 'files[0]', name: 'slot.ics', contentType: expect.any(String), size: ics.length }]);
+    expect(call.files).toEqual([
+      { field: 'files[0]', name: 'slot.ics', contentType: expect.any(String), size: ics.length },
+    ]);
     expect(message.attachments.first()?.name).toBe('slot.ics');
   });
 
@@ -289,12 +315,17 @@ describe('fake Discord with the real discord.js Client', () => {
       privacyLevel: GuildScheduledEventPrivacyLevel.GuildOnly,
       entityType: GuildScheduledEventEntityType.External,
     } as const;
-    const event = await guild.scheduledEvents.create({ ...base, entityMetadata: { location: 'https://example.test/live' } });
+    const event = await guild.scheduledEvents.create({
+      ...base,
+      entityMetadata: { location: 'https://example.test/live' },
+    });
     expect(event.entityMetadata?.location).toBe('https://example.test/live');
     const edited = await guild.scheduledEvents.edit(event, { name: 'Launch stream (moved)' });
     expect(edited.name).toBe('Launch stream (moved)');
     expect(fake.scheduledEventsOf(guild.id)).toHaveLength(1);
-    await expect(guild.scheduledEvents.create({ ...base, entityMetadata: { location: '' } })).rejects.toMatchObject({ code: 50035 });
+    await expect(guild.scheduledEvents.create({ ...base, entityMetadata: { location: '' } })).rejects.toMatchObject({
+      code: 50035,
+    });
   });
 
   it('resumes the session when asked to reconnect', async () => {

@@ -32,9 +32,11 @@ interface LogLine {
 /** Keeps Bolt's log lines for assertions instead of printing them. */
 function capturingLogger(lines: LogLine[]): Logger {
   let level = LogLevel.DEBUG;
-  const log = (l: LogLine['level']) => (...msg: unknown[]) => {
-    lines.push({ level: l, text: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ') });
-  };
+  const log =
+    (l: LogLine['level']) =>
+    (...msg: unknown[]) => {
+      lines.push({ level: l, text: msg.map((m) => (m instanceof Error ? m.message : String(m))).join(' ') });
+    };
   return {
     debug: log('debug'),
     info: log('info'),
@@ -59,7 +61,14 @@ function registerListeners(app: App): void {
         callback_id: 'reserve',
         private_metadata: 'reservation-1',
         title: { type: 'plain_text', text: 'Reserve' },
-        blocks: [{ type: 'input', block_id: 'when', label: { type: 'plain_text', text: 'When' }, element: { type: 'datetimepicker', action_id: 'at' } }],
+        blocks: [
+          {
+            type: 'input',
+            block_id: 'when',
+            label: { type: 'plain_text', text: 'When' },
+            element: { type: 'datetimepicker', action_id: 'at' },
+          },
+        ],
       },
     });
   });
@@ -135,7 +144,11 @@ describe('fake Slack driven by the real Bolt App (HTTPReceiver)', () => {
     const body = formBody(buildSlashCommand({ command: '/slotcast', triggerId: 'forged' }));
 
     const forged = await postToSlackEndpoint(eventsUrl, body, { ...sign, contentType: FORM, forgeSignature: true });
-    const stale = await postToSlackEndpoint(eventsUrl, body, { ...sign, contentType: FORM, timestamp: nowSeconds() - 6 * 60 });
+    const stale = await postToSlackEndpoint(eventsUrl, body, {
+      ...sign,
+      contentType: FORM,
+      timestamp: nowSeconds() - 6 * 60,
+    });
 
     expect(forged.status).toBe(401);
     expect(stale.status).toBe(401);
@@ -149,10 +162,17 @@ describe('fake Slack driven by the real Bolt App (HTTPReceiver)', () => {
   });
 
   it('lets the WebClient retry a 429 after Retry-After, so the message is posted exactly once', async () => {
-    fake.failNext('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 1, when: (args) => args.channel === 'C123' });
+    fake.failNext('chat.postMessage', {
+      kind: 'ratelimited',
+      retryAfterSeconds: 1,
+      when: (args) => args.channel === 'C123',
+    });
     const res = await sendBlockActions(
       eventsUrl,
-      { actions: [{ actionId: 'confirm', blockId: 'invite', value: 'reservation-1' }], responseUrl: fake.responseUrl('act-1') },
+      {
+        actions: [{ actionId: 'confirm', blockId: 'invite', value: 'reservation-1' }],
+        responseUrl: fake.responseUrl('act-1'),
+      },
       sign,
     );
     expect(res.status).toBe(200);
@@ -198,7 +218,11 @@ describe('fake Slack driven by the real Bolt App (HTTPReceiver)', () => {
 
   it('passes X-Slack-Retry-Num / Reason of an event callback through to the listener', async () => {
     const userId = 'U0HOMEUSER';
-    const res = await sendEvent(eventsUrl, buildAppHomeOpened({ userId }), { ...sign, retryNum: 1, retryReason: 'http_timeout' });
+    const res = await sendEvent(eventsUrl, buildAppHomeOpened({ userId }), {
+      ...sign,
+      retryNum: 1,
+      retryReason: 'http_timeout',
+    });
     expect(res.status).toBe(200);
 
     const publish = await fake.waitForCall('views.publish', (c) => c.args.user_id === userId);
@@ -233,7 +257,12 @@ describe('fake Slack Web API semantics', () => {
   });
 
   it('fails only the matching calls, as many times as asked, with Slack error bodies', async () => {
-    fake.failNext('chat.postMessage', { kind: 'error', error: 'not_in_channel', times: 2, when: (a) => a.channel === 'C999' });
+    fake.failNext('chat.postMessage', {
+      kind: 'error',
+      error: 'not_in_channel',
+      times: 2,
+      when: (a) => a.channel === 'C999',
+    });
 
     const elsewhere = await app.client.chat.postMessage({ channel: 'C111', text: 'hi' });
     expect(elsewhere.ok).toBe(true);
@@ -304,7 +333,11 @@ describe('Bolt mounted on an existing node:http server via receiver.requestListe
   });
 
   it('serves Slack on /slack/events and leaves other paths to the host', async () => {
-    const res = await sendSlashCommand(`${baseUrl}/slack/events`, { command: '/slotcast', triggerId: 'shared-1' }, { signingSecret: SIGNING_SECRET });
+    const res = await sendSlashCommand(
+      `${baseUrl}/slack/events`,
+      { command: '/slotcast', triggerId: 'shared-1' },
+      { signingSecret: SIGNING_SECRET },
+    );
     expect(res.status).toBe(200);
     await fake.waitForCall('views.open', (c) => c.args.trigger_id === 'shared-1');
 

@@ -8,7 +8,13 @@ import { requestReservation } from '../../src/app/request.js';
 import { saveChatMessage } from '../../src/store/chat-messages.js';
 import { FAKE_TEAM } from '../support/fake-slack.js';
 import { defaultPolicy, makeActor, makeRequest, makeServer } from '../support/fixtures.js';
-import { formValues, inHours, startSlackHarness, type FormFields, type SlackHarness } from '../support/slack-harness.js';
+import {
+  formValues,
+  inHours,
+  startSlackHarness,
+  type FormFields,
+  type SlackHarness,
+} from '../support/slack-harness.js';
 import {
   buildViewSubmission,
   FAKE_USER,
@@ -34,7 +40,9 @@ const newViewId = () => `V0TEST${String(++viewCounter).padStart(5, '0')}`;
 
 beforeAll(async () => {
   h = await startSlackHarness({
-    fake: { users: { [ADMIN]: { is_admin: true, real_name: 'Ada Admin' }, [FAKE_USER.id]: { real_name: 'Alice Organizer' } } },
+    fake: {
+      users: { [ADMIN]: { is_admin: true, real_name: 'Ada Admin' }, [FAKE_USER.id]: { real_name: 'Alice Organizer' } },
+    },
     deps: { policy: { ...defaultPolicy, maxInvitees: 5 } },
   });
   // Before the first request: the server directory caches the list for a few seconds.
@@ -44,15 +52,25 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 afterEach(() => h.servers.reset());
 
-const reservationsByKey = (viewId: string) => h.db.prisma.reservation.findMany({ where: { requestKey: `slack:${FAKE_TEAM.id}:${viewId}` } });
-const outboxOf = (reservationId: string) => h.db.prisma.notification.findMany({ where: { reservationId }, orderBy: { createdAt: 'asc' } });
+const reservationsByKey = (viewId: string) =>
+  h.db.prisma.reservation.findMany({ where: { requestKey: `slack:${FAKE_TEAM.id}:${viewId}` } });
+const outboxOf = (reservationId: string) =>
+  h.db.prisma.notification.findMany({ where: { reservationId }, orderBy: { createdAt: 'asc' } });
 
 async function submit(fields: FormFields, options: { viewId?: string; userId?: string; retryNum?: number } = {}) {
   const viewId = options.viewId ?? newViewId();
   const res = await sendViewSubmission(
     h.eventsUrl,
-    { view: { id: viewId, callbackId: 'reserve_new', values: formValues({ serverId: roomy.id, ...fields }) }, ...(options.userId ? { userId: options.userId } : {}) },
-    { ...h.sign, ...(options.retryNum ? { extraHeaders: { 'X-Slack-Retry-Num': String(options.retryNum), 'X-Slack-Retry-Reason': 'http_timeout' } } : {}) },
+    {
+      view: { id: viewId, callbackId: 'reserve_new', values: formValues({ serverId: roomy.id, ...fields }) },
+      ...(options.userId ? { userId: options.userId } : {}),
+    },
+    {
+      ...h.sign,
+      ...(options.retryNum
+        ? { extraHeaders: { 'X-Slack-Retry-Num': String(options.retryNum), 'X-Slack-Retry-Reason': 'http_timeout' } }
+        : {}),
+    },
   );
   return { viewId, status: res.status, body: res.body ? (JSON.parse(res.body) as Record<string, any>) : {} };
 }
@@ -60,14 +78,23 @@ async function submit(fields: FormFields, options: { viewId?: string; userId?: s
 /** A permitted reservation made through the modal, as the organizer (FAKE_USER) would. */
 async function reserveThroughModal(fields: FormFields = {}) {
   const start = fields.startsAt ?? inHours(48 + 24 * Math.random() * 30);
-  const { viewId, body } = await submit({ startsAt: start, endsAt: start + 3600, emails: 'viewer@example.org', ...fields });
+  const { viewId, body } = await submit({
+    startsAt: start,
+    endsAt: start + 3600,
+    emails: 'viewer@example.org',
+    ...fields,
+  });
   expect(body.response_action).toBe('update');
   const [reservation] = await reservationsByKey(viewId);
   if (!reservation) throw new Error(`no reservation for ${viewId}: ${JSON.stringify(body)}`);
   return reservation;
 }
 
-function press(action: 'reservation_reconfirm' | 'reservation_change' | 'reservation_cancel', reservationId: string, options: { userId?: string; ts?: string; responseId?: string } = {}) {
+function press(
+  action: 'reservation_reconfirm' | 'reservation_change' | 'reservation_cancel',
+  reservationId: string,
+  options: { userId?: string; ts?: string; responseId?: string } = {},
+) {
   return sendBlockActions(
     h.eventsUrl,
     {
@@ -100,23 +127,46 @@ describe('/reserve', () => {
     const res = await sendSlashCommand(h.eventsUrl, { command: '/reserve', triggerId }, h.sign);
     expect(res.status).toBe(200);
     const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
-    const view = open.args.view as { callback_id: string; blocks: Array<{ block_id?: string; element?: { type: string; options?: Array<{ text: { text: string } }> } }> };
+    const view = open.args.view as {
+      callback_id: string;
+      blocks: Array<{ block_id?: string; element?: { type: string; options?: Array<{ text: { text: string } }> } }>;
+    };
     expect(view.callback_id).toBe('reserve_new');
-    expect(view.blocks.map((block) => block.block_id)).toEqual(['title', 'server', 'starts_at', 'ends_at', 'emails', 'channels', 'passcode', 'description']);
+    expect(view.blocks.map((block) => block.block_id)).toEqual([
+      'title',
+      'server',
+      'starts_at',
+      'ends_at',
+      'emails',
+      'channels',
+      'passcode',
+      'description',
+    ]);
     const server = view.blocks.find((block) => block.block_id === 'server')!.element!;
-    expect(server.options!.map((option) => option.text.text)).toEqual(expect.arrayContaining(['Studio-A · 5 streams at once', 'Studio-B · 1 stream at once']));
+    expect(server.options!.map((option) => option.text.text)).toEqual(
+      expect.arrayContaining(['Studio-A · 5 streams at once', 'Studio-B · 1 stream at once']),
+    );
     expect(view.blocks.find((block) => block.block_id === 'starts_at')!.element!.type).toBe('datetimepicker');
-    expect(view.blocks.find((block) => block.block_id === 'channels')!.element!.type).toBe('multi_conversations_select');
+    expect(view.blocks.find((block) => block.block_id === 'channels')!.element!.type).toBe(
+      'multi_conversations_select',
+    );
   });
 
   test('GIVEN /reserve help THEN the ack itself carries the help, ephemeral', async () => {
     const res = await sendSlashCommand(h.eventsUrl, { command: '/reserve', text: 'help' }, h.sign);
-    expect(JSON.parse(res.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('/reserve list') });
+    expect(JSON.parse(res.body)).toMatchObject({
+      response_type: 'ephemeral',
+      text: expect.stringContaining('/reserve list'),
+    });
   });
 
   test('GIVEN /reserve list THEN the user gets their upcoming reservations by response_url, times as date tokens', async () => {
     const reservation = await reserveThroughModal({ title: 'Listed show' });
-    await sendSlashCommand(h.eventsUrl, { command: '/reserve', text: 'list', responseUrl: h.fake.responseUrl('list-1') }, h.sign);
+    await sendSlashCommand(
+      h.eventsUrl,
+      { command: '/reserve', text: 'list', responseUrl: h.fake.responseUrl('list-1') },
+      h.sign,
+    );
     const post = await h.fake.waitForResponseUrlPost('list-1');
     const text = (post.body as { text: string }).text;
     expect(text).toContain('*Listed show*');
@@ -127,7 +177,13 @@ describe('/reserve', () => {
 describe('submission', () => {
   test('GIVEN a valid form THEN permitted: one reservation, the permit prompt queued for the DM, and the times echoed as date tokens', async () => {
     const start = inHours(50);
-    const { viewId, body } = await submit({ title: 'Launch <!channel> & friends', startsAt: start, endsAt: start + 5400, emails: 'Ann@Example.org, bob@example.org\ncarol@example.org', channels: ['C0STREAMS'] });
+    const { viewId, body } = await submit({
+      title: 'Launch <!channel> & friends',
+      startsAt: start,
+      endsAt: start + 5400,
+      emails: 'Ann@Example.org, bob@example.org\ncarol@example.org',
+      channels: ['C0STREAMS'],
+    });
     expect(body.response_action).toBe('update');
     expect(body.view.title.text).toBe('Requested');
     const shown = blockText(body.view.blocks);
@@ -147,7 +203,9 @@ describe('submission', () => {
     });
     expect(reservation!.startsAt.getTime()).toBe(start * 1000);
     const outbox = await outboxOf(reservation!.id);
-    expect(outbox.map((row) => [row.event, row.channel, row.recipient])).toEqual([['permit_prompt', 'slack_dm', FAKE_USER.id]]);
+    expect(outbox.map((row) => [row.event, row.channel, row.recipient])).toEqual([
+      ['permit_prompt', 'slack_dm', FAKE_USER.id],
+    ]);
   });
 
   test('GIVEN the same submission delivered again (X-Slack-Retry-Num) THEN still one reservation and one permit prompt', async () => {
@@ -162,7 +220,12 @@ describe('submission', () => {
 
   test('GIVEN bad addresses and a passcode with spaces THEN errors on exactly those blocks, naming the addresses, and no row', async () => {
     const start = inHours(30);
-    const { viewId, body } = await submit({ startsAt: start, endsAt: start + 3600, emails: 'ok@example.org, bob@, not an address', passcode: 'has space' });
+    const { viewId, body } = await submit({
+      startsAt: start,
+      endsAt: start + 3600,
+      emails: 'ok@example.org, bob@, not an address',
+      passcode: 'has space',
+    });
     expect(body.response_action).toBe('errors');
     expect(Object.keys(body.errors).sort()).toEqual(['emails', 'passcode']);
     expect(body.errors.emails).toContain('"bob@"');
@@ -181,7 +244,12 @@ describe('submission', () => {
 
   test('GIVEN too long a reservation and too many invitees THEN errors on the end and the e-mails', async () => {
     const start = inHours(40);
-    const { body } = await submit({ startsAt: start, endsAt: start + 13 * 3600, emails: 'a@x.org b@x.org c@x.org d@x.org', channels: ['C0ONE1234', 'C0TWO1234'] });
+    const { body } = await submit({
+      startsAt: start,
+      endsAt: start + 13 * 3600,
+      emails: 'a@x.org b@x.org c@x.org d@x.org',
+      channels: ['C0ONE1234', 'C0TWO1234'],
+    });
     expect(body.response_action).toBe('errors');
     expect(body.errors.ends_at).toMatch(/at most 12h/);
     expect(body.errors.emails).toMatch(/At most 5 invitees.*has 6/);
@@ -189,13 +257,21 @@ describe('submission', () => {
 
   test('GIVEN the server is taken THEN the modal says so and offers the nearest free slots; one click books one', async () => {
     const start = inHours(60);
-    await requestReservation(h.deps, makeActor(), makeRequest(single.name, { startsAt: new Date(start * 1000), endsAt: new Date((start + 3600) * 1000) }));
+    await requestReservation(
+      h.deps,
+      makeActor(),
+      makeRequest(single.name, { startsAt: new Date(start * 1000), endsAt: new Date((start + 3600) * 1000) }),
+    );
     const fields = { serverId: single.id, startsAt: start, endsAt: start + 3600, title: 'Wanted slot' };
     const { viewId, body } = await submit(fields);
 
     expect(body.response_action).toBe('update');
     expect(body.view.callback_id).toBe('reserve_new');
-    const blocks = body.view.blocks as Array<{ block_id?: string; text?: { text: string }; accessory?: { action_id: string; value: string } }>;
+    const blocks = body.view.blocks as Array<{
+      block_id?: string;
+      text?: { text: string };
+      accessory?: { action_id: string; value: string };
+    }>;
     expect(blocks[0]!.text!.text).toContain('*Studio-B* is taken');
     const slots = blocks.filter((block) => block.accessory?.action_id === 'pick_slot');
     expect(slots.length).toBeGreaterThan(0);
@@ -207,7 +283,10 @@ describe('submission', () => {
     const choice = JSON.parse(chosen.accessory!.value) as { s: string; a: number; b: number };
     await sendBlockActions(
       h.eventsUrl,
-      { actions: [{ actionId: 'pick_slot', blockId: chosen.block_id!, value: chosen.accessory!.value }], view: { id: viewId, callbackId: 'reserve_new', values: formValues(fields) } },
+      {
+        actions: [{ actionId: 'pick_slot', blockId: chosen.block_id!, value: chosen.accessory!.value }],
+        view: { id: viewId, callbackId: 'reserve_new', values: formValues(fields) },
+      },
       h.sign,
     );
     const updated = await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
@@ -226,7 +305,14 @@ describe('answers that cannot be the ack', () => {
     const pick = () =>
       sendBlockActions(
         h.eventsUrl,
-        { actions: [{ actionId: 'pick_slot', blockId: 'slot_0', value }], view: { id: viewId, callbackId: 'reserve_new', values: formValues({ title: 'Second try', serverId: single.id, startsAt: start, endsAt: start + 3600 }) } },
+        {
+          actions: [{ actionId: 'pick_slot', blockId: 'slot_0', value }],
+          view: {
+            id: viewId,
+            callbackId: 'reserve_new',
+            values: formValues({ title: 'Second try', serverId: single.id, startsAt: start, endsAt: start + 3600 }),
+          },
+        },
         h.sign,
       );
     h.servers.failNextRead = new Error('database down');
@@ -236,14 +322,23 @@ describe('answers that cannot be the ack', () => {
     expect(await reservationsByKey(viewId)).toHaveLength(0);
 
     await pick();
-    await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId && (call.args.view as OpenedView).title.text === 'Requested', 3_000);
+    await h.fake.waitForCall(
+      'views.update',
+      (call) => call.args.view_id === viewId && (call.args.view as OpenedView).title.text === 'Requested',
+      3_000,
+    );
     expect(await reservationsByKey(viewId)).toMatchObject([{ title: 'Second try', serverId: roomy.id }]);
   });
 
   test('GIVEN field errors found after the 2 s budget THEN the modal goes back to the form as typed, with the errors on top', async () => {
     h.servers.latencyMs.find = 2_300;
     const start = inHours(66);
-    const { viewId, body } = await submit({ title: 'Late and wrong', serverId: 'no-such-server', startsAt: start, endsAt: start + 3600 });
+    const { viewId, body } = await submit({
+      title: 'Late and wrong',
+      serverId: 'no-such-server',
+      startsAt: start,
+      endsAt: start + 3600,
+    });
     expect(body.view.title.text).toBe('Working…');
     const update = await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
     const view = update.args.view as OpenedView;
@@ -260,12 +355,22 @@ describe('answers that cannot be the ack', () => {
     h.fake.failNext('views.update', { kind: 'error', error: 'not_found', when: (args) => args.view_id === viewId });
     const res = await sendViewSubmission(
       h.eventsUrl,
-      { view: { id: viewId, callbackId: 'reserve_new', privateMetadata: JSON.stringify({ h: 1 }), values: formValues({ title: 'From Home', serverId: roomy.id, startsAt: start, endsAt: start + 3600 }) } },
+      {
+        view: {
+          id: viewId,
+          callbackId: 'reserve_new',
+          privateMetadata: JSON.stringify({ h: 1 }),
+          values: formValues({ title: 'From Home', serverId: roomy.id, startsAt: start, endsAt: start + 3600 }),
+        },
+      },
       h.sign,
     );
     expect(JSON.parse(res.body)).toMatchObject({ view: { title: { text: 'Working…' } } });
     await h.fake.waitForCall('views.update', (call) => call.args.view_id === viewId);
-    const publish = await h.fake.waitForCall('views.publish', (call) => call.args.user_id === FAKE_USER.id && call.receivedAt >= sentAt);
+    const publish = await h.fake.waitForCall(
+      'views.publish',
+      (call) => call.args.user_id === FAKE_USER.id && call.receivedAt >= sentAt,
+    );
     expect(blockText(publish.args.view)).toContain('From Home');
   });
 });
@@ -285,7 +390,10 @@ describe('the card buttons', () => {
     const row = await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
     expect(row.status).toBe('confirmed');
     const invitations = (await outboxOf(reservation.id)).filter((n) => n.event === 'invitation_confirmed');
-    expect(invitations.map((n) => `${n.channel}:${n.recipient}`).sort()).toEqual(['email:viewer@example.org', 'slack_channel:C0INVITE1']);
+    expect(invitations.map((n) => `${n.channel}:${n.recipient}`).sort()).toEqual([
+      'email:viewer@example.org',
+      'slack_channel:C0INVITE1',
+    ]);
   });
 
   test('GIVEN someone else presses Reconfirm THEN an ephemeral refusal, and nothing changes', async () => {
@@ -293,26 +401,39 @@ describe('the card buttons', () => {
     const callsBefore = h.fake.callsTo('chat.update').length;
     await press('reservation_reconfirm', reservation.id, { userId: OTHER, responseId: 'refuse-1' });
     const post = await h.fake.waitForResponseUrlPost('refuse-1');
-    expect(post.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringContaining('Only the organizer') });
-    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('permitted');
+    expect(post.body).toMatchObject({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: expect.stringContaining('Only the organizer'),
+    });
+    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe(
+      'permitted',
+    );
     expect(h.fake.callsTo('chat.update')).toHaveLength(callsBefore);
   });
 
-  test('GIVEN a workspace admin presses Reconfirm on someone else\'s reservation THEN it is confirmed, and the admin is not shown the stream key', async () => {
+  test("GIVEN a workspace admin presses Reconfirm on someone else's reservation THEN it is confirmed, and the admin is not shown the stream key", async () => {
     const reservation = await reserveThroughModal();
     const ts = '1700000000.000202';
     await press('reservation_reconfirm', reservation.id, { userId: ADMIN, ts });
     const update = await h.fake.waitForCall('chat.update', (call) => call.args.ts === ts);
     expect(blockText(update.args.blocks)).not.toContain(reservation.streamKey);
-    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('confirmed');
+    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe(
+      'confirmed',
+    );
   });
 
   test('GIVEN a double click on Reconfirm THEN it is reconfirmed once', async () => {
     const reservation = await reserveThroughModal();
     const ts = '1700000000.000303';
-    await Promise.all([press('reservation_reconfirm', reservation.id, { ts }), press('reservation_reconfirm', reservation.id, { ts })]);
+    await Promise.all([
+      press('reservation_reconfirm', reservation.id, { ts }),
+      press('reservation_reconfirm', reservation.id, { ts }),
+    ]);
     await h.fake.waitForCall('chat.update', (call) => call.args.ts === ts);
-    const audits = await h.db.prisma.auditEntry.findMany({ where: { reservationId: reservation.id, action: 'reconfirmed' } });
+    const audits = await h.db.prisma.auditEntry.findMany({
+      where: { reservationId: reservation.id, action: 'reconfirmed' },
+    });
     expect(audits).toHaveLength(1);
     const invitations = (await outboxOf(reservation.id)).filter((n) => n.event === 'invitation_confirmed');
     expect(invitations).toHaveLength(1);
@@ -323,7 +444,11 @@ describe('the card buttons', () => {
     const triggerId = 'trigger-change-1';
     await sendBlockActions(
       h.eventsUrl,
-      { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', triggerId },
+      {
+        actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }],
+        channelId: 'D0CARDDM',
+        triggerId,
+      },
       h.sign,
     );
     const view = await modalOpenedBy(triggerId);
@@ -340,7 +465,14 @@ describe('the card buttons', () => {
           id: newViewId(),
           callbackId: 'reserve_change',
           privateMetadata: view.private_metadata,
-          values: formValues({ title: 'Movable', serverId: roomy.id, startsAt: start, endsAt: start + 3600, emails: 'viewer@example.org', passcode: 'secret-pass' }),
+          values: formValues({
+            title: 'Movable',
+            serverId: roomy.id,
+            startsAt: start,
+            endsAt: start + 3600,
+            emails: 'viewer@example.org',
+            passcode: 'secret-pass',
+          }),
         },
       },
       h.sign,
@@ -355,21 +487,33 @@ describe('the card buttons', () => {
   test('GIVEN someone else presses Change THEN the modal says why and holds no form', async () => {
     const reservation = await reserveThroughModal();
     const triggerId = 'trigger-change-other';
-    await sendBlockActions(h.eventsUrl, { actions: [{ actionId: 'reservation_change', blockId: 'card', value: reservation.id }], userId: OTHER, triggerId }, h.sign);
+    await sendBlockActions(
+      h.eventsUrl,
+      {
+        actions: [{ actionId: 'reservation_change', blockId: 'card', value: reservation.id }],
+        userId: OTHER,
+        triggerId,
+      },
+      h.sign,
+    );
     const view = await modalOpenedBy(triggerId);
     expect(view.title.text).toBe('Not possible');
     expect(blockText(view.blocks)).toContain('Only the organizer');
     expect(view.callback_id).toBe('reserve_info');
   });
 
-  test('GIVEN Change while the reads are slow THEN a loading modal opens at once, inside the trigger_id\'s 3 s, and becomes the form', async () => {
+  test("GIVEN Change while the reads are slow THEN a loading modal opens at once, inside the trigger_id's 3 s, and becomes the form", async () => {
     const reservation = await reserveThroughModal({ title: 'Slow to load' });
     h.servers.latencyMs.active = 1_500;
     const triggerId = 'trigger-change-slow';
     const pressedAt = Date.now();
     await sendBlockActions(
       h.eventsUrl,
-      { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', triggerId },
+      {
+        actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }],
+        channelId: 'D0CARDDM',
+        triggerId,
+      },
       h.sign,
     );
     const open = await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === triggerId);
@@ -385,10 +529,19 @@ describe('the card buttons', () => {
     const pressChange = (triggerId: string) =>
       sendBlockActions(
         h.eventsUrl,
-        { actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }], channelId: 'D0CARDDM', messageTs: ts, triggerId },
+        {
+          actions: [{ actionId: 'reservation_change', blockId: `card_${reservation.id}`, value: reservation.id }],
+          channelId: 'D0CARDDM',
+          messageTs: ts,
+          triggerId,
+        },
         h.sign,
       );
-    h.fake.failNext('views.open', { kind: 'error', error: 'expired_trigger_id', when: (args) => args.trigger_id === 'trigger-retry-1' });
+    h.fake.failNext('views.open', {
+      kind: 'error',
+      error: 'expired_trigger_id',
+      when: (args) => args.trigger_id === 'trigger-retry-1',
+    });
     await pressChange('trigger-retry-1');
     await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === 'trigger-retry-1');
     // Let the failed handler finish (the fake records the call before it answers).
@@ -406,20 +559,40 @@ describe('the card buttons', () => {
       headers: { authorization: 'Bearer xoxb-x', 'content-type': FORM },
       body: `users=${FAKE_USER.id}`,
     }).then((res) => res.json() as Promise<{ channel: { id: string } }>);
-    await saveChatMessage(h.db.pool, { reservationId: reservation.id, platform: 'slack', channelId: dm.channel.id, messageId: '1700000000.000404', purpose: 'prompt' });
+    await saveChatMessage(h.db.pool, {
+      reservationId: reservation.id,
+      platform: 'slack',
+      channelId: dm.channel.id,
+      messageId: '1700000000.000404',
+      purpose: 'prompt',
+    });
 
     const triggerId = 'trigger-cancel-1';
-    await sendBlockActions(h.eventsUrl, { actions: [{ actionId: 'reservation_cancel', blockId: 'card', value: reservation.id }], triggerId }, h.sign);
+    await sendBlockActions(
+      h.eventsUrl,
+      { actions: [{ actionId: 'reservation_cancel', blockId: 'card', value: reservation.id }], triggerId },
+      h.sign,
+    );
     const view = await modalOpenedBy(triggerId);
     expect(view.callback_id).toBe('reserve_cancel');
 
     const res = await sendViewSubmission(
       h.eventsUrl,
-      { view: { id: newViewId(), callbackId: 'reserve_cancel', privateMetadata: view.private_metadata, values: { reason: { value: stateValue.text('Speaker is ill') } } } },
+      {
+        view: {
+          id: newViewId(),
+          callbackId: 'reserve_cancel',
+          privateMetadata: view.private_metadata,
+          values: { reason: { value: stateValue.text('Speaker is ill') } },
+        },
+      },
       h.sign,
     );
     expect(JSON.parse(res.body)).toMatchObject({ response_action: 'update', view: { title: { text: 'Cancelled' } } });
-    expect(await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).toMatchObject({ status: 'cancelled', cancelReason: 'Speaker is ill' });
+    expect(await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'Speaker is ill',
+    });
     const card = await h.fake.waitForCall('chat.update', (call) => call.args.ts === '1700000000.000404');
     expect(blockText(card.args.blocks)).toContain('Cancelled');
     expect(blockText(card.args.blocks)).not.toContain('reservation_cancel');
@@ -429,11 +602,22 @@ describe('the card buttons', () => {
     const reservation = await reserveThroughModal();
     const res = await sendViewSubmission(
       h.eventsUrl,
-      { view: { callbackId: 'reserve_cancel', privateMetadata: JSON.stringify({ r: reservation.id }), values: { reason: { value: stateValue.text('x'.repeat(501)) } } } },
+      {
+        view: {
+          callbackId: 'reserve_cancel',
+          privateMetadata: JSON.stringify({ r: reservation.id }),
+          values: { reason: { value: stateValue.text('x'.repeat(501)) } },
+        },
+      },
       h.sign,
     );
-    expect(JSON.parse(res.body)).toEqual({ response_action: 'errors', errors: { reason: 'The reason can be at most 500 characters.' } });
-    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('permitted');
+    expect(JSON.parse(res.body)).toEqual({
+      response_action: 'errors',
+      errors: { reason: 'The reason can be at most 500 characters.' },
+    });
+    expect((await h.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe(
+      'permitted',
+    );
   });
 });
 
@@ -442,7 +626,10 @@ describe('App Home', () => {
     // Earlier than the other tests' reservations: Home shows only the first 15 upcoming.
     const reservation = await reserveThroughModal({ title: 'Home listed', startsAt: inHours(45) });
     await sendEvent(h.eventsUrl, buildAppHomeOpened({ userId: FAKE_USER.id }), h.sign);
-    const publish = await h.fake.waitForCall('views.publish', (call) => call.args.user_id === FAKE_USER.id && blockText(call.args.view).includes('Home listed'));
+    const publish = await h.fake.waitForCall(
+      'views.publish',
+      (call) => call.args.user_id === FAKE_USER.id && blockText(call.args.view).includes('Home listed'),
+    );
     const shown = blockText(publish.args.view);
     expect(shown).toContain('reservation_reconfirm');
     expect(shown).toContain('home_new');
@@ -454,10 +641,22 @@ describe('signatures', () => {
   test('GIVEN a forged or a stale signature THEN 401, and no reservation and no Web API call', async () => {
     const start = inHours(70);
     const viewId = newViewId();
-    const body = interactiveBody(buildViewSubmission({ view: { id: viewId, callbackId: 'reserve_new', values: formValues({ serverId: roomy.id, startsAt: start, endsAt: start + 3600 }) } }));
+    const body = interactiveBody(
+      buildViewSubmission({
+        view: {
+          id: viewId,
+          callbackId: 'reserve_new',
+          values: formValues({ serverId: roomy.id, startsAt: start, endsAt: start + 3600 }),
+        },
+      }),
+    );
     const callsBefore = h.fake.calls.length;
     const forged = await postToSlackEndpoint(h.eventsUrl, body, { ...h.sign, contentType: FORM, forgeSignature: true });
-    const stale = await postToSlackEndpoint(h.eventsUrl, body, { ...h.sign, contentType: FORM, timestamp: nowSeconds() - 6 * 60 });
+    const stale = await postToSlackEndpoint(h.eventsUrl, body, {
+      ...h.sign,
+      contentType: FORM,
+      timestamp: nowSeconds() - 6 * 60,
+    });
     expect([forged.status, stale.status]).toEqual([401, 401]);
     expect(await reservationsByKey(viewId)).toHaveLength(0);
     expect(h.fake.calls.length).toBe(callsBefore);

@@ -26,7 +26,13 @@ beforeAll(async () => {
   db = await createTestDatabase();
   deps = makeDeps(db);
   serverName = (await makeServer(db.prisma)).name;
-  channel = createSlackChannel({ botToken: 'xoxb-fake1', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
+  channel = createSlackChannel({
+    botToken: 'xoxb-fake1',
+    apiUrl: fake.apiUrl,
+    deps,
+    log: silentLogger,
+    postIntervalMs: INTERVAL_MS,
+  });
 });
 afterAll(async () => {
   await channel?.close?.();
@@ -38,13 +44,20 @@ let counter = 0;
 async function reservation(overrides: Parameters<typeof makeRequest>[1] = {}): Promise<StoredReservation> {
   counter += 1;
   const organizer = makeActor({ platform: 'slack', tenantId: FAKE_TEAM.id, userId: `U0ORG${counter}`, name: 'Olga' });
-  const outcome = await requestReservation(deps, organizer, makeRequest(serverName, { startInMs: (50 + counter * 3) * 3_600_000, ...overrides }));
+  const outcome = await requestReservation(
+    deps,
+    organizer,
+    makeRequest(serverName, { startInMs: (50 + counter * 3) * 3_600_000, ...overrides }),
+  );
   if (!outcome.ok) throw new Error(outcome.message);
   return outcome.value;
 }
 
 /** A MessageModel as the delivery worker builds it from an outbox row. */
-function message(r: StoredReservation, overrides: Partial<MessageModel> & Pick<MessageModel, 'event' | 'recipient'>): MessageModel {
+function message(
+  r: StoredReservation,
+  overrides: Partial<MessageModel> & Pick<MessageModel, 'event' | 'recipient'>,
+): MessageModel {
   return {
     notificationId: randomUUID(),
     reservation: {
@@ -80,12 +93,16 @@ function mrkdwnOf(call: { args: Record<string, unknown> }): string {
   });
   return found.join('\n');
 }
-const postsTo = (channelId: string) => fake.succeededCallsTo('chat.postMessage').filter((call) => call.args.channel === channelId);
+const postsTo = (channelId: string) =>
+  fake.succeededCallsTo('chat.postMessage').filter((call) => call.args.channel === channelId);
 
 describe('channel invitations', () => {
   test('GIVEN a confirmed invitation THEN it is posted with playback URL, passcode and date tokens (claims 2, 3), escaped, without the stream key, and recorded', async () => {
     const r = await reservation({ title: 'Town hall <!channel> <https://evil.example|click>' });
-    const result = await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0001') }), attempt: 1 });
+    const result = await channel.send({
+      message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0001') }),
+      attempt: 1,
+    });
     expect(result).toMatchObject({ status: 'delivered', providerMessageId: expect.stringMatching(/^C0INV0001:/) });
     const [post] = postsTo('C0INV0001');
     const shown = mrkdwnOf(post!);
@@ -144,7 +161,10 @@ describe('channel invitations', () => {
     const recipient = inChannel('C0INV0004');
     await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
     const invitationTs = postsTo('C0INV0004')[0]!.result.ts;
-    await channel.send({ message: message(r, { event: 'cancellation_notice', recipient, reason: 'Speaker is ill' }), attempt: 1 });
+    await channel.send({
+      message: message(r, { event: 'cancellation_notice', recipient, reason: 'Speaker is ill' }),
+      attempt: 1,
+    });
     const edit = fake.callsTo('chat.update').find((call) => call.args.ts === invitationTs)!;
     expect(text(edit.args.blocks)).toContain('Cancelled');
     expect(text(edit.args.blocks)).not.toContain(r.passcode);
@@ -154,9 +174,17 @@ describe('channel invitations', () => {
 
   test('GIVEN Slack answers 429 THEN retry after Retry-After, and the next attempt posts exactly once', async () => {
     const r = await reservation();
-    fake.failNext('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 7, when: (args) => args.channel === 'C0INV0005' });
+    fake.failNext('chat.postMessage', {
+      kind: 'ratelimited',
+      retryAfterSeconds: 7,
+      when: (args) => args.channel === 'C0INV0005',
+    });
     const invitation = message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0005') });
-    expect(await channel.send({ message: invitation, attempt: 1 })).toEqual({ status: 'retry', reason: 'Slack rate limit (429)', retryAfterMs: 7000 });
+    expect(await channel.send({ message: invitation, attempt: 1 })).toEqual({
+      status: 'retry',
+      reason: 'Slack rate limit (429)',
+      retryAfterMs: 7000,
+    });
     // The WebClient did not retry on its own: the worker's backoff stays in charge.
     expect(fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'C0INV0005')).toHaveLength(1);
     expect(await channel.send({ message: invitation, attempt: 2 })).toMatchObject({ status: 'delivered' });
@@ -171,22 +199,36 @@ describe('channel invitations', () => {
     const r = await reservation();
     const id = `C0F${error.length}${counter}XX`;
     fake.failNext('chat.postMessage', { kind: 'error', error, when: (args) => args.channel === id });
-    const result = await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient: inChannel(id) }), attempt: 1 });
+    const result = await channel.send({
+      message: message(r, { event: 'invitation_confirmed', recipient: inChannel(id) }),
+      attempt: 1,
+    });
     expect(result).toEqual({ status: 'failed', reason: expect.stringMatching(reason) });
   });
 
   test('GIVEN Slack is down (HTTP 503) THEN retry', async () => {
     const r = await reservation();
     fake.failNext('chat.postMessage', { kind: 'http', status: 503, when: (args) => args.channel === 'C0INV0007' });
-    const result = await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0007') }), attempt: 1 });
+    const result = await channel.send({
+      message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0007') }),
+      attempt: 1,
+    });
     expect(result).toMatchObject({ status: 'retry' });
   });
 
   test('GIVEN several posts for one channel THEN they are spaced by the interval, while another channel is not held up', async () => {
     const rs = await Promise.all([reservation(), reservation(), reservation()]);
     await Promise.all([
-      ...rs.map((r) => channel.send({ message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0PACED01') }), attempt: 1 })),
-      channel.send({ message: message(rs[0]!, { event: 'invitation_confirmed', recipient: inChannel('C0OTHER01') }), attempt: 1 }),
+      ...rs.map((r) =>
+        channel.send({
+          message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0PACED01') }),
+          attempt: 1,
+        }),
+      ),
+      channel.send({
+        message: message(rs[0]!, { event: 'invitation_confirmed', recipient: inChannel('C0OTHER01') }),
+        attempt: 1,
+      }),
     ]);
     const times = postsTo('C0PACED01').map((call) => call.receivedAt.getTime());
     expect(times).toHaveLength(3);
@@ -201,7 +243,13 @@ describe('two worker processes at once', () => {
   // Each createSlackChannel stands for one worker process: its own client and pacer, one database.
   let other: Channel;
   beforeAll(() => {
-    other = createSlackChannel({ botToken: 'xoxb-fake1', apiUrl: fake.apiUrl, deps, log: silentLogger, postIntervalMs: INTERVAL_MS });
+    other = createSlackChannel({
+      botToken: 'xoxb-fake1',
+      apiUrl: fake.apiUrl,
+      deps,
+      log: silentLogger,
+      postIntervalMs: INTERVAL_MS,
+    });
   });
   afterAll(() => other?.close?.());
 
@@ -218,9 +266,16 @@ describe('two worker processes at once', () => {
 
   test('GIVEN both deliver the permit prompt to one DM at the same moment THEN one card is posted', async () => {
     const r = await reservation();
-    const prompt = message(r, { event: 'permit_prompt', recipient: { channel: 'slack_dm', recipient: r.organizer.userId } });
+    const prompt = message(r, {
+      event: 'permit_prompt',
+      recipient: { channel: 'slack_dm', recipient: r.organizer.userId },
+    });
     await Promise.all([channel.send({ message: prompt, attempt: 1 }), other.send({ message: prompt, attempt: 2 })]);
-    const dm = (fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as { id: string }).id;
+    const dm = (
+      fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as {
+        id: string;
+      }
+    ).id;
     expect(postsTo(dm)).toHaveLength(1);
   });
 });
@@ -228,14 +283,26 @@ describe('two worker processes at once', () => {
 describe('the organizer DM', () => {
   test('GIVEN the permit prompt THEN the DM holds the card with ingest URL, stream key, invitees and buttons; a retry edits it (claim 6)', async () => {
     const r = await reservation({ emails: ['viewer@example.org'] });
-    const prompt = message(r, { event: 'permit_prompt', recipient: { channel: 'slack_dm', recipient: r.organizer.userId }, ingest: { url: r.server.ingestBaseUrl, streamKey: r.streamKey } });
+    const prompt = message(r, {
+      event: 'permit_prompt',
+      recipient: { channel: 'slack_dm', recipient: r.organizer.userId },
+      ingest: { url: r.server.ingestBaseUrl, streamKey: r.streamKey },
+    });
     const result = await channel.send({ message: prompt, attempt: 1 });
     expect(result).toMatchObject({ status: 'delivered', providerMessageId: expect.stringMatching(/^D/) });
     const open = fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!;
     const dm = (open.result.channel as { id: string }).id;
     const [post] = postsTo(dm);
     const shown = text(post!.args.blocks);
-    for (const expected of [r.streamKey, r.server.ingestBaseUrl, 'viewer@example.org', 'reservation_reconfirm', 'reservation_change', 'reservation_cancel', `<!date^${r.reconfirmDeadline.getTime() / 1000}^`]) {
+    for (const expected of [
+      r.streamKey,
+      r.server.ingestBaseUrl,
+      'viewer@example.org',
+      'reservation_reconfirm',
+      'reservation_change',
+      'reservation_cancel',
+      `<!date^${r.reconfirmDeadline.getTime() / 1000}^`,
+    ]) {
       expect(shown).toContain(expected);
     }
     await channel.send({ message: prompt, attempt: 2 });
@@ -249,7 +316,11 @@ describe('the organizer DM', () => {
     await channel.send({ message: message(r, { event: 'permit_prompt', recipient }), attempt: 1 });
     await db.pool.query(`UPDATE reservation SET status = 'lapsed' WHERE id = $1`, [r.id]);
     await channel.send({ message: message(r, { event: 'lapse_notice', recipient }), attempt: 1 });
-    const dm = (fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as { id: string }).id;
+    const dm = (
+      fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as {
+        id: string;
+      }
+    ).id;
     const [card, notice] = postsTo(dm);
     expect(notice!.args).toMatchObject({ thread_ts: card!.result.ts, reply_broadcast: 'true' }); // form-encoded by the WebClient
     const edit = fake.callsTo('chat.update').find((call) => call.args.ts === card!.result.ts)!;
@@ -262,10 +333,18 @@ describe('the organizer DM', () => {
     const report = message(r, {
       event: 'delivery_failure_report',
       recipient: { channel: 'slack_dm', recipient: r.organizer.userId },
-      unreachable: [{ channel: 'slack_channel', recipient: 'C0LOCKED1', reason: 'Slotcast is not a member of Slack channel C0LOCKED1.' }],
+      unreachable: [
+        {
+          channel: 'slack_channel',
+          recipient: 'C0LOCKED1',
+          reason: 'Slotcast is not a member of Slack channel C0LOCKED1.',
+        },
+      ],
     });
     expect(await channel.send({ message: report, attempt: 1 })).toMatchObject({ status: 'delivered' });
-    const post = fake.succeededCallsTo('chat.postMessage').find((call) => text(call.args.blocks).includes('C0LOCKED1'))!;
+    const post = fake
+      .succeededCallsTo('chat.postMessage')
+      .find((call) => text(call.args.blocks).includes('C0LOCKED1'))!;
     expect(text(post.args.blocks)).toContain('<#C0LOCKED1>');
   });
 });

@@ -17,6 +17,9 @@ test('GIVEN the manifest THEN it declares /reserve, interactivity and app_home_o
 });
 
 test('GIVEN the manifest THEN it asks for exactly the bot scopes the app uses', () => {
-  const scopes = /bot:\n((?:\s+- [\w:.]+.*\n)+)/.exec(manifest)![1]!.match(/- [\w:.]+/g)!.map((line) => line.slice(2));
+  const scopes = /bot:\n((?:\s+- [\w:.]+.*\n)+)/
+    .exec(manifest)![1]!
+    .match(/- [\w:.]+/g)!
+    .map((line) => line.slice(2));
   expect(scopes).toEqual(['commands', 'chat:write', 'im:write', 'users:read']);
 });

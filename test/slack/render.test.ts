@@ -4,8 +4,23 @@
  */
 import type { MessageModel } from '../../src/notify/message.js';
 import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/mrkdwn.js';
-import { changeLines, invitationMessage, noticeMessage, reservationCard, type CardInput } from '../../src/slack/render.js';
-import { blockErrors, decodeMetadata, decodeSlot, encodeMetadata, encodeSlot, parseChange, parseRequest, readForm } from '../../src/slack/submission.js';
+import {
+  changeLines,
+  invitationMessage,
+  noticeMessage,
+  reservationCard,
+  type CardInput,
+} from '../../src/slack/render.js';
+import {
+  blockErrors,
+  decodeMetadata,
+  decodeSlot,
+  encodeMetadata,
+  encodeSlot,
+  parseChange,
+  parseRequest,
+  readForm,
+} from '../../src/slack/submission.js';
 import { formValues } from '../support/slack-harness.js';
 
 const START = new Date('2026-12-01T10:00:00Z');
@@ -29,12 +44,18 @@ const card = (overrides: Partial<CardInput> = {}): CardInput => ({
 
 describe('mrkdwn', () => {
   test('GIVEN user text with <!channel>, a forged link and & THEN only &, < and > are escaped', () => {
-    expect(escapeText('Hi <!channel> & <https://evil|ok> *bold*')).toBe('Hi &lt;!channel&gt; &amp; &lt;https://evil|ok&gt; *bold*');
+    expect(escapeText('Hi <!channel> & <https://evil|ok> *bold*')).toBe(
+      'Hi &lt;!channel&gt; &amp; &lt;https://evil|ok&gt; *bold*',
+    );
   });
 
   test('GIVEN a time THEN a date token with the short pretty date, the time and a UTC fallback', () => {
-    expect(dateToken(START)).toBe(`<!date^${START.getTime() / 1000}^{date_short_pretty} at {time}|2026-12-01 10:00 UTC>`);
-    expect(rangeTokens(START, END)).toBe(`${dateToken(START)} – <!date^${END.getTime() / 1000}^{time}|2026-12-01 11:30 UTC>`);
+    expect(dateToken(START)).toBe(
+      `<!date^${START.getTime() / 1000}^{date_short_pretty} at {time}|2026-12-01 10:00 UTC>`,
+    );
+    expect(rangeTokens(START, END)).toBe(
+      `${dateToken(START)} – <!date^${END.getTime() / 1000}^{time}|2026-12-01 11:30 UTC>`,
+    );
   });
 
   test('GIVEN a link label with markup THEN it is escaped and cannot close the link early', () => {
@@ -45,10 +66,26 @@ describe('mrkdwn', () => {
 describe('render', () => {
   test('GIVEN a card with ingest THEN the stream key shows; without it, or in an invitation, it never does', () => {
     const secret = 'sk_very_secret';
-    expect(JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } }), { buttons: true }))).toContain(secret);
+    expect(
+      JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } }), { buttons: true })),
+    ).toContain(secret);
     expect(JSON.stringify(reservationCard(card(), { buttons: true }))).not.toContain('sk_');
-    const message = { notificationId: 'n', event: 'invitation_confirmed', recipient: { channel: 'slack_channel', recipient: 'C1' }, actorName: 'Olga', at: START } as const;
-    const reservation = { ...card(), organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' }, startsAt: START.toISOString(), endsAt: END.toISOString(), reconfirmDeadline: START.toISOString(), version: 1, status: 'confirmed' as const };
+    const message = {
+      notificationId: 'n',
+      event: 'invitation_confirmed',
+      recipient: { channel: 'slack_channel', recipient: 'C1' },
+      actorName: 'Olga',
+      at: START,
+    } as const;
+    const reservation = {
+      ...card(),
+      organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' },
+      startsAt: START.toISOString(),
+      endsAt: END.toISOString(),
+      reconfirmDeadline: START.toISOString(),
+      version: 1,
+      status: 'confirmed' as const,
+    };
     expect(JSON.stringify(invitationMessage({ ...message, reservation } as MessageModel))).not.toContain('sk_');
   });
 
@@ -71,7 +108,14 @@ describe('render', () => {
   });
 
   test('GIVEN a delivery failure report THEN each unreachable channel is named with its reason, escaped', () => {
-    const reservation = { ...card(), organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' }, startsAt: START.toISOString(), endsAt: END.toISOString(), reconfirmDeadline: START.toISOString(), version: 1 };
+    const reservation = {
+      ...card(),
+      organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' },
+      startsAt: START.toISOString(),
+      endsAt: END.toISOString(),
+      reconfirmDeadline: START.toISOString(),
+      version: 1,
+    };
     const rendered = noticeMessage(
       {
         notificationId: 'n',
@@ -92,7 +136,17 @@ describe('submission', () => {
   const start = Date.parse('2026-12-01T10:00:00Z') / 1000;
 
   test('GIVEN a filled form THEN a request command: e-mails split on commas, spaces and lines and lower-cased; empty passcode left to the core', () => {
-    const parsed = parseRequest(readForm(formValues({ serverId: 'srv', startsAt: start, endsAt: start + 3600, emails: 'Ann@X.org, b@y.org\n c@z.org', channels: ['C0ABCDEF1'] })));
+    const parsed = parseRequest(
+      readForm(
+        formValues({
+          serverId: 'srv',
+          startsAt: start,
+          endsAt: start + 3600,
+          emails: 'Ann@X.org, b@y.org\n c@z.org',
+          channels: ['C0ABCDEF1'],
+        }),
+      ),
+    );
     expect(parsed).toEqual({
       ok: true,
       command: expect.objectContaining({
@@ -112,12 +166,18 @@ describe('submission', () => {
     const parsed = parseRequest(readForm(formValues({})));
     expect(parsed).toEqual({
       ok: false,
-      errors: { starts_at: 'Pick a start date and time.', ends_at: 'Pick an end date and time.', server: 'The server is required (its name or id).' },
+      errors: {
+        starts_at: 'Pick a start date and time.',
+        ends_at: 'Pick an end date and time.',
+        server: 'The server is required (its name or id).',
+      },
     });
   });
 
   test('GIVEN a change with an empty passcode THEN the passcode is left out (kept)', () => {
-    const parsed = parseChange(readForm(formValues({ serverId: 'srv', startsAt: start, endsAt: start + 60, passcode: '' })));
+    const parsed = parseChange(
+      readForm(formValues({ serverId: 'srv', startsAt: start, endsAt: start + 60, passcode: '' })),
+    );
     expect(parsed.ok && parsed.command.passcode).toBeUndefined();
   });
 
@@ -133,10 +193,17 @@ describe('submission', () => {
   });
 
   test('GIVEN slot and metadata values THEN they round-trip, and garbage decodes to nothing', () => {
-    expect(decodeSlot(encodeSlot({ serverId: 's', startsAt: 1, endsAt: 2 }))).toEqual({ serverId: 's', startsAt: 1, endsAt: 2 });
+    expect(decodeSlot(encodeSlot({ serverId: 's', startsAt: 1, endsAt: 2 }))).toEqual({
+      serverId: 's',
+      startsAt: 1,
+      endsAt: 2,
+    });
     expect(decodeSlot('{"s":1}')).toBeUndefined();
     expect(decodeSlot('not json')).toBeUndefined();
-    expect(decodeMetadata(encodeMetadata({ reservationId: 'r', fromHome: true }))).toEqual({ reservationId: 'r', fromHome: true });
+    expect(decodeMetadata(encodeMetadata({ reservationId: 'r', fromHome: true }))).toEqual({
+      reservationId: 'r',
+      fromHome: true,
+    });
     expect(decodeMetadata('{')).toEqual({});
   });
 });

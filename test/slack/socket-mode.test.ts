@@ -38,7 +38,9 @@ beforeAll(async () => {
   await makeServer(db.prisma, { name: 'Socket-Studio' });
 });
 afterAll(async () => {
-  const closed = connected.filter((socket) => socket.readyState !== socket.CLOSED).map((socket) => once(socket, 'close'));
+  const closed = connected
+    .filter((socket) => socket.readyState !== socket.CLOSED)
+    .map((socket) => once(socket, 'close'));
   await platform?.stop();
   // Let the close handshake finish: the client keeps a timer until the peer's close frame arrives.
   await Promise.all(closed);
@@ -48,14 +50,23 @@ afterAll(async () => {
 });
 
 test('GIVEN SLACK_APP_TOKEN THEN no HTTP mount; /reserve over the socket is acked by envelope and opens the modal', async () => {
-  const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-socket', SLACK_APP_TOKEN: 'xapp-1-socket', SLACK_API_URL: fake.apiUrl });
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: 'xoxb-socket',
+    SLACK_APP_TOKEN: 'xapp-1-socket',
+    SLACK_API_URL: fake.apiUrl,
+  });
   platform = await slackPlatform({ config, deps: makeDeps(db), log: silentLogger });
   expect(platform?.mounts).toEqual([]);
   await platform!.start();
   expect(fake.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-socket');
 
   connected[0]!.send(
-    JSON.stringify({ envelope_id: 'env-1', type: 'slash_commands', accepts_response_payload: true, payload: buildSlashCommand({ command: '/reserve', triggerId: 'socket-trigger' }) }),
+    JSON.stringify({
+      envelope_id: 'env-1',
+      type: 'slash_commands',
+      accepts_response_payload: true,
+      payload: buildSlashCommand({ command: '/reserve', triggerId: 'socket-trigger' }),
+    }),
   );
   const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === 'socket-trigger');
   expect(open.token).toBe('xoxb-socket');

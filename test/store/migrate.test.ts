@@ -13,10 +13,14 @@ test('GIVEN an empty database THEN migrations apply once, are recorded as prisma
     expect(await migrate(database.url)).toEqual([]);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const { rows } = await client.query('SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name');
+    const { rows } = await client.query(
+      'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
+    );
     await client.end();
     const migrations = await readMigrations();
-    expect(rows.map((row) => [row.migration_name, row.checksum, row.applied_steps_count])).toEqual(migrations.map((m) => [m.name, m.checksum, 1]));
+    expect(rows.map((row) => [row.migration_name, row.checksum, row.applied_steps_count])).toEqual(
+      migrations.map((m) => [m.name, m.checksum, 1]),
+    );
     expect(rows.every((row) => row.finished_at instanceof Date)).toBe(true);
   } finally {
     await database.drop();

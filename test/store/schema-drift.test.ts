@@ -23,11 +23,20 @@ const SCALARS = new Set(['String', 'Int', 'BigInt', 'Boolean', 'DateTime', 'Json
 function parseSchema() {
   const enums = new Map<string, string[]>();
   for (const [, name, body] of SCHEMA.matchAll(/^enum (\w+) \{([^}]*)\}/gm)) {
-    enums.set(name!, body!.split('\n').map((line) => line.replace(/\/\/.*$/, '').trim()).filter(Boolean));
+    enums.set(
+      name!,
+      body!
+        .split('\n')
+        .map((line) => line.replace(/\/\/.*$/, '').trim())
+        .filter(Boolean),
+    );
   }
   const tables = new Map<string, FieldSpec[]>();
   for (const [, model, body] of SCHEMA.matchAll(/^model (\w+) \{([^}]*)\}/gm)) {
-    const lines = body!.split('\n').map((line) => line.replace(/\/\/.*$/, '').trim()).filter(Boolean);
+    const lines = body!
+      .split('\n')
+      .map((line) => line.replace(/\/\/.*$/, '').trim())
+      .filter(Boolean);
     const table = /@@map\("([^"]+)"\)/.exec(body!)?.[1] ?? model!;
     const fields: FieldSpec[] = [];
     for (const line of lines) {
@@ -56,9 +65,23 @@ function parseSchema() {
 /** What PostgreSQL reports (information_schema udt_name) for a Prisma type. */
 function expectedUdt(spec: FieldSpec): string {
   const base =
-    spec.nativeType === 'Uuid' ? 'uuid'
-    : spec.nativeType === 'Timestamptz' ? 'timestamptz'
-    : ({ String: 'text', Int: 'int4', BigInt: 'int8', Boolean: 'bool', DateTime: 'timestamp', Json: 'jsonb', Float: 'float8', Decimal: 'numeric', Bytes: 'bytea' } as Record<string, string>)[spec.type] ?? spec.type;
+    spec.nativeType === 'Uuid'
+      ? 'uuid'
+      : spec.nativeType === 'Timestamptz'
+        ? 'timestamptz'
+        : ((
+            {
+              String: 'text',
+              Int: 'int4',
+              BigInt: 'int8',
+              Boolean: 'bool',
+              DateTime: 'timestamp',
+              Json: 'jsonb',
+              Float: 'float8',
+              Decimal: 'numeric',
+              Bytes: 'bytea',
+            } as Record<string, string>
+          )[spec.type] ?? spec.type);
   return spec.list ? `_${base}` : base;
 }
 
@@ -95,7 +118,10 @@ test.each([...schema.tables.keys()])('table %s matches schema.prisma column by c
       type: expectedUdt(spec),
     });
     // Prisma creates list columns nullable; every other field is NOT NULL unless optional.
-    expect({ field: spec.field, nullable: column!.is_nullable === 'YES' }).toEqual({ field: spec.field, nullable: spec.optional || spec.list });
+    expect({ field: spec.field, nullable: column!.is_nullable === 'YES' }).toEqual({
+      field: spec.field,
+      nullable: spec.optional || spec.list,
+    });
   }
   expect([...actual.keys()].sort()).toEqual(specs.map((spec) => spec.column).sort());
 });

@@ -16,7 +16,10 @@ export interface TestDatabase extends DbHandle {
 
 function adminUrl(): string {
   const url = process.env.SLOTCAST_TEST_ADMIN_URL;
-  if (!url) throw new Error('SLOTCAST_TEST_ADMIN_URL is unset: run the tests through jest (npm test), whose global setup starts PostgreSQL.');
+  if (!url)
+    throw new Error(
+      'SLOTCAST_TEST_ADMIN_URL is unset: run the tests through jest (npm test), whose global setup starts PostgreSQL.',
+    );
   return url;
 }
 
@@ -36,7 +39,10 @@ export async function createEmptyDatabase(): Promise<{ url: string; drop(): Prom
   await asAdmin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => asAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () => asAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
 }
 
 export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {

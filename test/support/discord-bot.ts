@@ -33,11 +33,19 @@ export interface DiscordBot {
   /** Errors and warnings the bot logged, as `message {fields}` lines; most tests expect no errors. */
   logged: { errors: string[]; warnings: string[] };
   /** Delivers pending Discord outbox rows of a reservation (or all) like the worker would. */
-  deliver(reservationId?: string): Promise<Array<{ id: string; event: string; channel: string; result: DeliveryResult }>>;
+  deliver(
+    reservationId?: string,
+  ): Promise<Array<{ id: string; event: string; channel: string; result: DeliveryResult }>>;
   stop(): Promise<void>;
 }
 
-export async function startDiscordBot(options: { fake?: FakeDiscordOptions; deps?: Partial<AppDeps>; env?: (fake: FakeDiscord) => Record<string, string> } = {}): Promise<DiscordBot> {
+export async function startDiscordBot(
+  options: {
+    fake?: FakeDiscordOptions;
+    deps?: Partial<AppDeps>;
+    env?: (fake: FakeDiscord) => Record<string, string>;
+  } = {},
+): Promise<DiscordBot> {
   const db = await createTestDatabase();
   const fake = await startFakeDiscord(options.fake);
   const logged = { errors: [] as string[], warnings: [] as string[] };
@@ -64,7 +72,11 @@ export async function startDiscordBot(options: { fake?: FakeDiscordOptions; deps
 
   async function deliver(reservationId?: string) {
     const rows = await db.prisma.notification.findMany({
-      where: { status: 'pending', channel: { in: channel.handles as NotificationChannel[] }, ...(reservationId ? { reservationId } : {}) },
+      where: {
+        status: 'pending',
+        channel: { in: channel.handles as NotificationChannel[] },
+        ...(reservationId ? { reservationId } : {}),
+      },
       orderBy: { createdAt: 'asc' },
     });
     const results = [];
@@ -72,18 +84,31 @@ export async function startDiscordBot(options: { fake?: FakeDiscordOptions; deps
       const result = await channel.send({ message: await modelOf(row), attempt: row.attempts + 1 });
       await db.prisma.notification.update({
         where: { id: row.id },
-        data: result.status === 'delivered' ? { status: 'sent', providerMessageId: result.providerMessageId, sentAt: new Date() } : { attempts: { increment: 1 }, lastError: result.reason, ...(result.status === 'failed' ? { status: 'failed' } : {}) },
+        data:
+          result.status === 'delivered'
+            ? { status: 'sent', providerMessageId: result.providerMessageId, sentAt: new Date() }
+            : {
+                attempts: { increment: 1 },
+                lastError: result.reason,
+                ...(result.status === 'failed' ? { status: 'failed' } : {}),
+              },
       });
       results.push({ id: row.id, event: row.event, channel: row.channel, result });
     }
     return results;
   }
 
-  async function modelOf(row: { id: string; event: NotificationEvent; channel: NotificationChannel; recipient: string; payload: unknown; reservationId: string }): Promise<MessageModel> {
+  async function modelOf(row: {
+    id: string;
+    event: NotificationEvent;
+    channel: NotificationChannel;
+    recipient: string;
+    payload: unknown;
+    reservationId: string;
+  }): Promise<MessageModel> {
     const current = row.event === 'permit_prompt' ? await findReservation(db.pool, row.reservationId) : undefined;
     return messageFromRow({ ...row, payload: row.payload as MessagePayload }, current);
   }
-
 
   return {
     fake,

@@ -82,10 +82,19 @@ export interface FakeDiscord {
 
   callsTo(method: string, path: RegExp): RecordedCall[];
   /** The earliest recorded matching call, or the next one to come. */
-  waitForCall(method: string, path: RegExp, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  waitForCall(
+    method: string,
+    path: RegExp,
+    predicate?: (call: RecordedCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedCall>;
   failNext(rule: FailRule): void;
   waitForIdentify(timeoutMs?: number): Promise<IdentifyRecord>;
-  waitForGatewayPayload(op: number, predicate?: (payload: GatewayPayload) => boolean, timeoutMs?: number): Promise<GatewayPayload>;
+  waitForGatewayPayload(
+    op: number,
+    predicate?: (payload: GatewayPayload) => boolean,
+    timeoutMs?: number,
+  ): Promise<GatewayPayload>;
 
   addUser(overrides?: Partial<APIUser>): APIUser;
   slashCommand(input: SlashCommandInput): APIInteraction;
@@ -102,9 +111,17 @@ export interface FakeDiscord {
   /** The body POSTed to `/interactions/:id/:token/callback`. */
   waitForInteractionResponse(interactionId: string, timeoutMs?: number): Promise<InteractionCallbackBody>;
   /** A follow-up POSTed to `/webhooks/:application_id/:token`. */
-  waitForFollowUp(interactionId: string, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  waitForFollowUp(
+    interactionId: string,
+    predicate?: (call: RecordedCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedCall>;
   /** An edit PATCHed to `/webhooks/:application_id/:token/messages/@original`. */
-  waitForOriginalEdit(interactionId: string, predicate?: (call: RecordedCall) => boolean, timeoutMs?: number): Promise<RecordedCall>;
+  waitForOriginalEdit(
+    interactionId: string,
+    predicate?: (call: RecordedCall) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedCall>;
   interaction(interactionId: string): InteractionRecord | undefined;
   /** Messages in a channel (bot posts, interaction replies, follow-ups), oldest first. */
   messagesIn(channelId: string): APIMessage[];
@@ -173,7 +190,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gatewayReceived: gateway.received,
     gatewayQueries: gateway.connectionQueries,
 
-    callsTo: (method, path) => world.calls.filter((call) => call.method === method.toUpperCase() && path.test(call.path)),
+    callsTo: (method, path) =>
+      world.calls.filter((call) => call.method === method.toUpperCase() && path.test(call.path)),
     waitForCall,
     failNext: (rule) => rest.failNext(rule),
     waitForIdentify: (timeoutMs = waitTimeoutMs) =>
@@ -208,7 +226,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return { id: interaction.id, token: interaction.token };
     },
     dispatch(event, data) {
-      if (gateway.dispatch(event, data) === 0) throw new Error(`fake Discord: no identified gateway client for ${event}`);
+      if (gateway.dispatch(event, data) === 0)
+        throw new Error(`fake Discord: no identified gateway client for ${event}`);
     },
     requestReconnect: () => gateway.requestReconnect(),
 

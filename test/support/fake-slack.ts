@@ -12,7 +12,13 @@
 // are captured here too.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** The workspace the fake pretends to be; the signing helpers use the same ids by default. */
@@ -147,7 +153,11 @@ export class FakeWorkspace {
 
   /** The DM channel with a user (or a group DM for a comma-separated list), stable per user set. */
   dmChannelFor(users: string): string {
-    const key = users.split(',').map((u) => u.trim()).sort().join(',');
+    const key = users
+      .split(',')
+      .map((u) => u.trim())
+      .sort()
+      .join(',');
     let id = this.dmChannels.get(key);
     if (id === undefined) {
       id = `D0FAKE${String(this.dmChannels.size + 1).padStart(4, '0')}`;
@@ -283,7 +293,9 @@ function hasMessageContent(args: SlackArgs): boolean {
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 const DEFAULT_HANDLERS: Record<string, MethodHandler> = {
@@ -379,7 +391,13 @@ const DEFAULT_HANDLERS: Record<string, MethodHandler> = {
 
   'team.info': () => ({
     ok: true,
-    team: { id: FAKE_TEAM.id, name: FAKE_TEAM.name, domain: FAKE_TEAM.domain, email_domain: '', icon: { image_default: true } },
+    team: {
+      id: FAKE_TEAM.id,
+      name: FAKE_TEAM.name,
+      domain: FAKE_TEAM.domain,
+      email_domain: '',
+      icon: { image_default: true },
+    },
   }),
 };
 
@@ -561,7 +579,15 @@ class FakeSlackServer implements FakeSlack {
     const args: SlackArgs = { ...Object.fromEntries(url.searchParams), ...(parsed.ok ? parsed.args : {}) };
     const token = bearerToken(req.headers);
     const answer = parsed.ok ? this.answer(method, args, token) : { status: 200, result: fail(parsed.error) };
-    const call = { method, args, headers: req.headers, token, receivedAt, status: answer.status, result: answer.result };
+    const call = {
+      method,
+      args,
+      headers: req.headers,
+      token,
+      receivedAt,
+      status: answer.status,
+      result: answer.result,
+    };
     // Record before answering, so a test that sees the HTTP response also sees the call.
     this.calls.push(call);
     this.events.emit('call', call);
@@ -576,7 +602,8 @@ class FakeSlackServer implements FakeSlack {
     const failure = this.takeFailure(method, args);
     if (failure !== undefined) return failureAnswer(failure);
     const handler = this.handlers.get(method);
-    if (handler === undefined) return { status: 200, result: { ok: false, error: 'unknown_method', req_method: method } };
+    if (handler === undefined)
+      return { status: 200, result: { ok: false, error: 'unknown_method', req_method: method } };
     return { status: 200, result: handler(args, this.workspace) };
   }
 

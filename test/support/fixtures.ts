@@ -35,7 +35,10 @@ export class TestClock {
   }
 }
 
-export function makeDeps(database: Pick<DbHandle, 'prisma' | 'pool'>, overrides: Partial<AppDeps> = {}): AppDeps & { events: CommittedEvent[] } {
+export function makeDeps(
+  database: Pick<DbHandle, 'prisma' | 'pool'>,
+  overrides: Partial<AppDeps> = {},
+): AppDeps & { events: CommittedEvent[] } {
   const events: CommittedEvent[] = [];
   return {
     db: database.prisma,
@@ -70,7 +73,14 @@ export const adminActor: Actor = { platform: 'api', tenantId: 'api', userId: 'ad
 let serverCounter = 0;
 export async function makeServer(
   db: Db,
-  overrides: Partial<{ name: string; capacity: number; bufferMinutes: number; active: boolean; playbackBaseUrl: string; ingestBaseUrl: string }> = {},
+  overrides: Partial<{
+    name: string;
+    capacity: number;
+    bufferMinutes: number;
+    active: boolean;
+    playbackBaseUrl: string;
+    ingestBaseUrl: string;
+  }> = {},
 ) {
   serverCounter += 1;
   return db.distributionServer.create({
@@ -84,7 +94,10 @@ export async function makeServer(
 }
 
 /** A valid request starting `startInMs` from now and lasting `lengthMs`. */
-export function makeRequest(server: string, overrides: Partial<RequestCommand> & { startInMs?: number; lengthMs?: number } = {}): RequestCommand {
+export function makeRequest(
+  server: string,
+  overrides: Partial<RequestCommand> & { startInMs?: number; lengthMs?: number } = {},
+): RequestCommand {
   const { startInMs = 48 * HOUR, lengthMs = HOUR, ...rest } = overrides;
   const startsAt = new Date(Math.ceil((Date.now() + startInMs) / MINUTE) * MINUTE);
   return {
@@ -101,7 +114,11 @@ export function makeRequest(server: string, overrides: Partial<RequestCommand> &
 }
 
 /** Waits for a condition, checking it again after every tick of `intervalMs`; never a blind sleep. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -111,7 +128,8 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -39,7 +39,16 @@ export default async function globalSetup() {
       persistent: false,
       createPostgresUser: process.getuid?.() === 0,
       // Test data is disposable: skip the fsyncs that make commits wait for the disk.
-      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+      postgresFlags: [
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=300',
+      ],
       onLog: () => {},
       onError: () => {},
     });

@@ -28,12 +28,16 @@ export interface TestService {
 /** Test defaults: fast sweeps and short leases so recovery paths finish in seconds. */
 const FAST = { PORT: '0', OUTBOX_SWEEP_EVERY: '1s', DELIVERY_LEASE: '3s', JOB_POLL_EVERY: '1s', LOG_LEVEL: 'warn' };
 
-export async function startTestService(env: Record<string, string> = {}, log: Logger = silentLogger): Promise<TestService> {
+export async function startTestService(
+  env: Record<string, string> = {},
+  log: Logger = silentLogger,
+): Promise<TestService> {
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'slotcast-service-'));
   chmodSync(dataDir, 0o755);
   const settings = { ...FAST, DATA_DIR: dataDir, DATABASE_URL: db.url, ...env };
-  const start = (overrides: Record<string, string> = {}) => startService(loadConfig({ ...settings, ...overrides }), log);
+  const start = (overrides: Record<string, string> = {}) =>
+    startService(loadConfig({ ...settings, ...overrides }), log);
   let service: Service | undefined = await start();
   const handle: TestService = {
     service,

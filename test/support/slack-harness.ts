@@ -100,7 +100,6 @@ export async function startSlackHarness(
   };
 }
 
-
 export interface FormFields {
   title?: string;
   serverId?: string | null;

@@ -102,7 +102,12 @@ export interface SlackActor {
 function actor(input: SlackActor) {
   const teamId = input.teamId ?? FAKE_TEAM.id;
   return {
-    user: { id: input.userId ?? FAKE_USER.id, username: input.userName ?? FAKE_USER.name, name: input.userName ?? FAKE_USER.name, team_id: teamId },
+    user: {
+      id: input.userId ?? FAKE_USER.id,
+      username: input.userName ?? FAKE_USER.name,
+      name: input.userName ?? FAKE_USER.name,
+      team_id: teamId,
+    },
     team: { id: teamId, domain: input.teamDomain ?? FAKE_TEAM.domain },
     api_app_id: input.apiAppId ?? FAKE_BOT.appId,
     // The legacy verification token; Bolt ignores it but Slack still sends it.
@@ -149,7 +154,11 @@ export function buildSlashCommand(input: SlashCommandInput): Record<string, stri
   };
 }
 
-export function sendSlashCommand(url: string, input: SlashCommandInput, options: SignOptions): Promise<EndpointResponse> {
+export function sendSlashCommand(
+  url: string,
+  input: SlashCommandInput,
+  options: SignOptions,
+): Promise<EndpointResponse> {
   return postToSlackEndpoint(url, formBody(buildSlashCommand(input)), { ...options, contentType: FORM });
 }
 
@@ -160,7 +169,10 @@ export function sendSlashCommand(url: string, input: SlashCommandInput, options:
 export type StateValue =
   | { type: 'plain_text_input'; value: string | null }
   | { type: 'datetimepicker'; selected_date_time: number | null }
-  | { type: 'static_select'; selected_option: { text: { type: 'plain_text'; text: string; emoji: boolean }; value: string } | null }
+  | {
+      type: 'static_select';
+      selected_option: { text: { type: 'plain_text'; text: string; emoji: boolean }; value: string } | null;
+    }
   | { type: 'multi_conversations_select'; selected_conversations: string[] };
 
 export type StateValues = Record<string, Record<string, StateValue>>;
@@ -256,13 +268,23 @@ export function buildBlockActions(input: BlockActionsInput): Record<string, unkn
     ...base,
     container: { type: 'message', message_ts: messageTs, channel_id: channelId, is_ephemeral: false },
     channel: { id: channelId, name: FAKE_CHANNEL.name },
-    message: input.message ?? { type: 'message', user: FAKE_BOT.userId, bot_id: FAKE_BOT.botId, text: '', ts: messageTs },
+    message: input.message ?? {
+      type: 'message',
+      user: FAKE_BOT.userId,
+      bot_id: FAKE_BOT.botId,
+      text: '',
+      ts: messageTs,
+    },
     state: { values: {} },
     response_url: input.responseUrl ?? UNSET_RESPONSE_URL,
   };
 }
 
-export function sendBlockActions(url: string, input: BlockActionsInput, options: SignOptions): Promise<EndpointResponse> {
+export function sendBlockActions(
+  url: string,
+  input: BlockActionsInput,
+  options: SignOptions,
+): Promise<EndpointResponse> {
   return postToSlackEndpoint(url, interactiveBody(buildBlockActions(input)), { ...options, contentType: FORM });
 }
 
@@ -285,7 +307,11 @@ export function buildViewSubmission(input: ViewSubmissionInput): Record<string, 
   };
 }
 
-export function sendViewSubmission(url: string, input: ViewSubmissionInput, options: SignOptions): Promise<EndpointResponse> {
+export function sendViewSubmission(
+  url: string,
+  input: ViewSubmissionInput,
+  options: SignOptions,
+): Promise<EndpointResponse> {
   return postToSlackEndpoint(url, interactiveBody(buildViewSubmission(input)), { ...options, contentType: FORM });
 }
 
@@ -332,7 +358,12 @@ export function buildAppHomeOpened(input: AppHomeOpenedInput = {}): Record<strin
 /** Wraps any event in the event_callback envelope Slack posts. */
 export function buildEventCallback(
   event: Record<string, unknown>,
-  meta: { teamId?: string | undefined; eventId?: string | undefined; apiAppId?: string | undefined; eventTime?: number } = {},
+  meta: {
+    teamId?: string | undefined;
+    eventId?: string | undefined;
+    apiAppId?: string | undefined;
+    eventTime?: number;
+  } = {},
 ): Record<string, unknown> {
   const teamId = meta.teamId ?? FAKE_TEAM.id;
   return {
@@ -358,7 +389,11 @@ export interface EventSendOptions extends SignOptions {
   retryReason?: string;
 }
 
-export function sendEvent(url: string, envelope: Record<string, unknown>, options: EventSendOptions): Promise<EndpointResponse> {
+export function sendEvent(
+  url: string,
+  envelope: Record<string, unknown>,
+  options: EventSendOptions,
+): Promise<EndpointResponse> {
   const retryHeaders: Record<string, string> = {};
   if (options.retryNum !== undefined) retryHeaders['X-Slack-Retry-Num'] = String(options.retryNum);
   if (options.retryReason !== undefined) retryHeaders['X-Slack-Retry-Reason'] = options.retryReason;

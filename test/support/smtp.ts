@@ -105,7 +105,8 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     new Promise<void>((resolve) => {
       // close() waits for clients to quit; the pooled client keeps connections open, so end them.
       server.close(() => resolve());
-      for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? []) connection.close();
+      for (const connection of (server as unknown as { connections: Set<{ close(): void }> }).connections ?? [])
+        connection.close();
     });
 
   return {

@@ -47,7 +47,13 @@ export async function createEmailChannel(config: Config, log: Logger): Promise<C
       ...(calendar
         ? {
             icalEvent: { method: calendar.method, content: calendar.content },
-            attachments: [{ filename: 'invite.ics', content: calendar.content, contentType: `application/ics; method=${calendar.method}` }],
+            attachments: [
+              {
+                filename: 'invite.ics',
+                content: calendar.content,
+                contentType: `application/ics; method=${calendar.method}`,
+              },
+            ],
           }
         : {}),
     };

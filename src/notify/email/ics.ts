@@ -29,14 +29,19 @@ export function reservationUid(reservationId: string): string {
   return `${reservationId}@slotcast`;
 }
 
-export function buildCalendar(message: MessageModel, organizer: { name: string; email: string }): CalendarPart | undefined {
+export function buildCalendar(
+  message: MessageModel,
+  organizer: { name: string; email: string },
+): CalendarPart | undefined {
   const method = calendarMethod(message);
   if (!method) return undefined;
   const reservation = message.reservation;
   const status =
-    method === 'CANCEL' ? ICalEventStatus.CANCELLED
-    : reservation.status === 'permitted' ? ICalEventStatus.TENTATIVE
-    : ICalEventStatus.CONFIRMED;
+    method === 'CANCEL'
+      ? ICalEventStatus.CANCELLED
+      : reservation.status === 'permitted'
+        ? ICalEventStatus.TENTATIVE
+        : ICalEventStatus.CONFIRMED;
   const calendar = ical({
     prodId: { company: 'Slotcast', product: 'Slotcast', language: 'EN' },
     method: method === 'CANCEL' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST,

@@ -73,24 +73,44 @@ function lines(message: MessageModel, timeZone: string): { intro: string; detail
     case 'delivery_failure_report':
       return {
         intro: `These invitees of ${r.title} could not be reached and will not be retried:`,
-        details: (message.unreachable ?? []).map((entry) => ({ label: `${entry.recipient} (${entry.channel})`, value: entry.reason })),
+        details: (message.unreachable ?? []).map((entry) => ({
+          label: `${entry.recipient} (${entry.channel})`,
+          value: entry.reason,
+        })),
         after: ['Check the addresses and channels, then change the reservation to invite them again.'],
       };
   }
 }
 
 const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 export function renderEmail(message: MessageModel, timeZone: string): RenderedEmail {
   const { intro, details, after } = lines(message, timeZone);
-  const description = isInvitation(message.event) && message.reservation.description ? [message.reservation.description] : [];
-  const text = [intro, '', ...details.map((line) => `${line.label}: ${line.value}`), '', ...description, ...after, '', `Reservation ${message.reservation.code}`]
+  const description =
+    isInvitation(message.event) && message.reservation.description ? [message.reservation.description] : [];
+  const text = [
+    intro,
+    '',
+    ...details.map((line) => `${line.label}: ${line.value}`),
+    '',
+    ...description,
+    ...after,
+    '',
+    `Reservation ${message.reservation.code}`,
+  ]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
   const rows = details
     .map((line) => {
-      const value = line.link ? `<a href="${escapeHtml(line.value)}">${escapeHtml(line.value)}</a>` : escapeHtml(line.value);
+      const value = line.link
+        ? `<a href="${escapeHtml(line.value)}">${escapeHtml(line.value)}</a>`
+        : escapeHtml(line.value);
       return `<tr><th align="left" style="padding:2px 12px 2px 0">${escapeHtml(line.label)}</th><td>${value}</td></tr>`;
     })
     .join('');

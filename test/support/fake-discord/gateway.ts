@@ -157,7 +157,11 @@ export class FakeGateway {
     if ((identify.intents & GatewayIntentBits.Guilds) !== 0) {
       for (const guild of this.world.guilds) {
         const members = [...guild.memberIds].map((id) => this.world.user(id));
-        this.sendDispatch(session, 'GUILD_CREATE', guildCreateJson(guild, members, this.world.bot.id, this.world.scheduledEventsOf(guild.id)));
+        this.sendDispatch(
+          session,
+          'GUILD_CREATE',
+          guildCreateJson(guild, members, this.world.bot.id, this.world.scheduledEventsOf(guild.id)),
+        );
       }
     }
   }

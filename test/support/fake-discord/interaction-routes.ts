@@ -47,7 +47,11 @@ function channelIdOf(record: InteractionRecord): string {
 }
 
 /** The message `@original` designates after a callback of the given type, if any. */
-function originalAfter(ctx: RouteContext, record: InteractionRecord, callback: InteractionCallbackBody): APIMessage | undefined {
+function originalAfter(
+  ctx: RouteContext,
+  record: InteractionRecord,
+  callback: InteractionCallbackBody,
+): APIMessage | undefined {
   const { world } = ctx;
   const data = callback.data ?? {};
   const fromInteraction = { webhook_id: world.applicationId, application_id: world.applicationId };
@@ -91,7 +95,11 @@ function interactionCallback(ctx: RouteContext): Reply {
   if (record.response) return apiError(400, 40060, 'Interaction has already been acknowledged.');
   const callback = bodyObject(ctx.body) as unknown as InteractionCallbackBody;
   if (!ALLOWED_RESPONSES[record.payload.type]?.includes(callback.type)) {
-    return invalidField('type', 'INTERACTION_RESPONSE_TYPE_INVALID', 'Invalid interaction response type for this interaction');
+    return invalidField(
+      'type',
+      'INTERACTION_RESPONSE_TYPE_INVALID',
+      'Invalid interaction response type for this interaction',
+    );
   }
   if (callback.type === R.ChannelMessageWithSource) {
     const invalid = validateMessage(messageInput(callback.data, ctx.files));
@@ -128,7 +136,9 @@ function webhookMessage(ctx: RouteContext, record: InteractionRecord): APIMessag
   const id = ctx.params.message_id ?? '';
   if (id === '@original') return record.original;
   const message = ctx.world.messages.get(id);
-  return message?.webhook_id === ctx.world.applicationId && message.channel_id === channelIdOf(record) ? message : undefined;
+  return message?.webhook_id === ctx.world.applicationId && message.channel_id === channelIdOf(record)
+    ? message
+    : undefined;
 }
 
 function withWebhookMessage(handle: (ctx: RouteContext, record: InteractionRecord, message: APIMessage) => Reply) {
@@ -164,7 +174,11 @@ const open = (method: string, template: string, handle: (ctx: RouteContext) => R
 export const interactionRoutes: Route[] = [
   open('POST', '/interactions/:interaction_id/:token/callback', interactionCallback),
   open('POST', '/webhooks/:application_id/:token', followUp),
-  open('GET', '/webhooks/:application_id/:token/messages/:message_id', withWebhookMessage((_ctx, _record, message) => ok(message))),
+  open(
+    'GET',
+    '/webhooks/:application_id/:token/messages/:message_id',
+    withWebhookMessage((_ctx, _record, message) => ok(message)),
+  ),
   open('PATCH', '/webhooks/:application_id/:token/messages/:message_id', editWebhookMessage),
   open('DELETE', '/webhooks/:application_id/:token/messages/:message_id', deleteWebhookMessage),
 ];

@@ -111,18 +111,30 @@ function commandOptions(input: SlashCommandInput): APIApplicationCommandInteract
     ? input.options
     : Object.entries(input.options ?? {}).map(([name, value]) => basicOption(name, value));
   if (!input.subcommand) return leaves;
-  const subcommand = { type: ApplicationCommandOptionType.Subcommand as const, name: input.subcommand, options: leaves };
+  const subcommand = {
+    type: ApplicationCommandOptionType.Subcommand as const,
+    name: input.subcommand,
+    options: leaves,
+  };
   if (!input.group) return [subcommand];
   return [{ type: ApplicationCommandOptionType.SubcommandGroup, name: input.group, options: [subcommand] }];
 }
 
 /** Marks the option named `focused` (at any depth) as the one being typed in. */
-function focus(options: APIApplicationCommandInteractionDataOption[], focused: string): APIApplicationCommandInteractionDataOption[] {
+function focus(
+  options: APIApplicationCommandInteractionDataOption[],
+  focused: string,
+): APIApplicationCommandInteractionDataOption[] {
   return options.map((option) => {
     if ('options' in option && option.options) {
-      return { ...option, options: focus(option.options as APIApplicationCommandInteractionDataOption[], focused) } as APIApplicationCommandInteractionDataOption;
+      return {
+        ...option,
+        options: focus(option.options as APIApplicationCommandInteractionDataOption[], focused),
+      } as APIApplicationCommandInteractionDataOption;
     }
-    return option.name === focused ? ({ ...option, focused: true } as APIApplicationCommandInteractionDataOption) : option;
+    return option.name === focused
+      ? ({ ...option, focused: true } as APIApplicationCommandInteractionDataOption)
+      : option;
   });
 }
 
@@ -204,7 +216,11 @@ export class InteractionBuilders {
       user,
       channel: dmChannelJson(channelId, user),
       channel_id: channelId,
-      app_permissions: (PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks).toString(),
+      app_permissions: (
+        PermissionFlagsBits.ViewChannel |
+        PermissionFlagsBits.SendMessages |
+        PermissionFlagsBits.EmbedLinks
+      ).toString(),
       // For a guild-installed app used in the bot's DM, Discord sends "0" as the guild owner.
       authorizing_integration_owners: { '0': '0' },
       context: InteractionContextType.BotDM,
@@ -217,9 +233,11 @@ export class InteractionBuilders {
     const channel = context.channelId
       ? guild.channels.find((candidate) => candidate.id === context.channelId)
       : guild.channels[0];
-    if (!channel) throw new Error(`fake Discord: guild ${guild.id} has no channel ${context.channelId ?? '(none configured)'}`);
+    if (!channel)
+      throw new Error(`fake Discord: guild ${guild.id} has no channel ${context.channelId ?? '(none configured)'}`);
     guild.memberIds.add(user.id);
-    const permissions = context.permissions ?? (user.id === guild.ownerId ? ALL_PERMISSIONS : DEFAULT_MEMBER_PERMISSIONS);
+    const permissions =
+      context.permissions ?? (user.id === guild.ownerId ? ALL_PERMISSIONS : DEFAULT_MEMBER_PERMISSIONS);
     const payload = {
       ...common,
       guild_id: guild.id,
@@ -273,17 +291,32 @@ export class InteractionBuilders {
       const outerId = nextId++;
       const innerId = nextId++;
       if (field.kind === 'text') {
-        const textInput = { type: ComponentType.TextInput as const, id: innerId, custom_id: field.customId, value: field.value };
+        const textInput = {
+          type: ComponentType.TextInput as const,
+          id: innerId,
+          custom_id: field.customId,
+          value: field.value,
+        };
         return field.wrapper === 'actionRow'
           ? { type: ComponentType.ActionRow, id: outerId, components: [textInput] }
           : { type: ComponentType.Label, id: outerId, component: textInput };
       }
       if (field.kind === 'stringSelect') {
-        const select = { type: ComponentType.StringSelect as const, id: innerId, custom_id: field.customId, values: field.values };
+        const select = {
+          type: ComponentType.StringSelect as const,
+          id: innerId,
+          custom_id: field.customId,
+          values: field.values,
+        };
         return { type: ComponentType.Label, id: outerId, component: select };
       }
       for (const channelId of field.channelIds) channels[channelId] = this.resolvedChannel(channelId, permissions);
-      const select = { type: ComponentType.ChannelSelect as const, id: innerId, custom_id: field.customId, values: field.channelIds };
+      const select = {
+        type: ComponentType.ChannelSelect as const,
+        id: innerId,
+        custom_id: field.customId,
+        values: field.channelIds,
+      };
       return { type: ComponentType.Label, id: outerId, component: select };
     });
     const resolved = Object.keys(channels).length > 0 ? { channels } : undefined;
@@ -293,14 +326,21 @@ export class InteractionBuilders {
   private resolvedChannel(channelId: string, permissions: bigint): APIInteractionDataResolvedChannel {
     const channel = this.world.guildChannel(channelId);
     if (!channel) throw new Error(`fake Discord: channel ${channelId} is not in any configured guild`);
-    return { id: channel.id, name: channel.name, type: channel.type, permissions: permissions.toString() } as APIInteractionDataResolvedChannel;
+    return {
+      id: channel.id,
+      name: channel.name,
+      type: channel.type,
+      permissions: permissions.toString(),
+    } as APIInteractionDataResolvedChannel;
   }
 
   private messageWithButton(channelId: string, customId: string): APIMessage {
     const button = { type: ComponentType.Button, style: ButtonStyle.Primary, label: customId, custom_id: customId };
-    const message = makeMessage(channelId, this.world.bot, { content: 'Pick one', components: [{ type: ComponentType.ActionRow, components: [button] }] });
+    const message = makeMessage(channelId, this.world.bot, {
+      content: 'Pick one',
+      components: [{ type: ComponentType.ActionRow, components: [button] }],
+    });
     this.world.messages.set(message.id, message);
     return message;
   }
 }
-

@@ -242,7 +242,12 @@ export interface MessageInput {
   attachments?: unknown[];
 }
 
-export function makeMessage(channelId: string, author: APIUser, input: MessageInput, extra: Partial<APIMessage> = {}): APIMessage {
+export function makeMessage(
+  channelId: string,
+  author: APIUser,
+  input: MessageInput,
+  extra: Partial<APIMessage> = {},
+): APIMessage {
   return {
     id: snowflake(),
     type: 0,

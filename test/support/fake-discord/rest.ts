@@ -79,7 +79,10 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** JSON as is; multipart as discord.js sends files: a `payload_json` part plus `files[n]` parts. */
-async function parseBody(raw: Buffer, contentType: string | undefined): Promise<{ body: unknown; files: RecordedFile[] }> {
+async function parseBody(
+  raw: Buffer,
+  contentType: string | undefined,
+): Promise<{ body: unknown; files: RecordedFile[] }> {
   if (raw.length === 0) return { body: undefined, files: [] };
   if (contentType?.startsWith('multipart/form-data')) {
     const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
@@ -197,7 +200,10 @@ export class FakeRest {
     const request = await parseRequest(req);
     const reply = this.reply(request);
     const { method, path, match, query, body, files, headers } = request;
-    this.record({ method, path, route: match?.route.template ?? null, params: match?.params ?? {}, query, body, files, headers }, reply);
+    this.record(
+      { method, path, route: match?.route.template ?? null, params: match?.params ?? {}, query, body, files, headers },
+      reply,
+    );
     this.send(res, reply);
   }
 

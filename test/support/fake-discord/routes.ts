@@ -101,14 +101,20 @@ const MAX_LOCATION = 100;
 /** The checks Discord makes on a scheduled event, in the order it reports them. */
 function validateScheduledEvent(event: APIGuildScheduledEvent): Reply | undefined {
   if (!event.name) return invalidField('name', 'BASE_TYPE_REQUIRED', 'This field is required');
-  if (!event.scheduled_start_time) return invalidField('scheduled_start_time', 'BASE_TYPE_REQUIRED', 'This field is required');
+  if (!event.scheduled_start_time)
+    return invalidField('scheduled_start_time', 'BASE_TYPE_REQUIRED', 'This field is required');
   if (event.entity_type === GuildScheduledEventEntityType.External) {
     const location = event.entity_metadata?.location;
     if (!location) return invalidField('entity_metadata.location', 'BASE_TYPE_REQUIRED', 'This field is required');
     if (location.length > MAX_LOCATION) {
-      return invalidField('entity_metadata.location', 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_LOCATION} or fewer in length.`);
+      return invalidField(
+        'entity_metadata.location',
+        'BASE_TYPE_MAX_LENGTH',
+        `Must be ${MAX_LOCATION} or fewer in length.`,
+      );
     }
-    if (!event.scheduled_end_time) return invalidField('scheduled_end_time', 'BASE_TYPE_REQUIRED', 'This field is required');
+    if (!event.scheduled_end_time)
+      return invalidField('scheduled_end_time', 'BASE_TYPE_REQUIRED', 'This field is required');
   } else if (!event.channel_id) {
     return invalidField('channel_id', 'BASE_TYPE_REQUIRED', 'This field is required');
   }

@@ -40,7 +40,8 @@ export function waitFor<T>(spec: WaitSpec<T>): Promise<T> {
         finish(() => reject(error));
       }
     };
-    const onClosed = (): void => finish(() => reject(new Error(`fake Discord closed while waiting for ${spec.describe()}`)));
+    const onClosed = (): void =>
+      finish(() => reject(new Error(`fake Discord closed while waiting for ${spec.describe()}`)));
     const timer = setTimeout(
       () => finish(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${spec.describe()}`))),
       timeoutMs,

@@ -149,7 +149,7 @@ await withBenchDatabase(async (url) => {
       title: sample.title,
       description: sample.description,
       serverName: 'bench',
-      playbackUrl: 'https://watch.example.org/' + sample.code.toLowerCase(),
+      playbackUrl: `https://watch.example.org/${sample.code.toLowerCase()}`,
       passcode: sample.passcode,
       startsAt: sample.startsAt.toISOString(),
       endsAt: sample.endsAt.toISOString(),

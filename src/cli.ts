@@ -116,7 +116,7 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
 async function withDeps(
   config: Config,
   log: Logger,
-  work: (deps: AppDeps, database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number | void>,
+  work: (deps: AppDeps, database: Awaited<ReturnType<typeof openDatabase>>) => Promise<number | undefined>,
 ): Promise<number> {
   const database = await openDatabase(config, log);
   try {

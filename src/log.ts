@@ -23,7 +23,7 @@ function formatValue(key: string, value: unknown): string {
 
 export function createLogger(
   level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Logger {
   const emit =
     (at: LogLevel) =>
@@ -33,7 +33,7 @@ export function createLogger(
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `${key}=${formatValue(key, value)}`)
         .join(' ');
-      write(`${new Date().toISOString()} ${at.padEnd(5)} ${message}${extra ? ' ' + extra : ''}`);
+      write(`${new Date().toISOString()} ${at.padEnd(5)} ${message}${extra ? ` ${extra}` : ''}`);
     };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

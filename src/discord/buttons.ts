@@ -47,7 +47,7 @@ export async function onOpenForm(
   action: 'change' | 'cancel',
 ): Promise<void> {
   const actor = actorOf(interaction, ref.guildId)!;
-  let loaded;
+  let loaded: [Awaited<ReturnType<typeof getReservation>>, Awaited<ReturnType<typeof zoneFor>>];
   try {
     loaded = await beforeModal(
       Promise.all([

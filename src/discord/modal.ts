@@ -37,16 +37,14 @@ function text(
 /** `zone` undefined: reopened without a database read, so the zone is not named. */
 function timeLabels(values: Partial<FormValues>, zone: string | undefined): LabelBuilder[] {
   return [
-    new LabelBuilder()
-      .setLabel('Title')
-      .setTextInputComponent(
-        text('title', TextInputStyle.Short, {
-          value: values.title,
-          required: true,
-          max: 200,
-          placeholder: 'Quarterly all-hands',
-        }),
-      ),
+    new LabelBuilder().setLabel('Title').setTextInputComponent(
+      text('title', TextInputStyle.Short, {
+        value: values.title,
+        required: true,
+        max: 200,
+        placeholder: 'Quarterly all-hands',
+      }),
+    ),
     new LabelBuilder()
       .setLabel('Start')
       .setDescription(
@@ -65,16 +63,14 @@ function timeLabels(values: Partial<FormValues>, zone: string | undefined): Labe
           placeholder: 'tomorrow 19:00 · 2026-12-01 19:00 · in 2 hours',
         }),
       ),
-    new LabelBuilder()
-      .setLabel('End or duration')
-      .setTextInputComponent(
-        text('end', TextInputStyle.Short, {
-          value: values.end,
-          required: true,
-          max: 100,
-          placeholder: '90m · 2h · 20:30',
-        }),
-      ),
+    new LabelBuilder().setLabel('End or duration').setTextInputComponent(
+      text('end', TextInputStyle.Short, {
+        value: values.end,
+        required: true,
+        max: 100,
+        placeholder: '90m · 2h · 20:30',
+      }),
+    ),
     new LabelBuilder()
       .setLabel('Invitee e-mails')
       .setDescription('Separated by commas, spaces or new lines')

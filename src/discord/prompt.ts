@@ -91,7 +91,7 @@ export function createPrompts({ rest, pool }: { rest: REST; pool: pg.Pool }): Pr
   async function refresh(reservationId: string, pressed?: Pressed): Promise<boolean> {
     const before = await findReservation(pool, reservationId);
     // Only a Discord organizer has a prompt in a Discord DM.
-    if (!before || before.organizer.platform !== 'discord') return false;
+    if (before?.organizer.platform !== 'discord') return false;
     const userId = before.organizer.userId;
     const key = promptKey(reservationId, await dmChannel(userId));
     return withChatMessageLock(pool, key, async () => {

@@ -67,7 +67,7 @@ async function openRequest(
       Promise.all([context.deps.servers.find(server), zoneFor(context.deps.pool, guildId, interaction.user.id)]),
       1500,
     );
-    if (!known || !known.active) {
+    if (!known?.active) {
       return tell(
         interaction,
         doneView(

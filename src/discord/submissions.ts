@@ -85,7 +85,7 @@ export async function onRequestSubmit(
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const draft = context.drafts.get(draftId, interaction.user.id);
   const actor = actorOf(interaction);
-  if (!draft || draft.kind !== 'new' || !draft.server || !actor) return tell(interaction, EXPIRED);
+  if (draft?.kind !== 'new' || !draft.server || !actor) return tell(interaction, EXPIRED);
   const values = readForm(interaction);
   const current = context.drafts.put({ ...draft, values });
   const { zone } = await zoneFor(context.deps.pool, actor.tenantId, actor.userId);

@@ -24,7 +24,7 @@ export interface FieldChange {
 
 type Comparable = string | string[] | null;
 
-function valueOf(reservation: Reservation, field: ChangeableField): Comparable {
+function fieldValue(reservation: Reservation, field: ChangeableField): Comparable {
   switch (field) {
     case 'title':
       return reservation.title;
@@ -57,8 +57,8 @@ function same(a: Comparable, b: Comparable): boolean {
 export function diffReservations(before: Reservation, after: Reservation): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field of CHANGEABLE_FIELDS) {
-    const from = valueOf(before, field);
-    const to = valueOf(after, field);
+    const from = fieldValue(before, field);
+    const to = fieldValue(after, field);
     if (!same(from, to)) changes.push({ field, from, to });
   }
   return changes;

@@ -5,7 +5,7 @@
 
 // Pragmatic, not RFC 5322: one @, no spaces or angle brackets, a dotted domain. It accepts what
 // people type into invitation forms and rejects what is certainly not an address.
-const EMAIL = /^[^\s@<>(),;:"\[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
+const EMAIL = /^[^\s@<>(),;:"[\]]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
 const SLACK_CHANNEL = /^[CGD][A-Z0-9]{6,}$/;
 const DISCORD_SNOWFLAKE = /^\d{17,20}$/;
 
@@ -67,11 +67,11 @@ export function describeContactProblems(kind: string, problems: ContactProblems)
   }
   if (parts.length === 0) return undefined;
   const sentence = parts.join('; ');
-  return sentence.charAt(0).toUpperCase() + sentence.slice(1) + '.';
+  return `${sentence.charAt(0).toUpperCase() + sentence.slice(1)}.`;
 }
 
 function quoteList(items: readonly string[], max = 10): string {
-  const shown = items.slice(0, max).map((item) => `"${item.length > 80 ? item.slice(0, 77) + '...' : item}"`);
+  const shown = items.slice(0, max).map((item) => `"${item.length > 80 ? `${item.slice(0, 77)}...` : item}"`);
   const more = items.length > max ? ` and ${items.length - max} more` : '';
   return shown.join(', ') + more;
 }

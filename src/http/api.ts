@@ -41,7 +41,7 @@ export function apiMount(deps: AppDeps): Mount {
       await health(deps, res);
       return true;
     }
-    if (url.pathname !== PREFIX && !url.pathname.startsWith(PREFIX + '/')) return false;
+    if (url.pathname !== PREFIX && !url.pathname.startsWith(`${PREFIX}/`)) return false;
     const path = url.pathname.slice(PREFIX.length) || '/';
     const matching = routes.filter((route) => route.pattern.test(path));
     if (matching.length === 0) throw new HttpError(404, 'not_found', `No route for ${req.method} ${url.pathname}.`);

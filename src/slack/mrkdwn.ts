@@ -35,7 +35,7 @@ export const mentionChannel = (channelId: string): string => `<#${channelId}>`;
 
 /** Cuts text to Slack's limits (section text 3000, plain_text headers 150, button labels 75). */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /** Formats a time in a named zone for plain_text places (buttons, options) where tokens do not render. */

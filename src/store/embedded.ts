@@ -87,7 +87,7 @@ export async function startEmbeddedPostgres(
 async function readOrCreatePassword(path: string): Promise<string> {
   if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
   const password = randomBytes(18).toString('base64url');
-  await writeFile(path, password + '\n', { mode: 0o600 });
+  await writeFile(path, `${password}\n`, { mode: 0o600 });
   return password;
 }
 

@@ -41,7 +41,10 @@ export class ServerDirectory {
   async find(idOrName: string): Promise<ServerRow | undefined> {
     const match = (server: ServerRow) => server.id === idOrName || server.name === idOrName;
     if (this.clock() - this.loadedAt > this.ttlMs) await this.refresh();
-    return this.loaded.find(match) ?? (await this.refresh(), this.loaded.find(match));
+    const found = this.loaded.find(match);
+    if (found) return found;
+    await this.refresh();
+    return this.loaded.find(match);
   }
 
   async active(): Promise<ServerRow[]> {

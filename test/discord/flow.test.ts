@@ -280,7 +280,7 @@ describe('GIVEN the DM prompt', () => {
     expect(
       notice?.message_reference?.message_id ??
         (
-          bot.fake.callsTo('POST', new RegExp(`^/channels/${channelId}/messages$`)).at(-1)?.body as {
+          bot.fake.callsTo('POST', new RegExp(`^/channels/${channelId}/messages$`)).at(-1)!.body as {
             message_reference?: { message_id: string };
           }
         ).message_reference?.message_id,

@@ -233,7 +233,7 @@ describe('fake Discord with the real discord.js Client', () => {
     expect(attempts.map((call) => call.status)).toEqual([429, 200]);
     expect(attempts[0]?.response).toEqual({ message: 'You are being rate limited.', retry_after: 0.05, global: false });
     expect(attempts[1]?.body).toMatchObject({ content: 'Hello', allowed_mentions: { parse: [] } });
-    expect(message.id).toBe((attempts[1]?.response as { id: string }).id);
+    expect(message.id).toBe((attempts[1]!.response as { id: string }).id);
     expect(fake.messagesIn(textChannel().id).filter((posted) => posted.content === 'Hello')).toHaveLength(1);
     const [limit] = (await rateLimited) as [{ scope: string; retryAfter: number }];
     expect(limit.scope).toBe('user');

@@ -133,7 +133,9 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         };
         events.on('mail', check);
       }),
-    rejectRecipients: (addresses) => addresses.forEach((address) => rejected.add(address.toLowerCase())),
+    rejectRecipients: (addresses) => {
+      for (const address of addresses) rejected.add(address.toLowerCase());
+    },
     holdReplies: () => {
       holding = true;
     },

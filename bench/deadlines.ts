@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { startJobs } from '../src/jobs/runtime.js';
+import { createJobs } from '../src/jobs/runtime.js';
 import { silentLogger } from '../src/log.js';
 import { buildDeps } from '../src/main.js';
 import { openDb } from '../src/store/client.js';
@@ -36,14 +36,16 @@ await withBenchDatabase(async (url) => {
   );
   const deps = buildDeps(config, db, silentLogger);
   // The deadline clock reads the next deadline from the table when it starts, as after a restart.
-  const jobs = await startJobs({
+  const jobs = createJobs({
     process: true,
     config,
     deps,
-    channels: [],
+    transports: [],
     log: silentLogger,
     database: { ...db, url },
   });
+  deps.listeners.push(jobs.onCommit);
+  await jobs.start();
   const lastDue = firstDue + WINDOW_MS;
   // Wait until every reservation lapsed, or 30 s past the last deadline.
   while (Date.now() < lastDue + 30_000) {

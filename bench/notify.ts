@@ -10,10 +10,10 @@ import { SMTPServer } from 'smtp-server';
 import { reconfirmReservation } from '../src/app/lifecycle.js';
 import { requestReservation } from '../src/app/request.js';
 import { loadConfig } from '../src/config.js';
-import { startJobs } from '../src/jobs/runtime.js';
+import { createJobs } from '../src/jobs/runtime.js';
 import { silentLogger } from '../src/log.js';
 import { buildDeps } from '../src/main.js';
-import { createEmailChannel } from '../src/notify/email/channel.js';
+import { createEmailTransport } from '../src/notify/email/transport.js';
 import { buildCalendar } from '../src/notify/email/ics.js';
 import { renderEmail } from '../src/notify/email/render.js';
 import type { MessageModel } from '../src/notify/message.js';
@@ -94,15 +94,17 @@ await withBenchDatabase(async (url) => {
   });
   const db = openDb(url, { max: 30 });
   const deps = buildDeps(config, db, silentLogger);
-  const email = await createEmailChannel(config, silentLogger);
-  const jobs = await startJobs({
+  const email = await createEmailTransport(config, silentLogger);
+  const jobs = createJobs({
     process: true,
     config,
     deps,
-    channels: [email],
+    transports: [email],
     log: silentLogger,
     database: { ...db, url },
   });
+  deps.listeners.push(jobs.onCommit);
+  await jobs.start();
   await db.prisma.distributionServer.create({
     data: {
       name: 'bench',

@@ -1,6 +1,6 @@
 /**
  * The composition root: builds the service from configuration and starts it. The job queue,
- * the notification channels and the chat platforms are assembled here, and nowhere else.
+ * the notification transports and the chat platforms are assembled here, and nowhere else.
  */
 import type { Server } from 'node:http';
 import type { AppDeps } from './app/deps.js';
@@ -10,10 +10,10 @@ import { discordPlatform } from './discord/index.js';
 import { apiMount } from './http/api.js';
 import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Jobs } from './jobs/runtime.js';
-import { startJobs } from './jobs/runtime.js';
+import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
-import type { Channel } from './notify/channel.js';
-import { createEmailChannel } from './notify/email/channel.js';
+import type { Transport } from './notify/transport.js';
+import { createEmailTransport } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
@@ -67,24 +67,31 @@ export async function startService(config: Config, log: Logger, options: Service
     stops.push(async () => {
       for (const platform of platforms) await platform.stop();
     });
-    const channels: Channel[] = [
-      await createEmailChannel(config, log),
-      ...platforms.flatMap((platform) => platform.channels),
+    const transports: Transport[] = [
+      await createEmailTransport(config, log),
+      ...platforms.flatMap((platform) => platform.transports),
     ];
     stops.push(async () => {
-      for (const channel of channels) await channel.close?.();
+      for (const transport of transports) await transport.close?.();
     });
 
     // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
-    const jobs: Jobs = await startJobs({
+    const jobs: Jobs = createJobs({
       process: role === 'worker' || config.jobs.enabled,
       config,
       deps,
-      channels,
+      transports,
       log,
       database,
     });
-    stops.push(() => jobs.stop());
+    // Every committed use case reaches the job runtime: it delivers the notifications the use case
+    // queued and reschedules the reservation's deadline, reminders and start/end.
+    deps.listeners.push(jobs.onCommit);
+    stops.push(async () => {
+      deps.listeners.splice(deps.listeners.indexOf(jobs.onCommit), 1);
+      await jobs.stop();
+    });
+    await jobs.start();
 
     let http: Server | undefined;
     let url: string | undefined;

@@ -1,13 +1,13 @@
 /**
  * A chat platform plugs into the service through this seam: HTTP mounts (Slack's /slack/events),
- * notification channels (its DMs and channel posts), and a lifecycle. src/main.ts assembles the
+ * notification transports (its DMs and channel posts), and a lifecycle. src/main.ts assembles the
  * configured platforms; nothing else knows which exist.
  */
 import type { AppDeps } from './app/deps.js';
 import type { Config } from './config.js';
 import type { Mount } from './http/server.js';
 import type { Logger } from './log.js';
-import type { Channel } from './notify/channel.js';
+import type { Transport } from './notify/transport.js';
 
 export interface PlatformContext {
   config: Config;
@@ -18,7 +18,7 @@ export interface PlatformContext {
 export interface Platform {
   name: string;
   mounts: Mount[];
-  channels: Channel[];
+  transports: Transport[];
   /** Connects (gateway, socket mode); called after the HTTP server listens. */
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -22,7 +22,7 @@ import { inTransaction } from '../store/sql.js';
 import { findAlternatives } from './alternatives.js';
 import type { ChangeCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
-import { announce } from './deps.js';
+import { announce } from './events.js';
 import type { Outcome } from './outcome.js';
 import { invalid, notFound, ok } from './outcome.js';
 import { checkAgainstPolicy } from './request.js';

@@ -2,35 +2,11 @@
  * What every use case needs, assembled once by the composition root (src/main.ts) or a test.
  */
 import type { Policy } from '../domain/policy.js';
-import type { Reservation } from '../domain/reservation.js';
 import type { Logger } from '../log.js';
 import type pg from 'pg';
 import type { Db } from '../store/client.js';
 import type { ServerDirectory } from '../store/servers.js';
-
-export type ReservationEventKind =
-  | 'requested'
-  | 'reconfirmed'
-  | 'changed'
-  | 'cancelled'
-  | 'lapsed'
-  | 'started'
-  | 'completed';
-
-/** Told after a use case's transaction has committed. */
-export interface CommittedEvent {
-  kind: ReservationEventKind;
-  reservation: Reservation;
-  /** Outbox rows the transaction wrote, ready to be delivered. */
-  notificationIds: string[];
-}
-
-/**
- * The seam for later layers: the job queue schedules deadlines and reminders and enqueues
- * deliveries from here. A failing listener must not undo a committed use case, so errors are
- * logged, not thrown (the outbox sweeper catches whatever a failed listener missed).
- */
-export type CommitListener = (event: CommittedEvent) => void | Promise<void>;
+import type { CommitListener } from './events.js';
 
 export interface Secrets {
   /** A short human code such as R-7K3Q (`length` characters after the R-, 4 by default). */
@@ -52,19 +28,6 @@ export interface AppDeps {
   clock: () => Date;
   secrets: Secrets;
   log: Logger;
+  /** Told after every committed use case; the composition root (src/main.ts) subscribes the job runtime. */
   listeners: CommitListener[];
-}
-
-export async function announce(deps: Pick<AppDeps, 'listeners' | 'log'>, event: CommittedEvent): Promise<void> {
-  for (const listener of deps.listeners) {
-    try {
-      await listener(event);
-    } catch (error) {
-      deps.log.error('a listener failed after commit', {
-        event: event.kind,
-        reservation: event.reservation.code,
-        error,
-      });
-    }
-  }
 }

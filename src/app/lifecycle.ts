@@ -15,8 +15,9 @@ import { lockReservation, updateReservation } from '../store/reservations.js';
 import type { Sql } from '../store/sql.js';
 import { inTransaction } from '../store/sql.js';
 import type { CancelCommand } from './commands.js';
-import type { AppDeps, ReservationEventKind } from './deps.js';
-import { announce } from './deps.js';
+import type { AppDeps } from './deps.js';
+import type { ReservationEventKind } from './events.js';
+import { announce } from './events.js';
 import type { Outcome, Refusal } from './outcome.js';
 import { notFound, ok } from './outcome.js';
 

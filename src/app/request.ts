@@ -27,7 +27,7 @@ import { workspaceNotifyMode } from '../store/settings.js';
 import { findAlternatives } from './alternatives.js';
 import type { RequestCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
-import { announce } from './deps.js';
+import { announce } from './events.js';
 import type { Outcome } from './outcome.js';
 import { invalid, ok } from './outcome.js';
 

@@ -5,7 +5,7 @@
  * bots that keep sending requests it refuses.
  */
 import { DiscordAPIError, HTTPError, RateLimitError } from 'discord.js';
-import type { DeliveryResult } from '../notify/channel.js';
+import type { DeliveryResult } from '../notify/transport.js';
 
 /** Discord's JSON error codes that Slotcast acts on. */
 export const DiscordCode = {

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { Events } from 'discord.js';
 import type { PlatformFactory } from '../platforms.js';
-import { createDiscordChannel } from './channel.js';
+import { createDiscordTransport } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
 import { registerCommands } from './commands.js';
 import { Drafts } from './drafts.js';
@@ -34,7 +34,7 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   return {
     name: 'discord',
     mounts: [],
-    channels: [createDiscordChannel({ rest, pool: deps.pool, log, prompts })],
+    transports: [createDiscordTransport({ rest, pool: deps.pool, log, prompts })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

@@ -17,6 +17,7 @@ import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
 import type { Sql } from '../store/sql.js';
 import { statement } from '../store/sql.js';
+import { forEachConcurrently } from './concurrency.js';
 
 export const DEADLINE_CHANNEL = 'slotcast_deadlines';
 
@@ -113,7 +114,7 @@ export class DeadlineClock {
             ids = await dueIds(this.deps.pool, BATCH)
           ) {
             let lapsed = 0;
-            await inParallel(ids, this.concurrency, (id) =>
+            await forEachConcurrently(ids, this.concurrency, (id) =>
               // One reservation that cannot be lapsed must not hold up the others; the sweeper retries it.
               lapseReservation(this.deps, id).then(
                 () => void lapsed++,
@@ -136,13 +137,4 @@ export class DeadlineClock {
     })();
     return this.running;
   }
-}
-
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
 }

@@ -1,5 +1,5 @@
 /**
- * Delivers outbox rows through the channels: claim (with a lease), build the message, send,
+ * Delivers outbox rows through the transports: claim (with a lease), build the message, send,
  * record the outcome. Retriable failures come back with exponential backoff for up to 24 hours;
  * permanent ones are marked failed and reported to the organizer once.
  */
@@ -7,12 +7,13 @@ import type pg from 'pg';
 import type { NotificationChannel } from '../domain/notifications.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
-import type { Channel, DeliveryResult } from '../notify/channel.js';
+import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
 import type { ClaimedNotification } from '../store/notifications.js';
 import { claimNotifications, markFailed, markRetry, markSent } from '../store/notifications.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
+import { forEachConcurrently } from './concurrency.js';
 
 export interface DeliverySettings {
   /** How long a claim holds a row; a worker that dies releases its rows when this runs out. */
@@ -43,17 +44,19 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 }
 
 export class DeliveryWorker {
-  private readonly byChannel = new Map<NotificationChannel, Channel>();
+  private readonly transports = new Map<NotificationChannel, Transport>();
 
   constructor(
     private readonly pool: pg.Pool,
-    channels: Channel[],
+    transports: Transport[],
     private readonly settings: DeliverySettings,
     private readonly hooks: DeliveryHooks,
     private readonly log: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    for (const channel of channels) for (const handled of channel.handles) this.byChannel.set(handled, channel);
+    for (const transport of transports) {
+      for (const handled of transport.handles) this.transports.set(handled, transport);
+    }
   }
 
   /** Delivers those of `ids` that are due and not held by another worker. */
@@ -62,7 +65,7 @@ export class DeliveryWorker {
       const claimed = await claimNotifications(this.pool, ids.slice(start, start + CLAIM_BATCH), this.settings.leaseMs);
       const retries = new Map<number, string[]>();
       const failedReservations = new Set<string>();
-      await runConcurrently(claimed, this.settings.concurrency, async (row) => {
+      await forEachConcurrently(claimed, this.settings.concurrency, async (row) => {
         const outcome = await this.deliverOne(row);
         if (outcome.status === 'retry') {
           const at = outcome.at.getTime();
@@ -79,16 +82,16 @@ export class DeliveryWorker {
   private async deliverOne(
     row: ClaimedNotification,
   ): Promise<{ status: 'sent' | 'failed' } | { status: 'retry'; at: Date }> {
-    const channel = this.byChannel.get(row.channel);
+    const transport = this.transports.get(row.channel);
     let result: DeliveryResult;
-    if (!channel) {
+    if (!transport) {
       result = {
         status: 'failed',
         reason: `Nothing delivers ${row.channel} messages here: that platform is not connected.`,
       };
     } else {
       try {
-        result = await channel.send({ message: await this.messageFor(row), attempt: row.attempts });
+        result = await transport.send({ message: await this.messageFor(row), attempt: row.attempts });
       } catch (error) {
         result = { status: 'retry', reason: coerceError(error).message };
       }
@@ -155,13 +158,4 @@ export function messageFromRow(
       ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
       : {}),
   };
-}
-
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }

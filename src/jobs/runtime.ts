@@ -9,7 +9,8 @@
 import { hostname } from 'node:os';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda } from 'agenda';
-import type { AppDeps, CommitListener } from '../app/deps.js';
+import type { AppDeps } from '../app/deps.js';
+import type { CommitListener } from '../app/events.js';
 import { completeReservation, lapseReservation, startReservation } from '../app/lifecycle.js';
 import { remind, reportDeliveryFailures } from '../app/reminders.js';
 import type { Config } from '../config.js';
@@ -17,7 +18,7 @@ import type { ReservationJob } from '../domain/schedule.js';
 import { jobsFor } from '../domain/schedule.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
-import type { Channel } from '../notify/channel.js';
+import type { Transport } from '../notify/transport.js';
 import type { Database } from '../store/database.js';
 import { duePendingIds } from '../store/notifications.js';
 import { listReservationRows } from '../store/reservations.js';
@@ -29,6 +30,13 @@ import { JobQueue } from './queue.js';
 export interface Jobs {
   queue: JobQueue;
   delivery: DeliveryWorker;
+  /**
+   * Delivers what a committed use case queued and keeps its reservation's timers right. The
+   * composition root subscribes it to the use cases' events (AppDeps.listeners) before `start`.
+   */
+  onCommit: CommitListener;
+  /** Connects to the queue; in a processing process also starts the deadline clock and the workers. */
+  start(): Promise<void>;
   /** Runs the sweeper once now (also runs on its own every `sweepEveryMs`). */
   sweep(): Promise<void>;
   stop(): Promise<void>;
@@ -39,7 +47,7 @@ export interface JobsContext {
   process: boolean;
   config: Config;
   deps: AppDeps;
-  channels: Channel[];
+  transports: Transport[];
   log: Logger;
   database: Pick<Database, 'pool' | 'url'>;
 }
@@ -56,14 +64,7 @@ const RESERVATION_JOB_NAMES = Object.values(JOB_NAME);
 // Pending rows younger than this are left to the enqueue that follows their commit.
 const SWEEP_GRACE_MS = 5_000;
 
-export async function startJobs({
-  process: processJobs,
-  config,
-  deps,
-  channels,
-  log,
-  database,
-}: JobsContext): Promise<Jobs> {
+export function createJobs({ process: processJobs, config, deps, transports, log, database }: JobsContext): Jobs {
   const settings = config.jobs;
   const backend = new PostgresBackend({ pool: database.pool });
   const agenda = new Agenda({
@@ -83,7 +84,7 @@ export async function startJobs({
 
   const delivery = new DeliveryWorker(
     database.pool,
-    channels,
+    transports,
     { leaseMs: settings.deliveryLeaseMs, concurrency: settings.deliveryConcurrency, giveUpAfterMs: 24 * 3_600_000 },
     {
       retryLater: (ids, at) => queue.schedule('outbox.deliver', at, { ids }),
@@ -154,33 +155,33 @@ export async function startJobs({
   // A worker that dies while sweeping must not stop the sweeps for long: the lock expires soon.
   queue.define('outbox.sweep', sweep, { concurrency: 1, lockLifetime: Math.max(5_000, settings.sweepEveryMs * 2) });
 
-  deps.listeners.push(onCommit);
-  await agenda.ready;
-  // Removing a reservation's jobs matches on their data; without this index every change would
-  // scan all jobs.
-  await database.pool.query(
-    'CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)',
-  );
-  if (!processJobs) {
-    // Agenda connects its NOTIFY channel only in start(); an enqueue-only process must connect it
-    // itself, or the workers elsewhere hear of new jobs only at their next poll.
-    await backend.notificationChannel?.connect();
-  }
-  if (processJobs) {
+  const start = async () => {
+    await agenda.ready;
+    // Removing a reservation's jobs matches on their data; without this index every change would
+    // scan all jobs.
+    await database.pool.query(
+      'CREATE INDEX IF NOT EXISTS slotcast_agenda_jobs_data_idx ON agenda_jobs USING gin (data jsonb_path_ops)',
+    );
+    if (!processJobs) {
+      // Agenda connects its NOTIFY channel only in start(); an enqueue-only process must connect it
+      // itself, or the workers elsewhere hear of new jobs only at their next poll.
+      await backend.notificationChannel?.connect();
+      return;
+    }
     clock = new DeadlineClock(deps, database.url, log);
     await clock.start();
     await agenda.start();
     // One repeating job for all processes ('every' keeps a single row for the name).
     await agenda.every(settings.sweepEveryMs, 'outbox.sweep', {}, { skipImmediate: false });
-  }
+  };
 
   return {
     queue,
     delivery,
+    onCommit,
+    start,
     sweep,
     stop: async () => {
-      const index = deps.listeners.indexOf(onCommit);
-      if (index >= 0) deps.listeners.splice(index, 1);
       await clock?.stop();
       // Lets running jobs finish (for up to 10 s) before the pool they use is closed, then closes
       // the LISTEN connection (the shared pool itself is closed by its owner).

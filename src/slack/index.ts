@@ -1,11 +1,11 @@
 /**
  * The Slack app (issue 4) as a platform of the service: `/slack/events` on the service's HTTP
- * server (or Socket Mode when SLACK_APP_TOKEN is set), and the Slack channel of the notification
+ * server (or Socket Mode when SLACK_APP_TOKEN is set), and the Slack transport of the notification
  * pipeline (DMs and channel posts).
  */
 import type { PlatformFactory } from '../platforms.js';
 import { createSlackApp, eventsMount } from './app.js';
-import { createSlackChannel } from './channel.js';
+import { createSlackTransport } from './transport.js';
 
 export const slackPlatform: PlatformFactory = async ({ config, deps, log }) => {
   if (!config.slack) {
@@ -15,12 +15,12 @@ export const slackPlatform: PlatformFactory = async ({ config, deps, log }) => {
     return undefined;
   }
   const slack = await createSlackApp(config.slack, deps, log);
-  const channel = createSlackChannel({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, deps, log });
+  const transport = createSlackTransport({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, deps, log });
   log.info(slack.mode === 'socket' ? 'Slack app ready (Socket Mode)' : 'Slack app ready (HTTP: POST /slack/events)');
   return {
     name: 'slack',
     mounts: slack.receiver ? [eventsMount(slack.receiver)] : [],
-    channels: [channel],
+    transports: [transport],
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
     start: async () => {
       if (slack.mode === 'socket') await slack.app.start();

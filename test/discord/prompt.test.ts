@@ -74,7 +74,7 @@ function model(
   };
 }
 
-const send = (message: MessageModel) => bot.channel.send({ message, attempt: 1 });
+const send = (message: MessageModel) => bot.transport.send({ message, attempt: 1 });
 
 describe('GIVEN a delivered DM prompt', () => {
   test('WHEN the organizer reconfirms from /reserve list THEN the recorded prompt shows Reconfirmed without a Reconfirm button', async () => {

@@ -2,7 +2,7 @@
  * The Discord bot under test: the real discord.js client (through discordPlatform) connected to
  * the fake Discord, real PostgreSQL behind the use cases. Until the delivery worker exists in a
  * test, `deliver` plays its part for Discord rows: it reads pending outbox rows, builds the
- * MessageModel the worker would, and hands it to the bot's Channel.
+ * MessageModel the worker would, and hands it to the bot's Transport.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { discordPlatform } from '../../src/discord/index.js';
 import type { NotificationChannel, NotificationEvent, MessagePayload } from '../../src/domain/notifications.js';
 import type { Logger } from '../../src/log.js';
-import type { Channel, DeliveryResult } from '../../src/notify/channel.js';
+import type { Transport, DeliveryResult } from '../../src/notify/transport.js';
 import { messageFromRow } from '../../src/jobs/delivery.js';
 import type { MessageModel } from '../../src/notify/message.js';
 import type { Platform } from '../../src/platforms.js';
@@ -28,7 +28,7 @@ export interface DiscordBot {
   db: TestDatabase;
   deps: ReturnType<typeof makeDeps>;
   platform: Platform;
-  channel: Channel;
+  transport: Transport;
   guildId: string;
   /** Errors and warnings the bot logged, as `message {fields}` lines; most tests expect no errors. */
   logged: { errors: string[]; warnings: string[] };
@@ -68,20 +68,20 @@ export async function startDiscordBot(
   const platform = await discordPlatform({ config, deps, log });
   if (!platform) throw new Error('discordPlatform returned nothing although Discord is configured');
   await platform.start();
-  const channel = platform.channels[0]!;
+  const transport = platform.transports[0]!;
 
   async function deliver(reservationId?: string) {
     const rows = await db.prisma.notification.findMany({
       where: {
         status: 'pending',
-        channel: { in: channel.handles as NotificationChannel[] },
+        channel: { in: transport.handles as NotificationChannel[] },
         ...(reservationId ? { reservationId } : {}),
       },
       orderBy: { createdAt: 'asc' },
     });
     const results = [];
     for (const row of rows) {
-      const result = await channel.send({ message: await modelOf(row), attempt: row.attempts + 1 });
+      const result = await transport.send({ message: await modelOf(row), attempt: row.attempts + 1 });
       await db.prisma.notification.update({
         where: { id: row.id },
         data:
@@ -115,7 +115,7 @@ export async function startDiscordBot(
     db,
     deps,
     platform,
-    channel,
+    transport,
     guildId: fake.guilds[0]!.id,
     logged,
     deliver,

@@ -2,7 +2,8 @@
  * Fixture factories with overrides: the defaults make a valid thing, a test changes only what
  * it is about.
  */
-import type { AppDeps, CommittedEvent } from '../../src/app/deps.js';
+import type { AppDeps } from '../../src/app/deps.js';
+import type { CommittedEvent } from '../../src/app/events.js';
 import { randomSecrets } from '../../src/app/secrets.js';
 import type { RequestCommand } from '../../src/app/commands.js';
 import type { Policy } from '../../src/domain/policy.js';

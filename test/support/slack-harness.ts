@@ -93,7 +93,7 @@ export async function startSlackHarness(
     close: async () => {
       await platform.stop();
       await closeServer(server);
-      for (const channel of platform.channels) await channel.close?.();
+      for (const transport of platform.transports) await transport.close?.();
       await fake.close();
       await db.drop();
     },

@@ -72,7 +72,7 @@ function model(
   };
 }
 
-const send = (message: MessageModel) => bot.channel.send({ message, attempt: 1 });
+const send = (message: MessageModel) => bot.transport.send({ message, attempt: 1 });
 
 test("GIVEN DISCORD_GUILD_ID THEN the bot registers the manifest's commands in that guild when it starts", async () => {
   const put = await bot.fake.waitForCall(

@@ -15,7 +15,7 @@ import {
   Routes,
 } from 'discord.js';
 import type { Logger } from '../log.js';
-import type { Channel, DeliveryResult } from '../notify/channel.js';
+import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
 import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
 import { findReservation } from '../store/reservations.js';
@@ -26,7 +26,7 @@ import { clip, invitationMessage, noticeMessage, promptMessage } from './render.
 import type { ChatKey as Key, Prompts } from './prompt.js';
 import { createPrompts, currentPrompt, editRecorded, promptKey } from './prompt.js';
 
-export interface DiscordChannelOptions {
+export interface DiscordTransportOptions {
   rest: REST;
   pool: pg.Pool;
   log: Logger;
@@ -41,12 +41,12 @@ function nonce(notificationId: string, purpose: string): string {
   return createHash('sha256').update(`${notificationId}:${purpose}`).digest('base64url').slice(0, 25);
 }
 
-export function createDiscordChannel({
+export function createDiscordTransport({
   rest,
   pool,
   log,
   prompts = createPrompts({ rest, pool }),
-}: DiscordChannelOptions): Channel {
+}: DiscordTransportOptions): Transport {
   const find = (key: Key) => findChatMessage(pool, key);
   const save = (key: Key, messageId: string) => saveChatMessage(pool, { ...key, messageId });
 

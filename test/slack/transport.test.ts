@@ -1,15 +1,15 @@
 /**
- * The Slack channel of the notification pipeline, called as the delivery worker calls it, against
+ * The Slack transport of the notification pipeline, called as the delivery worker calls it, against
  * the fake Slack Web API and real PostgreSQL (chat_message records).
  */
 import { randomUUID } from 'node:crypto';
 import { requestReservation } from '../../src/app/request.js';
 import { playbackUrl } from '../../src/domain/reservation.js';
 import { silentLogger } from '../../src/log.js';
-import type { Channel } from '../../src/notify/channel.js';
+import type { Transport } from '../../src/notify/transport.js';
 import type { MessageModel } from '../../src/notify/message.js';
 import type { StoredReservation } from '../../src/store/reservations.js';
-import { createSlackChannel } from '../../src/slack/channel.js';
+import { createSlackTransport } from '../../src/slack/transport.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { FAKE_TEAM, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeActor, makeDeps, makeRequest, makeServer } from '../support/fixtures.js';
@@ -17,7 +17,7 @@ import { makeActor, makeDeps, makeRequest, makeServer } from '../support/fixture
 const INTERVAL_MS = 300;
 let fake: FakeSlack;
 let db: TestDatabase;
-let channel: Channel;
+let transport: Transport;
 let deps: ReturnType<typeof makeDeps>;
 let serverName: string;
 
@@ -26,7 +26,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   deps = makeDeps(db);
   serverName = (await makeServer(db.prisma)).name;
-  channel = createSlackChannel({
+  transport = createSlackTransport({
     botToken: 'xoxb-fake1',
     apiUrl: fake.apiUrl,
     deps,
@@ -35,7 +35,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await channel?.close?.();
+  await transport?.close?.();
   await fake?.close();
   await db?.drop();
 });
@@ -99,7 +99,7 @@ const postsTo = (channelId: string) =>
 describe('channel invitations', () => {
   test('GIVEN a confirmed invitation THEN it is posted with playback URL, passcode and date tokens (claims 2, 3), escaped, without the stream key, and recorded', async () => {
     const r = await reservation({ title: 'Town hall <!channel> <https://evil.example|click>' });
-    const result = await channel.send({
+    const result = await transport.send({
       message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0001') }),
       attempt: 1,
     });
@@ -122,9 +122,9 @@ describe('channel invitations', () => {
     const r = await reservation();
     const recipient = inChannel('C0INV0002');
     const first = message(r, { event: 'invitation_tentative', recipient });
-    await channel.send({ message: first, attempt: 1 });
-    await channel.send({ message: first, attempt: 2 });
-    await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
+    await transport.send({ message: first, attempt: 1 });
+    await transport.send({ message: first, attempt: 2 });
+    await transport.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
     expect(postsTo('C0INV0002')).toHaveLength(1);
     const edits = fake.callsTo('chat.update').filter((call) => call.args.channel === 'C0INV0002');
     expect(edits).toHaveLength(2);
@@ -134,7 +134,7 @@ describe('channel invitations', () => {
   test('GIVEN a change notice THEN the invitation is updated and the notice threaded under it, once even when retried (claim 5)', async () => {
     const r = await reservation();
     const recipient = inChannel('C0INV0003');
-    await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
+    await transport.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
     const invitationTs = postsTo('C0INV0003')[0]!.result.ts;
     const newStart = new Date(r.startsAt.getTime() + 3_600_000);
     const notice = message(r, {
@@ -145,8 +145,8 @@ describe('channel invitations', () => {
         { field: 'emails', from: ['secret@example.org'], to: [] },
       ],
     });
-    await channel.send({ message: notice, attempt: 1 });
-    await channel.send({ message: notice, attempt: 2 });
+    await transport.send({ message: notice, attempt: 1 });
+    await transport.send({ message: notice, attempt: 2 });
 
     const threaded = postsTo('C0INV0003').filter((call) => call.args.thread_ts === invitationTs);
     expect(threaded).toHaveLength(1);
@@ -159,9 +159,9 @@ describe('channel invitations', () => {
   test('GIVEN a cancellation THEN the invitation is marked cancelled and the notice with the reason threaded (claim 4)', async () => {
     const r = await reservation();
     const recipient = inChannel('C0INV0004');
-    await channel.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
+    await transport.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 });
     const invitationTs = postsTo('C0INV0004')[0]!.result.ts;
-    await channel.send({
+    await transport.send({
       message: message(r, { event: 'cancellation_notice', recipient, reason: 'Speaker is ill' }),
       attempt: 1,
     });
@@ -180,14 +180,14 @@ describe('channel invitations', () => {
       when: (args) => args.channel === 'C0INV0005',
     });
     const invitation = message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0005') });
-    expect(await channel.send({ message: invitation, attempt: 1 })).toEqual({
+    expect(await transport.send({ message: invitation, attempt: 1 })).toEqual({
       status: 'retry',
       reason: 'Slack rate limit (429)',
       retryAfterMs: 7000,
     });
     // The WebClient did not retry on its own: the worker's backoff stays in charge.
     expect(fake.callsTo('chat.postMessage').filter((call) => call.args.channel === 'C0INV0005')).toHaveLength(1);
-    expect(await channel.send({ message: invitation, attempt: 2 })).toMatchObject({ status: 'delivered' });
+    expect(await transport.send({ message: invitation, attempt: 2 })).toMatchObject({ status: 'delivered' });
     expect(postsTo('C0INV0005')).toHaveLength(1);
   });
 
@@ -199,7 +199,7 @@ describe('channel invitations', () => {
     const r = await reservation();
     const id = `C0F${error.length}${counter}XX`;
     fake.failNext('chat.postMessage', { kind: 'error', error, when: (args) => args.channel === id });
-    const result = await channel.send({
+    const result = await transport.send({
       message: message(r, { event: 'invitation_confirmed', recipient: inChannel(id) }),
       attempt: 1,
     });
@@ -209,7 +209,7 @@ describe('channel invitations', () => {
   test('GIVEN Slack is down (HTTP 503) THEN retry', async () => {
     const r = await reservation();
     fake.failNext('chat.postMessage', { kind: 'http', status: 503, when: (args) => args.channel === 'C0INV0007' });
-    const result = await channel.send({
+    const result = await transport.send({
       message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0INV0007') }),
       attempt: 1,
     });
@@ -220,12 +220,12 @@ describe('channel invitations', () => {
     const rs = await Promise.all([reservation(), reservation(), reservation()]);
     await Promise.all([
       ...rs.map((r) =>
-        channel.send({
+        transport.send({
           message: message(r, { event: 'invitation_confirmed', recipient: inChannel('C0PACED01') }),
           attempt: 1,
         }),
       ),
-      channel.send({
+      transport.send({
         message: message(rs[0]!, { event: 'invitation_confirmed', recipient: inChannel('C0OTHER01') }),
         attempt: 1,
       }),
@@ -240,10 +240,10 @@ describe('channel invitations', () => {
 });
 
 describe('two worker processes at once', () => {
-  // Each createSlackChannel stands for one worker process: its own client and pacer, one database.
-  let other: Channel;
+  // Each createSlackTransport stands for one worker process: its own client and pacer, one database.
+  let other: Transport;
   beforeAll(() => {
-    other = createSlackChannel({
+    other = createSlackTransport({
       botToken: 'xoxb-fake1',
       apiUrl: fake.apiUrl,
       deps,
@@ -257,7 +257,7 @@ describe('two worker processes at once', () => {
     const r = await reservation();
     const recipient = inChannel('C0RACE001');
     await Promise.all([
-      channel.send({ message: message(r, { event: 'invitation_tentative', recipient }), attempt: 1 }),
+      transport.send({ message: message(r, { event: 'invitation_tentative', recipient }), attempt: 1 }),
       other.send({ message: message(r, { event: 'invitation_confirmed', recipient }), attempt: 1 }),
     ]);
     expect(postsTo('C0RACE001')).toHaveLength(1);
@@ -270,7 +270,7 @@ describe('two worker processes at once', () => {
       event: 'permit_prompt',
       recipient: { channel: 'slack_dm', recipient: r.organizer.userId },
     });
-    await Promise.all([channel.send({ message: prompt, attempt: 1 }), other.send({ message: prompt, attempt: 2 })]);
+    await Promise.all([transport.send({ message: prompt, attempt: 1 }), other.send({ message: prompt, attempt: 2 })]);
     const dm = (
       fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as {
         id: string;
@@ -288,7 +288,7 @@ describe('the organizer DM', () => {
       recipient: { channel: 'slack_dm', recipient: r.organizer.userId },
       ingest: { url: r.server.ingestBaseUrl, streamKey: r.streamKey },
     });
-    const result = await channel.send({ message: prompt, attempt: 1 });
+    const result = await transport.send({ message: prompt, attempt: 1 });
     expect(result).toMatchObject({ status: 'delivered', providerMessageId: expect.stringMatching(/^D/) });
     const open = fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!;
     const dm = (open.result.channel as { id: string }).id;
@@ -305,7 +305,7 @@ describe('the organizer DM', () => {
     ]) {
       expect(shown).toContain(expected);
     }
-    await channel.send({ message: prompt, attempt: 2 });
+    await transport.send({ message: prompt, attempt: 2 });
     expect(postsTo(dm)).toHaveLength(1);
     expect(fake.callsTo('chat.update').filter((call) => call.args.channel === dm)).toHaveLength(1);
   });
@@ -313,9 +313,9 @@ describe('the organizer DM', () => {
   test('GIVEN a lapse notice after the prompt THEN the card shows the new state and the notice is threaded under it, broadcast', async () => {
     const r = await reservation();
     const recipient = { channel: 'slack_dm' as const, recipient: r.organizer.userId };
-    await channel.send({ message: message(r, { event: 'permit_prompt', recipient }), attempt: 1 });
+    await transport.send({ message: message(r, { event: 'permit_prompt', recipient }), attempt: 1 });
     await db.pool.query(`UPDATE reservation SET status = 'lapsed' WHERE id = $1`, [r.id]);
-    await channel.send({ message: message(r, { event: 'lapse_notice', recipient }), attempt: 1 });
+    await transport.send({ message: message(r, { event: 'lapse_notice', recipient }), attempt: 1 });
     const dm = (
       fake.callsTo('conversations.open').find((call) => call.args.users === r.organizer.userId)!.result.channel as {
         id: string;
@@ -341,7 +341,7 @@ describe('the organizer DM', () => {
         },
       ],
     });
-    expect(await channel.send({ message: report, attempt: 1 })).toMatchObject({ status: 'delivered' });
+    expect(await transport.send({ message: report, attempt: 1 })).toMatchObject({ status: 'delivered' });
     const post = fake
       .succeededCallsTo('chat.postMessage')
       .find((call) => text(call.args.blocks).includes('C0LOCKED1'))!;

@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import type { SendMailOptions, TransportOptions } from 'nodemailer';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
-import type { Channel, Delivery, DeliveryResult } from '../channel.js';
+import type { Transport, Delivery, DeliveryResult } from '../transport.js';
 import { buildCalendar } from './ics.js';
 import { renderEmail } from './render.js';
 
@@ -18,7 +18,7 @@ export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
 }
 
-export async function createEmailChannel(config: Config, log: Logger): Promise<Channel> {
+export async function createEmailTransport(config: Config, log: Logger): Promise<Transport> {
   const from = config.mail.from;
   const fromAddress = /<([^>]+)>/.exec(from)?.[1] ?? from;
   const transport = config.mail.smtpUrl

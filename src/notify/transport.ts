@@ -1,8 +1,8 @@
 /**
- * A channel delivers rendered messages to one kind of contact: e-mail, Slack, Discord. The
+ * A transport delivers rendered messages to one kind of contact: e-mail, Slack, Discord. The
  * delivery worker (src/jobs/delivery.ts) claims outbox rows, builds a MessageModel for each and
- * hands it to the channel that handles the row's NotificationChannel. Adding a platform means
- * adding a Channel; nothing in the worker changes.
+ * hands it to the transport that handles the row's NotificationChannel (the contact's kind). Adding a platform means
+ * adding a Transport; nothing in the worker changes.
  */
 import type { NotificationChannel } from '../domain/notifications.js';
 import type { MessageModel } from './message.js';
@@ -25,7 +25,7 @@ export type DeliveryResult =
   | { status: 'retry'; reason: string; retryAfterMs?: number }
   | { status: 'failed'; reason: string };
 
-export interface Channel {
+export interface Transport {
   /** For logs: "email", "slack", "discord". */
   readonly name: string;
   /** The outbox channels this one delivers. */

@@ -16,7 +16,7 @@ import { webApi } from '@slack/bolt';
 import type { AppDeps } from '../app/deps.js';
 import type { Contact } from '../domain/notifications.js';
 import type { Logger } from '../log.js';
-import type { Channel, Delivery, DeliveryResult } from '../notify/channel.js';
+import type { Transport, Delivery, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
 import type { ChatMessageRef } from '../store/chat-messages.js';
 import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
@@ -35,7 +35,7 @@ import {
   reservationCard,
 } from './render.js';
 
-export interface SlackChannelOptions {
+export interface SlackTransportOptions {
   botToken: string;
   apiUrl: string | undefined;
   deps: Pick<AppDeps, 'pool'>;
@@ -46,7 +46,7 @@ export interface SlackChannelOptions {
 
 type Key = Omit<ChatMessageRef, 'messageId'>;
 
-export function createSlackChannel(options: SlackChannelOptions): Channel {
+export function createSlackTransport(options: SlackTransportOptions): Transport {
   const client = new webApi.WebClient(options.botToken, {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     rejectRateLimitedCalls: true,
@@ -56,7 +56,7 @@ export function createSlackChannel(options: SlackChannelOptions): Channel {
   return new SlackChannel(client, options.deps, new ChannelPacer(options.postIntervalMs ?? 1000));
 }
 
-class SlackChannel implements Channel {
+class SlackChannel implements Transport {
   readonly name = 'slack';
   readonly handles = ['slack_dm', 'slack_channel'] as const;
   private readonly dms: DirectMessages;

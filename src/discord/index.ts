@@ -8,10 +8,10 @@ import { Events } from 'discord.js';
 import type { PlatformFactory } from '../platforms.js';
 import { createDiscordTransport } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
-import { registerCommands } from './commands.js';
+import { registerCommands } from './manifest.js';
 import { Drafts } from './drafts.js';
 import { handleInteraction } from './interactions.js';
-import { createPrompts } from './prompt.js';
+import { createPrompts } from './messages.js';
 
 const READY_TIMEOUT_MS = 30_000;
 

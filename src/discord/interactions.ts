@@ -8,7 +8,7 @@ import { onOpenForm, onReconfirm } from './buttons.js';
 import { onCancelSubmit, onChangeSubmit, onEdit, onRequestSubmit, onSlot } from './submissions.js';
 import { decodeId } from './ids.js';
 import { COLORS } from './render.js';
-import { onAutocomplete, onCommand } from './reserve.js';
+import { onAutocomplete, onCommand } from './command.js';
 import type { BotContext } from './respond.js';
 import { tell } from './respond.js';
 import { doneView } from './views.js';

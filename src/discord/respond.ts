@@ -15,7 +15,7 @@ import { MessageFlags } from 'discord.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Logger } from '../log.js';
 import type { Drafts } from './drafts.js';
-import type { Prompts } from './prompt.js';
+import type { Prompts } from './messages.js';
 import type { DiscordMessage } from './render.js';
 
 export interface BotContext {

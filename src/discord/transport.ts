@@ -23,8 +23,8 @@ import type { Target } from './errors.js';
 import { apiCode, classify, DiscordCode } from './errors.js';
 import type { DiscordMessage } from './render.js';
 import { clip, invitationMessage, noticeMessage, promptMessage } from './render.js';
-import type { ChatKey as Key, Prompts } from './prompt.js';
-import { createPrompts, currentPrompt, editRecorded, promptKey } from './prompt.js';
+import type { ChatKey as Key, Prompts } from './messages.js';
+import { createPrompts, currentPrompt, editRecorded, promptKey } from './messages.js';
 
 export interface DiscordTransportOptions {
   rest: REST;

@@ -12,12 +12,12 @@ import type { Logger } from '../log.js';
 import { SlackActors } from './actor.js';
 import { registerButtons } from './buttons.js';
 import { registerCommand } from './command.js';
-import { DirectMessages } from './dm.js';
-import { registerForms } from './forms.js';
+import { DirectMessages } from './messages.js';
+import { registerForms } from './submissions.js';
 import { publishHome } from './home.js';
 import { boltLogger } from './logger.js';
 import { RecentKeys } from './recent.js';
-import type { SlackServices } from './services.js';
+import type { SlackServices } from './context.js';
 
 export const EVENTS_PATH = '/slack/events';
 

@@ -15,10 +15,10 @@ import { openNewForm } from './command.js';
 import { HOME_NEW, publishHome } from './home.js';
 import type { ModalView } from './modal.js';
 import { cancelForm, failedView, formFromReservation, loadingView, messageView, reservationForm } from './modal.js';
-import { escapeText } from './mrkdwn.js';
+import { escapeText } from './text.js';
 import { ACTION, cardFromReservation, reservationCard } from './render.js';
-import type { SlackServices } from './services.js';
-import { teamOf } from './services.js';
+import type { SlackServices } from './context.js';
+import { teamOf } from './context.js';
 
 /** Where the pressed button was. */
 type Surface = { kind: 'message'; channel: string; ts: string } | { kind: 'home' } | { kind: 'other' };

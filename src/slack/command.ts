@@ -5,10 +5,10 @@
 import type { App, webApi } from '@slack/bolt';
 import { listReservations } from '../app/queries.js';
 import type { StoredReservation } from '../store/reservations.js';
-import { escapeText, mentionUser, rangeTokens } from './mrkdwn.js';
-import type { ViewMetadata } from './submission.js';
+import { escapeText, mentionUser, rangeTokens } from './text.js';
+import type { ViewMetadata } from './form.js';
 import { noServersView, reservationForm } from './modal.js';
-import type { SlackServices } from './services.js';
+import type { SlackServices } from './context.js';
 
 export const COMMAND = '/reserve';
 const HOUR = 3_600_000;

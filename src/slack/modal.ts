@@ -9,9 +9,9 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { ServerRow } from '../store/servers.js';
 import type { Block } from './blocks.js';
 import { context, divider, fields, plain, section } from './blocks.js';
-import { dateToken, escapeText, rangeTokens, truncate } from './mrkdwn.js';
-import type { FormInput, ViewMetadata } from './submission.js';
-import { BLOCK, encodeMetadata, encodeSlot, INPUT } from './submission.js';
+import { dateToken, escapeText, rangeTokens, truncate } from './text.js';
+import type { FormInput, ViewMetadata } from './form.js';
+import { BLOCK, encodeMetadata, encodeSlot, INPUT } from './form.js';
 
 export type ModalView = types.ModalView;
 

@@ -15,7 +15,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { Block } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
-import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './mrkdwn.js';
+import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
   /** Notification and screen-reader text; mrkdwn, escaped. */

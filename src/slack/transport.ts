@@ -21,7 +21,7 @@ import type { MessageModel } from '../notify/message.js';
 import type { ChatMessageRef } from '../store/chat-messages.js';
 import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
 import { findReservation } from '../store/reservations.js';
-import { DirectMessages } from './dm.js';
+import { DirectMessages } from './messages.js';
 import { boltLogger } from './logger.js';
 import type { Pace } from './pacer.js';
 import { ChannelPacer } from './pacer.js';

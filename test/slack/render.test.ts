@@ -3,7 +3,7 @@
  * stream key may appear, and modal state → commands with errors on their blocks.
  */
 import type { MessageModel } from '../../src/notify/message.js';
-import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/mrkdwn.js';
+import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/text.js';
 import {
   changeLines,
   invitationMessage,
@@ -20,7 +20,7 @@ import {
   parseChange,
   parseRequest,
   readForm,
-} from '../../src/slack/submission.js';
+} from '../../src/slack/form.js';
 import { formValues } from '../support/slack-harness.js';
 
 const START = new Date('2026-12-01T10:00:00Z');

@@ -10,7 +10,7 @@ import type { Outcome, Refusal } from '../app/outcome.js';
 import { requestReservation } from '../app/request.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
-import { escapeText, rangeTokens } from './mrkdwn.js';
+import { escapeText, rangeTokens } from './text.js';
 import type { ModalView } from './modal.js';
 import {
   changedView,
@@ -23,18 +23,10 @@ import {
   workingView,
 } from './modal.js';
 import { publishHome } from './home.js';
-import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './submission.js';
-import {
-  blockErrors,
-  decodeMetadata,
-  decodeSlot,
-  parseCancel,
-  parseChange,
-  parseRequest,
-  readForm,
-} from './submission.js';
-import type { SlackServices } from './services.js';
-import { requestKey, teamOf } from './services.js';
+import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './form.js';
+import { blockErrors, decodeMetadata, decodeSlot, parseCancel, parseChange, parseRequest, readForm } from './form.js';
+import type { SlackServices } from './context.js';
+import { requestKey, teamOf } from './context.js';
 
 type ViewAnswer = { response_action: 'errors'; errors: BlockErrors } | { response_action: 'update'; view: ModalView };
 

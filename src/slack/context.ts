@@ -4,7 +4,7 @@
 import type { AppDeps } from '../app/deps.js';
 import type { Logger } from '../log.js';
 import type { SlackActors } from './actor.js';
-import type { DirectMessages } from './dm.js';
+import type { DirectMessages } from './messages.js';
 import type { RecentKeys } from './recent.js';
 
 export interface SlackServices {

@@ -12,11 +12,13 @@ import { describeRefusedTransition, transition } from '../domain/status.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
-import { HOME_NEW, publishHome } from './home.js';
+import { publishHome } from './home.js';
+import { ACTION, HOME_NEW } from './ids.js';
 import type { ModalView } from './modal.js';
-import { cancelForm, failedView, formFromReservation, loadingView, messageView, reservationForm } from './modal.js';
+import { cancelForm, formFromReservation, reservationForm } from './modal.js';
+import { failedView, loadingView, messageView } from './views.js';
 import { escapeText } from './text.js';
-import { ACTION, cardFromReservation, reservationCard } from './render.js';
+import { cardFromReservation, reservationCard } from './render.js';
 import type { SlackServices } from './context.js';
 import { teamOf } from './context.js';
 

@@ -6,8 +6,9 @@ import type { App, webApi } from '@slack/bolt';
 import { listReservations } from '../app/queries.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { escapeText, mentionUser, rangeTokens } from './text.js';
-import type { ViewMetadata } from './form.js';
-import { noServersView, reservationForm } from './modal.js';
+import type { ViewMetadata } from './ids.js';
+import { reservationForm } from './modal.js';
+import { noServersView } from './views.js';
 import type { SlackServices } from './context.js';
 
 export const COMMAND = '/reserve';

@@ -8,20 +8,7 @@ import type { CancelCommand, ChangeCommand, RequestCommand } from '../app/comman
 import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
 import type { FieldError } from '../domain/policy.js';
 import { splitContacts } from '../domain/invitees.js';
-
-/** Stable block_ids: Slack attaches field errors to them. Every input's action_id is INPUT. */
-export const BLOCK = {
-  title: 'title',
-  server: 'server',
-  startsAt: 'starts_at',
-  endsAt: 'ends_at',
-  emails: 'emails',
-  channels: 'channels',
-  passcode: 'passcode',
-  description: 'description',
-  reason: 'reason',
-} as const;
-export const INPUT = 'value';
+import { BLOCK, INPUT } from './ids.js';
 
 export type StateValues = Record<string, Record<string, ViewStateValue>>;
 export type BlockErrors = Record<string, string>;
@@ -124,48 +111,4 @@ export function parseChange(form: FormInput): Parsed<ChangeCommand> {
 
 export function parseCancel(values: StateValues): Parsed<CancelCommand> {
   return validate(cancelSchema, { reason: values[BLOCK.reason]?.[INPUT]?.value ?? '' });
-}
-
-/** A nearest-free-slot button's value: server id and Unix seconds, nothing else. */
-export interface SlotChoice {
-  serverId: string;
-  startsAt: number;
-  endsAt: number;
-}
-
-export function encodeSlot(slot: SlotChoice): string {
-  return JSON.stringify({ s: slot.serverId, a: slot.startsAt, b: slot.endsAt });
-}
-
-export function decodeSlot(value: string | undefined): SlotChoice | undefined {
-  try {
-    const raw = JSON.parse(value ?? '') as { s?: unknown; a?: unknown; b?: unknown };
-    if (typeof raw.s !== 'string' || typeof raw.a !== 'number' || typeof raw.b !== 'number') return undefined;
-    return { serverId: raw.s, startsAt: raw.a, endsAt: raw.b };
-  } catch {
-    return undefined;
-  }
-}
-
-/** private_metadata: ids only (the reservation being changed or cancelled). */
-export interface ViewMetadata {
-  reservationId?: string;
-  /** Opened from App Home: republish it afterwards. */
-  fromHome?: boolean;
-}
-
-export function encodeMetadata(metadata: ViewMetadata): string {
-  return JSON.stringify({
-    ...(metadata.reservationId ? { r: metadata.reservationId } : {}),
-    ...(metadata.fromHome ? { h: 1 } : {}),
-  });
-}
-
-export function decodeMetadata(text: string | undefined): ViewMetadata {
-  try {
-    const raw = JSON.parse(text || '{}') as { r?: unknown; h?: unknown };
-    return { ...(typeof raw.r === 'string' ? { reservationId: raw.r } : {}), ...(raw.h ? { fromHome: true } : {}) };
-  } catch {
-    return {};
-  }
 }

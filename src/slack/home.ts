@@ -8,10 +8,10 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import type { Block } from './blocks.js';
 import { actions, button, context, divider, header, section } from './blocks.js';
+import { HOME_NEW } from './ids.js';
 import { cardFromReservation, reservationCard } from './render.js';
 import type { SlackServices } from './context.js';
 
-export const HOME_NEW = 'home_new';
 // Each card takes up to six blocks; Slack allows 100 per view.
 const MAX_SHOWN = 15;
 

@@ -15,6 +15,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { Block } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
+import { ACTION } from './ids.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -22,13 +23,6 @@ export interface SlackMessage {
   text: string;
   blocks: Block[];
 }
-
-/** action_ids of the card's buttons; the value is the reservation id. */
-export const ACTION = {
-  reconfirm: 'reservation_reconfirm',
-  change: 'reservation_change',
-  cancel: 'reservation_cancel',
-} as const;
 
 export interface CardInput {
   id: string;

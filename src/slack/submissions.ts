@@ -12,19 +12,13 @@ import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { escapeText, rangeTokens } from './text.js';
 import type { ModalView } from './modal.js';
-import {
-  changedView,
-  failedView,
-  messageView,
-  PICK_SLOT,
-  requestedView,
-  reservationForm,
-  VIEW,
-  workingView,
-} from './modal.js';
+import { reservationForm } from './modal.js';
+import { changedView, failedView, messageView, requestedView, workingView } from './views.js';
 import { publishHome } from './home.js';
-import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './form.js';
-import { blockErrors, decodeMetadata, decodeSlot, parseCancel, parseChange, parseRequest, readForm } from './form.js';
+import type { BlockErrors, FormInput, StateValues } from './form.js';
+import { blockErrors, parseCancel, parseChange, parseRequest, readForm } from './form.js';
+import type { ViewMetadata } from './ids.js';
+import { decodeMetadata, decodeSlot, PICK_SLOT, VIEW } from './ids.js';
 import type { SlackServices } from './context.js';
 import { requestKey, teamOf } from './context.js';
 

@@ -2,10 +2,11 @@
  * Times as people type them into a Discord modal — ISO-8601 ("2026-12-01T19:00+09:00",
  * "2026-12-01 19:00") or natural language ("tomorrow 19:00", "in 2 hours", "next friday 7pm") —
  * read in the user's time zone with chrono-node. Ends may also be durations ("90m", "1h30m",
- * "2 hours"). Modals have no date picker, so the reply echoes what was understood as Discord
+ * "2 hours"; the grammar is src/domain/duration.ts). Modals have no date picker, so the reply echoes what was understood as Discord
  * timestamps (`<t:UNIX:F>`), which every reader sees in their own zone.
  */
 import * as chrono from 'chrono-node';
+import { parseTypedDuration } from '../domain/duration.js';
 import { instantOf, offsetAt } from './zones.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -61,33 +62,12 @@ function nextMinute(date: Date): Date {
   return new Date(Math.ceil(date.getTime() / 60_000) * 60_000);
 }
 
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
-const UNIT_WORDS: Array<[RegExp, string]> = [
-  [/^(d|days?)$/, 'd'],
-  [/^(h|hrs?|hours?)$/, 'h'],
-  [/^(m|mins?|minutes?)$/, 'm'],
-];
-
-/** "90m", "1h30m", "1.5h", "2 hours", "1 hour 30 minutes" → milliseconds; undefined if not a duration. */
-export function parseLength(text: string): number | undefined {
-  const input = text.trim().toLowerCase();
-  const pattern = /(\d+(?:[.,]\d+)?)\s*([a-z]+)/g;
-  if (!/^(\s*\d+(?:[.,]\d+)?\s*[a-z]+)+\s*$/.test(input)) return undefined;
-  let total = 0;
-  for (const [, amount, word] of input.matchAll(pattern)) {
-    const unit = UNIT_WORDS.find(([words]) => words.test(word ?? ''))?.[1];
-    if (!unit) return undefined;
-    total += Number((amount ?? '0').replace(',', '.')) * (UNIT_MS[unit] ?? 0);
-  }
-  return total > 0 ? Math.round(total) : undefined;
-}
-
 /** The end: a duration from the start, or a time (read as the first such time after the start). */
 export function parseEnd(text: string, start: Date, zone: string): Parsed<Date> {
   const input = text.trim();
   if (input.length === 0)
     return { ok: false, message: 'An end time or a duration is required, e.g. "90m", "2h" or "20:30".' };
-  const length = parseLength(input);
+  const length = parseTypedDuration(input);
   if (length !== undefined) return { ok: true, value: new Date(start.getTime() + length) };
   const end = parseInstant(input, zone, start);
   if (!end.ok)

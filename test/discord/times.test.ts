@@ -2,7 +2,8 @@
  * Reading typed times in a zone, without infrastructure: ISO-8601, natural language, durations,
  * and the hours around daylight-saving changes.
  */
-import { discordTime, formatWallTime, parseEnd, parseInstant, parseLength } from '../../src/discord/times.js';
+import { parseTypedDuration } from '../../src/domain/duration.js';
+import { discordTime, formatWallTime, parseEnd, parseInstant } from '../../src/discord/times.js';
 import { instantOf, offsetAt } from '../../src/discord/zones.js';
 
 const iso = (text: string, zone: string, now: string) => {
@@ -55,7 +56,7 @@ describe('parseInstant', () => {
   });
 });
 
-describe('parseEnd and parseLength', () => {
+describe('parseEnd and typed durations', () => {
   const start = new Date('2027-03-28T17:00:00Z');
   const end = (text: string) => {
     const parsed = parseEnd(text, start, 'Europe/Berlin');
@@ -64,11 +65,11 @@ describe('parseEnd and parseLength', () => {
 
   test('GIVEN durations in the usual spellings THEN they add to the start', () => {
     expect([
-      parseLength('90m'),
-      parseLength('1h30m'),
-      parseLength('1.5h'),
-      parseLength('2 hours'),
-      parseLength('1 hour 30 minutes'),
+      parseTypedDuration('90m'),
+      parseTypedDuration('1h30m'),
+      parseTypedDuration('1.5h'),
+      parseTypedDuration('2 hours'),
+      parseTypedDuration('1 hour 30 minutes'),
     ]).toEqual([5_400_000, 5_400_000, 5_400_000, 7_200_000, 5_400_000]);
     expect(end('90m')).toBe('2027-03-28T18:30:00.000Z');
   });

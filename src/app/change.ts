@@ -19,7 +19,7 @@ import type { ServerRow } from '../store/servers.js';
 import { bufferMs } from '../store/servers.js';
 import type { Sql } from '../store/sql.js';
 import { inTransaction } from '../store/sql.js';
-import { findAlternatives } from './alternatives.js';
+import { findAlternatives, unavailableMessage } from './alternatives.js';
 import type { ChangeCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
 import { announce } from './events.js';
@@ -103,9 +103,7 @@ async function decide(
       return {
         ok: false,
         reason: 'unavailable',
-        message: target.active
-          ? `${target.name} is fully booked between ${next.startsAt.toISOString()} and ${next.endsAt.toISOString()}.`
-          : `${target.name} is not taking reservations at the moment.`,
+        message: unavailableMessage(target, next.startsAt, next.endsAt),
         alternatives: await findAlternatives(sql, deps.servers, target, request, now, deps.policy, before.id),
       };
     }

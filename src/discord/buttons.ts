@@ -18,7 +18,8 @@ import { COLORS } from './render.js';
 import type { BotContext } from './respond.js';
 import { beforeModal, defer, tell, TooSlow } from './respond.js';
 import { zoneFor } from './settings.js';
-import { discordTime, formatWallTime } from './times.js';
+import { formatWallTime } from '../chat/times.js';
+import { discordTime } from './text.js';
 import { doneView, refusalView } from './views.js';
 
 const BUSY = doneView('Busy', 'Slotcast is busy right now; click again in a moment.', COLORS.error);

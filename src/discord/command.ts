@@ -5,14 +5,15 @@ import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'disco
 import { MessageFlags } from 'discord.js';
 import { listReservations, listSchema } from '../app/queries.js';
 import { actorOf } from './actor.js';
-import { zoneSchema } from './form.js';
 import { encodeId } from './ids.js';
 import { requestModal } from './modal.js';
 import { COLORS } from './render.js';
 import type { BotContext } from './respond.js';
 import { asEdit, beforeModal, tell, TooSlow } from './respond.js';
-import { DEFAULT_ZONE, saveUserZone, zoneFor } from './settings.js';
-import { discordTime } from './times.js';
+import { formatClock } from '../chat/times.js';
+import { DEFAULT_ZONE, zoneSchema } from '../chat/zones.js';
+import { saveUserZone, zoneFor } from './settings.js';
+import { discordTime } from './text.js';
 import { doneView, helpView, listView } from './views.js';
 
 const MAX_CHOICES = 25;
@@ -95,7 +96,7 @@ async function setZone(context: BotContext, interaction: ChatInputCommandInterac
   const typed = interaction.options.getString('zone');
   if (!typed) {
     const current = await zoneFor(context.deps.pool, guildId, interaction.user.id);
-    const from = { user: 'your setting', guild: "the server's default", default: 'the default' }[current.from];
+    const from = { user: 'your setting', workspace: "the server's default", default: 'the default' }[current.from];
     await interaction.editReply(
       asEdit(
         doneView(
@@ -115,12 +116,7 @@ async function setZone(context: BotContext, interaction: ChatInputCommandInterac
     return;
   }
   await saveUserZone(context.deps.pool, guildId, interaction.user.id, parsed.data);
-  const clock = new Intl.DateTimeFormat('en-GB', {
-    timeZone: parsed.data,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(context.deps.clock());
+  const clock = formatClock(context.deps.clock(), parsed.data);
   await interaction.editReply(
     asEdit(
       doneView(

@@ -3,14 +3,12 @@
  * as the API and Slack. Only the Discord-specific reading happens here: free-text times in the
  * user's zone, and e-mail addresses split out of a paragraph.
  */
-import { z } from 'zod';
 import type { ChangeCommand, RequestCommand } from '../app/commands.js';
 import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
 import type { FieldError } from '../domain/policy.js';
 import { splitContacts } from '../domain/invitees.js';
 import type { FormValues } from './drafts.js';
-import { parseEnd, parseInstant } from './times.js';
-import { canonicalZone } from './zones.js';
+import { parseEnd, parseInstant } from '../chat/times.js';
 
 /** How each field is called in the modal, for error messages that name it. */
 export const FIELD_NAMES: Record<string, string> = {
@@ -118,18 +116,3 @@ export function toCancelCommand(reason: string) {
     ? ({ ok: true, command: parsed.data } as const)
     : ({ ok: false, fields: fieldErrors(parsed.error) } as const);
 }
-
-export const zoneSchema = z
-  .string({ error: 'A time zone is required, e.g. Europe/Berlin.' })
-  .trim()
-  .transform((text, context) => {
-    const zone = canonicalZone(text);
-    if (!zone) {
-      context.addIssue({
-        code: 'custom',
-        message: `"${text.slice(0, 64)}" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or Asia/Tokyo.`,
-      });
-      return z.NEVER;
-    }
-    return zone;
-  });

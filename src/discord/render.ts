@@ -5,7 +5,7 @@
  * so a title like "@everyone" is shown, never pinged.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
+import { ButtonStyle, ComponentType } from 'discord.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { MessagePayload } from '../domain/notifications.js';
 import { snapshotOf } from '../domain/notifications.js';
@@ -13,7 +13,7 @@ import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { encodeId } from './ids.js';
-import { discordTime } from './times.js';
+import { clip, discordTime, userText } from './text.js';
 
 export type ReservationView = MessagePayload['reservation'];
 export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
@@ -35,10 +35,6 @@ export const COLORS = {
   ended: 0x95a5a6,
   error: 0xe67e22,
 } as const;
-
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
 
 /** The reservation as messages show it, from a stored row (interaction replies). */
 export function viewOf(reservation: StoredReservation): ReservationView {
@@ -138,14 +134,6 @@ const PROMPT_STATE: Record<
  * The organizer's DM (claim 6): the permit prompt, re-rendered in place as the reservation moves
  * on. The ingest URL and stream key appear only while the reservation can still be streamed.
  */
-/**
- * User text (titles, descriptions, names, reasons) rendered as literal text: a title such as
- * `[Watch](https://evil)` must not become a link, nor `**` turn bold. Mentions are off anyway.
- */
-export function userText(text: string): string {
-  return escapeMarkdown(text);
-}
-
 function literal(view: ReservationView): ReservationView {
   return {
     ...view,

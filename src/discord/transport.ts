@@ -22,7 +22,8 @@ import { findReservation } from '../store/reservations.js';
 import type { Target } from './errors.js';
 import { apiCode, classify, DiscordCode } from './errors.js';
 import type { DiscordMessage } from './render.js';
-import { clip, invitationMessage, noticeMessage, promptMessage } from './render.js';
+import { invitationMessage, noticeMessage, promptMessage } from './render.js';
+import { clip } from './text.js';
 import type { ChatKey as Key, Prompts } from './messages.js';
 import { createPrompts, currentPrompt, editRecorded, promptKey } from './messages.js';
 

@@ -8,11 +8,12 @@ import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Alternative, Refusal } from '../app/outcome.js';
 import type { FieldError } from '../domain/policy.js';
 import type { StoredReservation } from '../store/reservations.js';
+import { formatSlot } from '../chat/times.js';
 import { FIELD_NAMES } from './form.js';
 import { encodeId } from './ids.js';
 import type { ButtonRow, DiscordMessage } from './render.js';
-import { clip, COLORS, message, row, viewOf, when } from './render.js';
-import { discordTime } from './times.js';
+import { COLORS, message, row, viewOf, when } from './render.js';
+import { clip, discordTime } from './text.js';
 
 function embed(title: string, description: string, color: number): APIEmbed {
   return { title: clip(title, 256), description: clip(description, 4096), color };
@@ -62,22 +63,7 @@ export function refusalView(refusal: Refusal): DiscordMessage {
 
 /** A slot as a button label, which cannot hold a Discord timestamp: written out in the user's zone. */
 function slotLabel(alternative: Alternative, zone: string): string {
-  const day = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  return clip(`${day.format(alternative.startsAt)}–${time.format(alternative.endsAt)} · ${alternative.serverName}`, 80);
+  return clip(`${formatSlot(alternative.startsAt, alternative.endsAt, zone)} · ${alternative.serverName}`, 80);
 }
 
 export function alternativesView(

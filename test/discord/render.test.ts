@@ -1,9 +1,10 @@
 /**
- * Rendering and ids, without infrastructure.
+ * Rendering, time tokens and ids, without infrastructure.
  */
 import { decodeId, encodeId } from '../../src/discord/ids.js';
 import type { ReservationView } from '../../src/discord/render.js';
 import { invitationMessage, noticeMessage, promptMessage } from '../../src/discord/render.js';
+import { discordTime } from '../../src/discord/text.js';
 import type { MessageModel } from '../../src/notify/message.js';
 
 const view: ReservationView = {
@@ -84,5 +85,12 @@ describe('custom ids', () => {
   test('GIVEN an id the bot did not make THEN it is not decoded', () => {
     expect(decodeId('sc:rc:not-a-uuid:1')).toBeUndefined();
     expect(decodeId('other:thing')).toBeUndefined();
+  });
+});
+
+describe('text', () => {
+  test('GIVEN an instant THEN the echo is a Discord timestamp token', () => {
+    expect(discordTime(new Date('2027-03-28T17:00:00Z'))).toBe('<t:1806253200:F>');
+    expect(discordTime('2027-03-28T17:00:00Z', 'R')).toBe('<t:1806253200:R>');
   });
 });

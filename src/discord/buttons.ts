@@ -7,8 +7,8 @@
 import type { ButtonInteraction } from 'discord.js';
 import { reconfirmReservation } from '../app/lifecycle.js';
 import { getReservation } from '../app/queries.js';
+import { actionRefusal } from '../domain/actions.js';
 import { formatDuration } from '../domain/duration.js';
-import { describeRefusedTransition, transition } from '../domain/status.js';
 import { actorOf } from './actor.js';
 import { answer } from './submissions.js';
 import type { ReservationRef } from './ids.js';
@@ -63,12 +63,9 @@ export async function onOpenForm(
   const [outcome, { zone }] = loaded;
   if (!outcome.ok) return tell(interaction, refusalView(outcome));
   const reservation = outcome.value;
-  const allowed = transition(reservation.status, action);
-  if (!allowed.ok)
-    return tell(
-      interaction,
-      doneView('Not possible any more', describeRefusedTransition(reservation.status, action), COLORS.error),
-    );
+  // A form certain to be refused does not open.
+  const refused = actionRefusal(reservation, action, context.deps.clock());
+  if (refused) return tell(interaction, refusalView({ ok: false, ...refused }));
   if (action === 'cancel') {
     return interaction.showModal(
       cancelModal(

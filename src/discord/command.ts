@@ -39,7 +39,7 @@ export async function onCommand(context: BotContext, interaction: ChatInputComma
         actor,
         listSchema.parse({ status: 'permitted,confirmed,live', limit: '10' }),
       );
-      await interaction.editReply(asEdit(listView(reservations)));
+      await interaction.editReply(asEdit(listView(reservations, actor, context.deps.clock())));
       return;
     }
     default:

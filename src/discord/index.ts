@@ -26,7 +26,7 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   const client = createClient(settings);
   const rest = createDeliveryRest(settings);
   // One set of prompts for deliveries and buttons: both keep the same recorded DM prompt current.
-  const prompts = createPrompts({ rest, pool: deps.pool });
+  const prompts = createPrompts({ rest, pool: deps.pool, clock: deps.clock });
   const context = { deps, drafts: new Drafts(), log, prompts };
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(context, interaction));
   client.on(Events.Error, (error) => log.error('discord client error', { error: error.message }));
@@ -34,7 +34,7 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   return {
     name: 'discord',
     mounts: [],
-    transports: [createDiscordTransport({ rest, pool: deps.pool, log, prompts })],
+    transports: [createDiscordTransport({ rest, pool: deps.pool, log, clock: deps.clock, prompts })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

@@ -7,14 +7,14 @@
 import type { REST } from 'discord.js';
 import { Routes } from 'discord.js';
 import type pg from 'pg';
-import type { MessageModel } from '../notify/message.js';
+import { cardFor } from '../chat/card.js';
 import type { ChatMessageRef } from '../store/chat-messages.js';
 import { findChatMessage, withChatMessageLock } from '../store/chat-messages.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
 import { apiCode, DiscordCode } from './errors.js';
 import type { DiscordMessage } from './render.js';
-import { promptMessage, viewOf } from './render.js';
+import { promptMessage } from './render.js';
 
 export type ChatKey = Omit<ChatMessageRef, 'messageId'>;
 
@@ -25,17 +25,11 @@ export const promptKey = (reservationId: string, channelId: string): ChatKey => 
   purpose: 'prompt',
 });
 
-/** The prompt for the DM of `dmUserId`; the stream key goes to the organizer's own DM and nowhere else. */
-export function currentPrompt(
-  reservation: StoredReservation,
-  dmUserId: string,
-  ingest?: MessageModel['ingest'],
-): DiscordMessage {
-  const isOrganizer = reservation.organizer.platform === 'discord' && reservation.organizer.userId === dmUserId;
-  const shown = isOrganizer
-    ? (ingest ?? { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey })
-    : undefined;
-  return promptMessage(viewOf(reservation), shown);
+/** The prompt for the DM of `dmUserId`, as the card model draws it for that reader. */
+export function currentPrompt(reservation: StoredReservation, dmUserId: string, now: Date): DiscordMessage {
+  return promptMessage(
+    cardFor(reservation, { reader: { platform: 'discord', userId: dmUserId }, place: 'direct_message', now }),
+  );
 }
 
 /**
@@ -76,7 +70,7 @@ export interface Prompts {
   refresh(reservationId: string, pressed?: Pressed): Promise<boolean>;
 }
 
-export function createPrompts({ rest, pool }: { rest: REST; pool: pg.Pool }): Prompts {
+export function createPrompts({ rest, pool, clock }: { rest: REST; pool: pg.Pool; clock: () => Date }): Prompts {
   const dmChannels = new Map<string, string>();
 
   async function dmChannel(userId: string): Promise<string> {
@@ -97,7 +91,7 @@ export function createPrompts({ rest, pool }: { rest: REST; pool: pg.Pool }): Pr
     return withChatMessageLock(pool, key, async () => {
       // Read again under the lock: of two refreshes racing, the later one shows the later state.
       const current = (await findReservation(pool, reservationId)) ?? before;
-      const body = currentPrompt(current, userId);
+      const body = currentPrompt(current, userId, clock());
       const recorded = await findChatMessage(pool, key);
       if (recorded && pressed && recorded.messageId === pressed.messageId) {
         await pressed.edit(body);

@@ -14,6 +14,7 @@ import {
   GuildScheduledEventStatus,
   Routes,
 } from 'discord.js';
+import { cardOfMessage } from '../chat/card.js';
 import type { Logger } from '../log.js';
 import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
@@ -31,6 +32,7 @@ export interface DiscordTransportOptions {
   rest: REST;
   pool: pg.Pool;
   log: Logger;
+  clock: () => Date;
   /** Shared with the buttons, which refresh the same prompts; made here when not given. */
   prompts?: Prompts;
 }
@@ -46,7 +48,8 @@ export function createDiscordTransport({
   rest,
   pool,
   log,
-  prompts = createPrompts({ rest, pool }),
+  clock,
+  prompts = createPrompts({ rest, pool, clock }),
 }: DiscordTransportOptions): Transport {
   const find = (key: Key) => findChatMessage(pool, key);
   const save = (key: Key, messageId: string) => saveChatMessage(pool, { ...key, messageId });
@@ -111,7 +114,7 @@ export function createDiscordTransport({
           invitationMessage(view, { tentative: view.status === 'permitted' }),
           model.notificationId,
         );
-        return delivered(await notice(base, noticeMessage(model, 'invitees'), model.notificationId, id));
+        return delivered(await notice(base, noticeMessage(model, 'invitees', clock()), model.notificationId, id));
       }
       case 'cancellation_notice': {
         const existing = await find(invitation);
@@ -122,13 +125,13 @@ export function createDiscordTransport({
             model.notificationId,
           );
         return delivered(
-          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
+          await notice(base, noticeMessage(model, 'invitees', clock()), model.notificationId, existing?.messageId),
         );
       }
       default: {
         const existing = await find(invitation);
         return delivered(
-          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
+          await notice(base, noticeMessage(model, 'invitees', clock()), model.notificationId, existing?.messageId),
         );
       }
     }
@@ -140,8 +143,8 @@ export function createDiscordTransport({
    */
   async function promptNow(model: MessageModel, userId: string): Promise<DiscordMessage> {
     const current = await findReservation(pool, model.reservation.id);
-    if (!current) return promptMessage(model.reservation, model.ingest);
-    return currentPrompt(current, userId, model.ingest);
+    if (!current) return promptMessage(cardOfMessage(model, clock()));
+    return currentPrompt(current, userId, clock());
   }
 
   async function toOrganizer(model: MessageModel, userId: string): Promise<DeliveryResult> {
@@ -162,7 +165,9 @@ export function createDiscordTransport({
     if (existing && ['change_notice', 'cancellation_notice', 'lapse_notice'].includes(model.event)) {
       await upsert(prompt, await promptNow(model, userId), model.notificationId);
     }
-    return delivered(await notice(base, noticeMessage(model, 'organizer'), model.notificationId, existing?.messageId));
+    return delivered(
+      await notice(base, noticeMessage(model, 'organizer', clock()), model.notificationId, existing?.messageId),
+    );
   }
 
   /** The guild's scheduled event (EXTERNAL, at the playback URL): created, moved, cancelled with the reservation. */

@@ -7,12 +7,14 @@ import type { APIButtonComponent, APIEmbed } from 'discord.js';
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Alternative, Refusal } from '../app/outcome.js';
 import type { FieldError } from '../domain/policy.js';
+import type { Actor } from '../domain/reservation.js';
 import type { StoredReservation } from '../store/reservations.js';
+import { cardFor } from '../chat/card.js';
 import { formatSlot } from '../chat/times.js';
 import { FIELD_NAMES } from './form.js';
 import { encodeId } from './ids.js';
 import type { ButtonRow, DiscordMessage } from './render.js';
-import { COLORS, message, row, viewOf, when } from './render.js';
+import { actionButtons, COLORS, message, row, when } from './render.js';
 import { clip, discordTime } from './text.js';
 
 function embed(title: string, description: string, color: number): APIEmbed {
@@ -102,21 +104,19 @@ export function alternativesView(
 
 /** The echo after a request: the times as understood, in every reader's zone. */
 export function permittedView(reservation: StoredReservation, zone: string): DiscordMessage {
-  const view = viewOf(reservation);
   const lines = [
     `**${reservation.title}** on **${reservation.server.name}** — \`${reservation.code}\``,
-    `Start: ${discordTime(view.startsAt)}`,
-    `End: ${discordTime(view.endsAt)}`,
-    `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}): the buttons are in your DMs.`,
+    `Start: ${discordTime(reservation.startsAt)}`,
+    `End: ${discordTime(reservation.endsAt)}`,
+    `Reconfirm before ${discordTime(reservation.reconfirmDeadline)} (${discordTime(reservation.reconfirmDeadline, 'R')}): the buttons are in your DMs.`,
     `_Times were read in ${zone}._`,
   ];
   return message({ embeds: [embed('Permitted', lines.join('\n'), COLORS.permitted)] });
 }
 
 export function changedView(reservation: StoredReservation, changed: boolean): DiscordMessage {
-  const view = viewOf(reservation);
   const text = changed
-    ? `\`${reservation.code}\` is now ${when(view)} on **${reservation.server.name}**.`
+    ? `\`${reservation.code}\` is now ${when(reservation)} on **${reservation.server.name}**.`
     : 'Nothing was different, so nothing changed.';
   return message({ embeds: [embed(changed ? 'Changed' : 'No change', text, COLORS.changed)] });
 }
@@ -125,40 +125,22 @@ export function doneView(title: string, text: string, color: number = COLORS.con
   return message({ embeds: [embed(title, text, color)] });
 }
 
-export function listView(reservations: readonly StoredReservation[]): DiscordMessage {
+/** `/reserve list`: one line per reservation, and the buttons of the first five (Discord allows five rows). */
+export function listView(reservations: readonly StoredReservation[], actor: Actor, now: Date): DiscordMessage {
   if (reservations.length === 0)
     return doneView('No upcoming reservations', 'Request one with `/reserve new`.', COLORS.ended);
   const lines = reservations.map(
     (reservation) =>
-      `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(viewOf(reservation))} · ${reservation.server.name} · ${reservation.status}`,
+      `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(reservation)} · ${reservation.server.name} · ${reservation.status}`,
   );
-  const rows = reservations.slice(0, 5).map((reservation) => {
-    const ids = { reservationId: reservation.id, guildId: reservation.organizer.tenantId };
-    const buttons: APIButtonComponent[] = [];
-    if (reservation.status === 'permitted') {
-      buttons.push({
-        type: ComponentType.Button,
-        style: ButtonStyle.Success,
-        label: `Reconfirm ${reservation.code}`,
-        custom_id: encodeId({ action: 'reconfirm', ...ids }),
-      });
-    }
-    buttons.push(
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: `Change ${reservation.code}`,
-        custom_id: encodeId({ action: 'change', ...ids }),
-      },
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Danger,
-        label: `Cancel ${reservation.code}`,
-        custom_id: encodeId({ action: 'cancel', ...ids }),
-      },
+  const rows = reservations
+    .slice(0, 5)
+    .flatMap((reservation) =>
+      actionButtons(
+        cardFor(reservation, { reader: actor, place: 'shared', now }),
+        (label) => `${label} ${reservation.code}`,
+      ),
     );
-    return row(...buttons);
-  });
   return message({ embeds: [embed('Upcoming reservations', lines.join('\n'), COLORS.changed)], components: rows });
 }
 

@@ -7,8 +7,8 @@
 import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/bolt';
 import { reconfirmReservation } from '../app/lifecycle.js';
 import { getReservation } from '../app/queries.js';
-import { isOrganizer } from '../domain/reservation.js';
-import { describeRefusedTransition, transition } from '../domain/status.js';
+import { cardFor } from '../chat/card.js';
+import { actionRefusal } from '../domain/actions.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
@@ -18,7 +18,7 @@ import type { ModalView } from './modal.js';
 import { cancelForm, formFromReservation, reservationForm } from './modal.js';
 import { failedView, loadingView, messageView } from './views.js';
 import { escapeText } from './text.js';
-import { cardFromReservation, reservationCard } from './render.js';
+import { reservationCard } from './render.js';
 import type { SlackServices } from './context.js';
 import { teamOf } from './context.js';
 
@@ -121,10 +121,11 @@ async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalV
   const found = await getReservation(services.deps, actor, press.reservationId);
   if (!found.ok) return refusedView(NOT_YOURS);
   const reservation = found.value;
-  const allowed = transition(reservation.status, form);
-  if (!allowed.ok) {
+  // A form certain to be refused does not open; the card shows why there is no such button any more.
+  const refused = actionRefusal(reservation, form, services.deps.clock());
+  if (refused) {
     await redraw(press, reservation);
-    return refusedView(describeRefusedTransition(reservation.status, form));
+    return refusedView(refused.message);
   }
   const metadata = { reservationId: reservation.id, ...(press.surface.kind === 'home' ? { fromHome: true } : {}) };
   if (form === 'cancel') return cancelForm(reservation, metadata);
@@ -138,12 +139,13 @@ const refusedView = (text: string): ModalView => messageView('Not possible', `:n
 async function redraw(press: Press, reservation: StoredReservation): Promise<void> {
   const { surface, services, client, actor } = press;
   if (surface.kind === 'message') {
-    const own = isOrganizer(actor, reservation.organizer) && surface.channel.startsWith('D');
-    const card = reservationCard(cardFromReservation(reservation, { withIngest: own }), { buttons: true });
+    // Slack's DM channel ids start with D.
+    const place = surface.channel.startsWith('D') ? 'direct_message' : 'shared';
+    const card = reservationCard(cardFor(reservation, { reader: actor, place, now: services.deps.clock() }));
     await client.chat.update({ channel: surface.channel, ts: surface.ts, text: card.text, blocks: card.blocks });
     return;
   }
-  await services.dms.refreshCard(services.deps.pool, reservation);
+  await services.dms.refreshCard(services.deps.pool, reservation, services.deps.clock());
   if (surface.kind === 'home') await publishHome(services, client, actor);
 }
 

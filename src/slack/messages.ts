@@ -7,7 +7,8 @@ import type { webApi } from '@slack/bolt';
 import type { Sql } from '../store/sql.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findChatMessage } from '../store/chat-messages.js';
-import { cardFromReservation, reservationCard } from './render.js';
+import { cardFor } from '../chat/card.js';
+import { reservationCard } from './render.js';
 
 export class DirectMessages {
   private readonly channels = new Map<string, Promise<string>>();
@@ -32,7 +33,7 @@ export class DirectMessages {
    * Brings the organizer's recorded card up to date (state, times, buttons), so no stale button
    * stays behind. Does nothing when no card was posted yet: its delivery will render the current state.
    */
-  async refreshCard(sql: Sql, reservation: StoredReservation): Promise<void> {
+  async refreshCard(sql: Sql, reservation: StoredReservation, now: Date): Promise<void> {
     if (reservation.organizer.platform !== 'slack') return;
     const channel = await this.channelFor(reservation.organizer.userId);
     const ref = await findChatMessage(sql, {
@@ -42,7 +43,8 @@ export class DirectMessages {
       purpose: 'prompt',
     });
     if (!ref) return;
-    const card = reservationCard(cardFromReservation(reservation, { withIngest: true }), { buttons: true });
+    const reader = { platform: 'slack' as const, userId: reservation.organizer.userId };
+    const card = reservationCard(cardFor(reservation, { reader, place: 'direct_message', now }));
     await this.client.chat.update({ channel, ts: ref.messageId, text: card.text, blocks: card.blocks });
   }
 }

@@ -280,6 +280,6 @@ async function refreshSurfaces(
   metadata: ViewMetadata,
   refreshCard = true,
 ): Promise<void> {
-  if (refreshCard) await services.dms.refreshCard(services.deps.pool, reservation);
+  if (refreshCard) await services.dms.refreshCard(services.deps.pool, reservation, services.deps.clock());
   if (metadata.fromHome) await publishHome(services, client, actor);
 }

@@ -14,6 +14,7 @@
  */
 import { webApi } from '@slack/bolt';
 import type { AppDeps } from '../app/deps.js';
+import { cardFor, cardOfMessage } from '../chat/card.js';
 import type { Logger } from '../log.js';
 import type { Transport, Delivery, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
@@ -26,19 +27,12 @@ import { boltLogger } from './logger.js';
 import type { Pace } from './pacer.js';
 import { ChannelPacer } from './pacer.js';
 import type { SlackMessage } from './render.js';
-import {
-  cancelledInvitationMessage,
-  cardFromMessage,
-  cardFromReservation,
-  invitationMessage,
-  noticeMessage,
-  reservationCard,
-} from './render.js';
+import { cancelledInvitationMessage, invitationMessage, noticeMessage, reservationCard } from './render.js';
 
 export interface SlackTransportOptions {
   botToken: string;
   apiUrl: string | undefined;
-  deps: Pick<AppDeps, 'pool'>;
+  deps: Pick<AppDeps, 'pool' | 'clock'>;
   log: Logger;
   /** Least time between two posts to one channel (default 1000 ms, Slack's guidance). */
   postIntervalMs?: number;
@@ -63,7 +57,7 @@ class SlackChannel implements Transport {
 
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly deps: Pick<AppDeps, 'pool'>,
+    private readonly deps: Pick<AppDeps, 'pool' | 'clock'>,
     private readonly pacer: ChannelPacer,
   ) {
     this.dms = new DirectMessages(client);
@@ -187,13 +181,11 @@ class SlackChannel implements Transport {
    */
   private async currentCard(message: MessageModel, userId: string): Promise<SlackMessage> {
     const reservation = await findReservation(this.deps.pool, message.reservation.id);
-    const forOrganizer =
-      message.reservation.organizer.platform === 'slack' && message.reservation.organizer.userId === userId;
-    const card = reservation
-      ? cardFromReservation(reservation, { withIngest: forOrganizer })
-      : cardFromMessage(message);
-    if (!forOrganizer) delete card.ingest;
-    return reservationCard(card, { buttons: forOrganizer });
+    const now = this.deps.clock();
+    const reader = { platform: 'slack' as const, userId };
+    return reservationCard(
+      reservation ? cardFor(reservation, { reader, place: 'direct_message', now }) : cardOfMessage(message, now),
+    );
   }
 
   /** Edits the recorded message, or posts and records one. */

@@ -2,34 +2,37 @@
  * Rendering without any infrastructure: mrkdwn escaping, date tokens, where the stream key may
  * appear, which buttons a card offers.
  */
+import type { ReservationCard } from '../../src/chat/card.js';
+import { availableActions } from '../../src/domain/actions.js';
 import type { MessageModel } from '../../src/notify/message.js';
 import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/text.js';
-import {
-  changeLines,
-  invitationMessage,
-  noticeMessage,
-  reservationCard,
-  type CardInput,
-} from '../../src/slack/render.js';
+import { changeLines, invitationMessage, noticeMessage, reservationCard } from '../../src/slack/render.js';
 
 const START = new Date('2026-12-01T10:00:00Z');
 const END = new Date('2026-12-01T11:30:00Z');
 
-const card = (overrides: Partial<CardInput> = {}): CardInput => ({
-  id: 'res-1',
-  code: 'R-AB12',
-  title: 'Town hall',
-  description: null,
-  serverName: 'Studio-A',
-  playbackUrl: 'https://watch.example.org/r-ab12',
-  passcode: 'PASS1234',
-  startsAt: START,
-  endsAt: END,
-  reconfirmDeadline: new Date('2026-11-30T10:00:00Z'),
-  status: 'permitted',
-  organizer: { platform: 'slack', userId: 'U1', name: 'Olga' },
-  ...overrides,
-});
+const NOW = new Date('2026-11-29T10:00:00Z');
+
+/** A card as the model draws it at NOW, before the deadline; its buttons follow from its status. */
+function card(overrides: Partial<ReservationCard> = {}): ReservationCard {
+  const drawn = {
+    id: 'res-1',
+    code: 'R-AB12',
+    title: 'Town hall',
+    description: null,
+    serverName: 'Studio-A',
+    playbackUrl: 'https://watch.example.org/r-ab12',
+    passcode: 'PASS1234',
+    startsAt: START,
+    endsAt: END,
+    reconfirmDeadline: new Date('2026-11-30T10:00:00Z'),
+    status: 'permitted' as const,
+    organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' },
+    cancelReason: null,
+    ...overrides,
+  };
+  return { actions: availableActions(drawn, NOW), ...drawn };
+}
 
 describe('mrkdwn', () => {
   test('GIVEN user text with <!channel>, a forged link and & THEN only &, < and > are escaped', () => {
@@ -55,10 +58,10 @@ describe('mrkdwn', () => {
 describe('render', () => {
   test('GIVEN a card with ingest THEN the stream key shows; without it, or in an invitation, it never does', () => {
     const secret = 'sk_very_secret';
-    expect(
-      JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } }), { buttons: true })),
-    ).toContain(secret);
-    expect(JSON.stringify(reservationCard(card(), { buttons: true }))).not.toContain('sk_');
+    expect(JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } })))).toContain(
+      secret,
+    );
+    expect(JSON.stringify(reservationCard(card()))).not.toContain('sk_');
     const message = {
       notificationId: 'n',
       event: 'invitation_confirmed',
@@ -79,8 +82,8 @@ describe('render', () => {
   });
 
   test('GIVEN each status THEN the card offers only the buttons that status allows', () => {
-    const actionsOf = (status: CardInput['status']) =>
-      JSON.stringify(reservationCard(card({ status }), { buttons: true }).blocks).match(/reservation_\w+/g) ?? [];
+    const actionsOf = (status: ReservationCard['status']) =>
+      JSON.stringify(reservationCard(card({ status })).blocks).match(/reservation_\w+/g) ?? [];
     expect(actionsOf('permitted')).toEqual(['reservation_reconfirm', 'reservation_change', 'reservation_cancel']);
     expect(actionsOf('confirmed')).toEqual(['reservation_change', 'reservation_cancel']);
     expect(actionsOf('cancelled')).toEqual([]);

@@ -5,13 +5,16 @@
  */
 import { once } from 'node:events';
 import { Events } from 'discord.js';
+import { Prompts } from '../chat/prompt.js';
+import { RecordedMessages } from '../chat/recorded.js';
 import type { PlatformFactory } from '../platforms.js';
 import { createDiscordTransport } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
 import { registerCommands } from './manifest.js';
 import { Drafts } from './drafts.js';
 import { handleInteraction } from './interactions.js';
-import { createPrompts } from './messages.js';
+import { DiscordMessages } from './messages.js';
+import { promptMessage } from './render.js';
 
 const READY_TIMEOUT_MS = 30_000;
 
@@ -25,8 +28,9 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   }
   const client = createClient(settings);
   const rest = createDeliveryRest(settings);
-  // One set of prompts for deliveries and buttons: both keep the same recorded DM prompt current.
-  const prompts = createPrompts({ rest, pool: deps.pool, clock: deps.clock });
+  // One set of recorded messages for deliveries and buttons: both keep the same DM prompt current.
+  const recorded = new RecordedMessages(deps.pool, new DiscordMessages(rest));
+  const prompts = new Prompts(deps.pool, recorded, promptMessage, deps.clock);
   const context = { deps, drafts: new Drafts(), log, prompts };
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(context, interaction));
   client.on(Events.Error, (error) => log.error('discord client error', { error: error.message }));
@@ -34,7 +38,7 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   return {
     name: 'discord',
     mounts: [],
-    transports: [createDiscordTransport({ rest, pool: deps.pool, log, clock: deps.clock, prompts })],
+    transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: deps.clock })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

@@ -60,14 +60,15 @@ async function refreshPrompt(
 ): Promise<boolean> {
   // Only a deferred update (mode 'prompt') may rewrite the pressed message through the interaction.
   const pressed =
-    mode === 'prompt'
+    mode === 'prompt' && interaction.message
       ? {
-          messageId: interaction.message?.id,
+          channelId: interaction.message.channelId,
+          messageId: interaction.message.id,
           edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))),
         }
       : undefined;
   try {
-    return await context.prompts.refresh(reservationId, pressed);
+    return (await context.prompts.redraw(reservationId, pressed)).pressedWasPrompt;
   } catch (error) {
     context.log.warn('discord prompt could not be refreshed', {
       reservation: reservationId,

@@ -10,6 +10,7 @@ import type { FieldError } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { cardFor } from '../chat/card.js';
+import { refusalText } from '../chat/refusals.js';
 import { formatSlot } from '../chat/times.js';
 import { FIELD_NAMES } from './form.js';
 import { encodeId } from './ids.js';
@@ -54,13 +55,11 @@ const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
   deadline_passed: 'Too late',
 };
 
+/** Discord's name for who besides the organizer may act (src/discord/actor.ts). */
+const ADMIN = 'a server admin (Manage Server)';
+
 export function refusalView(refusal: Refusal): DiscordMessage {
-  // A button names a reservation the user has seen, so "not found" means "not yours" here.
-  const text =
-    refusal.reason === 'not_found' || refusal.reason === 'forbidden'
-      ? 'Only the organizer or a server admin (Manage Server) can do that. Nothing was changed.'
-      : refusal.message;
-  return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], text, COLORS.error)] });
+  return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], refusalText(refusal, ADMIN), COLORS.error)] });
 }
 
 /** A slot as a button label, which cannot hold a Discord timestamp: written out in the user's zone. */

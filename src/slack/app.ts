@@ -6,13 +6,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
 import type { AppDeps } from '../app/deps.js';
+import { Prompts } from '../chat/prompt.js';
+import { RecordedMessages } from '../chat/recorded.js';
 import type { Config } from '../config.js';
 import type { Mount } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { SlackActors } from './actor.js';
 import { registerButtons } from './buttons.js';
 import { registerCommand } from './command.js';
-import { DirectMessages } from './messages.js';
+import { SlackMessages } from './messages.js';
+import { reservationCard } from './render.js';
 import { registerForms } from './submissions.js';
 import { publishHome } from './home.js';
 import { boltLogger } from './logger.js';
@@ -51,7 +54,12 @@ export async function createSlackApp(settings: SlackSettings, deps: AppDeps, log
     deps,
     log,
     actors: new SlackActors(app.client, log),
-    dms: new DirectMessages(app.client),
+    prompts: new Prompts(
+      deps.pool,
+      new RecordedMessages(deps.pool, new SlackMessages(app.client)),
+      reservationCard,
+      deps.clock,
+    ),
     // Long enough for a double click or a redelivery, short enough that a deliberate second press works.
     recent: new RecentKeys(3_000),
   };

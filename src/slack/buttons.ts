@@ -8,6 +8,7 @@ import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/b
 import { reconfirmReservation } from '../app/lifecycle.js';
 import { getReservation } from '../app/queries.js';
 import { cardFor } from '../chat/card.js';
+import { refusalText } from '../chat/refusals.js';
 import { actionRefusal } from '../domain/actions.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
@@ -18,9 +19,10 @@ import type { ModalView } from './modal.js';
 import { cancelForm, formFromReservation, reservationForm } from './modal.js';
 import { failedView, loadingView, messageView } from './views.js';
 import { escapeText } from './text.js';
+import type { SlackMessage } from './render.js';
 import { reservationCard } from './render.js';
 import type { SlackServices } from './context.js';
-import { teamOf } from './context.js';
+import { ADMIN, teamOf } from './context.js';
 
 /** Where the pressed button was. */
 type Surface = { kind: 'message'; channel: string; ts: string } | { kind: 'home' } | { kind: 'other' };
@@ -34,8 +36,6 @@ interface Press {
   surface: Surface;
   reservationId: string;
 }
-
-const NOT_YOURS = 'Only the organizer of this reservation or a workspace admin can do that.';
 
 function surfaceOf(body: BlockAction): Surface {
   const container = body.container as { type?: string; channel_id?: string; message_ts?: string };
@@ -106,12 +106,11 @@ async function openLoading(client: webApi.WebClient, triggerId: string): Promise
 async function reconfirm(press: Press): Promise<void> {
   const { services, actor } = press;
   const outcome = await reconfirmReservation(services.deps, actor, press.reservationId);
-  if (outcome.ok) return redraw(press, outcome.value);
-  if (outcome.reason === 'forbidden' || outcome.reason === 'not_found') return tell(press, NOT_YOURS);
+  if (outcome.ok) return void (await redraw(press));
+  if (outcome.reason === 'forbidden' || outcome.reason === 'not_found') return tell(press, refusalText(outcome, ADMIN));
   // Already reconfirmed (a second press), cancelled meanwhile, or too late: show how it stands now.
-  const current = await getReservation(services.deps, actor, press.reservationId);
-  if (current.ok) await redraw(press, current.value);
-  if (current.ok && current.value.status === 'confirmed') return;
+  const current = await redraw(press);
+  if (current?.status === 'confirmed') return;
   await tell(press, outcome.message);
 }
 
@@ -119,12 +118,12 @@ async function reconfirm(press: Press): Promise<void> {
 async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalView> {
   const { services, actor } = press;
   const found = await getReservation(services.deps, actor, press.reservationId);
-  if (!found.ok) return refusedView(NOT_YOURS);
+  if (!found.ok) return refusedView(refusalText(found, ADMIN));
   const reservation = found.value;
   // A form certain to be refused does not open; the card shows why there is no such button any more.
   const refused = actionRefusal(reservation, form, services.deps.clock());
   if (refused) {
-    await redraw(press, reservation);
+    await redraw(press);
     return refusedView(refused.message);
   }
   const metadata = { reservationId: reservation.id, ...(press.surface.kind === 'home' ? { fromHome: true } : {}) };
@@ -135,18 +134,27 @@ async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalV
 
 const refusedView = (text: string): ModalView => messageView('Not possible', `:no_entry: ${escapeText(text)}`);
 
-/** Redraws the pressed card; the stream key only in the organizer's own DM. */
-async function redraw(press: Press, reservation: StoredReservation): Promise<void> {
+/**
+ * Redraws the organizer's recorded card (src/chat/prompt.ts), through the pressed message when that
+ * is the one; a pressed card that is not the recorded one is redrawn too, for whoever pressed it,
+ * where it is. Returns the reservation as it now stands.
+ */
+async function redraw(press: Press): Promise<StoredReservation | undefined> {
   const { surface, services, client, actor } = press;
-  if (surface.kind === 'message') {
+  const edit = (channel: string, ts: string) => async (card: SlackMessage) =>
+    void (await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks }));
+  const pressed =
+    surface.kind === 'message'
+      ? { channelId: surface.channel, messageId: surface.ts, edit: edit(surface.channel, surface.ts) }
+      : undefined;
+  const { pressedWasPrompt, reservation } = await services.prompts.redraw(press.reservationId, pressed);
+  if (pressed && !pressedWasPrompt && reservation) {
     // Slack's DM channel ids start with D.
-    const place = surface.channel.startsWith('D') ? 'direct_message' : 'shared';
-    const card = reservationCard(cardFor(reservation, { reader: actor, place, now: services.deps.clock() }));
-    await client.chat.update({ channel: surface.channel, ts: surface.ts, text: card.text, blocks: card.blocks });
-    return;
+    const place = surface.kind === 'message' && surface.channel.startsWith('D') ? 'direct_message' : 'shared';
+    await pressed.edit(reservationCard(cardFor(reservation, { reader: actor, place, now: services.deps.clock() })));
   }
-  await services.dms.refreshCard(services.deps.pool, reservation, services.deps.clock());
   if (surface.kind === 'home') await publishHome(services, client, actor);
+  return reservation;
 }
 
 /** A private answer: ephemeral where the press came from a message, a DM otherwise. */

@@ -1,21 +1,25 @@
 /**
- * The organizer's DM with the app, and the card (permit prompt) recorded in it. chat.update needs
- * the DM's channel id (D…), not the user id, so it is looked up once per user (conversations.open)
- * and kept.
+ * Slack's side of the recorded messages (src/chat/recorded.ts): posting, editing, and the app's DM
+ * with a user. chat.update needs the DM's channel id (D…), not the user id, so it is looked up once
+ * per user (conversations.open) and kept.
  */
 import type { webApi } from '@slack/bolt';
-import type { Sql } from '../store/sql.js';
-import type { StoredReservation } from '../store/reservations.js';
-import { findChatMessage } from '../store/chat-messages.js';
-import { cardFor } from '../chat/card.js';
-import { reservationCard } from './render.js';
+import type { MessagePort, PostOptions } from '../chat/recorded.js';
+import { isSlackError } from './errors.js';
+import type { ChannelPacer } from './pacer.js';
+import type { SlackMessage } from './render.js';
 
-export class DirectMessages {
+export class SlackMessages implements MessagePort<SlackMessage> {
+  readonly platform = 'slack' as const;
   private readonly channels = new Map<string, Promise<string>>();
 
-  constructor(private readonly client: webApi.WebClient) {}
+  /** `pacer`: posts wait their turn in the channel (deliveries); interactive answers do not. */
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly pacer?: ChannelPacer,
+  ) {}
 
-  channelFor(userId: string): Promise<string> {
+  dmChannel(userId: string): Promise<string> {
     let channel = this.channels.get(userId);
     if (!channel) {
       channel = this.client.conversations.open({ users: userId }).then(({ channel: opened }) => {
@@ -29,22 +33,26 @@ export class DirectMessages {
     return channel;
   }
 
-  /**
-   * Brings the organizer's recorded card up to date (state, times, buttons), so no stale button
-   * stays behind. Does nothing when no card was posted yet: its delivery will render the current state.
-   */
-  async refreshCard(sql: Sql, reservation: StoredReservation, now: Date): Promise<void> {
-    if (reservation.organizer.platform !== 'slack') return;
-    const channel = await this.channelFor(reservation.organizer.userId);
-    const ref = await findChatMessage(sql, {
-      reservationId: reservation.id,
-      platform: 'slack',
-      channelId: channel,
-      purpose: 'prompt',
-    });
-    if (!ref) return;
-    const reader = { platform: 'slack' as const, userId: reservation.organizer.userId };
-    const card = reservationCard(cardFor(reservation, { reader, place: 'direct_message', now }));
-    await this.client.chat.update({ channel, ts: ref.messageId, text: card.text, blocks: card.blocks });
+  async edit(channelId: string, messageId: string, body: SlackMessage): Promise<boolean> {
+    try {
+      await this.client.chat.update({ channel: channelId, ts: messageId, text: body.text, blocks: body.blocks });
+      return true;
+    } catch (error) {
+      // Someone deleted the post, or it can no longer be edited.
+      if (isSlackError(error, 'message_not_found', 'cant_update_message', 'edit_window_closed')) return false;
+      throw error;
+    }
+  }
+
+  async post(channelId: string, body: SlackMessage, options: PostOptions): Promise<string> {
+    await this.pacer?.pace(channelId);
+    const message = { channel: channelId, text: body.text, blocks: body.blocks, unfurl_links: false };
+    const posted = await this.client.chat.postMessage(
+      options.replyTo
+        ? { ...message, thread_ts: options.replyTo, reply_broadcast: options.broadcast ?? false }
+        : message,
+    );
+    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
+    return posted.ts;
   }
 }

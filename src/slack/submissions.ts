@@ -8,6 +8,7 @@ import { changeReservation } from '../app/change.js';
 import { cancelReservation } from '../app/lifecycle.js';
 import type { Outcome, Refusal } from '../app/outcome.js';
 import { requestReservation } from '../app/request.js';
+import { refusalText } from '../chat/refusals.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { SlackActor } from './actor.js';
 import { escapeText, rangeTokens } from './text.js';
@@ -20,7 +21,7 @@ import { blockErrors, parseCancel, parseChange, parseRequest, readForm } from '.
 import type { ViewMetadata } from './ids.js';
 import { decodeMetadata, decodeSlot, PICK_SLOT, VIEW } from './ids.js';
 import type { SlackServices } from './context.js';
-import { requestKey, teamOf } from './context.js';
+import { ADMIN, requestKey, teamOf } from './context.js';
 
 type ViewAnswer = { response_action: 'errors'; errors: BlockErrors } | { response_action: 'update'; view: ModalView };
 
@@ -83,7 +84,7 @@ export function registerForms(app: App, services: SlackServices): void {
       });
       const outcome = await cancelReservation(services.deps, actor, metadata.reservationId ?? '', parsed.command);
       if (!outcome.ok)
-        return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(outcome.message)}`)) };
+        return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(refusalText(outcome, ADMIN))}`)) };
       const reservation = outcome.value;
       return {
         view: update(
@@ -195,7 +196,7 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
       );
     }
     default:
-      return update(messageView('Not possible', `:no_entry: ${escapeText(refusal.message)}`));
+      return update(messageView('Not possible', `:no_entry: ${escapeText(refusalText(refusal, ADMIN))}`));
   }
 }
 
@@ -280,6 +281,6 @@ async function refreshSurfaces(
   metadata: ViewMetadata,
   refreshCard = true,
 ): Promise<void> {
-  if (refreshCard) await services.dms.refreshCard(services.deps.pool, reservation, services.deps.clock());
+  if (refreshCard) await services.prompts.redraw(reservation.id);
   if (metadata.fromHome) await publishHome(services, client, actor);
 }

@@ -106,7 +106,8 @@ export async function startDiscordBot(
     payload: unknown;
     reservationId: string;
   }): Promise<MessageModel> {
-    const current = row.event === 'permit_prompt' ? await findReservation(db.pool, row.reservationId) : undefined;
+    const needsIngest = row.event === 'permit_prompt' && !transport.rendersPromptItself;
+    const current = needsIngest ? await findReservation(db.pool, row.reservationId) : undefined;
     return messageFromRow({ ...row, payload: row.payload as MessagePayload }, current);
   }
 

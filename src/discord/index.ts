@@ -5,8 +5,6 @@
  */
 import { once } from 'node:events';
 import { Events } from 'discord.js';
-import { Prompts } from '../chat/prompt.js';
-import { RecordedMessages } from '../chat/recorded.js';
 import type { PlatformFactory } from '../platforms.js';
 import { createDiscordTransport } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
@@ -18,7 +16,7 @@ import { promptMessage } from './render.js';
 
 const READY_TIMEOUT_MS = 30_000;
 
-export const discordPlatform: PlatformFactory = async ({ config, deps, log }) => {
+export const discordPlatform: PlatformFactory = async ({ config, chat, log }) => {
   const settings = config.discord;
   if (!settings) {
     log.info(
@@ -29,16 +27,15 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   const client = createClient(settings);
   const rest = createDeliveryRest(settings);
   // One set of recorded messages for deliveries and buttons: both keep the same DM prompt current.
-  const recorded = new RecordedMessages(deps.pool, new DiscordMessages(rest));
-  const prompts = new Prompts(deps.pool, recorded, promptMessage, deps.clock);
-  const context = { deps, drafts: new Drafts(), log, prompts };
+  const { recorded, prompts } = chat.messages(new DiscordMessages(rest), promptMessage);
+  const context = { chat, drafts: new Drafts(), log, prompts };
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(context, interaction));
   client.on(Events.Error, (error) => log.error('discord client error', { error: error.message }));
 
   return {
     name: 'discord',
     mounts: [],
-    transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: deps.clock })],
+    transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

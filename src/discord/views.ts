@@ -8,10 +8,11 @@ import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Alternative, Refusal } from '../app/outcome.js';
 import type { FieldError } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 import { cardFor } from '../chat/card.js';
 import { refusalText } from '../chat/refusals.js';
 import { formatSlot } from '../chat/times.js';
+import { ADMIN } from './context.js';
 import { FIELD_NAMES } from './form.js';
 import { encodeId } from './ids.js';
 import type { ButtonRow, DiscordMessage } from './render.js';
@@ -54,9 +55,6 @@ const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
   invalid_transition: 'Not possible any more',
   deadline_passed: 'Too late',
 };
-
-/** Discord's name for who besides the organizer may act (src/discord/actor.ts). */
-const ADMIN = 'a server admin (Manage Server)';
 
 export function refusalView(refusal: Refusal): DiscordMessage {
   return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], refusalText(refusal, ADMIN), COLORS.error)] });

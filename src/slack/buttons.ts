@@ -5,12 +5,10 @@
  * changes. After an action the card is redrawn in its new state, so no stale button stays behind.
  */
 import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/bolt';
-import { reconfirmReservation } from '../app/lifecycle.js';
-import { getReservation } from '../app/queries.js';
 import { cardFor } from '../chat/card.js';
 import { refusalText } from '../chat/refusals.js';
 import { actionRefusal } from '../domain/actions.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
 import { publishHome } from './home.js';
@@ -21,14 +19,14 @@ import { failedView, loadingView, messageView } from './views.js';
 import { escapeText } from './text.js';
 import type { SlackMessage } from './render.js';
 import { reservationCard } from './render.js';
-import type { SlackServices } from './context.js';
+import type { SlackContext } from './context.js';
 import { ADMIN, teamOf } from './context.js';
 
 /** Where the pressed button was. */
 type Surface = { kind: 'message'; channel: string; ts: string } | { kind: 'home' } | { kind: 'other' };
 
 interface Press {
-  services: SlackServices;
+  services: SlackContext;
   client: webApi.WebClient;
   respond: RespondFn;
   body: BlockAction<ButtonAction>;
@@ -46,7 +44,7 @@ function surfaceOf(body: BlockAction): Surface {
   return { kind: 'other' };
 }
 
-export function registerButtons(app: App, services: SlackServices): void {
+export function registerButtons(app: App, services: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: new RegExp(`^(${Object.values(ACTION).join('|')})$`) },
     async ({ ack, body, action, client, respond }) => {
@@ -105,7 +103,7 @@ async function openLoading(client: webApi.WebClient, triggerId: string): Promise
 
 async function reconfirm(press: Press): Promise<void> {
   const { services, actor } = press;
-  const outcome = await reconfirmReservation(services.deps, actor, press.reservationId);
+  const outcome = await services.chat.reconfirm(actor, press.reservationId);
   if (outcome.ok) return void (await redraw(press));
   if (outcome.reason === 'forbidden' || outcome.reason === 'not_found') return tell(press, refusalText(outcome, ADMIN));
   // Already reconfirmed (a second press), cancelled meanwhile, or too late: show how it stands now.
@@ -117,18 +115,18 @@ async function reconfirm(press: Press): Promise<void> {
 /** What the loading modal becomes: the Change or Cancel form, or why there is none. */
 async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalView> {
   const { services, actor } = press;
-  const found = await getReservation(services.deps, actor, press.reservationId);
+  const found = await services.chat.find(actor, press.reservationId);
   if (!found.ok) return refusedView(refusalText(found, ADMIN));
   const reservation = found.value;
   // A form certain to be refused does not open; the card shows why there is no such button any more.
-  const refused = actionRefusal(reservation, form, services.deps.clock());
+  const refused = actionRefusal(reservation, form, services.chat.clock());
   if (refused) {
     await redraw(press);
     return refusedView(refused.message);
   }
   const metadata = { reservationId: reservation.id, ...(press.surface.kind === 'home' ? { fromHome: true } : {}) };
   if (form === 'cancel') return cancelForm(reservation, metadata);
-  const servers = await services.deps.servers.active();
+  const servers = await services.chat.servers();
   return reservationForm({ mode: 'change', servers, form: formFromReservation(reservation), metadata });
 }
 
@@ -151,7 +149,7 @@ async function redraw(press: Press): Promise<StoredReservation | undefined> {
   if (pressed && !pressedWasPrompt && reservation) {
     // Slack's DM channel ids start with D.
     const place = surface.kind === 'message' && surface.channel.startsWith('D') ? 'direct_message' : 'shared';
-    await pressed.edit(reservationCard(cardFor(reservation, { reader: actor, place, now: services.deps.clock() })));
+    await pressed.edit(reservationCard(cardFor(reservation, { reader: actor, place, now: services.chat.clock() })));
   }
   if (surface.kind === 'home') await publishHome(services, client, actor);
   return reservation;

@@ -1,15 +1,16 @@
 /**
  * What every Slack listener needs, built once per app, plus the small helpers they share.
  */
-import type { AppDeps } from '../app/deps.js';
+import type { ChatPort } from '../chat/port.js';
 import type { Logger } from '../log.js';
 import type { SlackActors } from './actor.js';
 import type { Prompts } from '../chat/prompt.js';
 import type { SlackMessage } from './render.js';
 import type { RecentKeys } from './recent.js';
 
-export interface SlackServices {
-  deps: AppDeps;
+export interface SlackContext {
+  /** The use cases and the chat layer; no pool, no configuration. */
+  chat: ChatPort;
   log: Logger;
   actors: SlackActors;
   /** The organizer's recorded DM card, redrawn after every action. */

@@ -3,15 +3,14 @@
  * card, and a button to make a new one.
  */
 import type { types, webApi } from '@slack/bolt';
-import { listReservations } from '../app/queries.js';
 import { cardFor } from '../chat/card.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
 import type { Block } from './blocks.js';
 import { actions, button, context, divider, header, section } from './blocks.js';
 import { HOME_NEW } from './ids.js';
 import { reservationCard } from './render.js';
-import type { SlackServices } from './context.js';
+import type { SlackContext } from './context.js';
 
 // Each card takes up to six blocks; Slack allows 100 per view.
 const MAX_SHOWN = 15;
@@ -32,13 +31,9 @@ export function homeView(reservations: readonly StoredReservation[], actor: Slac
   return { type: 'home', blocks };
 }
 
-export async function publishHome(services: SlackServices, client: webApi.WebClient, actor: SlackActor): Promise<void> {
+export async function publishHome(services: SlackContext, client: webApi.WebClient, actor: SlackActor): Promise<void> {
   // Home shows the user's own reservations, admin or not: the workspace's would crowd it out.
   const own = { ...actor, isAdmin: false };
-  const reservations = await listReservations(services.deps, own, {
-    from: services.deps.clock(),
-    status: ['permitted', 'confirmed', 'live'],
-    limit: MAX_SHOWN + 1,
-  });
-  await client.views.publish({ user_id: actor.userId, view: homeView(reservations, actor, services.deps.clock()) });
+  const reservations = await services.chat.upcoming(own, MAX_SHOWN + 1);
+  await client.views.publish({ user_id: actor.userId, view: homeView(reservations, actor, services.chat.clock()) });
 }

@@ -4,8 +4,8 @@
  */
 import type { types } from '@slack/bolt';
 import type { Alternative } from '../app/outcome.js';
-import type { StoredReservation } from '../store/reservations.js';
-import type { ServerRow } from '../store/servers.js';
+import type { StoredReservation } from '../chat/port.js';
+import type { ServerRow } from '../chat/port.js';
 import type { Block } from './blocks.js';
 import { divider, plain, section } from './blocks.js';
 import { escapeText, rangeTokens, truncate } from './text.js';

@@ -4,12 +4,9 @@
  * field errors on their blocks, or the modal updated to what happened.
  */
 import type { App, ViewSubmitAction, webApi } from '@slack/bolt';
-import { changeReservation } from '../app/change.js';
-import { cancelReservation } from '../app/lifecycle.js';
 import type { Outcome, Refusal } from '../app/outcome.js';
-import { requestReservation } from '../app/request.js';
 import { refusalText } from '../chat/refusals.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
 import { escapeText, rangeTokens } from './text.js';
 import type { ModalView } from './modal.js';
@@ -20,7 +17,7 @@ import type { BlockErrors, FormInput, StateValues } from './form.js';
 import { blockErrors, parseCancel, parseChange, parseRequest, readForm } from './form.js';
 import type { ViewMetadata } from './ids.js';
 import { decodeMetadata, decodeSlot, PICK_SLOT, VIEW } from './ids.js';
-import type { SlackServices } from './context.js';
+import type { SlackContext } from './context.js';
 import { ADMIN, requestKey, teamOf } from './context.js';
 
 type ViewAnswer = { response_action: 'errors'; errors: BlockErrors } | { response_action: 'update'; view: ModalView };
@@ -35,7 +32,7 @@ interface Answer {
 const ACK_BUDGET_MS = 2_000;
 
 interface FormContext {
-  services: SlackServices;
+  services: SlackContext;
   client: webApi.WebClient;
   teamId: string;
   userId: string;
@@ -46,7 +43,7 @@ interface FormContext {
   form: FormInput;
 }
 
-export function registerForms(app: App, services: SlackServices): void {
+export function registerForms(app: App, services: SlackContext): void {
   for (const mode of ['request', 'change'] as const) {
     app.view<ViewSubmitAction>(mode === 'request' ? VIEW.request : VIEW.change, async ({ ack, body, view, client }) => {
       const context: FormContext = {
@@ -82,7 +79,7 @@ export function registerForms(app: App, services: SlackServices): void {
         userId: body.user.id,
         fallbackName: body.user.name,
       });
-      const outcome = await cancelReservation(services.deps, actor, metadata.reservationId ?? '', parsed.command);
+      const outcome = await services.chat.cancel(actor, metadata.reservationId ?? '', parsed.command);
       if (!outcome.ok)
         return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(refusalText(outcome, ADMIN))}`)) };
       const reservation = outcome.value;
@@ -147,13 +144,13 @@ async function submit(context: FormContext): Promise<Answer> {
   if (context.mode === 'request') {
     const parsed = parseRequest(context.form);
     if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await requestReservation(services.deps, actor, parsed.command, {
+    outcome = await services.chat.request(actor, parsed.command, {
       requestKey: requestKey(context.teamId, context.viewId),
     });
   } else {
     const parsed = parseChange(context.form);
     if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await changeReservation(services.deps, actor, context.metadata.reservationId ?? '', parsed.command);
+    outcome = await services.chat.change(actor, context.metadata.reservationId ?? '', parsed.command);
   }
   if (outcome.ok) {
     const reservation = outcome.value;
@@ -171,7 +168,7 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
     case 'invalid':
       return { response_action: 'errors', errors: blockErrors(refusal.fields) };
     case 'unavailable': {
-      const servers = await context.services.deps.servers.active();
+      const servers = await context.services.chat.servers();
       const chosen = servers.find((server) => server.id === context.form.serverId);
       const when =
         context.form.startsAt && context.form.endsAt
@@ -203,7 +200,7 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
 /** Outside a submission's answer (views.update), field errors can only be shown above the form. */
 async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalView> {
   if (answer.response_action === 'update') return answer.view;
-  const servers = await context.services.deps.servers.active();
+  const servers = await context.services.chat.servers();
   const banner = `:warning: Please fix:\n${Object.values(answer.errors)
     .map((message) => `• ${escapeText(message)}`)
     .join('\n')}`;
@@ -213,7 +210,7 @@ async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalVi
 const update = (view: ModalView): ViewAnswer => ({ response_action: 'update', view });
 
 /** Turns a failed use case into a "went wrong" answer, logged: the user is never left without one. */
-function guarded(services: SlackServices, work: Promise<Answer>): Promise<Answer> {
+function guarded(services: SlackContext, work: Promise<Answer>): Promise<Answer> {
   return work.catch((error: unknown): Answer => {
     services.log.error('slack submission failed', { error: (error as Error).message });
     return { view: update(failedView()) };
@@ -226,7 +223,7 @@ function guarded(services: SlackServices, work: Promise<Answer>): Promise<Answer
  * renders an answer for views.update, which cannot carry field errors.
  */
 async function answerInTime(
-  services: SlackServices,
+  services: SlackContext,
   ack: (answer?: ViewAnswer) => Promise<void>,
   client: webApi.WebClient,
   viewId: string,
@@ -251,7 +248,7 @@ async function answerInTime(
 
 /** Updates the open modal with an answer; its follow-up (the DM card, App Home) runs even if that fails. */
 async function showLate(
-  services: SlackServices,
+  services: SlackContext,
   client: webApi.WebClient,
   viewId: string,
   answer: Answer,
@@ -264,7 +261,7 @@ async function showLate(
   }
 }
 
-async function runAfter(services: SlackServices, answer: Answer): Promise<void> {
+async function runAfter(services: SlackContext, answer: Answer): Promise<void> {
   try {
     await answer.after?.();
   } catch (error) {
@@ -274,7 +271,7 @@ async function runAfter(services: SlackServices, answer: Answer): Promise<void> 
 
 /** After a change or cancel: the DM card and (when the modal came from it) App Home show the new state. */
 async function refreshSurfaces(
-  services: SlackServices,
+  services: SlackContext,
   client: webApi.WebClient,
   actor: SlackActor,
   reservation: StoredReservation,

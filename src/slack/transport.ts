@@ -11,10 +11,9 @@
  * to about one per second per channel.
  */
 import { webApi } from '@slack/bolt';
-import type { AppDeps } from '../app/deps.js';
-import { Prompts } from '../chat/prompt.js';
-import type { Conversation } from '../chat/recorded.js';
-import { RecordedMessages } from '../chat/recorded.js';
+import type { ChatPort } from '../chat/port.js';
+import type { Prompts } from '../chat/prompt.js';
+import type { Conversation, RecordedMessages } from '../chat/recorded.js';
 import type { Logger } from '../log.js';
 import type { MessageModel } from '../notify/message.js';
 import type { Transport, Delivery, DeliveryResult } from '../notify/transport.js';
@@ -28,7 +27,7 @@ import { cancelledInvitationMessage, invitationMessage, noticeMessage, reservati
 export interface SlackTransportOptions {
   botToken: string;
   apiUrl: string | undefined;
-  deps: Pick<AppDeps, 'pool' | 'clock'>;
+  chat: ChatPort;
   log: Logger;
   /** Least time between two posts to one channel (default 1000 ms, Slack's guidance). */
   postIntervalMs?: number;
@@ -42,12 +41,8 @@ export function createSlackTransport(options: SlackTransportOptions): Transport 
     logger: boltLogger(options.log),
   });
   const pacer = new ChannelPacer(options.postIntervalMs ?? 1000);
-  const recorded = new RecordedMessages(options.deps.pool, new SlackMessages(client, pacer));
-  return new SlackTransport(
-    recorded,
-    new Prompts(options.deps.pool, recorded, reservationCard, options.deps.clock),
-    pacer,
-  );
+  const { recorded, prompts } = options.chat.messages(new SlackMessages(client, pacer), reservationCard);
+  return new SlackTransport(recorded, prompts, pacer);
 }
 
 class SlackTransport implements Transport {

@@ -6,7 +6,7 @@ import type { Block } from './blocks.js';
 import { VIEW } from './ids.js';
 import type { ModalView } from './modal.js';
 import { dateToken, escapeText, rangeTokens } from './text.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 
 /** A view with a message and a Done button: what a submission is answered with. */
 export function infoView(title: string, blocks: Block[]): ModalView {

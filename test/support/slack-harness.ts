@@ -2,6 +2,7 @@
  * The Slack platform as the service builds it (real Bolt, real PostgreSQL), mounted on its own
  * HTTP server, with its Web API pointed at the fake Slack. For tests of the inbound flows.
  */
+import { createChatPort } from '../../src/chat/port.js';
 import type { Server } from 'node:http';
 import type { AppDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
@@ -77,7 +78,7 @@ export async function startSlackHarness(
     PORT: '0',
     ...options.env,
   });
-  const platform = await slackPlatform({ config, deps, log: silentLogger });
+  const platform = await slackPlatform({ config, chat: createChatPort(deps), log: silentLogger });
   if (!platform) throw new Error('the Slack platform did not start');
   const server: Server = createHttpServer(platform.mounts, silentLogger);
   const address = await listen(server, 0, '127.0.0.1');

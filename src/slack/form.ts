@@ -5,7 +5,8 @@
 import type { ViewStateValue } from '@slack/bolt';
 import type { z } from 'zod';
 import type { CancelCommand, ChangeCommand, RequestCommand } from '../app/commands.js';
-import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
+import { cancelSchema } from '../app/commands.js';
+import { chatChangeSchema, chatRequestSchema, checkCommand } from '../chat/form.js';
 import type { FieldError } from '../domain/policy.js';
 import { splitContacts } from '../domain/invitees.js';
 import { BLOCK, INPUT } from './ids.js';
@@ -63,8 +64,6 @@ export function blockErrors(errors: readonly FieldError[]): BlockErrors {
   return byBlock;
 }
 
-const isoFromUnix = (seconds: number): string => new Date(seconds * 1000).toISOString();
-
 /** The pickers are required inputs, but a hand-made payload may lack them: say so in words. */
 function missingTimes(form: FormInput): FieldError[] {
   const errors: FieldError[] = [];
@@ -73,40 +72,38 @@ function missingTimes(form: FormInput): FieldError[] {
   return errors;
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, extra: FieldError[] = []): Parsed<z.output<S>> {
-  const parsed = schema.safeParse(input);
-  // Our own word for a field (a missing picker) replaces the schema's, written for API users.
-  const covered = new Set(extra.map((error) => error.field));
-  const errors = [
-    ...extra,
-    ...(parsed.success ? [] : fieldErrors(parsed.error).filter((error) => !covered.has(error.field))),
-  ];
-  if (errors.length > 0 || !parsed.success) return { ok: false, errors: blockErrors(errors) };
-  return { ok: true, command: parsed.data };
+function validate<S extends z.ZodType>(schema: S, input: unknown, own: FieldError[] = []): Parsed<z.output<S>> {
+  const checked = checkCommand(schema, input, own);
+  return checked.ok ? checked : { ok: false, errors: blockErrors(checked.fields) };
 }
 
+/** Unix seconds, as the pickers give them, to the instants the commands hold. */
+const instant = (seconds: number | undefined) => (seconds === undefined ? undefined : new Date(seconds * 1000));
+
 function commonFields(form: FormInput) {
+  const startsAt = instant(form.startsAt);
+  const endsAt = instant(form.endsAt);
   return {
     ...(form.serverId !== undefined ? { server: form.serverId } : {}),
     title: form.title,
     description: form.description,
-    ...(form.startsAt !== undefined ? { startsAt: isoFromUnix(form.startsAt) } : {}),
-    ...(form.endsAt !== undefined ? { endsAt: isoFromUnix(form.endsAt) } : {}),
+    ...(startsAt ? { startsAt } : {}),
+    ...(endsAt ? { endsAt } : {}),
     emails: splitContacts(form.emailsText),
     slackChannels: form.channels,
+    // An empty passcode is left to the core: a new one is generated, a changed reservation keeps its own.
+    ...(form.passcode ? { passcode: form.passcode } : {}),
   };
 }
 
 export function parseRequest(form: FormInput): Parsed<RequestCommand> {
-  const input = { ...commonFields(form), ...(form.passcode ? { passcode: form.passcode } : {}) };
   // A missing server is reported by the schema; missing times here, in words a Slack user knows.
-  return validate(requestSchema, input, missingTimes(form));
+  return validate(chatRequestSchema, commonFields(form), missingTimes(form));
 }
 
-/** A change sends every field; the core works out what changed. An empty passcode keeps the old one. */
+/** A change sends every field; the core works out what changed. */
 export function parseChange(form: FormInput): Parsed<ChangeCommand> {
-  const input = { ...commonFields(form), ...(form.passcode ? { passcode: form.passcode } : {}) };
-  return validate(changeSchema, input, missingTimes(form));
+  return validate(chatChangeSchema, commonFields(form), missingTimes(form));
 }
 
 export function parseCancel(values: StateValues): Parsed<CancelCommand> {

@@ -4,6 +4,7 @@
  * field errors on their blocks, or the modal updated to what happened.
  */
 import type { App, ViewSubmitAction, webApi } from '@slack/bolt';
+import type { ChangeCommand, RequestCommand } from '../app/commands.js';
 import type { Outcome, Refusal } from '../app/outcome.js';
 import { refusalText } from '../chat/refusals.js';
 import type { StoredReservation } from '../chat/port.js';
@@ -57,12 +58,14 @@ export function registerForms(app: App, services: SlackContext): void {
         metadata: decodeMetadata(view.private_metadata),
         form: readForm(view.state.values as StateValues),
       };
-      const parsed = mode === 'request' ? parseRequest(context.form) : parseChange(context.form);
+      const parsed = parseSubmission(context);
       if (!parsed.ok) {
         await ack({ response_action: 'errors', errors: parsed.errors });
         return;
       }
-      await answerInTime(services, ack, client, view.id, submit(context), (answer) => asView(context, answer));
+      await answerInTime(services, ack, client, view.id, submit(context, parsed.submission), (answer) =>
+        asView(context, answer),
+      );
     });
   }
 
@@ -123,35 +126,46 @@ export function registerForms(app: App, services: SlackContext): void {
         endsAt: slot.endsAt,
       },
     };
-    const work = submit(context).catch((error: unknown) => {
-      // Not booked: a second click must get through, not be taken for a double click.
-      services.recent.forget(key);
-      throw error;
-    });
+    const parsed = parseSubmission(context);
+    const work = parsed.ok
+      ? submit(context, parsed.submission).catch((error: unknown) => {
+          // Not booked: a second click must get through, not be taken for a double click.
+          services.recent.forget(key);
+          throw error;
+        })
+      : Promise.resolve<Answer>({ view: { response_action: 'errors', errors: parsed.errors } });
     await showLate(services, client, body.view.id, await guarded(services, work), (answer) => asView(context, answer));
   });
 }
 
+/** A valid form, parsed once: the command for the mode the modal is in. */
+type Submission = { mode: 'request'; command: RequestCommand } | { mode: 'change'; command: ChangeCommand };
+
+function parseSubmission(
+  context: FormContext,
+): { ok: true; submission: Submission } | { ok: false; errors: BlockErrors } {
+  if (context.mode === 'request') {
+    const parsed = parseRequest(context.form);
+    return parsed.ok ? { ok: true, submission: { mode: 'request', command: parsed.command } } : parsed;
+  }
+  const parsed = parseChange(context.form);
+  return parsed.ok ? { ok: true, submission: { mode: 'change', command: parsed.command } } : parsed;
+}
+
 /** Runs the use case for a valid form and words its outcome. */
-async function submit(context: FormContext): Promise<Answer> {
+async function submit(context: FormContext, submission: Submission): Promise<Answer> {
   const { services } = context;
   const actor = await services.actors.get({
     teamId: context.teamId,
     userId: context.userId,
     ...(context.userName ? { fallbackName: context.userName } : {}),
   });
-  let outcome: Outcome<StoredReservation>;
-  if (context.mode === 'request') {
-    const parsed = parseRequest(context.form);
-    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await services.chat.request(actor, parsed.command, {
-      requestKey: requestKey(context.teamId, context.viewId),
-    });
-  } else {
-    const parsed = parseChange(context.form);
-    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await services.chat.change(actor, context.metadata.reservationId ?? '', parsed.command);
-  }
+  const outcome: Outcome<StoredReservation> =
+    submission.mode === 'request'
+      ? await services.chat.request(actor, submission.command, {
+          requestKey: requestKey(context.teamId, context.viewId),
+        })
+      : await services.chat.change(actor, context.metadata.reservationId ?? '', submission.command);
   if (outcome.ok) {
     const reservation = outcome.value;
     return {

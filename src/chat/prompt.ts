@@ -58,7 +58,7 @@ export class Prompts<Body> {
     notice: (message: MessageModel) => Body,
   ): Promise<{ channelId: string; messageId: string }> {
     const userId = message.recipient.recipient;
-    const channelId = await this.recorded.port.dmChannel(userId);
+    const channelId = await this.recorded.dmChannel(userId);
     const conversation = { reservationId: message.reservation.id, channelId };
     const messageId = await this.recorded.locked(conversation, async () => {
       const options = { notificationId: message.notificationId };
@@ -93,7 +93,7 @@ export class Prompts<Body> {
       return { pressedWasPrompt: false, reservation: before };
     }
     const userId = before.organizer.userId;
-    const conversation = { reservationId, channelId: await this.recorded.port.dmChannel(userId) };
+    const conversation = { reservationId, channelId: await this.recorded.dmChannel(userId) };
     return this.recorded.locked(conversation, async () => {
       const current = (await findReservation(this.pool, reservationId)) ?? before;
       const prompt = await this.recorded.find(conversation, 'prompt');

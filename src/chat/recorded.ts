@@ -27,8 +27,8 @@ export interface PostOptions {
 /** What a platform adapter provides: the calls to its API. */
 export interface MessagePort<Body> {
   readonly platform: ChatPlatform;
-  /** The app's direct-message channel with a user. */
-  dmChannel(userId: string): Promise<string>;
+  /** Opens (or finds) the app's direct-message channel with a user; its id. */
+  openDm(userId: string): Promise<string>;
   /** Rewrites a posted message; false when it is gone (deleted, or no longer editable). */
   edit(channelId: string, messageId: string, body: Body): Promise<boolean>;
   /** Posts a message; its id. */
@@ -42,10 +42,27 @@ export interface Conversation {
 }
 
 export class RecordedMessages<Body> {
+  private readonly dms = new Map<string, Promise<string>>();
+
   constructor(
     private readonly pool: pg.Pool,
     readonly port: MessagePort<Body>,
   ) {}
+
+  /**
+   * The app's DM channel with a user, opened once and kept: editing a DM needs the channel's id,
+   * and a user keeps one DM channel with the app. Concurrent callers share one lookup; a failed
+   * one is not remembered.
+   */
+  dmChannel(userId: string): Promise<string> {
+    let channel = this.dms.get(userId);
+    if (!channel) {
+      channel = this.port.openDm(userId);
+      channel.catch(() => this.dms.delete(userId));
+      this.dms.set(userId, channel);
+    }
+    return channel;
+  }
 
   /**
    * Runs `work` while no other process works on the same conversation: two deliveries for one

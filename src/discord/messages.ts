@@ -17,21 +17,13 @@ function nonce(notificationId: string, purpose: string): string {
 
 export class DiscordMessages implements MessagePort<DiscordMessage> {
   readonly platform = 'discord' as const;
-  private readonly dmChannels = new Map<string, string>();
 
   constructor(private readonly rest: REST) {}
 
   /** Discord keeps one DM channel per user; opening it again returns the same one. */
-  async dmChannel(userId: string): Promise<string> {
-    let channelId = this.dmChannels.get(userId);
-    if (!channelId) {
-      const opened = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
-        id: string;
-      };
-      channelId = opened.id;
-      this.dmChannels.set(userId, channelId);
-    }
-    return channelId;
+  async openDm(userId: string): Promise<string> {
+    const opened = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as { id: string };
+    return opened.id;
   }
 
   async edit(channelId: string, messageId: string, body: DiscordMessage): Promise<boolean> {

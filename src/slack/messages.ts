@@ -1,7 +1,6 @@
 /**
- * Slack's side of the recorded messages (src/chat/recorded.ts): posting, editing, and the app's DM
- * with a user. chat.update needs the DM's channel id (D…), not the user id, so it is looked up once
- * per user (conversations.open) and kept.
+ * Slack's side of the recorded messages (src/chat/recorded.ts): posting, editing, and opening the
+ * app's DM with a user (chat.update needs the DM's channel id, D…, not the user id).
  */
 import type { webApi } from '@slack/bolt';
 import type { MessagePort, PostOptions } from '../chat/recorded.js';
@@ -11,7 +10,6 @@ import type { SlackMessage } from './render.js';
 
 export class SlackMessages implements MessagePort<SlackMessage> {
   readonly platform = 'slack' as const;
-  private readonly channels = new Map<string, Promise<string>>();
 
   /** `pacer`: posts wait their turn in the channel (deliveries); interactive answers do not. */
   constructor(
@@ -19,18 +17,10 @@ export class SlackMessages implements MessagePort<SlackMessage> {
     private readonly pacer?: ChannelPacer,
   ) {}
 
-  dmChannel(userId: string): Promise<string> {
-    let channel = this.channels.get(userId);
-    if (!channel) {
-      channel = this.client.conversations.open({ users: userId }).then(({ channel: opened }) => {
-        if (!opened?.id) throw new Error('conversations.open returned no channel');
-        return opened.id;
-      });
-      // A failed lookup is not remembered.
-      channel.catch(() => this.channels.delete(userId));
-      this.channels.set(userId, channel);
-    }
-    return channel;
+  async openDm(userId: string): Promise<string> {
+    const { channel } = await this.client.conversations.open({ users: userId });
+    if (!channel?.id) throw new Error('conversations.open returned no channel');
+    return channel.id;
   }
 
   async edit(channelId: string, messageId: string, body: SlackMessage): Promise<boolean> {

@@ -25,7 +25,7 @@ class RecordingPlatform implements MessagePort<Body> {
   readonly edits: Array<{ channelId: string; messageId: string; body: Body }> = [];
   readonly deleted = new Set<string>();
 
-  async dmChannel(userId: string): Promise<string> {
+  async openDm(userId: string): Promise<string> {
     return `D${userId}`;
   }
 

@@ -7,26 +7,19 @@
 import type { CardAction } from '../domain/actions.js';
 import { availableActions } from '../domain/actions.js';
 import type { MessagePayload } from '../domain/notifications.js';
-import type { Invitees, Platform, Reservation } from '../domain/reservation.js';
+import type { Invitees, Reservation } from '../domain/reservation.js';
 import { playbackUrl } from '../domain/reservation.js';
-import type { ReservationStatus } from '../domain/status.js';
 import type { Place, Reader } from '../domain/stream-key.js';
 import { mayShowStreamKey } from '../domain/stream-key.js';
 import type { MessageModel } from '../notify/message.js';
 
-export interface ReservationCard {
-  id: string;
-  code: string;
-  title: string;
-  description: string | null;
-  serverName: string;
-  playbackUrl: string;
-  passcode: string;
+/** The fields a message's snapshot has too (what invitees may read), with times as Dates. */
+type Described = Omit<MessagePayload['reservation'], 'startsAt' | 'endsAt' | 'reconfirmDeadline' | 'version'>;
+
+export interface ReservationCard extends Described {
   startsAt: Date;
   endsAt: Date;
   reconfirmDeadline: Date;
-  status: ReservationStatus;
-  organizer: { platform: Platform; tenantId: string; userId: string; name: string };
   /** Who is invited: known on cards drawn from the reservation itself, not on those from a message. */
   invitees?: Invitees;
   cancelReason: string | null;
@@ -45,24 +38,21 @@ export interface CardView {
 
 /** The card of a reservation as it is now. */
 export function cardFor(reservation: Reservation & { streamKey: string }, view: CardView): ReservationCard {
+  const { id, code, title, description, passcode, startsAt, endsAt, reconfirmDeadline, status } = reservation;
+  const { platform, tenantId, userId, name } = reservation.organizer;
   return {
-    id: reservation.id,
-    code: reservation.code,
-    title: reservation.title,
-    description: reservation.description,
+    id,
+    code,
+    title,
+    description,
+    passcode,
+    startsAt,
+    endsAt,
+    reconfirmDeadline,
+    status,
     serverName: reservation.server.name,
-    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
-    passcode: reservation.passcode,
-    startsAt: reservation.startsAt,
-    endsAt: reservation.endsAt,
-    reconfirmDeadline: reservation.reconfirmDeadline,
-    status: reservation.status,
-    organizer: {
-      platform: reservation.organizer.platform,
-      tenantId: reservation.organizer.tenantId,
-      userId: reservation.organizer.userId,
-      name: reservation.organizer.name,
-    },
+    playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, code),
+    organizer: { platform, tenantId, userId, name },
     invitees: reservation.invitees,
     cancelReason: reservation.cancelReason,
     actions: availableActions(reservation, view.now),

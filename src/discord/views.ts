@@ -142,11 +142,15 @@ export function listView(reservations: readonly StoredReservation[], actor: Acto
 }
 
 export const HELP = [
-  '**/reserve new** `server` — opens a form: title, start, end or duration, invitee e-mails, channels. Optional: `passcode` (else one is generated) and `description`.',
-  'Times: `tomorrow 19:00`, `in 2 hours`, `next friday 7pm`, `2026-12-01 19:00` (your time zone) or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
+  '**/reserve new** `server` — opens a form: title, start, end or duration, invitee e-mails, channels. ' +
+    'Optional: `passcode` (else one is generated) and `description`.',
+  'Times: `tomorrow 19:00`, `in 2 hours`, `next friday 7pm`, `2026-12-01 19:00` (your time zone) ' +
+    'or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
   '**/reserve timezone** `zone` — the zone your times are read in, e.g. `Europe/Berlin`.',
   "**/reserve list** — your upcoming reservations (a server admin sees everyone's), with buttons to act on them.",
-  'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, **Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on reconfirmation.',
+  'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, ' +
+    '**Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on ' +
+    'reconfirmation.',
 ].join('\n\n');
 
 export function helpView(): DiscordMessage {

@@ -78,7 +78,8 @@ function listText(reservations: readonly StoredReservation[], isAdmin: boolean):
   const heading = isAdmin ? '*Upcoming reservations in this workspace*' : '*Your upcoming reservations*';
   const lines = reservations.map((r) => {
     const who = isAdmin ? ` · ${mentionUser(r.organizer.userId)}` : '';
-    return `${STATUS_ICON[r.status] ?? ''} *${escapeText(r.title)}* (${r.code}) · ${escapeText(r.server.name)} · ${rangeTokens(r.startsAt, r.endsAt)} · ${r.status}${who}`;
+    const what = `${STATUS_ICON[r.status] ?? ''} *${escapeText(r.title)}* (${r.code})`;
+    return `${what} · ${escapeText(r.server.name)} · ${rangeTokens(r.startsAt, r.endsAt)} · ${r.status}${who}`;
   });
   return [heading, ...lines, '_The buttons for each are in your DM from Slotcast and on its Home tab._'].join('\n');
 }

@@ -26,11 +26,17 @@ function failureReason(code: string, contact: Contact): string | undefined {
     contact.channel === 'slack_channel' ? `Slack channel ${contact.recipient}` : `Slack user ${contact.recipient}`;
   switch (code) {
     case 'not_in_channel':
-      return `Slotcast is not a member of ${where}. Add the app to the channel (type /invite @Slotcast there) or pick another channel, then change the reservation to send the invitation.`;
+      return (
+        `Slotcast is not a member of ${where}. Add the app to the channel (type /invite @Slotcast there) ` +
+        'or pick another channel, then change the reservation to send the invitation.'
+      );
     case 'is_archived':
       return `${where} is archived. Unarchive it, or change the reservation to use another channel.`;
     case 'channel_not_found':
-      return `${where} was not found: it was deleted, or it is private and Slotcast is not in it. Add the app to the channel, or change the reservation to use another one.`;
+      return (
+        `${where} was not found: it was deleted, or it is private and Slotcast is not in it. ` +
+        'Add the app to the channel, or change the reservation to use another one.'
+      );
     case 'restricted_action':
     case 'restricted_action_read_only_channel':
     case 'restricted_action_thread_only_channel':

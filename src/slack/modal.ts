@@ -1,6 +1,6 @@
 /**
- * The modals: the reservation form (new and change) and the cancel form. block_ids are stable (see BLOCK) so field errors find their
- * inputs; private_metadata carries ids only.
+ * The modals: the reservation form (new and change) and the cancel form. block_ids are stable (see
+ * BLOCK) so field errors find their inputs; private_metadata carries ids only.
  */
 import type { types } from '@slack/bolt';
 import type { Alternative } from '../app/outcome.js';

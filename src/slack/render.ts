@@ -168,13 +168,17 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
       text = `:x: ${title} is cancelled (${by}).${message.reason ? ` ${escapeText(message.reason)}` : ''}`;
       break;
     case 'lapse_notice':
-      text = `:hourglass: ${title} lapsed: it was not reconfirmed by ${dateToken(card.reconfirmDeadline)}, so the slot was released. Type \`/reserve\` to book again.`;
+      text =
+        `:hourglass: ${title} lapsed: it was not reconfirmed by ${dateToken(card.reconfirmDeadline)}, ` +
+        'so the slot was released. Type `/reserve` to book again.';
       break;
     case 'reconfirm_reminder':
       text = `:bell: Reminder: reconfirm ${title} before ${dateToken(card.reconfirmDeadline)} with the *Reconfirm* button, or the slot is released.`;
       break;
     case 'start_reminder':
-      text = `:alarm_clock: ${title} starts ${dateToken(card.startsAt, '{date_short_pretty} at {time}')}. Watch at ${link(card.playbackUrl)} with passcode \`${escapeText(card.passcode)}\`.`;
+      text =
+        `:alarm_clock: ${title} starts ${dateToken(card.startsAt, '{date_short_pretty} at {time}')}. ` +
+        `Watch at ${link(card.playbackUrl)} with passcode \`${escapeText(card.passcode)}\`.`;
       break;
     case 'delivery_failure_report':
       text = `:warning: Some invitations for ${title} could not be delivered:\n${(message.unreachable ?? [])

@@ -26,7 +26,8 @@ export function requestedView(reservation: StoredReservation): ModalView {
       ['Code', reservation.code],
     ]),
     context(
-      'These are the times as Slotcast understood them, shown in your time zone. If they are off, your device may be set to another zone than your Slack profile: use *Change* in the DM from Slotcast.',
+      'These are the times as Slotcast understood them, shown in your time zone. If they are off, your device ' +
+        'may be set to another zone than your Slack profile: use *Change* in the DM from Slotcast.',
     ),
     context('Your DM from Slotcast has the stream key and the *Reconfirm* button.'),
   ]);
@@ -36,7 +37,8 @@ export function changedView(reservation: StoredReservation, changed: boolean): M
   return infoView(changed ? 'Changed' : 'Nothing changed', [
     section(
       changed
-        ? `:pencil2: *${escapeText(reservation.title)}* now runs ${rangeTokens(reservation.startsAt, reservation.endsAt)} on *${escapeText(reservation.server.name)}*. Everyone who had been told gets a change notice.`
+        ? `:pencil2: *${escapeText(reservation.title)}* now runs ${rangeTokens(reservation.startsAt, reservation.endsAt)} ` +
+            `on *${escapeText(reservation.server.name)}*. Everyone who had been told gets a change notice.`
         : `*${escapeText(reservation.title)}* already had these details; nothing was sent.`,
     ),
   ]);

@@ -2,7 +2,7 @@
  * Change (claim 5): the organizer edits a reservation. Availability is checked again without
  * counting the reservation itself; a permitted reservation gets a new reconfirmation deadline, a
  * confirmed one stays confirmed. Everyone who had been told gets a change notice saying what
- * changed, old → new.
+ * changed, old → new. The claims: docs/method.md.
  */
 import { actionRefusal } from '../domain/actions.js';
 import { freeLane, occupiedRange } from '../domain/availability.js';

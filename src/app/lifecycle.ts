@@ -1,7 +1,7 @@
 /**
  * The transitions after a request: reconfirm (claim 6), cancel (claim 4), lapse, and the start
  * and end of the stream. Each is one transaction: lock the reservation, ask the state machine,
- * write the new state, its notifications and an audit entry.
+ * write the new state, its notifications and an audit entry. The claims: docs/method.md.
  */
 import { actionRefusal } from '../domain/actions.js';
 import type { EventContext, PlannedNotification } from '../domain/notifications.js';

@@ -1,7 +1,7 @@
 /**
  * Reservation request (claim 1): check the server's availability and, when permitted, store the
  * reservation and queue the permit prompt (claim 6) — and, in mode permit-and-reconfirm, the
- * tentative invitations (claim 7).
+ * tentative invitations (claim 7). The claims: docs/method.md.
  *
  * The decision is the database's exclusion constraint: the reservation, its notifications and
  * its audit entry are inserted in one statement, into the server's first stream slot (lane) that

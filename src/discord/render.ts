@@ -182,7 +182,7 @@ export function promptMessage(card: ReservationCard): DiscordMessage {
   });
 }
 
-/** A channel invitation (claims 1–3): times, playback URL and passcode; marked when cancelled. */
+/** A channel invitation (claims 1–3, docs/method.md): times, playback URL and passcode; marked when cancelled. */
 export function invitationMessage(
   raw: ReservationView,
   options: { tentative?: boolean; cancelledReason?: string | null } = {},

@@ -16,7 +16,7 @@ export interface MessageModel {
   /** Who caused the event, and when. */
   actorName: string;
   at: Date;
-  /** Change notices (claim 5): what changed, old → new. */
+  /** Change notices (claim 5, docs/method.md): what changed, old → new. */
   changes?: FieldChange[];
   /** Cancellation notices (claim 4): why, when a reason was given. */
   reason?: string | null;

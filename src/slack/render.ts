@@ -97,7 +97,7 @@ function cardButtons(card: ReservationCard): Block {
   );
 }
 
-/** The invitation posted in a channel (claims 2 and 3: where to watch, and the passcode). */
+/** The invitation posted in a channel (claims 2 and 3, docs/method.md: where to watch, and the passcode). */
 export function invitationMessage(message: MessageModel): SlackMessage {
   const card = cardOfMessage(message, message.at);
   // A change notice refreshes the invitation too: then the reservation's status says which it is.

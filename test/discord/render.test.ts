@@ -1,13 +1,11 @@
 /**
- * Rendering, time tokens and ids, without infrastructure.
+ * Rendering, without infrastructure: mentions off, the stream key, limits, `/reserve list`.
  */
 import type { CardView } from '../../src/chat/card.js';
 import { cardFor } from '../../src/chat/card.js';
-import { decodeId, encodeId } from '../../src/discord/ids.js';
 import { listView } from '../../src/discord/views.js';
 import type { ReservationView } from '../../src/discord/render.js';
 import { invitationMessage, noticeMessage, promptMessage } from '../../src/discord/render.js';
-import { discordTime } from '../../src/discord/text.js';
 import type { MessageModel } from '../../src/notify/message.js';
 
 const view: ReservationView = {
@@ -127,32 +125,5 @@ describe('/reserve list', () => {
       ['Change R-0001', 'Cancel R-0001'],
     ]);
     expect(JSON.stringify(rendered)).not.toContain('sk_secret');
-  });
-});
-
-describe('custom ids', () => {
-  test('GIVEN each kind THEN it round-trips within 100 characters', () => {
-    const ids = [
-      { action: 'reconfirm', reservationId: view.id, guildId: '111111111111111111' },
-      { action: 'cancel-form', reservationId: view.id, guildId: '11111111111111111111' },
-      { action: 'new-form', draftId: '1575411252472188928' },
-      { action: 'slot', draftId: '1575411252472188928', index: 4 },
-    ] as const;
-    for (const id of ids) {
-      expect(encodeId(id).length).toBeLessThanOrEqual(100);
-      expect(decodeId(encodeId(id))).toEqual(id);
-    }
-  });
-
-  test('GIVEN an id the bot did not make THEN it is not decoded', () => {
-    expect(decodeId('sc:rc:not-a-uuid:1')).toBeUndefined();
-    expect(decodeId('other:thing')).toBeUndefined();
-  });
-});
-
-describe('text', () => {
-  test('GIVEN an instant THEN the echo is a Discord timestamp token', () => {
-    expect(discordTime(new Date('2027-03-28T17:00:00Z'))).toBe('<t:1806253200:F>');
-    expect(discordTime('2027-03-28T17:00:00Z', 'R')).toBe('<t:1806253200:R>');
   });
 });

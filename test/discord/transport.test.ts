@@ -1,5 +1,5 @@
 /**
- * The Discord Channel of the notification pipeline, called the way the delivery worker calls it,
+ * The Discord transport of the notification pipeline, called the way the delivery worker calls it,
  * against the fake Discord: rate limits, missing permissions, unknown channels, closed DMs, and
  * retries that never duplicate.
  */

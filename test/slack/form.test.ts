@@ -1,9 +1,8 @@
 /**
- * Modal state → the shared commands, with errors on their blocks; the ids the modal carries.
+ * Modal state → the shared commands, with errors on their blocks.
  * No infrastructure.
  */
 import { blockErrors, parseChange, parseRequest, readForm } from '../../src/slack/form.js';
-import { decodeMetadata, decodeSlot, encodeMetadata, encodeSlot } from '../../src/slack/ids.js';
 import { formValues } from '../support/slack-harness.js';
 
 describe('submission', () => {
@@ -64,20 +63,5 @@ describe('submission', () => {
         { field: 'discordChannels', message: 'D.' },
       ]),
     ).toEqual({ channels: 'A.', starts_at: 'B. C.', title: 'D.' });
-  });
-
-  test('GIVEN slot and metadata values THEN they round-trip, and garbage decodes to nothing', () => {
-    expect(decodeSlot(encodeSlot({ serverId: 's', startsAt: 1, endsAt: 2 }))).toEqual({
-      serverId: 's',
-      startsAt: 1,
-      endsAt: 2,
-    });
-    expect(decodeSlot('{"s":1}')).toBeUndefined();
-    expect(decodeSlot('not json')).toBeUndefined();
-    expect(decodeMetadata(encodeMetadata({ reservationId: 'r', fromHome: true }))).toEqual({
-      reservationId: 'r',
-      fromHome: true,
-    });
-    expect(decodeMetadata('{')).toEqual({});
   });
 });

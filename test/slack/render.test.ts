@@ -1,11 +1,11 @@
 /**
- * Rendering without any infrastructure: mrkdwn escaping, date tokens, where the stream key may
- * appear, which buttons a card offers.
+ * Rendering without any infrastructure: where the stream key may appear, which buttons a card
+ * offers, what each notice says.
  */
 import type { ReservationCard } from '../../src/chat/card.js';
 import { availableActions } from '../../src/domain/actions.js';
 import type { MessageModel } from '../../src/notify/message.js';
-import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/text.js';
+import { dateToken } from '../../src/slack/text.js';
 import { changeLines, invitationMessage, noticeMessage, reservationCard } from '../../src/slack/render.js';
 
 const START = new Date('2026-12-01T10:00:00Z');
@@ -33,27 +33,6 @@ function card(overrides: Partial<ReservationCard> = {}): ReservationCard {
   };
   return { actions: availableActions(drawn, NOW), ...drawn };
 }
-
-describe('mrkdwn', () => {
-  test('GIVEN user text with <!channel>, a forged link and & THEN only &, < and > are escaped', () => {
-    expect(escapeText('Hi <!channel> & <https://evil|ok> *bold*')).toBe(
-      'Hi &lt;!channel&gt; &amp; &lt;https://evil|ok&gt; *bold*',
-    );
-  });
-
-  test('GIVEN a time THEN a date token with the short pretty date, the time and a UTC fallback', () => {
-    expect(dateToken(START)).toBe(
-      `<!date^${START.getTime() / 1000}^{date_short_pretty} at {time}|2026-12-01 10:00 UTC>`,
-    );
-    expect(rangeTokens(START, END)).toBe(
-      `${dateToken(START)} – <!date^${END.getTime() / 1000}^{time}|2026-12-01 11:30 UTC>`,
-    );
-  });
-
-  test('GIVEN a link label with markup THEN it is escaped and cannot close the link early', () => {
-    expect(link('https://x.example/a', 'a|<b>')).toBe('<https://x.example/a|a¦&lt;b&gt;>');
-  });
-});
 
 describe('render', () => {
   test('GIVEN a card with ingest THEN the stream key shows; without it, or in an invitation, it never does', () => {

@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { AppDeps } from './app/deps.js';
 import { randomSecrets } from './app/secrets.js';
+import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { discordPlatform } from './discord/index.js';
 import { apiMount } from './http/api.js';
@@ -60,7 +61,8 @@ export async function startService(config: Config, log: Logger, options: Service
   };
   try {
     const deps = buildDeps(config, database, log);
-    const context = { config, deps, log };
+    // Chat front ends get the narrow port, not the deps with the pool.
+    const context = { config, chat: createChatPort(deps), log };
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
       (p): p is Platform => p !== undefined,
     );

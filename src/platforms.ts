@@ -3,7 +3,7 @@
  * notification transports (its DMs and channel posts), and a lifecycle. src/main.ts assembles the
  * configured platforms; nothing else knows which exist.
  */
-import type { AppDeps } from './app/deps.js';
+import type { ChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import type { Mount } from './http/server.js';
 import type { Logger } from './log.js';
@@ -11,7 +11,8 @@ import type { Transport } from './notify/transport.js';
 
 export interface PlatformContext {
   config: Config;
-  deps: AppDeps;
+  /** What chat front ends may use of the service (src/chat/port.ts); not the pool, not the use cases' deps. */
+  chat: ChatPort;
   log: Logger;
 }
 

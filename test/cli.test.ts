@@ -41,7 +41,8 @@ beforeAll(async () => {
   service = spawn(process.execPath, [BIN, 'serve'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   service.stdout!.on('data', (chunk) => (output += chunk));
   service.stderr!.on('data', (chunk) => (output += chunk));
-  await waitFor(() => /listening on (http:\S+)/.test(output), 60_000);
+  // The start-up lines may come in separate chunks: wait for the last of them, not the first.
+  await waitFor(() => /listening on (http:\S+)/.test(output) && /token create .*\n/.test(output), 60_000);
 }, 90_000);
 
 afterAll(async () => {

@@ -17,6 +17,13 @@ import type { Alternative } from './outcome.js';
 const SEARCH_RADIUS_MS = 3 * 86_400_000;
 const MAX_PER_KIND = 3;
 
+/** Why a request (or a change) for that time on that server is refused. */
+export function unavailableMessage(server: Pick<ServerRow, 'name' | 'active'>, startsAt: Date, endsAt: Date): string {
+  return server.active
+    ? `${server.name} is fully booked between ${startsAt.toISOString()} and ${endsAt.toISOString()}.`
+    : `${server.name} is not taking reservations at the moment.`;
+}
+
 export async function findAlternatives(
   sql: Sql,
   servers: ServerDirectory,

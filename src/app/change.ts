@@ -2,8 +2,9 @@
  * Change (claim 5): the organizer edits a reservation. Availability is checked again without
  * counting the reservation itself; a permitted reservation gets a new reconfirmation deadline, a
  * confirmed one stays confirmed. Everyone who had been told gets a change notice saying what
- * changed, old → new.
+ * changed, old → new. The claims: docs/method.md.
  */
+import { actionRefusal } from '../domain/actions.js';
 import { freeLane, occupiedRange } from '../domain/availability.js';
 import type { FieldChange } from '../domain/changes.js';
 import { diffReservations } from '../domain/changes.js';
@@ -11,7 +12,6 @@ import { planChanged } from '../domain/notifications.js';
 import { reconfirmDeadline } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
 import { mayActOn } from '../domain/reservation.js';
-import { describeRefusedTransition, transition } from '../domain/status.js';
 import { appendAudit, recordEffects } from '../store/outbox.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { bookings, isOverlapViolation, lockReservation, updateReservation } from '../store/reservations.js';
@@ -19,7 +19,7 @@ import type { ServerRow } from '../store/servers.js';
 import { bufferMs } from '../store/servers.js';
 import type { Sql } from '../store/sql.js';
 import { inTransaction } from '../store/sql.js';
-import { findAlternatives } from './alternatives.js';
+import { findAlternatives, unavailableMessage } from './alternatives.js';
 import type { ChangeCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
 import { announce } from './events.js';
@@ -62,16 +62,9 @@ async function decide(
   if (!mayActOn(actor, before.organizer)) {
     return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can change this reservation.' };
   }
-  const allowed = transition(before.status, 'change');
-  if (!allowed.ok)
-    return { ok: false, reason: 'invalid_transition', message: describeRefusedTransition(before.status, 'change') };
-  if (before.status === 'permitted' && now.getTime() > before.reconfirmDeadline.getTime()) {
-    return {
-      ok: false,
-      reason: 'deadline_passed',
-      message: 'The reconfirmation deadline has passed; this reservation can no longer be changed.',
-    };
-  }
+  // The same rule the cards' Change button is shown by.
+  const refused = actionRefusal(before, 'change', now);
+  if (refused) return { ok: false, ...refused };
 
   const server = command.server === undefined ? undefined : await deps.servers.find(command.server);
   if (command.server !== undefined && !server) {
@@ -110,9 +103,7 @@ async function decide(
       return {
         ok: false,
         reason: 'unavailable',
-        message: target.active
-          ? `${target.name} is fully booked between ${next.startsAt.toISOString()} and ${next.endsAt.toISOString()}.`
-          : `${target.name} is not taking reservations at the moment.`,
+        message: unavailableMessage(target, next.startsAt, next.endsAt),
         alternatives: await findAlternatives(sql, deps.servers, target, request, now, deps.policy, before.id),
       };
     }

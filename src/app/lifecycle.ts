@@ -1,8 +1,9 @@
 /**
  * The transitions after a request: reconfirm (claim 6), cancel (claim 4), lapse, and the start
  * and end of the stream. Each is one transaction: lock the reservation, ask the state machine,
- * write the new state, its notifications and an audit entry.
+ * write the new state, its notifications and an audit entry. The claims: docs/method.md.
  */
+import { actionRefusal } from '../domain/actions.js';
 import type { EventContext, PlannedNotification } from '../domain/notifications.js';
 import { planCancelled, planLapsed, planReconfirmed } from '../domain/notifications.js';
 import type { Actor, Reservation } from '../domain/reservation.js';
@@ -104,14 +105,11 @@ export async function reconfirmReservation(
   const outcome = await runStep(deps, actor, idOrCode, {
     action: 'reconfirm',
     event: 'reconfirmed',
-    refuse: (reservation, now) =>
-      now.getTime() > reservation.reconfirmDeadline.getTime()
-        ? {
-            ok: false,
-            reason: 'deadline_passed',
-            message: `The reconfirmation deadline (${reservation.reconfirmDeadline.toISOString()}) has passed; the reservation can no longer be reconfirmed.`,
-          }
-        : undefined,
+    // The same rule the cards' Reconfirm button is shown by.
+    refuse: (reservation, now) => {
+      const refused = actionRefusal(reservation, 'reconfirm', now);
+      return refused && { ok: false, ...refused };
+    },
     update: (reservation, now) => ({ version: reservation.version + 1, confirmedAt: now }),
     plan: (_before, after, context) => planReconfirmed(after, context),
   });

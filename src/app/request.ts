@@ -1,7 +1,7 @@
 /**
  * Reservation request (claim 1): check the server's availability and, when permitted, store the
  * reservation and queue the permit prompt (claim 6) — and, in mode permit-and-reconfirm, the
- * tentative invitations (claim 7).
+ * tentative invitations (claim 7). The claims: docs/method.md.
  *
  * The decision is the database's exclusion constraint: the reservation, its notifications and
  * its audit entry are inserted in one statement, into the server's first stream slot (lane) that
@@ -24,7 +24,7 @@ import { bufferMs } from '../store/servers.js';
 import type { Sql } from '../store/sql.js';
 import { isRetryable, isUniqueViolation, withConnection } from '../store/sql.js';
 import { workspaceNotifyMode } from '../store/settings.js';
-import { findAlternatives } from './alternatives.js';
+import { findAlternatives, unavailableMessage } from './alternatives.js';
 import type { RequestCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
 import { announce } from './events.js';
@@ -219,8 +219,10 @@ async function refuse(
       reason: server.active ? 'unavailable' : 'server_inactive',
     },
   });
-  const message = server.active
-    ? `${server.name} is fully booked between ${command.startsAt.toISOString()} and ${command.endsAt.toISOString()}.`
-    : `${server.name} is not taking reservations at the moment.`;
-  return { ok: false, reason: 'unavailable', message, alternatives };
+  return {
+    ok: false,
+    reason: 'unavailable',
+    message: unavailableMessage(server, command.startsAt, command.endsAt),
+    alternatives,
+  };
 }

@@ -5,32 +5,33 @@
  * ephemeral refusal and the reservation and the message stay as they were.
  */
 import type { ButtonInteraction } from 'discord.js';
-import { reconfirmReservation } from '../app/lifecycle.js';
-import { getReservation } from '../app/queries.js';
+import type { Outcome } from '../app/outcome.js';
+import type { StoredReservation } from '../chat/port.js';
+import type { ZoneSource } from '../chat/zones.js';
+import { actionRefusal } from '../domain/actions.js';
 import { formatDuration } from '../domain/duration.js';
-import { describeRefusedTransition, transition } from '../domain/status.js';
 import { actorOf } from './actor.js';
 import { answer } from './submissions.js';
 import type { ReservationRef } from './ids.js';
 import { encodeId } from './ids.js';
 import { cancelModal, changeModal } from './modal.js';
 import { COLORS } from './render.js';
-import type { BotContext } from './respond.js';
+import type { DiscordContext } from './context.js';
 import { beforeModal, defer, tell, TooSlow } from './respond.js';
-import { zoneFor } from './settings.js';
-import { discordTime, formatWallTime } from './times.js';
+import { formatWallTime } from '../chat/times.js';
+import { discordTime } from './text.js';
 import { doneView, refusalView } from './views.js';
 
 const BUSY = doneView('Busy', 'Slotcast is busy right now; click again in a moment.', COLORS.error);
 
 export async function onReconfirm(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction,
   ref: ReservationRef,
 ): Promise<void> {
   const mode = await defer(interaction);
   const actor = actorOf(interaction, ref.guildId)!;
-  const outcome = await reconfirmReservation(context.deps, actor, ref.reservationId);
+  const outcome = await context.chat.reconfirm(actor, ref.reservationId);
   await answer(context, interaction, mode, outcome, (reservation) =>
     doneView(
       'Reconfirmed',
@@ -41,18 +42,18 @@ export async function onReconfirm(
 
 /** Change and Cancel open a modal, which must be the first answer: the reads before it are bounded. */
 export async function onOpenForm(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction,
   ref: ReservationRef,
   action: 'change' | 'cancel',
 ): Promise<void> {
   const actor = actorOf(interaction, ref.guildId)!;
-  let loaded: [Awaited<ReturnType<typeof getReservation>>, Awaited<ReturnType<typeof zoneFor>>];
+  let loaded: [Outcome<StoredReservation>, ZoneSource];
   try {
     loaded = await beforeModal(
       Promise.all([
-        getReservation(context.deps, actor, ref.reservationId),
-        zoneFor(context.deps.pool, ref.guildId, actor.userId),
+        context.chat.find(actor, ref.reservationId),
+        context.chat.zone({ platform: 'discord', tenantId: ref.guildId, userId: actor.userId }),
       ]),
     );
   } catch (error) {
@@ -62,12 +63,9 @@ export async function onOpenForm(
   const [outcome, { zone }] = loaded;
   if (!outcome.ok) return tell(interaction, refusalView(outcome));
   const reservation = outcome.value;
-  const allowed = transition(reservation.status, action);
-  if (!allowed.ok)
-    return tell(
-      interaction,
-      doneView('Not possible any more', describeRefusedTransition(reservation.status, action), COLORS.error),
-    );
+  // A form certain to be refused does not open.
+  const refused = actionRefusal(reservation, action, context.chat.clock());
+  if (refused) return tell(interaction, refusalView({ ok: false, ...refused }));
   if (action === 'cancel') {
     return interaction.showModal(
       cancelModal(

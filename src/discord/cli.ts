@@ -6,7 +6,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createDeliveryRest } from './client.js';
-import { inviteUrl, registerCommands } from './commands.js';
+import { inviteUrl, registerCommands } from './manifest.js';
 
 const USAGE = 'Usage: npx slotcast discord register [--guild ID]';
 

@@ -42,11 +42,17 @@ function where(target: Target): string {
 function missingPermission(target: Target): string {
   switch (target.kind) {
     case 'channel':
-      return `The bot may not post in <#${target.channelId}>: give its role View Channel, Send Messages, Embed Links and Read Message History there, or pick another channel.`;
+      return (
+        `The bot may not post in <#${target.channelId}>: give its role View Channel, Send Messages, ` +
+        'Embed Links and Read Message History there, or pick another channel.'
+      );
     case 'dm':
       return 'The bot may not send you direct messages.';
     case 'event':
-      return 'The bot may not create scheduled events in this server: give its role the Create Events permission (Server Settings → Roles), then change the reservation to try again.';
+      return (
+        'The bot may not create scheduled events in this server: give its role the Create Events permission ' +
+        '(Server Settings → Roles), then change the reservation to try again.'
+      );
   }
 }
 

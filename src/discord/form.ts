@@ -3,14 +3,14 @@
  * as the API and Slack. Only the Discord-specific reading happens here: free-text times in the
  * user's zone, and e-mail addresses split out of a paragraph.
  */
-import { z } from 'zod';
-import type { ChangeCommand, RequestCommand } from '../app/commands.js';
-import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
+import type { CancelCommand, ChangeCommand, RequestCommand } from '../app/commands.js';
+import { cancelSchema } from '../app/commands.js';
+import type { Checked } from '../chat/form.js';
+import { chatChangeSchema, chatRequestSchema, checkCommand } from '../chat/form.js';
 import type { FieldError } from '../domain/policy.js';
 import { splitContacts } from '../domain/invitees.js';
 import type { FormValues } from './drafts.js';
-import { parseEnd, parseInstant } from './times.js';
-import { canonicalZone } from './zones.js';
+import { parseEnd, parseInstant } from '../chat/times.js';
 
 /** How each field is called in the modal, for error messages that name it. */
 export const FIELD_NAMES: Record<string, string> = {
@@ -26,31 +26,17 @@ export const FIELD_NAMES: Record<string, string> = {
   zone: 'Time zone',
 };
 
-export type Checked<T> = { ok: true; command: T } | { ok: false; fields: FieldError[] };
-
 /** Start and end as instants, with errors named after the modal's fields. */
 function readTimes(
   values: FormValues,
   zone: string,
   now: Date,
-): { startsAt?: string; endsAt?: string; errors: FieldError[] } {
-  const errors: FieldError[] = [];
+): { startsAt?: Date; endsAt?: Date; errors: FieldError[] } {
   const start = parseInstant(values.start, zone, now);
-  if (!start.ok) {
-    errors.push({ field: 'startsAt', message: start.message });
-    return { errors };
-  }
+  if (!start.ok) return { errors: [{ field: 'startsAt', message: start.message }] };
   const end = parseEnd(values.end, start.value, zone);
-  if (!end.ok) errors.push({ field: 'endsAt', message: end.message });
-  return { startsAt: start.value.toISOString(), ...(end.ok ? { endsAt: end.value.toISOString() } : {}), errors };
-}
-
-/** Schema errors for fields whose own (better) time error is already reported are dropped. */
-function merge(timeErrors: FieldError[], schemaErrors: FieldError[]): FieldError[] {
-  const named = new Set(timeErrors.map((error) => error.field));
-  // Without a start there is nothing to read the end against: it is not reported on its own.
-  if (named.has('startsAt')) named.add('endsAt');
-  return [...timeErrors, ...schemaErrors.filter((error) => !named.has(error.field))];
+  if (!end.ok) return { startsAt: start.value, errors: [{ field: 'endsAt', message: end.message }] };
+  return { startsAt: start.value, endsAt: end.value, errors: [] };
 }
 
 export interface RequestOptions {
@@ -65,20 +51,17 @@ export function toRequestCommand(
   zone: string,
   now: Date,
 ): Checked<RequestCommand> {
-  const times = readTimes(values, zone, now);
+  const { errors, ...times } = readTimes(values, zone, now);
   const raw = {
     server: options.server,
     title: values.title,
     ...(options.description ? { description: options.description } : {}),
     ...(options.passcode ? { passcode: options.passcode } : {}),
-    startsAt: times.startsAt,
-    endsAt: times.endsAt,
+    ...times,
     emails: splitContacts(values.emails),
     discordChannels: values.channels ?? [],
   };
-  const parsed = requestSchema.safeParse(raw);
-  const errors = merge(times.errors, parsed.success ? [] : fieldErrors(parsed.error));
-  return errors.length === 0 && parsed.success ? { ok: true, command: parsed.data } : { ok: false, fields: errors };
+  return checkCommand(chatRequestSchema, raw, errors);
 }
 
 /** A free slot picked after a refusal: its server and times take the place of the typed ones. */
@@ -95,41 +78,20 @@ export function toChangeCommand(
   now: Date,
   slot?: PickedSlot,
 ): Checked<ChangeCommand> {
-  const times = slot
-    ? { startsAt: slot.startsAt.toISOString(), endsAt: slot.endsAt.toISOString(), errors: [] }
+  const { errors, ...times } = slot
+    ? { startsAt: slot.startsAt, endsAt: slot.endsAt, errors: [] }
     : readTimes(values, zone, now);
   const raw = {
     ...(slot ? { server: slot.server } : {}),
     title: values.title,
     ...(values.description !== undefined ? { description: values.description } : {}),
-    startsAt: times.startsAt,
-    endsAt: times.endsAt,
+    ...times,
     emails: splitContacts(values.emails),
     ...(values.channels ? { discordChannels: values.channels } : {}),
   };
-  const parsed = changeSchema.safeParse(raw);
-  const errors = merge(times.errors, parsed.success ? [] : fieldErrors(parsed.error));
-  return errors.length === 0 && parsed.success ? { ok: true, command: parsed.data } : { ok: false, fields: errors };
+  return checkCommand(chatChangeSchema, raw, errors);
 }
 
-export function toCancelCommand(reason: string) {
-  const parsed = cancelSchema.safeParse({ reason });
-  return parsed.success
-    ? ({ ok: true, command: parsed.data } as const)
-    : ({ ok: false, fields: fieldErrors(parsed.error) } as const);
+export function toCancelCommand(reason: string): Checked<CancelCommand> {
+  return checkCommand(cancelSchema, { reason });
 }
-
-export const zoneSchema = z
-  .string({ error: 'A time zone is required, e.g. Europe/Berlin.' })
-  .trim()
-  .transform((text, context) => {
-    const zone = canonicalZone(text);
-    if (!zone) {
-      context.addIssue({
-        code: 'custom',
-        message: `"${text.slice(0, 64)}" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or Asia/Tokyo.`,
-      });
-      return z.NEVER;
-    }
-    return zone;
-  });

@@ -8,14 +8,15 @@ import { Events } from 'discord.js';
 import type { PlatformFactory } from '../platforms.js';
 import { createDiscordTransport } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
-import { registerCommands } from './commands.js';
+import { registerCommands } from './manifest.js';
 import { Drafts } from './drafts.js';
 import { handleInteraction } from './interactions.js';
-import { createPrompts } from './prompt.js';
+import { DiscordMessages } from './messages.js';
+import { promptMessage } from './render.js';
 
 const READY_TIMEOUT_MS = 30_000;
 
-export const discordPlatform: PlatformFactory = async ({ config, deps, log }) => {
+export const discordPlatform: PlatformFactory = async ({ config, chat, log }) => {
   const settings = config.discord;
   if (!settings) {
     log.info(
@@ -25,16 +26,16 @@ export const discordPlatform: PlatformFactory = async ({ config, deps, log }) =>
   }
   const client = createClient(settings);
   const rest = createDeliveryRest(settings);
-  // One set of prompts for deliveries and buttons: both keep the same recorded DM prompt current.
-  const prompts = createPrompts({ rest, pool: deps.pool });
-  const context = { deps, drafts: new Drafts(), log, prompts };
+  // One set of recorded messages for deliveries and buttons: both keep the same DM prompt current.
+  const { recorded, prompts } = chat.messages(new DiscordMessages(rest), promptMessage);
+  const context = { chat, drafts: new Drafts(), log, prompts };
   client.on(Events.InteractionCreate, (interaction) => void handleInteraction(context, interaction));
   client.on(Events.Error, (error) => log.error('discord client error', { error: error.message }));
 
   return {
     name: 'discord',
     mounts: [],
-    transports: [createDiscordTransport({ rest, pool: deps.pool, log, prompts })],
+    transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

@@ -8,8 +8,8 @@ import { onOpenForm, onReconfirm } from './buttons.js';
 import { onCancelSubmit, onChangeSubmit, onEdit, onRequestSubmit, onSlot } from './submissions.js';
 import { decodeId } from './ids.js';
 import { COLORS } from './render.js';
-import { onAutocomplete, onCommand } from './reserve.js';
-import type { BotContext } from './respond.js';
+import { onAutocomplete, onCommand } from './command.js';
+import type { DiscordContext } from './context.js';
 import { tell } from './respond.js';
 import { doneView } from './views.js';
 
@@ -20,7 +20,7 @@ const FAILED = doneView(
   COLORS.error,
 );
 
-async function route(context: BotContext, interaction: Interaction): Promise<void> {
+async function route(context: DiscordContext, interaction: Interaction): Promise<void> {
   if (interaction.isChatInputCommand()) return onCommand(context, interaction);
   if (interaction.isAutocomplete()) return onAutocomplete(context, interaction);
   if (interaction.isModalSubmit()) {
@@ -48,7 +48,7 @@ async function route(context: BotContext, interaction: Interaction): Promise<voi
   }
 }
 
-export async function handleInteraction(context: BotContext, interaction: Interaction): Promise<void> {
+export async function handleInteraction(context: DiscordContext, interaction: Interaction): Promise<void> {
   try {
     await route(context, interaction);
   } catch (error) {

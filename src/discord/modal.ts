@@ -15,7 +15,7 @@ import {
   TextInputStyle,
 } from 'discord.js';
 import type { FormValues } from './drafts.js';
-import { clip } from './render.js';
+import { clip } from './text.js';
 
 const MAX_CHANNELS = 25;
 

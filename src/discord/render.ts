@@ -5,15 +5,17 @@
  * so a title like "@everyone" is shown, never pinged.
  */
 import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField } from 'discord.js';
-import { ButtonStyle, ComponentType, escapeMarkdown } from 'discord.js';
+import { ButtonStyle, ComponentType } from 'discord.js';
+import type { ReservationCard } from '../chat/card.js';
+import { cardOfMessage } from '../chat/card.js';
+import type { CardAction } from '../domain/actions.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { MessagePayload } from '../domain/notifications.js';
-import { snapshotOf } from '../domain/notifications.js';
+import { holdsSlot } from '../domain/status.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
-import type { StoredReservation } from '../store/reservations.js';
 import { encodeId } from './ids.js';
-import { discordTime } from './times.js';
+import { clip, discordTime, userText } from './text.js';
 
 export type ReservationView = MessagePayload['reservation'];
 export type ButtonRow = APIActionRowComponent<APIButtonComponent>;
@@ -36,15 +38,6 @@ export const COLORS = {
   error: 0xe67e22,
 } as const;
 
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** The reservation as messages show it, from a stored row (interaction replies). */
-export function viewOf(reservation: StoredReservation): ReservationView {
-  return snapshotOf(reservation);
-}
-
 export function message(parts: Partial<Omit<DiscordMessage, 'allowed_mentions'>>): DiscordMessage {
   return {
     content: clip(parts.content ?? '', 2000),
@@ -60,7 +53,7 @@ const field = (name: string, value: string, inline = false): APIEmbedField => ({
   inline,
 });
 
-export function when(view: Pick<ReservationView, 'startsAt' | 'endsAt'>): string {
+export function when(view: { startsAt: Date | string; endsAt: Date | string }): string {
   return `${discordTime(view.startsAt)} – ${discordTime(view.endsAt, 't')} (${discordTime(view.startsAt, 'R')})`;
 }
 
@@ -81,16 +74,24 @@ export function row(...buttons: APIButtonComponent[]): ButtonRow {
   return { type: ComponentType.ActionRow, components: buttons };
 }
 
-/** Reconfirm / Change / Cancel, as far as the status allows. */
-export function actionButtons(view: Pick<ReservationView, 'id' | 'status' | 'organizer'>): ButtonRow[] {
-  const ids = { reservationId: view.id, guildId: view.organizer.tenantId };
-  const buttons: APIButtonComponent[] = [];
-  if (view.status === 'permitted')
-    buttons.push(button('Reconfirm', ButtonStyle.Success, encodeId({ action: 'reconfirm', ...ids })));
-  if (view.status === 'permitted' || view.status === 'confirmed') {
-    buttons.push(button('Change', ButtonStyle.Secondary, encodeId({ action: 'change', ...ids })));
-    buttons.push(button('Cancel', ButtonStyle.Danger, encodeId({ action: 'cancel', ...ids })));
-  }
+const ACTION_BUTTONS: Record<
+  CardAction,
+  { label: string; style: ButtonStyle.Success | ButtonStyle.Secondary | ButtonStyle.Danger }
+> = {
+  reconfirm: { label: 'Reconfirm', style: ButtonStyle.Success },
+  change: { label: 'Change', style: ButtonStyle.Secondary },
+  cancel: { label: 'Cancel', style: ButtonStyle.Danger },
+};
+
+/** The card's buttons, `label` naming them (e.g. with the code, where several cards share a message). */
+export function actionButtons(
+  card: Pick<ReservationCard, 'id' | 'organizer' | 'actions'>,
+  label: (text: string) => string = (text) => text,
+): ButtonRow[] {
+  const ids = { reservationId: card.id, guildId: card.organizer.tenantId };
+  const buttons = card.actions.map((action) =>
+    button(label(ACTION_BUTTONS[action].label), ACTION_BUTTONS[action].style, encodeId({ action, ...ids })),
+  );
   return buttons.length > 0 ? [row(...buttons)] : [];
 }
 
@@ -107,7 +108,7 @@ function watchButton(view: ReservationView): ButtonRow[] {
 
 const PROMPT_STATE: Record<
   ReservationView['status'],
-  { title: string; color: number; line: (view: ReservationView) => string }
+  { title: string; color: number; line: (view: { reconfirmDeadline: Date | string }) => string }
 > = {
   permitted: {
     title: 'Permitted',
@@ -134,19 +135,9 @@ const PROMPT_STATE: Record<
   },
 };
 
-/**
- * The organizer's DM (claim 6): the permit prompt, re-rendered in place as the reservation moves
- * on. The ingest URL and stream key appear only while the reservation can still be streamed.
- */
-/**
- * User text (titles, descriptions, names, reasons) rendered as literal text: a title such as
- * `[Watch](https://evil)` must not become a link, nor `**` turn bold. Mentions are off anyway.
- */
-export function userText(text: string): string {
-  return escapeMarkdown(text);
-}
+type UserTextFields = { title: string; description: string | null; serverName: string; organizer: { name: string } };
 
-function literal(view: ReservationView): ReservationView {
+function literal<T extends UserTextFields>(view: T): T {
   return {
     ...view,
     title: userText(view.title),
@@ -156,19 +147,23 @@ function literal(view: ReservationView): ReservationView {
   };
 }
 
-export function promptMessage(raw: ReservationView, ingest: MessageModel['ingest']): DiscordMessage {
-  const view = literal(raw);
+/**
+ * The organizer's DM (claim 6, docs/method.md): the permit prompt, re-rendered in place as the
+ * reservation moves on. Where to watch only while it can still be streamed; the stream key where
+ * the card holds it.
+ */
+export function promptMessage(card: ReservationCard): DiscordMessage {
+  const view = literal(card);
   const state = PROMPT_STATE[view.status];
-  const open = view.status === 'permitted' || view.status === 'confirmed' || view.status === 'live';
   const fields = [field('When', when(view)), field('Server', view.serverName, true), field('Code', view.code, true)];
-  if (open) {
+  if (holdsSlot(view.status)) {
     fields.push(field('Playback URL', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
-    if (ingest) {
-      fields.push(
-        field('Ingest URL', `\`${ingest.url}\``),
-        field('Stream key (secret: only you see it)', `||\`${ingest.streamKey}\`||`),
-      );
-    }
+  }
+  if (view.ingest) {
+    fields.push(
+      field('Ingest URL', `\`${view.ingest.url}\``),
+      field('Stream key (secret: only you see it)', `||\`${view.ingest.streamKey}\`||`),
+    );
   }
   const embed: APIEmbed = {
     title: clip(`${state.title}: ${view.title}`, 256),
@@ -183,11 +178,11 @@ export function promptMessage(raw: ReservationView, ingest: MessageModel['ingest
         ? clip(`Permitted: **${view.title}** — reconfirm by ${discordTime(view.reconfirmDeadline)}`, 2000)
         : '',
     embeds: [embed],
-    components: open ? actionButtons(view) : [],
+    components: actionButtons(view),
   });
 }
 
-/** A channel invitation (claims 1–3): times, playback URL and passcode; marked when cancelled. */
+/** A channel invitation (claims 1–3, docs/method.md): times, playback URL and passcode; marked when cancelled. */
 export function invitationMessage(
   raw: ReservationView,
   options: { tentative?: boolean; cancelledReason?: string | null } = {},
@@ -245,7 +240,7 @@ export function describeChanges(changes: readonly FieldChange[], audience: 'orga
 }
 
 /** A short message replying to the invitation or prompt: what happened and what to do now. */
-export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invitees'): DiscordMessage {
+export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invitees', now: Date): DiscordMessage {
   const view = literal(model.reservation);
   const by = model.actorName ? ` by ${userText(model.actorName)}` : '';
   let description: string;
@@ -266,7 +261,7 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
     case 'reconfirm_reminder':
       description = `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}), or the slot is released.`;
       color = COLORS.permitted;
-      components = actionButtons(view);
+      components = actionButtons(cardOfMessage(model, now));
       break;
     case 'start_reminder':
       description = `Starts ${discordTime(view.startsAt, 'R')}. Watch at ${view.playbackUrl} — passcode \`${view.passcode}\``;

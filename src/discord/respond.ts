@@ -12,18 +12,7 @@ import type {
   RepliableInteraction,
 } from 'discord.js';
 import { MessageFlags } from 'discord.js';
-import type { AppDeps } from '../app/deps.js';
-import type { Logger } from '../log.js';
-import type { Drafts } from './drafts.js';
-import type { Prompts } from './prompt.js';
 import type { DiscordMessage } from './render.js';
-
-export interface BotContext {
-  deps: AppDeps;
-  drafts: Drafts;
-  log: Logger;
-  prompts: Prompts;
-}
 
 export function asEdit(reply: DiscordMessage): InteractionEditReplyOptions {
   return { content: reply.content, embeds: reply.embeds, components: reply.components, allowedMentions: { parse: [] } };

@@ -5,12 +5,9 @@
  */
 import type { ButtonInteraction, ModalSubmitInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
-import { changeReservation } from '../app/change.js';
-import { cancelReservation } from '../app/lifecycle.js';
 import type { Outcome, Refusal } from '../app/outcome.js';
-import { requestReservation } from '../app/request.js';
 import type { Actor } from '../domain/reservation.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { StoredReservation } from '../chat/port.js';
 import { actorOf } from './actor.js';
 import type { Draft } from './drafts.js';
 import type { PickedSlot } from './form.js';
@@ -20,9 +17,8 @@ import { encodeId } from './ids.js';
 import { changeModal, readForm, requestModal, textValue } from './modal.js';
 import type { DiscordMessage } from './render.js';
 import { COLORS } from './render.js';
-import type { BotContext } from './respond.js';
+import type { DiscordContext } from './context.js';
 import { asEdit, defer, tell } from './respond.js';
-import { zoneFor } from './settings.js';
 import { alternativesView, changedView, doneView, permittedView, problemsView, refusalView } from './views.js';
 
 const EXPIRED = doneView(
@@ -38,7 +34,7 @@ const EXPIRED = doneView(
  * otherwise the summary is told ephemerally.
  */
 export async function answer(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction | ModalSubmitInteraction,
   mode: 'prompt' | 'reply',
   outcome: Outcome<StoredReservation>,
@@ -53,21 +49,22 @@ export async function answer(
 
 /** Whether the pressed message was the prompt. The action already happened: a failed refresh is logged, not reported as a failed action. */
 async function refreshPrompt(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction | ModalSubmitInteraction,
   mode: 'prompt' | 'reply',
   reservationId: string,
 ): Promise<boolean> {
   // Only a deferred update (mode 'prompt') may rewrite the pressed message through the interaction.
   const pressed =
-    mode === 'prompt'
+    mode === 'prompt' && interaction.message
       ? {
-          messageId: interaction.message?.id,
+          channelId: interaction.message.channelId,
+          messageId: interaction.message.id,
           edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))),
         }
       : undefined;
   try {
-    return await context.prompts.refresh(reservationId, pressed);
+    return (await context.prompts.redraw(reservationId, pressed)).pressedWasPrompt;
   } catch (error) {
     context.log.warn('discord prompt could not be refreshed', {
       reservation: reservationId,
@@ -78,7 +75,7 @@ async function refreshPrompt(
 }
 
 export async function onRequestSubmit(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ModalSubmitInteraction,
   draftId: string,
 ): Promise<void> {
@@ -88,22 +85,22 @@ export async function onRequestSubmit(
   if (draft?.kind !== 'new' || !draft.server || !actor) return tell(interaction, EXPIRED);
   const values = readForm(interaction);
   const current = context.drafts.put({ ...draft, values });
-  const { zone } = await zoneFor(context.deps.pool, actor.tenantId, actor.userId);
+  const { zone } = await context.chat.zone({ platform: 'discord', tenantId: actor.tenantId, userId: actor.userId });
   const checked = toRequestCommand(
     values,
     { server: draft.server, passcode: draft.passcode, description: draft.description },
     zone,
-    context.deps.clock(),
+    context.chat.clock(),
   );
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, current.id));
   // A redelivered interaction carries the same id: the core answers with the first booking.
   const requestKey = `discord:${interaction.id}`;
-  const outcome = await requestReservation(context.deps, actor, checked.command, { requestKey });
+  const outcome = await context.chat.request(actor, checked.command, { requestKey });
   await renderRequest(context, interaction, { ...current, requestKey }, outcome, zone);
 }
 
 async function renderRequest(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction | ModalSubmitInteraction,
   draft: Draft,
   outcome: Outcome<StoredReservation>,
@@ -119,7 +116,7 @@ async function renderRequest(
 }
 
 export async function onChangeSubmit(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ModalSubmitInteraction,
   id: ReservationRef,
 ): Promise<void> {
@@ -135,15 +132,15 @@ export async function onChangeSubmit(
     reservationId: id.reservationId,
     values,
   });
-  const { zone } = await zoneFor(context.deps.pool, id.guildId, actor.userId);
-  const checked = toChangeCommand(values, zone, context.deps.clock());
+  const { zone } = await context.chat.zone({ platform: 'discord', tenantId: id.guildId, userId: actor.userId });
+  const checked = toChangeCommand(values, zone, context.chat.clock());
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, draft.id));
-  const outcome = await changeReservation(context.deps, actor, id.reservationId, checked.command);
+  const outcome = await context.chat.change(actor, id.reservationId, checked.command);
   await renderChange(context, interaction, mode, draft, outcome, zone);
 }
 
 async function renderChange(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction | ModalSubmitInteraction,
   mode: 'prompt' | 'reply',
   draft: Draft,
@@ -159,7 +156,7 @@ async function renderChange(
 }
 
 export async function onCancelSubmit(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ModalSubmitInteraction,
   id: ReservationRef,
 ): Promise<void> {
@@ -168,7 +165,7 @@ export async function onCancelSubmit(
   if (!actor) return tell(interaction, EXPIRED);
   const checked = toCancelCommand(textValue(interaction, 'reason'));
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, undefined));
-  const outcome = await cancelReservation(context.deps, actor, id.reservationId, checked.command);
+  const outcome = await context.chat.cancel(actor, id.reservationId, checked.command);
   await answer(context, interaction, mode, outcome, (reservation) =>
     doneView(
       'Cancelled',
@@ -179,7 +176,7 @@ export async function onCancelSubmit(
 }
 
 /** "Edit and try again": the modal again, with what was typed. Opens at once (no database read). */
-export async function onEdit(context: BotContext, interaction: ButtonInteraction, draftId: string): Promise<void> {
+export async function onEdit(context: DiscordContext, interaction: ButtonInteraction, draftId: string): Promise<void> {
   const draft = context.drafts.get(draftId, interaction.user.id);
   if (!draft) return tell(interaction, EXPIRED);
   if (draft.kind === 'new' && draft.server) {
@@ -196,7 +193,7 @@ export async function onEdit(context: BotContext, interaction: ButtonInteraction
 
 /** A free slot offered after a refusal: books it (or moves the reservation to it) in one click. */
 export async function onSlot(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction,
   draftId: string,
   index: number,
@@ -207,7 +204,7 @@ export async function onSlot(
   const slot = draft?.alternatives?.[index];
   const actor = draft ? actorOf(interaction, draft.guildId) : undefined;
   if (!draft || !slot || !actor || !draft.values) return void (await interaction.editReply(asEdit(EXPIRED)));
-  const { zone } = await zoneFor(context.deps.pool, draft.guildId, actor.userId);
+  const { zone } = await context.chat.zone({ platform: 'discord', tenantId: draft.guildId, userId: actor.userId });
   const picked = { server: slot.serverId, startsAt: slot.startsAt, endsAt: slot.endsAt };
   let reply = EXPIRED;
   if (draft.kind === 'new' && draft.server)
@@ -234,7 +231,7 @@ export async function onSlot(
 type SlotDraft<K extends keyof Draft> = Draft & Required<Pick<Draft, 'values' | K>>;
 
 async function bookSlot(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction,
   actor: Actor,
   draft: SlotDraft<'server'>,
@@ -245,12 +242,11 @@ async function bookSlot(
     draft.values,
     { server: draft.server, passcode: draft.passcode, description: draft.description },
     zone,
-    context.deps.clock(),
+    context.chat.clock(),
   );
   if (!checked.ok) return problemsView(checked.fields, draft.id);
   // The refused submission's key: whichever slot is clicked first is booked, once.
-  const outcome = await requestReservation(
-    context.deps,
+  const outcome = await context.chat.request(
     actor,
     { ...checked.command, ...picked },
     { requestKey: draft.requestKey ?? `discord:${interaction.id}` },
@@ -259,7 +255,7 @@ async function bookSlot(
 }
 
 async function moveToSlot(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ButtonInteraction,
   actor: Actor,
   draft: SlotDraft<'reservationId'>,
@@ -267,9 +263,9 @@ async function moveToSlot(
   zone: string,
 ): Promise<DiscordMessage> {
   // The whole change as typed (title, e-mails…), moved to the slot: picking a slot drops no edit.
-  const checked = toChangeCommand(draft.values, zone, context.deps.clock(), picked);
+  const checked = toChangeCommand(draft.values, zone, context.chat.clock(), picked);
   if (!checked.ok) return problemsView(checked.fields, draft.id);
-  const outcome = await changeReservation(context.deps, actor, draft.reservationId, checked.command);
+  const outcome = await context.chat.change(actor, draft.reservationId, checked.command);
   if (!outcome.ok) return slotRefused(context, draft, outcome, zone);
   // The slot offer is not the prompt: the organizer's DM prompt is edited over REST.
   await refreshPrompt(context, interaction, 'reply', outcome.value.id);
@@ -277,7 +273,7 @@ async function moveToSlot(
 }
 
 /** Taken again in the meantime: the new free slots replace the old ones on the same draft. */
-function slotRefused(context: BotContext, draft: Draft, refusal: Refusal, zone: string): DiscordMessage {
+function slotRefused(context: DiscordContext, draft: Draft, refusal: Refusal, zone: string): DiscordMessage {
   if (refusal.reason !== 'unavailable') return refusalView(refusal);
   context.drafts.put({ ...draft, alternatives: refusal.alternatives });
   return alternativesView(refusal.message, refusal.alternatives, draft.id, zone);

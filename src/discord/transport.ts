@@ -1,199 +1,96 @@
 /**
- * The Discord channel of the notification pipeline: the organizer's DM (permit prompt, notices),
- * channel invitations, and the guild's scheduled event. Retries never duplicate: the message
- * posted for a reservation in a channel is recorded (chat_message) and edited on the next event;
- * notices are recorded per outbox row, and carry a nonce Discord de-duplicates on. Each delivery
- * runs under withChatMessageLock for its channel, so two workers never both find nothing and post.
+ * The Discord transport of the notification pipeline: the organizer's DM (through the shared
+ * prompt of src/chat/prompt.ts), channel invitations, and the guild's scheduled event. Retries
+ * never duplicate: what is posted for a reservation in a channel is recorded and edited on the next
+ * event, notices are recorded per outbox row, all under a lock across worker processes
+ * (src/chat/recorded.ts), and posts carry a nonce Discord de-duplicates on.
  */
-import { createHash } from 'node:crypto';
-import type pg from 'pg';
-import type { APIGuildScheduledEvent, APIMessage, REST } from 'discord.js';
+import type { APIGuildScheduledEvent, REST } from 'discord.js';
 import {
   GuildScheduledEventEntityType,
   GuildScheduledEventPrivacyLevel,
   GuildScheduledEventStatus,
   Routes,
 } from 'discord.js';
+import type { Prompts } from '../chat/prompt.js';
+import type { Conversation, RecordedMessages } from '../chat/recorded.js';
 import type { Logger } from '../log.js';
-import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
-import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
-import { findReservation } from '../store/reservations.js';
+import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { Target } from './errors.js';
 import { apiCode, classify, DiscordCode } from './errors.js';
 import type { DiscordMessage } from './render.js';
-import { clip, invitationMessage, noticeMessage, promptMessage } from './render.js';
-import type { ChatKey as Key, Prompts } from './prompt.js';
-import { createPrompts, currentPrompt, editRecorded, promptKey } from './prompt.js';
+import { invitationMessage, noticeMessage } from './render.js';
+import { clip } from './text.js';
 
 export interface DiscordTransportOptions {
   rest: REST;
-  pool: pg.Pool;
+  /** Shared with the buttons, which redraw the same prompts. */
+  recorded: RecordedMessages<DiscordMessage>;
+  prompts: Prompts<DiscordMessage>;
   log: Logger;
-  /** Shared with the buttons, which refresh the same prompts; made here when not given. */
-  prompts?: Prompts;
+  clock: () => Date;
 }
 
 const delivered = (providerMessageId: string): DeliveryResult => ({ status: 'delivered', providerMessageId });
 
-/** Discord drops a second message with the same nonce sent within minutes (enforce_nonce). */
-function nonce(notificationId: string, purpose: string): string {
-  return createHash('sha256').update(`${notificationId}:${purpose}`).digest('base64url').slice(0, 25);
-}
-
-export function createDiscordTransport({
-  rest,
-  pool,
-  log,
-  prompts = createPrompts({ rest, pool }),
-}: DiscordTransportOptions): Transport {
-  const find = (key: Key) => findChatMessage(pool, key);
-  const save = (key: Key, messageId: string) => saveChatMessage(pool, { ...key, messageId });
-
-  const post = async (
-    channelId: string,
-    body: DiscordMessage,
-    extra: Record<string, unknown> = {},
-  ): Promise<APIMessage> =>
-    (await rest.post(Routes.channelMessages(channelId), { body: { ...body, ...extra } })) as APIMessage;
-
-  /** Edits the recorded message, or posts (and records) a new one when there is none or it was deleted. */
-  async function upsert(key: Key, body: DiscordMessage, notificationId: string): Promise<string> {
-    const edited = await editRecorded(rest, pool, key, body);
-    if (edited) return edited;
-    const posted = await post(key.channelId, body, { nonce: nonce(notificationId, key.purpose), enforce_nonce: true });
-    await save(key, posted.id);
-    return posted.id;
-  }
-
-  /** Posts a notice once per outbox row, as a reply to the message it is about when there is one. */
-  async function notice(
-    key: Omit<Key, 'purpose'>,
-    body: DiscordMessage,
-    notificationId: string,
-    replyTo: string | undefined,
-  ): Promise<string> {
-    const noticeKey: Key = { ...key, purpose: `notice:${notificationId}` };
-    const existing = await find(noticeKey);
-    if (existing) return existing.messageId;
-    const reference = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false } } : {};
-    const posted = await post(key.channelId, body, {
-      ...reference,
-      nonce: nonce(notificationId, 'notice'),
-      enforce_nonce: true,
-    });
-    await save(noticeKey, posted.id);
-    return posted.id;
-  }
-
-  async function toChannel(model: MessageModel, channelId: string): Promise<DeliveryResult> {
-    const base = { reservationId: model.reservation.id, platform: 'discord' as const, channelId };
-    return withChatMessageLock(pool, base, () => toChannelLocked(model, base));
-  }
-
-  async function toChannelLocked(model: MessageModel, base: Omit<Key, 'purpose'>): Promise<DeliveryResult> {
+export function createDiscordTransport({ rest, recorded, prompts, log, clock }: DiscordTransportOptions): Transport {
+  /** The invitation is posted once and edited after; notices reply to it. */
+  async function toChannel(model: MessageModel, conversation: Conversation): Promise<string> {
     const view = model.reservation;
-    const invitation: Key = { ...base, purpose: 'invitation' };
+    const invitation = { notificationId: model.notificationId, purpose: 'invitation' } as const;
+    const notice = (replyTo: string | undefined) =>
+      recorded.postOnce(conversation, noticeMessage(model, 'invitees', clock()), {
+        notificationId: model.notificationId,
+        purpose: `notice:${model.notificationId}`,
+        ...(replyTo ? { replyTo } : {}),
+      });
     switch (model.event) {
       case 'invitation_tentative':
       case 'invitation_confirmed':
-        return delivered(
-          await upsert(
-            invitation,
-            invitationMessage(view, { tentative: model.event === 'invitation_tentative' }),
-            model.notificationId,
-          ),
+        return recorded.upsert(
+          conversation,
+          invitationMessage(view, { tentative: model.event === 'invitation_tentative' }),
+          invitation,
         );
       case 'change_notice': {
-        const id = await upsert(
-          invitation,
-          invitationMessage(view, { tentative: view.status === 'permitted' }),
-          model.notificationId,
-        );
-        return delivered(await notice(base, noticeMessage(model, 'invitees'), model.notificationId, id));
+        // Posted again if someone deleted it: the notice needs something to reply to.
+        const body = invitationMessage(view, { tentative: view.status === 'permitted' });
+        return notice(await recorded.upsert(conversation, body, invitation));
       }
       case 'cancellation_notice': {
-        const existing = await find(invitation);
+        const existing = await recorded.find(conversation, 'invitation');
         if (existing)
-          await upsert(
-            invitation,
+          await recorded.upsert(
+            conversation,
             invitationMessage(view, { cancelledReason: model.reason ?? null }),
-            model.notificationId,
+            invitation,
           );
-        return delivered(
-          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
-        );
+        return notice(existing);
       }
-      default: {
-        const existing = await find(invitation);
-        return delivered(
-          await notice(base, noticeMessage(model, 'invitees'), model.notificationId, existing?.messageId),
-        );
-      }
+      default:
+        return notice(await recorded.find(conversation, 'invitation'));
     }
-  }
-
-  /**
-   * The prompt shows the reservation as it is now (read at delivery), so a late or repeated
-   * delivery never turns a reconfirmed prompt back into a permitted one.
-   */
-  async function promptNow(model: MessageModel, userId: string): Promise<DiscordMessage> {
-    const current = await findReservation(pool, model.reservation.id);
-    if (!current) return promptMessage(model.reservation, model.ingest);
-    return currentPrompt(current, userId, model.ingest);
-  }
-
-  async function toOrganizer(model: MessageModel, userId: string): Promise<DeliveryResult> {
-    const channelId = await prompts.dmChannel(userId);
-    const base = { reservationId: model.reservation.id, platform: 'discord' as const, channelId };
-    return withChatMessageLock(pool, base, () => toOrganizerLocked(model, userId, base));
-  }
-
-  async function toOrganizerLocked(
-    model: MessageModel,
-    userId: string,
-    base: Omit<Key, 'purpose'>,
-  ): Promise<DeliveryResult> {
-    const prompt = promptKey(base.reservationId, base.channelId);
-    if (model.event === 'permit_prompt')
-      return delivered(await upsert(prompt, await promptNow(model, userId), model.notificationId));
-    const existing = await find(prompt);
-    if (existing && ['change_notice', 'cancellation_notice', 'lapse_notice'].includes(model.event)) {
-      await upsert(prompt, await promptNow(model, userId), model.notificationId);
-    }
-    return delivered(await notice(base, noticeMessage(model, 'organizer'), model.notificationId, existing?.messageId));
   }
 
   /** The guild's scheduled event (EXTERNAL, at the playback URL): created, moved, cancelled with the reservation. */
-  async function toGuildEvent(model: MessageModel, guildId: string): Promise<DeliveryResult> {
-    // The guild id stands in for the channel: one lock per reservation and guild.
-    const key: Key = { reservationId: model.reservation.id, platform: 'discord', channelId: guildId, purpose: 'event' };
-    return withChatMessageLock(pool, key, () => toGuildEventLocked(model, key));
-  }
-
-  async function toGuildEventLocked(model: MessageModel, key: Key): Promise<DeliveryResult> {
+  async function toGuildEvent(model: MessageModel, conversation: Conversation): Promise<DeliveryResult> {
     const view = model.reservation;
-    const guildId = key.channelId;
-    const existing = await find(key);
+    const guildId = conversation.channelId;
+    const existing = await recorded.find(conversation, 'event');
     if (model.event === 'cancellation_notice') {
       if (!existing) return delivered('none');
       try {
-        await rest.patch(Routes.guildScheduledEvent(guildId, existing.messageId), {
+        await rest.patch(Routes.guildScheduledEvent(guildId, existing), {
           body: { status: GuildScheduledEventStatus.Canceled },
         });
       } catch (error) {
         if (apiCode(error) !== DiscordCode.UnknownScheduledEvent) throw error;
       }
-      return delivered(existing.messageId);
+      return delivered(existing);
     }
     if (model.event !== 'invitation_confirmed' && model.event !== 'change_notice') return delivered('none');
-    if (view.playbackUrl.length > 100) {
-      return {
-        status: 'failed',
-        reason:
-          'The playback URL is longer than the 100 characters a Discord event location can hold; no scheduled event was created.',
-      };
-    }
+    if (view.playbackUrl.length > 100) return { status: 'failed', reason: EVENT_LOCATION_TOO_LONG };
     const body = {
       name: clip(view.title, 100),
       description: clip(
@@ -209,20 +106,39 @@ export function createDiscordTransport({
     };
     if (existing) {
       try {
-        await rest.patch(Routes.guildScheduledEvent(guildId, existing.messageId), { body });
-        return delivered(existing.messageId);
+        await rest.patch(Routes.guildScheduledEvent(guildId, existing), { body });
+        return delivered(existing);
       } catch (error) {
         if (apiCode(error) !== DiscordCode.UnknownScheduledEvent) throw error;
       }
     }
     const event = (await rest.post(Routes.guildScheduledEvents(guildId), { body })) as APIGuildScheduledEvent;
-    await save(key, event.id);
+    await recorded.record(conversation, 'event', event.id);
     return delivered(event.id);
+  }
+
+  async function deliver(model: MessageModel): Promise<DeliveryResult> {
+    const { channel, recipient } = model.recipient;
+    const conversation = { reservationId: model.reservation.id, channelId: recipient };
+    switch (channel) {
+      case 'discord_channel':
+        return delivered(await recorded.locked(conversation, () => toChannel(model, conversation)));
+      case 'discord_dm': {
+        const sent = await prompts.deliver(model, (notice) => noticeMessage(notice, 'organizer', clock()));
+        return delivered(sent.messageId);
+      }
+      case 'discord_event':
+        // The guild id stands in for the channel: one lock per reservation and guild.
+        return recorded.locked(conversation, () => toGuildEvent(model, conversation));
+      default:
+        return { status: 'failed', reason: `the Discord transport does not deliver ${channel}` };
+    }
   }
 
   return {
     name: 'discord',
     handles: ['discord_dm', 'discord_channel', 'discord_event'],
+    rendersPromptItself: true,
     async send({ message: model }) {
       const { channel, recipient } = model.recipient;
       const target: Target =
@@ -232,16 +148,7 @@ export function createDiscordTransport({
             ? { kind: 'event', guildId: recipient }
             : { kind: 'channel', channelId: recipient };
       try {
-        switch (channel) {
-          case 'discord_channel':
-            return await toChannel(model, recipient);
-          case 'discord_dm':
-            return await toOrganizer(model, recipient);
-          case 'discord_event':
-            return await toGuildEvent(model, recipient);
-          default:
-            return { status: 'failed', reason: `the Discord channel does not deliver ${channel}` };
-        }
+        return await deliver(model);
       } catch (error) {
         const result = classify(error, target);
         log.warn('discord delivery did not go through', {
@@ -256,3 +163,7 @@ export function createDiscordTransport({
     },
   };
 }
+
+const EVENT_LOCATION_TOO_LONG =
+  'The playback URL is longer than the 100 characters a Discord event location can hold; ' +
+  'no scheduled event was created.';

@@ -7,12 +7,17 @@ import type { APIButtonComponent, APIEmbed } from 'discord.js';
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { Alternative, Refusal } from '../app/outcome.js';
 import type { FieldError } from '../domain/policy.js';
-import type { StoredReservation } from '../store/reservations.js';
+import type { Actor } from '../domain/reservation.js';
+import type { StoredReservation } from '../chat/port.js';
+import { cardFor } from '../chat/card.js';
+import { refusalText } from '../chat/refusals.js';
+import { formatSlot } from '../chat/times.js';
+import { ADMIN } from './context.js';
 import { FIELD_NAMES } from './form.js';
 import { encodeId } from './ids.js';
 import type { ButtonRow, DiscordMessage } from './render.js';
-import { clip, COLORS, message, row, viewOf, when } from './render.js';
-import { discordTime } from './times.js';
+import { actionButtons, COLORS, message, row, when } from './render.js';
+import { clip, discordTime } from './text.js';
 
 function embed(title: string, description: string, color: number): APIEmbed {
   return { title: clip(title, 256), description: clip(description, 4096), color };
@@ -52,32 +57,12 @@ const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
 };
 
 export function refusalView(refusal: Refusal): DiscordMessage {
-  // A button names a reservation the user has seen, so "not found" means "not yours" here.
-  const text =
-    refusal.reason === 'not_found' || refusal.reason === 'forbidden'
-      ? 'Only the organizer or a server admin (Manage Server) can do that. Nothing was changed.'
-      : refusal.message;
-  return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], text, COLORS.error)] });
+  return message({ embeds: [embed(REFUSAL_TITLES[refusal.reason], refusalText(refusal, ADMIN), COLORS.error)] });
 }
 
 /** A slot as a button label, which cannot hold a Discord timestamp: written out in the user's zone. */
 function slotLabel(alternative: Alternative, zone: string): string {
-  const day = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  });
-  return clip(`${day.format(alternative.startsAt)}–${time.format(alternative.endsAt)} · ${alternative.serverName}`, 80);
+  return clip(`${formatSlot(alternative.startsAt, alternative.endsAt, zone)} · ${alternative.serverName}`, 80);
 }
 
 export function alternativesView(
@@ -116,21 +101,19 @@ export function alternativesView(
 
 /** The echo after a request: the times as understood, in every reader's zone. */
 export function permittedView(reservation: StoredReservation, zone: string): DiscordMessage {
-  const view = viewOf(reservation);
   const lines = [
     `**${reservation.title}** on **${reservation.server.name}** — \`${reservation.code}\``,
-    `Start: ${discordTime(view.startsAt)}`,
-    `End: ${discordTime(view.endsAt)}`,
-    `Reconfirm before ${discordTime(view.reconfirmDeadline)} (${discordTime(view.reconfirmDeadline, 'R')}): the buttons are in your DMs.`,
+    `Start: ${discordTime(reservation.startsAt)}`,
+    `End: ${discordTime(reservation.endsAt)}`,
+    `Reconfirm before ${discordTime(reservation.reconfirmDeadline)} (${discordTime(reservation.reconfirmDeadline, 'R')}): the buttons are in your DMs.`,
     `_Times were read in ${zone}._`,
   ];
   return message({ embeds: [embed('Permitted', lines.join('\n'), COLORS.permitted)] });
 }
 
 export function changedView(reservation: StoredReservation, changed: boolean): DiscordMessage {
-  const view = viewOf(reservation);
   const text = changed
-    ? `\`${reservation.code}\` is now ${when(view)} on **${reservation.server.name}**.`
+    ? `\`${reservation.code}\` is now ${when(reservation)} on **${reservation.server.name}**.`
     : 'Nothing was different, so nothing changed.';
   return message({ embeds: [embed(changed ? 'Changed' : 'No change', text, COLORS.changed)] });
 }
@@ -139,49 +122,35 @@ export function doneView(title: string, text: string, color: number = COLORS.con
   return message({ embeds: [embed(title, text, color)] });
 }
 
-export function listView(reservations: readonly StoredReservation[]): DiscordMessage {
+/** `/reserve list`: one line per reservation, and the buttons of the first five (Discord allows five rows). */
+export function listView(reservations: readonly StoredReservation[], actor: Actor, now: Date): DiscordMessage {
   if (reservations.length === 0)
     return doneView('No upcoming reservations', 'Request one with `/reserve new`.', COLORS.ended);
   const lines = reservations.map(
     (reservation) =>
-      `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(viewOf(reservation))} · ${reservation.server.name} · ${reservation.status}`,
+      `\`${reservation.code}\` **${clip(reservation.title, 80)}** — ${when(reservation)} · ${reservation.server.name} · ${reservation.status}`,
   );
-  const rows = reservations.slice(0, 5).map((reservation) => {
-    const ids = { reservationId: reservation.id, guildId: reservation.organizer.tenantId };
-    const buttons: APIButtonComponent[] = [];
-    if (reservation.status === 'permitted') {
-      buttons.push({
-        type: ComponentType.Button,
-        style: ButtonStyle.Success,
-        label: `Reconfirm ${reservation.code}`,
-        custom_id: encodeId({ action: 'reconfirm', ...ids }),
-      });
-    }
-    buttons.push(
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Secondary,
-        label: `Change ${reservation.code}`,
-        custom_id: encodeId({ action: 'change', ...ids }),
-      },
-      {
-        type: ComponentType.Button,
-        style: ButtonStyle.Danger,
-        label: `Cancel ${reservation.code}`,
-        custom_id: encodeId({ action: 'cancel', ...ids }),
-      },
+  const rows = reservations
+    .slice(0, 5)
+    .flatMap((reservation) =>
+      actionButtons(
+        cardFor(reservation, { reader: actor, place: 'shared', now }),
+        (label) => `${label} ${reservation.code}`,
+      ),
     );
-    return row(...buttons);
-  });
   return message({ embeds: [embed('Upcoming reservations', lines.join('\n'), COLORS.changed)], components: rows });
 }
 
 export const HELP = [
-  '**/reserve new** `server` — opens a form: title, start, end or duration, invitee e-mails, channels. Optional: `passcode` (else one is generated) and `description`.',
-  'Times: `tomorrow 19:00`, `in 2 hours`, `next friday 7pm`, `2026-12-01 19:00` (your time zone) or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
+  '**/reserve new** `server` — opens a form: title, start, end or duration, invitee e-mails, channels. ' +
+    'Optional: `passcode` (else one is generated) and `description`.',
+  'Times: `tomorrow 19:00`, `in 2 hours`, `next friday 7pm`, `2026-12-01 19:00` (your time zone) ' +
+    'or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
   '**/reserve timezone** `zone` — the zone your times are read in, e.g. `Europe/Berlin`.',
   "**/reserve list** — your upcoming reservations (a server admin sees everyone's), with buttons to act on them.",
-  'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, **Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on reconfirmation.',
+  'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, ' +
+    '**Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on ' +
+    'reconfirmation.',
 ].join('\n\n');
 
 export function helpView(): DiscordMessage {

@@ -1,5 +1,6 @@
 /**
- * What a change did to a reservation, field by field (claim 5: change notices say old → new).
+ * What a change did to a reservation, field by field (claim 5, docs/method.md: change notices say
+ * old → new).
  */
 import type { Reservation } from './reservation.js';
 

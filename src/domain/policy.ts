@@ -1,7 +1,7 @@
 /**
  * Booking policy: the limits every request is held to and the reconfirmation deadline (claims 6
- * and 7). Built once from configuration; every function takes `now` so the rules are testable at
- * fixed instants.
+ * and 7, docs/method.md). Built once from configuration; every function takes `now` so the rules
+ * are testable at fixed instants.
  */
 import { formatDuration } from './duration.js';
 

@@ -70,7 +70,7 @@ export function mayActOn(actor: Actor, organizer: Organizer): boolean {
   return actor.platform === organizer.platform && actor.tenantId === organizer.tenantId;
 }
 
-/** Where viewers watch (claim 2): the server's playback base with the reservation's code. */
+/** Where viewers watch (claim 2, docs/method.md): the server's playback base with the reservation's code. */
 export function playbackUrl(playbackBaseUrl: string, code: string): string {
   return `${playbackBaseUrl.replace(/\/+$/, '')}/${code.toLowerCase()}`;
 }

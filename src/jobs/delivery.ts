@@ -91,7 +91,7 @@ export class DeliveryWorker {
       };
     } else {
       try {
-        result = await transport.send({ message: await this.messageFor(row), attempt: row.attempts });
+        result = await transport.send({ message: await this.messageFor(row, transport), attempt: row.attempts });
       } catch (error) {
         result = { status: 'retry', reason: coerceError(error).message };
       }
@@ -129,9 +129,10 @@ export class DeliveryWorker {
     }
   }
 
-  private async messageFor(row: ClaimedNotification): Promise<MessageModel> {
-    const reservation = row.event === 'permit_prompt' ? await findReservation(this.pool, row.reservationId) : undefined;
-    return messageFromRow(row, reservation);
+  /** The permit prompt's stream key is read here only for a transport that does not read the reservation itself. */
+  private async messageFor(row: ClaimedNotification, transport: Transport): Promise<MessageModel> {
+    const needsIngest = row.event === 'permit_prompt' && !transport.rendersPromptItself;
+    return messageFromRow(row, needsIngest ? await findReservation(this.pool, row.reservationId) : undefined);
   }
 }
 

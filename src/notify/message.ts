@@ -1,7 +1,8 @@
 /**
  * One message model per event, the input of every channel's renderer (e-mail, Slack, Discord).
  * Built from an outbox row: what the event said when it happened (the frozen payload), plus, for
- * the organizer's permit prompt only, the ingest URL and stream key read at delivery time.
+ * the organizer's permit prompt by e-mail only, the ingest URL and stream key read at delivery time
+ * (chat transports read the reservation themselves).
  */
 import type { FieldChange } from '../domain/changes.js';
 import type { Contact, MessagePayload, NotificationEvent } from '../domain/notifications.js';
@@ -15,11 +16,14 @@ export interface MessageModel {
   /** Who caused the event, and when. */
   actorName: string;
   at: Date;
-  /** Change notices (claim 5): what changed, old → new. */
+  /** Change notices (claim 5, docs/method.md): what changed, old → new. */
   changes?: FieldChange[];
   /** Cancellation notices (claim 4): why, when a reason was given. */
   reason?: string | null;
-  /** The permit prompt only: where to stream to. Secret; never in any other message. */
+  /**
+   * The permit prompt only, for transports that do not read the reservation themselves (e-mail):
+   * where to stream to. Secret; never in any other message.
+   */
   ingest?: { url: string; streamKey: string };
   /** Delivery failure reports only: the contacts that could not be reached. */
   unreachable?: Array<{ channel: Contact['channel']; recipient: string; reason: string }>;

@@ -31,6 +31,12 @@ export interface Transport {
   /** The outbox channels this one delivers. */
   readonly handles: readonly NotificationChannel[];
   /**
+   * The transport draws the permit prompt from the reservation it reads itself (a chat card, read
+   * under its message lock, so it shows the state as of the edit), so the worker does not read the
+   * reservation for it and the message carries no `ingest`.
+   */
+  readonly rendersPromptItself?: boolean;
+  /**
    * Sends one message. Must not throw for expected failures: classify them. A throw is treated
    * as `retry`. Must be safe to call again for the same notificationId after a crash (make the
    * provider call idempotent where the provider allows it).

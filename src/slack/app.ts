@@ -5,19 +5,20 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver } from '@slack/bolt';
-import type { AppDeps } from '../app/deps.js';
+import type { ChatPort } from '../chat/port.js';
 import type { Config } from '../config.js';
 import type { Mount } from '../http/server.js';
 import type { Logger } from '../log.js';
 import { SlackActors } from './actor.js';
 import { registerButtons } from './buttons.js';
 import { registerCommand } from './command.js';
-import { DirectMessages } from './dm.js';
-import { registerForms } from './forms.js';
+import { SlackMessages } from './messages.js';
+import { reservationCard } from './render.js';
+import { registerForms } from './submissions.js';
 import { publishHome } from './home.js';
 import { boltLogger } from './logger.js';
 import { RecentKeys } from './recent.js';
-import type { SlackServices } from './services.js';
+import type { SlackContext } from './context.js';
 
 export const EVENTS_PATH = '/slack/events';
 
@@ -27,11 +28,11 @@ export interface SlackApp {
   app: App;
   /** Set in HTTP mode: requests to EVENTS_PATH go to it. */
   receiver: HTTPReceiver | undefined;
-  services: SlackServices;
+  services: SlackContext;
   mode: 'http' | 'socket';
 }
 
-export async function createSlackApp(settings: SlackSettings, deps: AppDeps, log: Logger): Promise<SlackApp> {
+export async function createSlackApp(settings: SlackSettings, chat: ChatPort, log: Logger): Promise<SlackApp> {
   const logger = boltLogger(log);
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   const receiver = settings.appToken
@@ -47,11 +48,11 @@ export async function createSlackApp(settings: SlackSettings, deps: AppDeps, log
   });
   await app.init();
 
-  const services: SlackServices = {
-    deps,
+  const services: SlackContext = {
+    chat,
     log,
     actors: new SlackActors(app.client, log),
-    dms: new DirectMessages(app.client),
+    prompts: chat.messages(new SlackMessages(app.client), reservationCard).prompts,
     // Long enough for a double click or a redelivery, short enough that a deliberate second press works.
     recent: new RecentKeys(3_000),
   };

@@ -3,7 +3,7 @@
  * Slack enforces (lengths, counts) are applied here, once.
  */
 import type { types } from '@slack/bolt';
-import { truncate } from './mrkdwn.js';
+import { truncate } from './text.js';
 
 export type Block = types.KnownBlock;
 export type Button = types.Button;

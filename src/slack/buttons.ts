@@ -5,26 +5,28 @@
  * changes. After an action the card is redrawn in its new state, so no stale button stays behind.
  */
 import type { App, BlockAction, ButtonAction, RespondFn, webApi } from '@slack/bolt';
-import { reconfirmReservation } from '../app/lifecycle.js';
-import { getReservation } from '../app/queries.js';
-import { isOrganizer } from '../domain/reservation.js';
-import { describeRefusedTransition, transition } from '../domain/status.js';
-import type { StoredReservation } from '../store/reservations.js';
+import { cardFor } from '../chat/card.js';
+import { refusalText } from '../chat/refusals.js';
+import { actionRefusal } from '../domain/actions.js';
+import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
-import { HOME_NEW, publishHome } from './home.js';
+import { publishHome } from './home.js';
+import { ACTION, HOME_NEW } from './ids.js';
 import type { ModalView } from './modal.js';
-import { cancelForm, failedView, formFromReservation, loadingView, messageView, reservationForm } from './modal.js';
-import { escapeText } from './mrkdwn.js';
-import { ACTION, cardFromReservation, reservationCard } from './render.js';
-import type { SlackServices } from './services.js';
-import { teamOf } from './services.js';
+import { cancelForm, formFromReservation, reservationForm } from './modal.js';
+import { failedView, loadingView, messageView } from './views.js';
+import { escapeText } from './text.js';
+import type { SlackMessage } from './render.js';
+import { reservationCard } from './render.js';
+import type { SlackContext } from './context.js';
+import { ADMIN, teamOf } from './context.js';
 
 /** Where the pressed button was. */
 type Surface = { kind: 'message'; channel: string; ts: string } | { kind: 'home' } | { kind: 'other' };
 
 interface Press {
-  services: SlackServices;
+  services: SlackContext;
   client: webApi.WebClient;
   respond: RespondFn;
   body: BlockAction<ButtonAction>;
@@ -32,8 +34,6 @@ interface Press {
   surface: Surface;
   reservationId: string;
 }
-
-const NOT_YOURS = 'Only the organizer of this reservation or a workspace admin can do that.';
 
 function surfaceOf(body: BlockAction): Surface {
   const container = body.container as { type?: string; channel_id?: string; message_ts?: string };
@@ -44,7 +44,7 @@ function surfaceOf(body: BlockAction): Surface {
   return { kind: 'other' };
 }
 
-export function registerButtons(app: App, services: SlackServices): void {
+export function registerButtons(app: App, services: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(
     { type: 'block_actions', action_id: new RegExp(`^(${Object.values(ACTION).join('|')})$`) },
     async ({ ack, body, action, client, respond }) => {
@@ -103,46 +103,56 @@ async function openLoading(client: webApi.WebClient, triggerId: string): Promise
 
 async function reconfirm(press: Press): Promise<void> {
   const { services, actor } = press;
-  const outcome = await reconfirmReservation(services.deps, actor, press.reservationId);
-  if (outcome.ok) return redraw(press, outcome.value);
-  if (outcome.reason === 'forbidden' || outcome.reason === 'not_found') return tell(press, NOT_YOURS);
+  const outcome = await services.chat.reconfirm(actor, press.reservationId);
+  if (outcome.ok) return void (await redraw(press));
+  if (outcome.reason === 'forbidden' || outcome.reason === 'not_found') return tell(press, refusalText(outcome, ADMIN));
   // Already reconfirmed (a second press), cancelled meanwhile, or too late: show how it stands now.
-  const current = await getReservation(services.deps, actor, press.reservationId);
-  if (current.ok) await redraw(press, current.value);
-  if (current.ok && current.value.status === 'confirmed') return;
+  const current = await redraw(press);
+  if (current?.status === 'confirmed') return;
   await tell(press, outcome.message);
 }
 
 /** What the loading modal becomes: the Change or Cancel form, or why there is none. */
 async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalView> {
   const { services, actor } = press;
-  const found = await getReservation(services.deps, actor, press.reservationId);
-  if (!found.ok) return refusedView(NOT_YOURS);
+  const found = await services.chat.find(actor, press.reservationId);
+  if (!found.ok) return refusedView(refusalText(found, ADMIN));
   const reservation = found.value;
-  const allowed = transition(reservation.status, form);
-  if (!allowed.ok) {
-    await redraw(press, reservation);
-    return refusedView(describeRefusedTransition(reservation.status, form));
+  // A form certain to be refused does not open; the card shows why there is no such button any more.
+  const refused = actionRefusal(reservation, form, services.chat.clock());
+  if (refused) {
+    await redraw(press);
+    return refusedView(refused.message);
   }
   const metadata = { reservationId: reservation.id, ...(press.surface.kind === 'home' ? { fromHome: true } : {}) };
   if (form === 'cancel') return cancelForm(reservation, metadata);
-  const servers = await services.deps.servers.active();
+  const servers = await services.chat.servers();
   return reservationForm({ mode: 'change', servers, form: formFromReservation(reservation), metadata });
 }
 
 const refusedView = (text: string): ModalView => messageView('Not possible', `:no_entry: ${escapeText(text)}`);
 
-/** Redraws the pressed card; the stream key only in the organizer's own DM. */
-async function redraw(press: Press, reservation: StoredReservation): Promise<void> {
+/**
+ * Redraws the organizer's recorded card (src/chat/prompt.ts), through the pressed message when that
+ * is the one; a pressed card that is not the recorded one is redrawn too, for whoever pressed it,
+ * where it is. Returns the reservation as it now stands.
+ */
+async function redraw(press: Press): Promise<StoredReservation | undefined> {
   const { surface, services, client, actor } = press;
-  if (surface.kind === 'message') {
-    const own = isOrganizer(actor, reservation.organizer) && surface.channel.startsWith('D');
-    const card = reservationCard(cardFromReservation(reservation, { withIngest: own }), { buttons: true });
-    await client.chat.update({ channel: surface.channel, ts: surface.ts, text: card.text, blocks: card.blocks });
-    return;
+  const edit = (channel: string, ts: string) => async (card: SlackMessage) =>
+    void (await client.chat.update({ channel, ts, text: card.text, blocks: card.blocks }));
+  const pressed =
+    surface.kind === 'message'
+      ? { channelId: surface.channel, messageId: surface.ts, edit: edit(surface.channel, surface.ts) }
+      : undefined;
+  const { pressedWasPrompt, reservation } = await services.prompts.redraw(press.reservationId, pressed);
+  if (pressed && !pressedWasPrompt && reservation) {
+    // Slack's DM channel ids start with D.
+    const place = surface.kind === 'message' && surface.channel.startsWith('D') ? 'direct_message' : 'shared';
+    await pressed.edit(reservationCard(cardFor(reservation, { reader: actor, place, now: services.chat.clock() })));
   }
-  await services.dms.refreshCard(services.deps.pool, reservation);
   if (surface.kind === 'home') await publishHome(services, client, actor);
+  return reservation;
 }
 
 /** A private answer: ephemeral where the press came from a message, a DM otherwise. */

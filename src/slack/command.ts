@@ -3,17 +3,17 @@
  * they say. Ack first: the modal opens right after, while the trigger_id is fresh.
  */
 import type { App, webApi } from '@slack/bolt';
-import { listReservations } from '../app/queries.js';
-import type { StoredReservation } from '../store/reservations.js';
-import { escapeText, mentionUser, rangeTokens } from './mrkdwn.js';
-import type { ViewMetadata } from './submission.js';
-import { noServersView, reservationForm } from './modal.js';
-import type { SlackServices } from './services.js';
+import type { StoredReservation } from '../chat/port.js';
+import { escapeText, mentionUser, rangeTokens } from './text.js';
+import type { ViewMetadata } from './ids.js';
+import { reservationForm } from './modal.js';
+import { noServersView } from './views.js';
+import type { SlackContext } from './context.js';
 
 export const COMMAND = '/reserve';
 const HOUR = 3_600_000;
 
-export function registerCommand(app: App, services: SlackServices): void {
+export function registerCommand(app: App, services: SlackContext): void {
   app.command(COMMAND, async ({ command, ack, client, respond }) => {
     const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
     switch (word) {
@@ -29,11 +29,7 @@ export function registerCommand(app: App, services: SlackServices): void {
           userId: command.user_id,
           fallbackName: command.user_name,
         });
-        const reservations = await listReservations(services.deps, actor, {
-          from: services.deps.clock(),
-          status: ['permitted', 'confirmed', 'live'],
-          limit: 30,
-        });
+        const reservations = await services.chat.upcoming(actor, 30);
         await respond({ response_type: 'ephemeral', text: listText(reservations, actor.isAdmin) });
         return;
       }
@@ -48,18 +44,18 @@ export function registerCommand(app: App, services: SlackServices): void {
 
 /** Opens the empty form; the servers come from a cache, so the trigger_id is used within milliseconds. */
 export async function openNewForm(
-  services: SlackServices,
+  services: SlackContext,
   client: webApi.WebClient,
   triggerId: string,
   metadata: ViewMetadata = {},
 ): Promise<void> {
-  const servers = await services.deps.servers.active();
+  const servers = await services.chat.servers();
   if (servers.length === 0) {
     await client.views.open({ trigger_id: triggerId, view: noServersView() });
     return;
   }
   // A suggestion, not a rule: tomorrow at the next full hour, for an hour.
-  const start = Math.ceil((services.deps.clock().getTime() + 24 * HOUR) / HOUR) * HOUR;
+  const start = Math.ceil((services.chat.clock().getTime() + 24 * HOUR) / HOUR) * HOUR;
   const form = {
     startsAt: start / 1000,
     endsAt: (start + HOUR) / 1000,
@@ -82,7 +78,8 @@ function listText(reservations: readonly StoredReservation[], isAdmin: boolean):
   const heading = isAdmin ? '*Upcoming reservations in this workspace*' : '*Your upcoming reservations*';
   const lines = reservations.map((r) => {
     const who = isAdmin ? ` · ${mentionUser(r.organizer.userId)}` : '';
-    return `${STATUS_ICON[r.status] ?? ''} *${escapeText(r.title)}* (${r.code}) · ${escapeText(r.server.name)} · ${rangeTokens(r.startsAt, r.endsAt)} · ${r.status}${who}`;
+    const what = `${STATUS_ICON[r.status] ?? ''} *${escapeText(r.title)}* (${r.code})`;
+    return `${what} · ${escapeText(r.server.name)} · ${rangeTokens(r.startsAt, r.endsAt)} · ${r.status}${who}`;
   });
   return [heading, ...lines, '_The buttons for each are in your DM from Slotcast and on its Home tab._'].join('\n');
 }

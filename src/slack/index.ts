@@ -7,15 +7,15 @@ import type { PlatformFactory } from '../platforms.js';
 import { createSlackApp, eventsMount } from './app.js';
 import { createSlackTransport } from './transport.js';
 
-export const slackPlatform: PlatformFactory = async ({ config, deps, log }) => {
+export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
   if (!config.slack) {
     log.info(
       'Slack is not configured (set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET, or SLACK_APP_TOKEN): running without the Slack app',
     );
     return undefined;
   }
-  const slack = await createSlackApp(config.slack, deps, log);
-  const transport = createSlackTransport({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, deps, log });
+  const slack = await createSlackApp(config.slack, chat, log);
+  const transport = createSlackTransport({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, chat, log });
   log.info(slack.mode === 'socket' ? 'Slack app ready (Socket Mode)' : 'Slack app ready (HTTP: POST /slack/events)');
   return {
     name: 'slack',

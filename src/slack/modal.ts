@@ -1,28 +1,19 @@
 /**
- * The modals: the reservation form (new and change), the cancel form, and the small views a
- * submission is answered with. block_ids are stable (see BLOCK) so field errors find their
- * inputs; private_metadata carries ids only.
+ * The modals: the reservation form (new and change) and the cancel form. block_ids are stable (see
+ * BLOCK) so field errors find their inputs; private_metadata carries ids only.
  */
 import type { types } from '@slack/bolt';
 import type { Alternative } from '../app/outcome.js';
-import type { StoredReservation } from '../store/reservations.js';
-import type { ServerRow } from '../store/servers.js';
+import type { StoredReservation } from '../chat/port.js';
+import type { ServerRow } from '../chat/port.js';
 import type { Block } from './blocks.js';
-import { context, divider, fields, plain, section } from './blocks.js';
-import { dateToken, escapeText, rangeTokens, truncate } from './mrkdwn.js';
-import type { FormInput, ViewMetadata } from './submission.js';
-import { BLOCK, encodeMetadata, encodeSlot, INPUT } from './submission.js';
+import { divider, plain, section } from './blocks.js';
+import { escapeText, rangeTokens, truncate } from './text.js';
+import type { FormInput } from './form.js';
+import type { ViewMetadata } from './ids.js';
+import { BLOCK, encodeMetadata, encodeSlot, INPUT, PICK_SLOT, VIEW } from './ids.js';
 
 export type ModalView = types.ModalView;
-
-export const VIEW = {
-  request: 'reserve_new',
-  change: 'reserve_change',
-  cancel: 'reserve_cancel',
-  info: 'reserve_info',
-} as const;
-/** The action_id of a nearest-free-slot button. */
-export const PICK_SLOT = 'pick_slot';
 
 // Slack's limit for static_select options; beyond it an external select would be needed.
 const MAX_OPTIONS = 100;
@@ -206,59 +197,3 @@ export function cancelForm(reservation: StoredReservation, metadata: ViewMetadat
     ],
   };
 }
-
-/** A view with a message and a Done button: what a submission is answered with. */
-export function infoView(title: string, blocks: Block[]): ModalView {
-  return { type: 'modal', callback_id: VIEW.info, title: plain(title, 24), close: plain('Done', 24), blocks };
-}
-
-/** The reply to a request: the times as understood, as date tokens, so a picker in the wrong zone shows at once. */
-export function requestedView(reservation: StoredReservation): ModalView {
-  return infoView('Requested', [
-    section(
-      `:white_check_mark: *${escapeText(reservation.title)}* is permitted on *${escapeText(reservation.server.name)}*.`,
-    ),
-    fields([
-      ['Start', dateToken(reservation.startsAt)],
-      ['End', dateToken(reservation.endsAt)],
-      ['Reconfirm by', dateToken(reservation.reconfirmDeadline)],
-      ['Code', reservation.code],
-    ]),
-    context(
-      'These are the times as Slotcast understood them, shown in your time zone. If they are off, your device may be set to another zone than your Slack profile: use *Change* in the DM from Slotcast.',
-    ),
-    context('Your DM from Slotcast has the stream key and the *Reconfirm* button.'),
-  ]);
-}
-
-export function changedView(reservation: StoredReservation, changed: boolean): ModalView {
-  return infoView(changed ? 'Changed' : 'Nothing changed', [
-    section(
-      changed
-        ? `:pencil2: *${escapeText(reservation.title)}* now runs ${rangeTokens(reservation.startsAt, reservation.endsAt)} on *${escapeText(reservation.server.name)}*. Everyone who had been told gets a change notice.`
-        : `*${escapeText(reservation.title)}* already had these details; nothing was sent.`,
-    ),
-  ]);
-}
-
-export function messageView(title: string, text: string): ModalView {
-  return infoView(title, [section(text)]);
-}
-
-export const workingView = (): ModalView => messageView('Working…', ':hourglass_flowing_sand: Checking availability…');
-
-/** Opened at once on a button press, while the trigger_id is fresh; replaced when the reads are done. */
-export const loadingView = (): ModalView =>
-  messageView('Loading…', ':hourglass_flowing_sand: Loading the reservation…');
-
-export const failedView = (): ModalView =>
-  messageView(
-    'Something went wrong',
-    'Slotcast could not do that just now; it has been logged. Please try again in a minute.',
-  );
-
-export const noServersView = (): ModalView =>
-  messageView(
-    'No servers yet',
-    'There is no distribution server to book yet. An operator adds one with `npx slotcast server add --name … --ingest … --playback …`.',
-  );

@@ -1,10 +1,9 @@
 /**
  * Slack allows about one chat.postMessage per second per channel. The pacer runs a channel's
- * sends one after another (which also keeps an invitation ahead of the notices threaded under it)
- * and spaces its posts `intervalMs` apart. Sends to different channels do not wait for each other.
+ * sends one after another (which also keeps an invitation ahead of the notices threaded under it),
+ * and `pace` spaces its posts `intervalMs` apart. Sends to different channels do not wait for each
+ * other.
  */
-export type Pace = () => Promise<void>;
-
 export class ChannelPacer {
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly lastPost = new Map<string, number>();
@@ -14,10 +13,10 @@ export class ChannelPacer {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
-  /** Runs `task` after the channel's earlier tasks; the task calls `pace()` right before each post. */
-  run<T>(channel: string, task: (pace: Pace) => Promise<T>): Promise<T> {
+  /** Runs `task` after the channel's earlier tasks. */
+  run<T>(channel: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(channel) ?? Promise.resolve();
-    const result = previous.then(() => task(() => this.pace(channel)));
+    const result = previous.then(task);
     const tail = result.then(
       () => undefined,
       () => undefined,
@@ -29,7 +28,8 @@ export class ChannelPacer {
     return result;
   }
 
-  private async pace(channel: string): Promise<void> {
+  /** Waits, right before a post to `channel`, until the channel's interval since its last post is over. */
+  async pace(channel: string): Promise<void> {
     const wait = (this.lastPost.get(channel) ?? -Infinity) + this.intervalMs - this.clock();
     // A rate to keep, not a guess: the wait is exactly what is left of the channel's interval.
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

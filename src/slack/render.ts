@@ -1,21 +1,20 @@
 /**
  * Block Kit for Slotcast's messages: the organizer's reservation card (the permit prompt, kept up
- * to date in place), the invitation posted in channels, and the notices for each MessageModel
- * event. User text is escaped; times are date tokens. The stream key appears only in a card built
- * with `ingest`, which only the organizer's DM asks for.
+ * to date in place, and App Home's entries), the invitation posted in channels, and the notices for
+ * each MessageModel event. User text is escaped; times are date tokens. What a card holds — its
+ * buttons, whether the stream key shows — is decided by the card model (src/chat/card.ts).
  */
-import { holdsSlot } from '../domain/status.js';
+import type { ReservationCard } from '../chat/card.js';
+import { cardOfMessage } from '../chat/card.js';
+import type { CardAction } from '../domain/actions.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { Invitees } from '../domain/reservation.js';
-import type { ReservationStatus } from '../domain/status.js';
-import type { MessagePayload } from '../domain/notifications.js';
-import { snapshotOf } from '../domain/notifications.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
-import type { StoredReservation } from '../store/reservations.js';
-import type { Block } from './blocks.js';
+import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
-import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './mrkdwn.js';
+import { ACTION } from './ids.js';
+import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
   /** Notification and screen-reader text; mrkdwn, escaped. */
@@ -23,74 +22,11 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-/** action_ids of the card's buttons; the value is the reservation id. */
-export const ACTION = {
-  reconfirm: 'reservation_reconfirm',
-  change: 'reservation_change',
-  cancel: 'reservation_cancel',
-} as const;
-
-export interface CardInput {
-  id: string;
-  code: string;
-  title: string;
-  description: string | null;
-  serverName: string;
-  playbackUrl: string;
-  passcode: string;
-  startsAt: Date;
-  endsAt: Date;
-  reconfirmDeadline: Date;
-  status: ReservationStatus;
-  organizer: { platform: string; userId: string; name: string };
-  invitees?: Invitees;
-  /** Secret: only for the organizer's own DM. */
-  ingest?: { url: string; streamKey: string };
-  cancelReason?: string | null;
-}
-
-/** The card of what a message says about a reservation (times back to Dates). */
-function cardFromSnapshot(r: MessagePayload['reservation']): CardInput {
-  return {
-    id: r.id,
-    code: r.code,
-    title: r.title,
-    description: r.description,
-    serverName: r.serverName,
-    playbackUrl: r.playbackUrl,
-    passcode: r.passcode,
-    startsAt: new Date(r.startsAt),
-    endsAt: new Date(r.endsAt),
-    reconfirmDeadline: new Date(r.reconfirmDeadline),
-    status: r.status,
-    organizer: r.organizer,
-  };
-}
-
-export function cardFromReservation(reservation: StoredReservation, options: { withIngest: boolean }): CardInput {
-  return {
-    ...cardFromSnapshot(snapshotOf(reservation)),
-    invitees: reservation.invitees,
-    cancelReason: reservation.cancelReason,
-    ...(options.withIngest
-      ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } }
-      : {}),
-  };
-}
-
-export function cardFromMessage(message: MessageModel): CardInput {
-  return {
-    ...cardFromSnapshot(message.reservation),
-    ...(message.ingest ? { ingest: message.ingest } : {}),
-    ...(message.reason !== undefined ? { cancelReason: message.reason } : {}),
-  };
-}
-
-function organizerName(organizer: CardInput['organizer']): string {
+function organizerName(organizer: ReservationCard['organizer']): string {
   return organizer.platform === 'slack' ? mentionUser(organizer.userId) : escapeText(organizer.name);
 }
 
-function statusLine(card: CardInput): string {
+function statusLine(card: ReservationCard): string {
   switch (card.status) {
     case 'permitted':
       return `:hourglass_flowing_sand: *Permitted* — reconfirm before ${dateToken(card.reconfirmDeadline)}, or the slot is released.`;
@@ -115,7 +51,7 @@ function inviteeList(invitees: Invitees): string {
 }
 
 /** The organizer's card: the permit prompt, the App Home entry, the DM after an action. */
-export function reservationCard(card: CardInput, options: { buttons: boolean }): SlackMessage {
+export function reservationCard(card: ReservationCard): SlackMessage {
   const blocks: Block[] = [
     header(card.title),
     section(statusLine(card)),
@@ -128,40 +64,42 @@ export function reservationCard(card: CardInput, options: { buttons: boolean }):
       ...(card.invitees ? ([['Invitees', inviteeList(card.invitees)]] as Array<[string, string]>) : []),
     ]),
   ];
-  // A reservation that no longer holds its slot has nothing to stream to: stop showing the key.
-  if (card.ingest && holdsSlot(card.status)) {
+  if (card.ingest) {
     blocks.push(
       section(`*Stream to* \`${escapeText(card.ingest.url)}\`\n*Stream key* \`${escapeText(card.ingest.streamKey)}\``),
       context(':lock: Only you see the stream key. Anyone who has it can stream into your slot.'),
     );
   }
   if (card.description) blocks.push(section(escapeText(card.description)));
-  if (options.buttons && (card.status === 'permitted' || card.status === 'confirmed')) blocks.push(cardButtons(card));
+  if (card.actions.length > 0) blocks.push(cardButtons(card));
   return { text: `${escapeText(card.title)}: ${card.status}`, blocks };
 }
 
-function cardButtons(card: CardInput): Block {
-  const buttons = [
-    ...(card.status === 'permitted' ? [button('Reconfirm', ACTION.reconfirm, card.id, { style: 'primary' })] : []),
-    button('Change', ACTION.change, card.id),
-    button('Cancel', ACTION.cancel, card.id, {
-      style: 'danger',
-      confirm: {
-        title: { type: 'plain_text', text: 'Cancel this reservation?' },
-        text: { type: 'mrkdwn', text: 'Everyone who was invited is told. You can give a reason next.' },
-        confirm: { type: 'plain_text', text: 'Yes, cancel it' },
-        deny: { type: 'plain_text', text: 'Keep it' },
-        style: 'danger',
-      },
-    }),
-  ];
+const CANCEL_CONFIRM = {
+  title: { type: 'plain_text', text: 'Cancel this reservation?' },
+  text: { type: 'mrkdwn', text: 'Everyone who was invited is told. You can give a reason next.' },
+  confirm: { type: 'plain_text', text: 'Yes, cancel it' },
+  deny: { type: 'plain_text', text: 'Keep it' },
+  style: 'danger',
+} as const;
+
+const BUTTONS: Record<CardAction, (reservationId: string) => Button> = {
+  reconfirm: (id) => button('Reconfirm', ACTION.reconfirm, id, { style: 'primary' }),
+  change: (id) => button('Change', ACTION.change, id),
+  cancel: (id) => button('Cancel', ACTION.cancel, id, { style: 'danger', confirm: CANCEL_CONFIRM }),
+};
+
+function cardButtons(card: ReservationCard): Block {
   // One block per reservation, so App Home can hold several cards without block_id clashes.
-  return actions(`card_${card.id}`, buttons);
+  return actions(
+    `card_${card.id}`,
+    card.actions.map((action) => BUTTONS[action](card.id)),
+  );
 }
 
-/** The invitation posted in a channel (claims 2 and 3: where to watch, and the passcode). */
+/** The invitation posted in a channel (claims 2 and 3, docs/method.md: where to watch, and the passcode). */
 export function invitationMessage(message: MessageModel): SlackMessage {
-  const card = cardFromMessage(message);
+  const card = cardOfMessage(message, message.at);
   // A change notice refreshes the invitation too: then the reservation's status says which it is.
   const tentative =
     message.event === 'invitation_tentative' ||
@@ -186,7 +124,7 @@ export function invitationMessage(message: MessageModel): SlackMessage {
 
 /** What the channel's invitation becomes once the reservation is cancelled or lapsed. */
 export function cancelledInvitationMessage(message: MessageModel): SlackMessage {
-  const card = cardFromMessage(message);
+  const card = cardOfMessage(message, message.at);
   const why = message.reason ? ` — ${escapeText(message.reason)}` : '';
   return {
     text: escapeText(headline(message)),
@@ -220,7 +158,7 @@ export function changeLines(changes: readonly FieldChange[], audience: 'channel'
 export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm'): SlackMessage {
   const title = `*${escapeText(message.reservation.title)}*`;
   const by = escapeText(message.actorName);
-  const card = cardFromMessage(message);
+  const card = cardOfMessage(message, message.at);
   let text: string;
   switch (message.event) {
     case 'change_notice':
@@ -230,13 +168,17 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
       text = `:x: ${title} is cancelled (${by}).${message.reason ? ` ${escapeText(message.reason)}` : ''}`;
       break;
     case 'lapse_notice':
-      text = `:hourglass: ${title} lapsed: it was not reconfirmed by ${dateToken(card.reconfirmDeadline)}, so the slot was released. Type \`/reserve\` to book again.`;
+      text =
+        `:hourglass: ${title} lapsed: it was not reconfirmed by ${dateToken(card.reconfirmDeadline)}, ` +
+        'so the slot was released. Type `/reserve` to book again.';
       break;
     case 'reconfirm_reminder':
       text = `:bell: Reminder: reconfirm ${title} before ${dateToken(card.reconfirmDeadline)} with the *Reconfirm* button, or the slot is released.`;
       break;
     case 'start_reminder':
-      text = `:alarm_clock: ${title} starts ${dateToken(card.startsAt, '{date_short_pretty} at {time}')}. Watch at ${link(card.playbackUrl)} with passcode \`${escapeText(card.passcode)}\`.`;
+      text =
+        `:alarm_clock: ${title} starts ${dateToken(card.startsAt, '{date_short_pretty} at {time}')}. ` +
+        `Watch at ${link(card.playbackUrl)} with passcode \`${escapeText(card.passcode)}\`.`;
       break;
     case 'delivery_failure_report':
       text = `:warning: Some invitations for ${title} could not be delivered:\n${(message.unreachable ?? [])

@@ -1,50 +1,37 @@
 /**
- * The Slack channel of the notification pipeline: the organizer's DM ('slack_dm') and invited
- * channels ('slack_channel').
+ * The Slack transport of the notification pipeline: the organizer's DM ('slack_dm', through the
+ * shared prompt of src/chat/prompt.ts) and invited channels ('slack_channel').
  *
- * Never twice: every post is recorded in chat_message (the invitation per channel, the card per
- * DM, each notice by its notification id) and looked up before posting, so a retried delivery
- * edits or skips instead of posting again; the find, the post and the record run under a per-channel
- * lock across worker processes (withChatMessageLock). The one gap left is a crash between Slack's answer and
- * the record, which Slack offers no idempotency key to close.
+ * Never twice: every post is recorded (the invitation per channel, the card per DM, each notice by
+ * its notification id) and looked up before posting, under a lock across worker processes, so a
+ * retried delivery edits or skips instead of posting again (src/chat/recorded.ts).
  *
  * Rate limits: a 429 is returned as `retry` with Slack's Retry-After (the WebClient does not retry
  * on its own here, so the worker's backoff and the outbox stay in charge), and posts are paced
  * to about one per second per channel.
  */
 import { webApi } from '@slack/bolt';
-import type { AppDeps } from '../app/deps.js';
-import type { Contact } from '../domain/notifications.js';
+import type { ChatPort } from '../chat/port.js';
+import type { Prompts } from '../chat/prompt.js';
+import type { Conversation, RecordedMessages } from '../chat/recorded.js';
 import type { Logger } from '../log.js';
-import type { Transport, Delivery, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
-import type { ChatMessageRef } from '../store/chat-messages.js';
-import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
-import { findReservation } from '../store/reservations.js';
-import { DirectMessages } from './dm.js';
+import type { Transport, Delivery, DeliveryResult } from '../notify/transport.js';
+import { classify } from './errors.js';
 import { boltLogger } from './logger.js';
-import type { Pace } from './pacer.js';
+import { SlackMessages } from './messages.js';
 import { ChannelPacer } from './pacer.js';
 import type { SlackMessage } from './render.js';
-import {
-  cancelledInvitationMessage,
-  cardFromMessage,
-  cardFromReservation,
-  invitationMessage,
-  noticeMessage,
-  reservationCard,
-} from './render.js';
+import { cancelledInvitationMessage, invitationMessage, noticeMessage, reservationCard } from './render.js';
 
 export interface SlackTransportOptions {
   botToken: string;
   apiUrl: string | undefined;
-  deps: Pick<AppDeps, 'pool'>;
+  chat: ChatPort;
   log: Logger;
   /** Least time between two posts to one channel (default 1000 ms, Slack's guidance). */
   postIntervalMs?: number;
 }
-
-type Key = Omit<ChatMessageRef, 'messageId'>;
 
 export function createSlackTransport(options: SlackTransportOptions): Transport {
   const client = new webApi.WebClient(options.botToken, {
@@ -53,205 +40,83 @@ export function createSlackTransport(options: SlackTransportOptions): Transport 
     retryConfig: { retries: 0 },
     logger: boltLogger(options.log),
   });
-  return new SlackChannel(client, options.deps, new ChannelPacer(options.postIntervalMs ?? 1000));
+  const pacer = new ChannelPacer(options.postIntervalMs ?? 1000);
+  const { recorded, prompts } = options.chat.messages(new SlackMessages(client, pacer), reservationCard);
+  return new SlackTransport(recorded, prompts, pacer);
 }
 
-class SlackChannel implements Transport {
+class SlackTransport implements Transport {
   readonly name = 'slack';
   readonly handles = ['slack_dm', 'slack_channel'] as const;
-  private readonly dms: DirectMessages;
+  readonly rendersPromptItself = true;
 
   constructor(
-    private readonly client: webApi.WebClient,
-    private readonly deps: Pick<AppDeps, 'pool'>,
+    private readonly recorded: RecordedMessages<SlackMessage>,
+    private readonly prompts: Prompts<SlackMessage>,
     private readonly pacer: ChannelPacer,
-  ) {
-    this.dms = new DirectMessages(client);
-  }
+  ) {}
 
   async send({ message }: Delivery): Promise<DeliveryResult> {
     const { channel, recipient } = message.recipient;
     try {
-      return await this.pacer.run(recipient, (pace) =>
-        channel === 'slack_dm' ? this.toDm(message, pace) : this.toChannel(message, pace),
-      );
+      return await this.pacer.run(recipient, async () => {
+        if (channel === 'slack_dm') {
+          const sent = await this.prompts.deliver(message, (notice) => noticeMessage(notice, 'dm'));
+          return delivered(sent.channelId, sent.messageId);
+        }
+        const conversation = { reservationId: message.reservation.id, channelId: recipient };
+        const ts = await this.recorded.locked(conversation, () => this.toChannel(message, conversation));
+        return delivered(recipient, ts);
+      });
     } catch (error) {
       return classify(error, message.recipient);
     }
   }
 
-  private toChannel(message: MessageModel, pace: Pace): Promise<DeliveryResult> {
-    const channelId = message.recipient.recipient;
-    return this.locked(message, channelId, () => this.toChannelLocked(message, channelId, pace));
-  }
-
-  private async toChannelLocked(message: MessageModel, channelId: string, pace: Pace): Promise<DeliveryResult> {
-    const key = (purpose: Key['purpose']): Key => ({
-      reservationId: message.reservation.id,
-      platform: 'slack',
-      channelId,
-      purpose,
-    });
-    const notice = key(`notice:${message.notificationId}`);
+  /** The invitation is posted once and edited after; notices are threaded under it. */
+  private async toChannel(message: MessageModel, conversation: Conversation): Promise<string> {
+    const { channelId } = conversation;
+    const notice = { notificationId: message.notificationId, purpose: `notice:${message.notificationId}` } as const;
     switch (message.event) {
       case 'invitation_tentative':
       case 'invitation_confirmed':
-        return this.upsert(key('invitation'), invitationMessage(message), pace);
+        return this.recorded.upsert(conversation, invitationMessage(message), {
+          notificationId: message.notificationId,
+          purpose: 'invitation',
+        });
       case 'change_notice': {
-        const invitation = await findChatMessage(this.deps.pool, key('invitation'));
+        const invitation = await this.recorded.find(conversation, 'invitation');
         if (!invitation)
-          return this.postOnce(
-            notice,
+          return this.recorded.postOnce(
+            conversation,
             withDetails(noticeMessage(message, 'channel'), invitationMessage(message)),
-            pace,
+            notice,
           );
-        await this.updateQuietly(channelId, invitation.messageId, invitationMessage(message));
-        return this.postOnce(notice, noticeMessage(message, 'channel'), pace, { threadTs: invitation.messageId });
+        // Keeping an older post current is best effort; the notice itself must still go out.
+        await this.recorded.port.edit(channelId, invitation, invitationMessage(message));
+        return this.recorded.postOnce(conversation, noticeMessage(message, 'channel'), {
+          ...notice,
+          replyTo: invitation,
+        });
       }
       case 'cancellation_notice': {
-        const invitation = await findChatMessage(this.deps.pool, key('invitation'));
-        if (invitation) await this.updateQuietly(channelId, invitation.messageId, cancelledInvitationMessage(message));
-        return this.postOnce(
-          notice,
-          noticeMessage(message, 'channel'),
-          pace,
-          invitation ? { threadTs: invitation.messageId } : {},
-        );
+        const invitation = await this.recorded.find(conversation, 'invitation');
+        if (invitation) await this.recorded.port.edit(channelId, invitation, cancelledInvitationMessage(message));
+        return this.recorded.postOnce(conversation, noticeMessage(message, 'channel'), {
+          ...notice,
+          ...(invitation ? { replyTo: invitation } : {}),
+        });
       }
       case 'start_reminder': {
-        const invitation = await findChatMessage(this.deps.pool, key('invitation'));
+        const invitation = await this.recorded.find(conversation, 'invitation');
         // Broadcast: a reminder hidden in a thread reminds nobody.
-        return this.postOnce(
-          notice,
-          noticeMessage(message, 'channel'),
-          pace,
-          invitation ? { threadTs: invitation.messageId, broadcast: true } : {},
-        );
+        return this.recorded.postOnce(conversation, noticeMessage(message, 'channel'), {
+          ...notice,
+          ...(invitation ? { replyTo: invitation, broadcast: true } : {}),
+        });
       }
       default:
-        return this.postOnce(notice, noticeMessage(message, 'channel'), pace);
-    }
-  }
-
-  private async toDm(message: MessageModel, pace: Pace): Promise<DeliveryResult> {
-    const userId = message.recipient.recipient;
-    const channelId = await this.dms.channelFor(userId);
-    return this.locked(message, channelId, () => this.toDmLocked(message, userId, channelId, pace));
-  }
-
-  private async toDmLocked(
-    message: MessageModel,
-    userId: string,
-    channelId: string,
-    pace: Pace,
-  ): Promise<DeliveryResult> {
-    const key = (purpose: Key['purpose']): Key => ({
-      reservationId: message.reservation.id,
-      platform: 'slack',
-      channelId,
-      purpose,
-    });
-    const notice = key(`notice:${message.notificationId}`);
-    if (message.event === 'permit_prompt')
-      return this.upsert(key('prompt'), await this.currentCard(message, userId), pace);
-    if (message.event === 'delivery_failure_report') return this.postOnce(notice, noticeMessage(message, 'dm'), pace);
-
-    // Notices about a reservation with a card: the card shows the new state, the notice goes in its thread.
-    const prompt = await findChatMessage(this.deps.pool, key('prompt'));
-    if (prompt) await this.updateQuietly(channelId, prompt.messageId, await this.currentCard(message, userId));
-    const broadcast = message.event === 'lapse_notice' || message.event === 'reconfirm_reminder';
-    return this.postOnce(
-      notice,
-      noticeMessage(message, 'dm'),
-      pace,
-      prompt ? { threadTs: prompt.messageId, broadcast } : {},
-    );
-  }
-
-  /**
-   * Runs one delivery's find → post → record while no other worker process does so for the same
-   * reservation and channel: otherwise two could both find no invitation (or card) and both post.
-   * The pacer only orders sends within this process.
-   */
-  private locked<T>(message: MessageModel, channelId: string, work: () => Promise<T>): Promise<T> {
-    return withChatMessageLock(
-      this.deps.pool,
-      { reservationId: message.reservation.id, platform: 'slack', channelId },
-      work,
-    );
-  }
-
-  /**
-   * The card shows the reservation as it is now (invitees, buttons for its current state), read at
-   * delivery; the stream key only when the DM is the organizer's own.
-   */
-  private async currentCard(message: MessageModel, userId: string): Promise<SlackMessage> {
-    const reservation = await findReservation(this.deps.pool, message.reservation.id);
-    const forOrganizer =
-      message.reservation.organizer.platform === 'slack' && message.reservation.organizer.userId === userId;
-    const card = reservation
-      ? cardFromReservation(reservation, { withIngest: forOrganizer })
-      : cardFromMessage(message);
-    if (!forOrganizer) delete card.ingest;
-    return reservationCard(card, { buttons: forOrganizer });
-  }
-
-  /** Edits the recorded message, or posts and records one. */
-  private async upsert(key: Key, content: SlackMessage, pace: Pace): Promise<DeliveryResult> {
-    const existing = await findChatMessage(this.deps.pool, key);
-    if (existing) {
-      try {
-        await this.client.chat.update({
-          channel: key.channelId,
-          ts: existing.messageId,
-          text: content.text,
-          blocks: content.blocks,
-        });
-        return delivered(key.channelId, existing.messageId);
-      } catch (error) {
-        // Someone deleted the post: post it again rather than lose the invitation.
-        if (!isSlackError(error, 'message_not_found', 'cant_update_message')) throw error;
-      }
-    }
-    return this.post(key, content, pace, {});
-  }
-
-  /** Posts a notice unless an earlier attempt of this delivery already did. */
-  private async postOnce(
-    key: Key,
-    content: SlackMessage,
-    pace: Pace,
-    thread: { threadTs?: string; broadcast?: boolean } = {},
-  ): Promise<DeliveryResult> {
-    const existing = await findChatMessage(this.deps.pool, key);
-    if (existing) return delivered(key.channelId, existing.messageId);
-    return this.post(key, content, pace, thread);
-  }
-
-  private async post(
-    key: Key,
-    content: SlackMessage,
-    pace: Pace,
-    thread: { threadTs?: string; broadcast?: boolean },
-  ): Promise<DeliveryResult> {
-    await pace();
-    const message = { channel: key.channelId, text: content.text, blocks: content.blocks, unfurl_links: false };
-    const posted = await this.client.chat.postMessage(
-      thread.threadTs
-        ? { ...message, thread_ts: thread.threadTs, reply_broadcast: thread.broadcast ?? false }
-        : message,
-    );
-    if (!posted.ts) throw new Error('chat.postMessage returned no ts');
-    await saveChatMessage(this.deps.pool, { ...key, channelId: posted.channel ?? key.channelId, messageId: posted.ts });
-    return delivered(key.channelId, posted.ts);
-  }
-
-  /** Keeping an older post current is best effort; the notice itself must still go out. */
-  private async updateQuietly(channel: string, ts: string, content: SlackMessage): Promise<void> {
-    try {
-      await this.client.chat.update({ channel, ts, text: content.text, blocks: content.blocks });
-    } catch (error) {
-      if (!isSlackError(error, 'message_not_found', 'cant_update_message', 'edit_window_closed')) throw error;
+        return this.recorded.postOnce(conversation, noticeMessage(message, 'channel'), notice);
     }
   }
 }
@@ -264,62 +129,3 @@ const delivered = (channel: string, ts: string): DeliveryResult => ({
   status: 'delivered',
   providerMessageId: `${channel}:${ts}`,
 });
-
-interface WebApiError {
-  code?: string;
-  data?: { error?: string };
-  retryAfter?: number;
-  statusCode?: number;
-  message?: string;
-}
-
-function isSlackError(error: unknown, ...codes: string[]): boolean {
-  const e = error as WebApiError;
-  return e?.code === webApi.ErrorCode.PlatformError && codes.includes(e.data?.error ?? '');
-}
-
-/** What the organizer reads in the delivery failure report: what is wrong and what to do. No markup. */
-function failureReason(code: string, contact: Contact): string | undefined {
-  const where =
-    contact.channel === 'slack_channel' ? `Slack channel ${contact.recipient}` : `Slack user ${contact.recipient}`;
-  switch (code) {
-    case 'not_in_channel':
-      return `Slotcast is not a member of ${where}. Add the app to the channel (type /invite @Slotcast there) or pick another channel, then change the reservation to send the invitation.`;
-    case 'is_archived':
-      return `${where} is archived. Unarchive it, or change the reservation to use another channel.`;
-    case 'channel_not_found':
-      return `${where} was not found: it was deleted, or it is private and Slotcast is not in it. Add the app to the channel, or change the reservation to use another one.`;
-    case 'restricted_action':
-    case 'restricted_action_read_only_channel':
-    case 'restricted_action_thread_only_channel':
-    case 'restricted_action_non_threadable_channel':
-      return `Posting in ${where} is restricted by its settings. Ask a channel manager to allow the app to post, or use another channel.`;
-    case 'user_not_found':
-    case 'user_disabled':
-    case 'cannot_dm_bot':
-    case 'messages_tab_disabled':
-      return `${where} cannot receive direct messages from Slotcast (${code}).`;
-    case 'invalid_blocks':
-    case 'msg_too_long':
-    case 'invalid_arguments':
-      // Sending the same message again cannot help; the log has the rest.
-      return `Slack refused the message (${code}). This is a Slotcast bug; please report it.`;
-    default:
-      return undefined;
-  }
-}
-
-export function classify(error: unknown, contact: Contact): DeliveryResult {
-  const e = error as WebApiError;
-  if (e?.code === webApi.ErrorCode.RateLimitedError) {
-    return { status: 'retry', reason: 'Slack rate limit (429)', retryAfterMs: Math.max(1, e.retryAfter ?? 1) * 1000 };
-  }
-  if (e?.code === webApi.ErrorCode.PlatformError) {
-    const code = e.data?.error ?? 'unknown_error';
-    const reason = failureReason(code, contact);
-    return reason ? { status: 'failed', reason } : { status: 'retry', reason: `Slack answered ${code}` };
-  }
-  if (e?.code === webApi.ErrorCode.HTTPError)
-    return { status: 'retry', reason: `Slack answered HTTP ${e.statusCode ?? '?'}` };
-  return { status: 'retry', reason: `Slack could not be reached: ${e?.message ?? String(error)}` };
-}

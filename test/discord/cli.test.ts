@@ -4,7 +4,7 @@
 import { jest } from '@jest/globals';
 import { loadConfig } from '../../src/config.js';
 import { discordCli } from '../../src/discord/cli.js';
-import { BOT_PERMISSIONS, loadCommands } from '../../src/discord/commands.js';
+import { BOT_PERMISSIONS, loadCommands } from '../../src/discord/manifest.js';
 import { silentLogger } from '../../src/log.js';
 import type { FakeDiscord } from '../support/fake-discord.js';
 import { startFakeDiscord } from '../support/fake-discord.js';

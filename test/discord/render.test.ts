@@ -1,7 +1,9 @@
 /**
- * Rendering and ids, without infrastructure.
+ * Rendering, without infrastructure: mentions off, the stream key, limits, `/reserve list`.
  */
-import { decodeId, encodeId } from '../../src/discord/ids.js';
+import type { CardView } from '../../src/chat/card.js';
+import { cardFor } from '../../src/chat/card.js';
+import { listView } from '../../src/discord/views.js';
 import type { ReservationView } from '../../src/discord/render.js';
 import { invitationMessage, noticeMessage, promptMessage } from '../../src/discord/render.js';
 import type { MessageModel } from '../../src/notify/message.js';
@@ -22,6 +24,42 @@ const view: ReservationView = {
   organizer: { platform: 'discord', tenantId: '111111111111111111', userId: '222222222222222222', name: 'Dee' },
 };
 
+const NOW = new Date('2027-03-20T12:00:00.000Z');
+
+/** The reservation behind `view`, with its stream key, as the store returns it. */
+const stored = (status: ReservationView['status'] = view.status) => ({
+  id: view.id,
+  code: view.code,
+  title: view.title,
+  description: view.description,
+  server: {
+    id: 'srv',
+    name: view.serverName,
+    ingestBaseUrl: 'rtmp://x',
+    playbackBaseUrl: 'https://watch.example.org/hls',
+  },
+  organizer: { ...view.organizer, email: null },
+  startsAt: new Date(view.startsAt),
+  endsAt: new Date(view.endsAt),
+  status,
+  notifyMode: 'reconfirm' as const,
+  reconfirmDeadline: new Date(view.reconfirmDeadline),
+  passcode: view.passcode,
+  invitees: { emails: [], slackChannels: [], discordChannels: [] },
+  version: 1,
+  cancelReason: null,
+  streamKey: 'sk_secret',
+  createdAt: NOW,
+  updatedAt: NOW,
+  confirmedAt: null,
+  cancelledAt: null,
+});
+const organizerDm: CardView = {
+  reader: { platform: 'discord', userId: view.organizer.userId },
+  place: 'direct_message',
+  now: NOW,
+};
+
 const model = (event: MessageModel['event'], extra: Partial<MessageModel> = {}): MessageModel => ({
   notificationId: '00000000-0000-4000-8000-000000000001',
   event,
@@ -35,28 +73,25 @@ const model = (event: MessageModel['event'], extra: Partial<MessageModel> = {}):
 describe('render', () => {
   test('GIVEN user text with mentions THEN every message disables mentions', () => {
     for (const message of [
-      promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_1' }),
+      promptMessage(cardFor(stored(), organizerDm)),
       invitationMessage(view),
-      noticeMessage(model('change_notice', { changes: [] }), 'invitees'),
+      noticeMessage(model('change_notice', { changes: [] }), 'invitees', NOW),
     ]) {
       expect(message.allowed_mentions).toEqual({ parse: [] });
     }
   });
 
   test('GIVEN the permit prompt THEN it alone carries the stream key, hidden as a spoiler', () => {
-    expect(JSON.stringify(promptMessage(view, { url: 'rtmp://x', streamKey: 'sk_secret' }))).toContain(
-      '||`sk_secret`||',
-    );
+    expect(JSON.stringify(promptMessage(cardFor(stored(), organizerDm)))).toContain('||`sk_secret`||');
     expect(JSON.stringify(invitationMessage(view))).not.toContain('sk_');
-    expect(
-      JSON.stringify(promptMessage({ ...view, status: 'cancelled' }, { url: 'rtmp://x', streamKey: 'sk_secret' })),
-    ).not.toContain('sk_secret');
+    expect(JSON.stringify(promptMessage(cardFor(stored('cancelled'), organizerDm)))).not.toContain('sk_secret');
   });
 
   test('GIVEN a change notice for a channel THEN e-mail invitees are counted, not listed', () => {
     const notice = noticeMessage(
       model('change_notice', { changes: [{ field: 'emails', from: ['a@x.org'], to: ['a@x.org', 'b@x.org'] }] }),
       'invitees',
+      NOW,
     );
     expect(notice.embeds[0]?.description).toContain('1 address(es) → 2 address(es)');
     expect(JSON.stringify(notice)).not.toContain('b@x.org');
@@ -67,22 +102,28 @@ describe('render', () => {
   });
 });
 
-describe('custom ids', () => {
-  test('GIVEN each kind THEN it round-trips within 100 characters', () => {
-    const ids = [
-      { action: 'reconfirm', reservationId: view.id, guildId: '111111111111111111' },
-      { action: 'cancel-form', reservationId: view.id, guildId: '11111111111111111111' },
-      { action: 'new-form', draftId: '1575411252472188928' },
-      { action: 'slot', draftId: '1575411252472188928', index: 4 },
-    ] as const;
-    for (const id of ids) {
-      expect(encodeId(id).length).toBeLessThanOrEqual(100);
-      expect(decodeId(encodeId(id))).toEqual(id);
-    }
-  });
-
-  test('GIVEN an id the bot did not make THEN it is not decoded', () => {
-    expect(decodeId('sc:rc:not-a-uuid:1')).toBeUndefined();
-    expect(decodeId('other:thing')).toBeUndefined();
+describe('/reserve list', () => {
+  test('GIVEN a permitted, a confirmed and a live reservation THEN each row has the buttons its card offers, the live one none', () => {
+    const actor = {
+      platform: 'discord' as const,
+      tenantId: view.organizer.tenantId,
+      userId: view.organizer.userId,
+      name: 'Dee',
+      isAdmin: false,
+    };
+    const reservations = (['permitted', 'confirmed', 'live'] as const).map((status, index) => ({
+      ...stored(status),
+      id: `2b0a6f0e-4d5c-4a59-9d7e-0c1c7f3b9a1${index}`,
+      code: `R-000${index}`,
+    }));
+    const rendered = listView(reservations, actor, NOW);
+    const labels = rendered.components.map((row) =>
+      row.components.map((button) => ('label' in button ? button.label : '')),
+    );
+    expect(labels).toEqual([
+      ['Reconfirm R-0000', 'Change R-0000', 'Cancel R-0000'],
+      ['Change R-0001', 'Cancel R-0001'],
+    ]);
+    expect(JSON.stringify(rendered)).not.toContain('sk_secret');
   });
 });

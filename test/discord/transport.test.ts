@@ -1,5 +1,5 @@
 /**
- * The Discord Channel of the notification pipeline, called the way the delivery worker calls it,
+ * The Discord transport of the notification pipeline, called the way the delivery worker calls it,
  * against the fake Discord: rate limits, missing permissions, unknown channels, closed DMs, and
  * retries that never duplicate.
  */
@@ -7,7 +7,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { requestReservation } from '../../src/app/request.js';
 import type { NotificationChannel, NotificationEvent } from '../../src/domain/notifications.js';
 import type { MessageModel } from '../../src/notify/message.js';
-import { viewOf } from '../../src/discord/render.js';
+import { snapshotOf } from '../../src/domain/notifications.js';
 import type { StoredReservation } from '../../src/store/reservations.js';
 import type { DiscordBot } from '../support/discord-bot.js';
 import { startDiscordBot } from '../support/discord-bot.js';
@@ -65,7 +65,7 @@ function model(
     notificationId: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
     event,
     recipient: { channel, recipient },
-    reservation: viewOf(stored),
+    reservation: snapshotOf(stored),
     actorName: 'Organizer',
     at: new Date(),
     ...extra,

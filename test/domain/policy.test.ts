@@ -1,5 +1,5 @@
 import { checkTimeRange, reconfirmDeadline } from '../../src/domain/policy.js';
-import { parseDuration, formatDuration } from '../../src/domain/duration.js';
+import { formatDuration, parseDuration, parseTypedDuration } from '../../src/domain/duration.js';
 import { defaultPolicy, HOUR, MINUTE } from '../support/fixtures.js';
 
 const now = new Date('2026-12-01T00:00:00Z');
@@ -50,5 +50,24 @@ describe('durations', () => {
   test('24h is the same as 1d', () => expect(parseDuration('24h')).toBe(parseDuration('1d')));
   test.each(['', 'abc', '10', '-5m', '5 minutes', '1.5h'])('"%s" is not a duration', (text) => {
     expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe('durations typed in a chat form (the same grammar, a wider dialect)', () => {
+  test.each([
+    ['90m', 90 * MINUTE],
+    ['1h30m', 90 * MINUTE],
+    ['1.5h', 90 * MINUTE],
+    ['1,5h', 90 * MINUTE],
+    ['2 hours', 2 * HOUR],
+    ['1 hour 30 minutes', 90 * MINUTE],
+    ['1 day', 24 * HOUR],
+    ['45 mins', 45 * MINUTE],
+  ])('"%s" is %i ms', (text, ms) => expect(parseTypedDuration(text)).toBe(ms));
+  test.each(['', '90s', '0m', '90', 'soon', '2 fortnights', '20:30', '-1h'])('"%s" is not a typed duration', (text) => {
+    expect(parseTypedDuration(text)).toBeUndefined();
+  });
+  test('GIVEN a length formatted for a pre-filled form THEN it reads back the same', () => {
+    expect(parseTypedDuration(formatDuration(95 * MINUTE))).toBe(95 * MINUTE);
   });
 });

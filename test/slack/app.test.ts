@@ -7,7 +7,9 @@
 import { requestReservation } from '../../src/app/request.js';
 import { saveChatMessage } from '../../src/store/chat-messages.js';
 import { FAKE_TEAM } from '../support/fake-slack.js';
-import { defaultPolicy, makeActor, makeRequest, makeServer } from '../support/fixtures.js';
+import type { Logger } from '../../src/log.js';
+import { silentLogger } from '../../src/log.js';
+import { defaultPolicy, makeActor, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 import {
   formValues,
   inHours,
@@ -35,6 +37,12 @@ let roomy: { id: string; name: string };
 let single: { id: string; name: string };
 const ADMIN = 'U0ADMIN';
 const OTHER = 'U0OTHER';
+/** The errors the Slack platform logged (listener failures), to wait on instead of sleeping. */
+const loggedErrors: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+const recordingLog: Logger = {
+  ...silentLogger,
+  error: (message, fields) => void loggedErrors.push({ message, ...(fields ? { fields } : {}) }),
+};
 let viewCounter = 0;
 const newViewId = () => `V0TEST${String(++viewCounter).padStart(5, '0')}`;
 
@@ -44,6 +52,7 @@ beforeAll(async () => {
       users: { [ADMIN]: { is_admin: true, real_name: 'Ada Admin' }, [FAKE_USER.id]: { real_name: 'Alice Organizer' } },
     },
     deps: { policy: { ...defaultPolicy, maxInvitees: 5 } },
+    log: recordingLog,
   });
   // Before the first request: the server directory caches the list for a few seconds.
   roomy = await makeServer(h.db.prisma, { name: 'Studio-A', capacity: 5 });
@@ -543,10 +552,11 @@ describe('the card buttons', () => {
       error: 'expired_trigger_id',
       when: (args) => args.trigger_id === 'trigger-retry-1',
     });
+    const failuresBefore = loggedErrors.length;
     await pressChange('trigger-retry-1');
     await h.fake.waitForCall('views.open', (call) => call.args.trigger_id === 'trigger-retry-1');
-    // Let the failed handler finish (the fake records the call before it answers).
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The failed handler has finished (and let the press through again) once Bolt reports its error.
+    await waitFor(() => loggedErrors.slice(failuresBefore).some((entry) => entry.message === 'slack listener failed'));
     await pressChange('trigger-retry-2');
     const view = await modalOpenedBy('trigger-retry-2');
     expect(view.callback_id).toBe('reserve_change');

@@ -1,75 +1,46 @@
 /**
- * Rendering and parsing without any infrastructure: mrkdwn escaping, date tokens, where the
- * stream key may appear, and modal state → commands with errors on their blocks.
+ * Rendering without any infrastructure: where the stream key may appear, which buttons a card
+ * offers, what each notice says.
  */
+import type { ReservationCard } from '../../src/chat/card.js';
+import { availableActions } from '../../src/domain/actions.js';
 import type { MessageModel } from '../../src/notify/message.js';
-import { dateToken, escapeText, link, rangeTokens } from '../../src/slack/mrkdwn.js';
-import {
-  changeLines,
-  invitationMessage,
-  noticeMessage,
-  reservationCard,
-  type CardInput,
-} from '../../src/slack/render.js';
-import {
-  blockErrors,
-  decodeMetadata,
-  decodeSlot,
-  encodeMetadata,
-  encodeSlot,
-  parseChange,
-  parseRequest,
-  readForm,
-} from '../../src/slack/submission.js';
-import { formValues } from '../support/slack-harness.js';
+import { dateToken } from '../../src/slack/text.js';
+import { changeLines, invitationMessage, noticeMessage, reservationCard } from '../../src/slack/render.js';
 
 const START = new Date('2026-12-01T10:00:00Z');
 const END = new Date('2026-12-01T11:30:00Z');
 
-const card = (overrides: Partial<CardInput> = {}): CardInput => ({
-  id: 'res-1',
-  code: 'R-AB12',
-  title: 'Town hall',
-  description: null,
-  serverName: 'Studio-A',
-  playbackUrl: 'https://watch.example.org/r-ab12',
-  passcode: 'PASS1234',
-  startsAt: START,
-  endsAt: END,
-  reconfirmDeadline: new Date('2026-11-30T10:00:00Z'),
-  status: 'permitted',
-  organizer: { platform: 'slack', userId: 'U1', name: 'Olga' },
-  ...overrides,
-});
+const NOW = new Date('2026-11-29T10:00:00Z');
 
-describe('mrkdwn', () => {
-  test('GIVEN user text with <!channel>, a forged link and & THEN only &, < and > are escaped', () => {
-    expect(escapeText('Hi <!channel> & <https://evil|ok> *bold*')).toBe(
-      'Hi &lt;!channel&gt; &amp; &lt;https://evil|ok&gt; *bold*',
-    );
-  });
-
-  test('GIVEN a time THEN a date token with the short pretty date, the time and a UTC fallback', () => {
-    expect(dateToken(START)).toBe(
-      `<!date^${START.getTime() / 1000}^{date_short_pretty} at {time}|2026-12-01 10:00 UTC>`,
-    );
-    expect(rangeTokens(START, END)).toBe(
-      `${dateToken(START)} – <!date^${END.getTime() / 1000}^{time}|2026-12-01 11:30 UTC>`,
-    );
-  });
-
-  test('GIVEN a link label with markup THEN it is escaped and cannot close the link early', () => {
-    expect(link('https://x.example/a', 'a|<b>')).toBe('<https://x.example/a|a¦&lt;b&gt;>');
-  });
-});
+/** A card as the model draws it at NOW, before the deadline; its buttons follow from its status. */
+function card(overrides: Partial<ReservationCard> = {}): ReservationCard {
+  const drawn = {
+    id: 'res-1',
+    code: 'R-AB12',
+    title: 'Town hall',
+    description: null,
+    serverName: 'Studio-A',
+    playbackUrl: 'https://watch.example.org/r-ab12',
+    passcode: 'PASS1234',
+    startsAt: START,
+    endsAt: END,
+    reconfirmDeadline: new Date('2026-11-30T10:00:00Z'),
+    status: 'permitted' as const,
+    organizer: { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Olga' },
+    cancelReason: null,
+    ...overrides,
+  };
+  return { actions: availableActions(drawn, NOW), ...drawn };
+}
 
 describe('render', () => {
   test('GIVEN a card with ingest THEN the stream key shows; without it, or in an invitation, it never does', () => {
     const secret = 'sk_very_secret';
-    expect(
-      JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } }), { buttons: true })),
-    ).toContain(secret);
-    expect(JSON.stringify(reservationCard(card(), { buttons: true }))).not.toContain('sk_');
+    expect(JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } })))).toContain(
+      secret,
+    );
+    expect(JSON.stringify(reservationCard(card()))).not.toContain('sk_');
     const message = {
       notificationId: 'n',
       event: 'invitation_confirmed',
@@ -90,8 +61,8 @@ describe('render', () => {
   });
 
   test('GIVEN each status THEN the card offers only the buttons that status allows', () => {
-    const actionsOf = (status: CardInput['status']) =>
-      JSON.stringify(reservationCard(card({ status }), { buttons: true }).blocks).match(/reservation_\w+/g) ?? [];
+    const actionsOf = (status: ReservationCard['status']) =>
+      JSON.stringify(reservationCard(card({ status })).blocks).match(/reservation_\w+/g) ?? [];
     expect(actionsOf('permitted')).toEqual(['reservation_reconfirm', 'reservation_change', 'reservation_cancel']);
     expect(actionsOf('confirmed')).toEqual(['reservation_change', 'reservation_cancel']);
     expect(actionsOf('cancelled')).toEqual([]);
@@ -129,81 +100,5 @@ describe('render', () => {
       'dm',
     );
     expect(JSON.stringify(rendered.blocks)).toContain('<#C0X>: Not a member &lt;here&gt;');
-  });
-});
-
-describe('submission', () => {
-  const start = Date.parse('2026-12-01T10:00:00Z') / 1000;
-
-  test('GIVEN a filled form THEN a request command: e-mails split on commas, spaces and lines and lower-cased; empty passcode left to the core', () => {
-    const parsed = parseRequest(
-      readForm(
-        formValues({
-          serverId: 'srv',
-          startsAt: start,
-          endsAt: start + 3600,
-          emails: 'Ann@X.org, b@y.org\n c@z.org',
-          channels: ['C0ABCDEF1'],
-        }),
-      ),
-    );
-    expect(parsed).toEqual({
-      ok: true,
-      command: expect.objectContaining({
-        server: 'srv',
-        title: 'Launch stream',
-        startsAt: new Date(start * 1000),
-        endsAt: new Date((start + 3600) * 1000),
-        emails: ['ann@x.org', 'b@y.org', 'c@z.org'],
-        slackChannels: ['C0ABCDEF1'],
-        description: null,
-      }),
-    });
-    expect(parsed.ok && 'passcode' in parsed.command).toBe(false);
-  });
-
-  test('GIVEN no times and no server THEN each error is on its own block, in words', () => {
-    const parsed = parseRequest(readForm(formValues({})));
-    expect(parsed).toEqual({
-      ok: false,
-      errors: {
-        starts_at: 'Pick a start date and time.',
-        ends_at: 'Pick an end date and time.',
-        server: 'The server is required (its name or id).',
-      },
-    });
-  });
-
-  test('GIVEN a change with an empty passcode THEN the passcode is left out (kept)', () => {
-    const parsed = parseChange(
-      readForm(formValues({ serverId: 'srv', startsAt: start, endsAt: start + 60, passcode: '' })),
-    );
-    expect(parsed.ok && parsed.command.passcode).toBeUndefined();
-  });
-
-  test('GIVEN core field errors THEN they map to block ids, unknown fields to the title, several on one block joined', () => {
-    expect(
-      blockErrors([
-        { field: 'slackChannels', message: 'A.' },
-        { field: 'startsAt', message: 'B.' },
-        { field: 'startsAt', message: 'C.' },
-        { field: 'discordChannels', message: 'D.' },
-      ]),
-    ).toEqual({ channels: 'A.', starts_at: 'B. C.', title: 'D.' });
-  });
-
-  test('GIVEN slot and metadata values THEN they round-trip, and garbage decodes to nothing', () => {
-    expect(decodeSlot(encodeSlot({ serverId: 's', startsAt: 1, endsAt: 2 }))).toEqual({
-      serverId: 's',
-      startsAt: 1,
-      endsAt: 2,
-    });
-    expect(decodeSlot('{"s":1}')).toBeUndefined();
-    expect(decodeSlot('not json')).toBeUndefined();
-    expect(decodeMetadata(encodeMetadata({ reservationId: 'r', fromHome: true }))).toEqual({
-      reservationId: 'r',
-      fromHome: true,
-    });
-    expect(decodeMetadata('{')).toEqual({});
   });
 });

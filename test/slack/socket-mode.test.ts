@@ -3,6 +3,7 @@
  * events over a WebSocket instead. A local WebSocket server plays Slack's socket endpoint (handed
  * out by the fake's apps.connections.open); the real Bolt SocketModeReceiver connects to it.
  */
+import { createChatPort } from '../../src/chat/port.js';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -55,7 +56,7 @@ test('GIVEN SLACK_APP_TOKEN THEN no HTTP mount; /reserve over the socket is acke
     SLACK_APP_TOKEN: 'xapp-1-socket',
     SLACK_API_URL: fake.apiUrl,
   });
-  platform = await slackPlatform({ config, deps: makeDeps(db), log: silentLogger });
+  platform = await slackPlatform({ config, chat: createChatPort(makeDeps(db)), log: silentLogger });
   expect(platform?.mounts).toEqual([]);
   await platform!.start();
   expect(fake.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-socket');

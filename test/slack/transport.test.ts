@@ -2,6 +2,7 @@
  * The Slack transport of the notification pipeline, called as the delivery worker calls it, against
  * the fake Slack Web API and real PostgreSQL (chat_message records).
  */
+import { createChatPort } from '../../src/chat/port.js';
 import { randomUUID } from 'node:crypto';
 import { requestReservation } from '../../src/app/request.js';
 import { playbackUrl } from '../../src/domain/reservation.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   transport = createSlackTransport({
     botToken: 'xoxb-fake1',
     apiUrl: fake.apiUrl,
-    deps,
+    chat: createChatPort(deps),
     log: silentLogger,
     postIntervalMs: INTERVAL_MS,
   });
@@ -246,7 +247,7 @@ describe('two worker processes at once', () => {
     other = createSlackTransport({
       botToken: 'xoxb-fake1',
       apiUrl: fake.apiUrl,
-      deps,
+      chat: createChatPort(deps),
       log: silentLogger,
       postIntervalMs: INTERVAL_MS,
     });

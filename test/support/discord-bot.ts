@@ -4,6 +4,7 @@
  * test, `deliver` plays its part for Discord rows: it reads pending outbox rows, builds the
  * MessageModel the worker would, and hands it to the bot's Transport.
  */
+import { createChatPort } from '../../src/chat/port.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ export async function startDiscordBot(
     DATA_DIR: mkdtempSync(join(tmpdir(), 'slotcast-discord-')),
     ...options.env?.(fake),
   });
-  const platform = await discordPlatform({ config, deps, log });
+  const platform = await discordPlatform({ config, chat: createChatPort(deps), log });
   if (!platform) throw new Error('discordPlatform returned nothing although Discord is configured');
   await platform.start();
   const transport = platform.transports[0]!;
@@ -106,7 +107,8 @@ export async function startDiscordBot(
     payload: unknown;
     reservationId: string;
   }): Promise<MessageModel> {
-    const current = row.event === 'permit_prompt' ? await findReservation(db.pool, row.reservationId) : undefined;
+    const needsIngest = row.event === 'permit_prompt' && !transport.rendersPromptItself;
+    const current = needsIngest ? await findReservation(db.pool, row.reservationId) : undefined;
     return messageFromRow({ ...row, payload: row.payload as MessagePayload }, current);
   }
 

@@ -2,10 +2,12 @@
  * The Slack platform as the service builds it (real Bolt, real PostgreSQL), mounted on its own
  * HTTP server, with its Web API pointed at the fake Slack. For tests of the inbound flows.
  */
+import { createChatPort } from '../../src/chat/port.js';
 import type { Server } from 'node:http';
 import type { AppDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { closeServer, createHttpServer, listen } from '../../src/http/server.js';
+import type { Logger } from '../../src/log.js';
 import { silentLogger } from '../../src/log.js';
 import type { Platform } from '../../src/platforms.js';
 import { slackPlatform } from '../../src/slack/index.js';
@@ -62,7 +64,7 @@ export interface SlackHarness {
 }
 
 export async function startSlackHarness(
-  options: { fake?: FakeSlackOptions; deps?: Partial<AppDeps>; env?: Record<string, string> } = {},
+  options: { fake?: FakeSlackOptions; deps?: Partial<AppDeps>; env?: Record<string, string>; log?: Logger } = {},
 ): Promise<SlackHarness> {
   // The fake first: the app calls auth.test while it starts.
   const fake = await startFakeSlack(options.fake);
@@ -77,7 +79,8 @@ export async function startSlackHarness(
     PORT: '0',
     ...options.env,
   });
-  const platform = await slackPlatform({ config, deps, log: silentLogger });
+  // The Slack platform's own log (listener failures), for tests that wait on it.
+  const platform = await slackPlatform({ config, chat: createChatPort(deps), log: options.log ?? silentLogger });
   if (!platform) throw new Error('the Slack platform did not start');
   const server: Server = createHttpServer(platform.mounts, silentLogger);
   const address = await listen(server, 0, '127.0.0.1');

@@ -37,20 +37,3 @@ export const mentionChannel = (channelId: string): string => `<#${channelId}>`;
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
-
-/** Formats a time in a named zone for plain_text places (buttons, options) where tokens do not render. */
-export function formatInZone(at: Date, timeZone: string | undefined): string {
-  try {
-    return new Intl.DateTimeFormat('en-GB', {
-      timeZone: timeZone ?? 'UTC',
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      timeZoneName: 'short',
-    }).format(at);
-  } catch {
-    return utcFallback(at);
-  }
-}

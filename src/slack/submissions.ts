@@ -4,37 +4,22 @@
  * field errors on their blocks, or the modal updated to what happened.
  */
 import type { App, ViewSubmitAction, webApi } from '@slack/bolt';
-import { changeReservation } from '../app/change.js';
-import { cancelReservation } from '../app/lifecycle.js';
+import type { ChangeCommand, RequestCommand } from '../app/commands.js';
 import type { Outcome, Refusal } from '../app/outcome.js';
-import { requestReservation } from '../app/request.js';
-import type { StoredReservation } from '../store/reservations.js';
+import { refusalText } from '../chat/refusals.js';
+import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
-import { escapeText, rangeTokens } from './mrkdwn.js';
+import { escapeText, rangeTokens } from './text.js';
 import type { ModalView } from './modal.js';
-import {
-  changedView,
-  failedView,
-  messageView,
-  PICK_SLOT,
-  requestedView,
-  reservationForm,
-  VIEW,
-  workingView,
-} from './modal.js';
+import { reservationForm } from './modal.js';
+import { changedView, failedView, messageView, requestedView, workingView } from './views.js';
 import { publishHome } from './home.js';
-import type { BlockErrors, FormInput, StateValues, ViewMetadata } from './submission.js';
-import {
-  blockErrors,
-  decodeMetadata,
-  decodeSlot,
-  parseCancel,
-  parseChange,
-  parseRequest,
-  readForm,
-} from './submission.js';
-import type { SlackServices } from './services.js';
-import { requestKey, teamOf } from './services.js';
+import type { BlockErrors, FormInput, StateValues } from './form.js';
+import { blockErrors, parseCancel, parseChange, parseRequest, readForm } from './form.js';
+import type { ViewMetadata } from './ids.js';
+import { decodeMetadata, decodeSlot, PICK_SLOT, VIEW } from './ids.js';
+import type { SlackContext } from './context.js';
+import { ADMIN, requestKey, teamOf } from './context.js';
 
 type ViewAnswer = { response_action: 'errors'; errors: BlockErrors } | { response_action: 'update'; view: ModalView };
 
@@ -48,7 +33,7 @@ interface Answer {
 const ACK_BUDGET_MS = 2_000;
 
 interface FormContext {
-  services: SlackServices;
+  services: SlackContext;
   client: webApi.WebClient;
   teamId: string;
   userId: string;
@@ -59,7 +44,7 @@ interface FormContext {
   form: FormInput;
 }
 
-export function registerForms(app: App, services: SlackServices): void {
+export function registerForms(app: App, services: SlackContext): void {
   for (const mode of ['request', 'change'] as const) {
     app.view<ViewSubmitAction>(mode === 'request' ? VIEW.request : VIEW.change, async ({ ack, body, view, client }) => {
       const context: FormContext = {
@@ -73,12 +58,14 @@ export function registerForms(app: App, services: SlackServices): void {
         metadata: decodeMetadata(view.private_metadata),
         form: readForm(view.state.values as StateValues),
       };
-      const parsed = mode === 'request' ? parseRequest(context.form) : parseChange(context.form);
+      const parsed = parseSubmission(context);
       if (!parsed.ok) {
         await ack({ response_action: 'errors', errors: parsed.errors });
         return;
       }
-      await answerInTime(services, ack, client, view.id, submit(context), (answer) => asView(context, answer));
+      await answerInTime(services, ack, client, view.id, submit(context, parsed.submission), (answer) =>
+        asView(context, answer),
+      );
     });
   }
 
@@ -95,9 +82,9 @@ export function registerForms(app: App, services: SlackServices): void {
         userId: body.user.id,
         fallbackName: body.user.name,
       });
-      const outcome = await cancelReservation(services.deps, actor, metadata.reservationId ?? '', parsed.command);
+      const outcome = await services.chat.cancel(actor, metadata.reservationId ?? '', parsed.command);
       if (!outcome.ok)
-        return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(outcome.message)}`)) };
+        return { view: update(messageView('Not cancelled', `:no_entry: ${escapeText(refusalText(outcome, ADMIN))}`)) };
       const reservation = outcome.value;
       return {
         view: update(
@@ -139,35 +126,46 @@ export function registerForms(app: App, services: SlackServices): void {
         endsAt: slot.endsAt,
       },
     };
-    const work = submit(context).catch((error: unknown) => {
-      // Not booked: a second click must get through, not be taken for a double click.
-      services.recent.forget(key);
-      throw error;
-    });
+    const parsed = parseSubmission(context);
+    const work = parsed.ok
+      ? submit(context, parsed.submission).catch((error: unknown) => {
+          // Not booked: a second click must get through, not be taken for a double click.
+          services.recent.forget(key);
+          throw error;
+        })
+      : Promise.resolve<Answer>({ view: { response_action: 'errors', errors: parsed.errors } });
     await showLate(services, client, body.view.id, await guarded(services, work), (answer) => asView(context, answer));
   });
 }
 
+/** A valid form, parsed once: the command for the mode the modal is in. */
+type Submission = { mode: 'request'; command: RequestCommand } | { mode: 'change'; command: ChangeCommand };
+
+function parseSubmission(
+  context: FormContext,
+): { ok: true; submission: Submission } | { ok: false; errors: BlockErrors } {
+  if (context.mode === 'request') {
+    const parsed = parseRequest(context.form);
+    return parsed.ok ? { ok: true, submission: { mode: 'request', command: parsed.command } } : parsed;
+  }
+  const parsed = parseChange(context.form);
+  return parsed.ok ? { ok: true, submission: { mode: 'change', command: parsed.command } } : parsed;
+}
+
 /** Runs the use case for a valid form and words its outcome. */
-async function submit(context: FormContext): Promise<Answer> {
+async function submit(context: FormContext, submission: Submission): Promise<Answer> {
   const { services } = context;
   const actor = await services.actors.get({
     teamId: context.teamId,
     userId: context.userId,
     ...(context.userName ? { fallbackName: context.userName } : {}),
   });
-  let outcome: Outcome<StoredReservation>;
-  if (context.mode === 'request') {
-    const parsed = parseRequest(context.form);
-    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await requestReservation(services.deps, actor, parsed.command, {
-      requestKey: requestKey(context.teamId, context.viewId),
-    });
-  } else {
-    const parsed = parseChange(context.form);
-    if (!parsed.ok) return { view: { response_action: 'errors', errors: parsed.errors } };
-    outcome = await changeReservation(services.deps, actor, context.metadata.reservationId ?? '', parsed.command);
-  }
+  const outcome: Outcome<StoredReservation> =
+    submission.mode === 'request'
+      ? await services.chat.request(actor, submission.command, {
+          requestKey: requestKey(context.teamId, context.viewId),
+        })
+      : await services.chat.change(actor, context.metadata.reservationId ?? '', submission.command);
   if (outcome.ok) {
     const reservation = outcome.value;
     return {
@@ -184,7 +182,7 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
     case 'invalid':
       return { response_action: 'errors', errors: blockErrors(refusal.fields) };
     case 'unavailable': {
-      const servers = await context.services.deps.servers.active();
+      const servers = await context.services.chat.servers();
       const chosen = servers.find((server) => server.id === context.form.serverId);
       const when =
         context.form.startsAt && context.form.endsAt
@@ -209,14 +207,14 @@ async function refusalAnswer(context: FormContext, refusal: Refusal): Promise<Vi
       );
     }
     default:
-      return update(messageView('Not possible', `:no_entry: ${escapeText(refusal.message)}`));
+      return update(messageView('Not possible', `:no_entry: ${escapeText(refusalText(refusal, ADMIN))}`));
   }
 }
 
 /** Outside a submission's answer (views.update), field errors can only be shown above the form. */
 async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalView> {
   if (answer.response_action === 'update') return answer.view;
-  const servers = await context.services.deps.servers.active();
+  const servers = await context.services.chat.servers();
   const banner = `:warning: Please fix:\n${Object.values(answer.errors)
     .map((message) => `• ${escapeText(message)}`)
     .join('\n')}`;
@@ -226,7 +224,7 @@ async function asView(context: FormContext, answer: ViewAnswer): Promise<ModalVi
 const update = (view: ModalView): ViewAnswer => ({ response_action: 'update', view });
 
 /** Turns a failed use case into a "went wrong" answer, logged: the user is never left without one. */
-function guarded(services: SlackServices, work: Promise<Answer>): Promise<Answer> {
+function guarded(services: SlackContext, work: Promise<Answer>): Promise<Answer> {
   return work.catch((error: unknown): Answer => {
     services.log.error('slack submission failed', { error: (error as Error).message });
     return { view: update(failedView()) };
@@ -239,7 +237,7 @@ function guarded(services: SlackServices, work: Promise<Answer>): Promise<Answer
  * renders an answer for views.update, which cannot carry field errors.
  */
 async function answerInTime(
-  services: SlackServices,
+  services: SlackContext,
   ack: (answer?: ViewAnswer) => Promise<void>,
   client: webApi.WebClient,
   viewId: string,
@@ -264,7 +262,7 @@ async function answerInTime(
 
 /** Updates the open modal with an answer; its follow-up (the DM card, App Home) runs even if that fails. */
 async function showLate(
-  services: SlackServices,
+  services: SlackContext,
   client: webApi.WebClient,
   viewId: string,
   answer: Answer,
@@ -277,7 +275,7 @@ async function showLate(
   }
 }
 
-async function runAfter(services: SlackServices, answer: Answer): Promise<void> {
+async function runAfter(services: SlackContext, answer: Answer): Promise<void> {
   try {
     await answer.after?.();
   } catch (error) {
@@ -287,13 +285,13 @@ async function runAfter(services: SlackServices, answer: Answer): Promise<void> 
 
 /** After a change or cancel: the DM card and (when the modal came from it) App Home show the new state. */
 async function refreshSurfaces(
-  services: SlackServices,
+  services: SlackContext,
   client: webApi.WebClient,
   actor: SlackActor,
   reservation: StoredReservation,
   metadata: ViewMetadata,
   refreshCard = true,
 ): Promise<void> {
-  if (refreshCard) await services.dms.refreshCard(services.deps.pool, reservation);
+  if (refreshCard) await services.prompts.redraw(reservation.id);
   if (metadata.fromHome) await publishHome(services, client, actor);
 }

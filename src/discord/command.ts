@@ -3,21 +3,20 @@
  */
 import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
 import { MessageFlags } from 'discord.js';
-import { listReservations, listSchema } from '../app/queries.js';
 import { actorOf } from './actor.js';
-import { zoneSchema } from './form.js';
 import { encodeId } from './ids.js';
 import { requestModal } from './modal.js';
 import { COLORS } from './render.js';
-import type { BotContext } from './respond.js';
+import type { DiscordContext } from './context.js';
 import { asEdit, beforeModal, tell, TooSlow } from './respond.js';
-import { DEFAULT_ZONE, saveUserZone, zoneFor } from './settings.js';
-import { discordTime } from './times.js';
+import { formatClock } from '../chat/times.js';
+import { DEFAULT_ZONE, zoneSchema } from '../chat/zones.js';
+import { discordTime } from './text.js';
 import { doneView, helpView, listView } from './views.js';
 
 const MAX_CHOICES = 25;
 
-export async function onCommand(context: BotContext, interaction: ChatInputCommandInteraction): Promise<void> {
+export async function onCommand(context: DiscordContext, interaction: ChatInputCommandInteraction): Promise<void> {
   if (interaction.commandName !== 'reserve')
     return tell(interaction, doneView('Unknown command', 'Slotcast only knows `/reserve`.', COLORS.error));
   const actor = actorOf(interaction);
@@ -33,12 +32,8 @@ export async function onCommand(context: BotContext, interaction: ChatInputComma
       return setZone(context, interaction, actor.tenantId);
     case 'list': {
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-      const reservations = await listReservations(
-        context.deps,
-        actor,
-        listSchema.parse({ status: 'permitted,confirmed,live', limit: '10' }),
-      );
-      await interaction.editReply(asEdit(listView(reservations)));
+      const reservations = await context.chat.upcoming(actor, 10);
+      await interaction.editReply(asEdit(listView(reservations, actor, context.chat.clock())));
       return;
     }
     default:
@@ -47,7 +42,7 @@ export async function onCommand(context: BotContext, interaction: ChatInputComma
 }
 
 async function openRequest(
-  context: BotContext,
+  context: DiscordContext,
   interaction: ChatInputCommandInteraction,
   guildId: string,
 ): Promise<void> {
@@ -64,7 +59,10 @@ async function openRequest(
   let zone = DEFAULT_ZONE;
   try {
     const [known, source] = await beforeModal(
-      Promise.all([context.deps.servers.find(server), zoneFor(context.deps.pool, guildId, interaction.user.id)]),
+      Promise.all([
+        context.chat.server(server),
+        context.chat.zone({ platform: 'discord', tenantId: guildId, userId: interaction.user.id }),
+      ]),
       1500,
     );
     if (!known?.active) {
@@ -90,12 +88,16 @@ function optional<K extends string>(key: K, value: string | null): Partial<Recor
   return trimmed ? ({ [key]: trimmed } as Record<K, string>) : {};
 }
 
-async function setZone(context: BotContext, interaction: ChatInputCommandInteraction, guildId: string): Promise<void> {
+async function setZone(
+  context: DiscordContext,
+  interaction: ChatInputCommandInteraction,
+  guildId: string,
+): Promise<void> {
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
   const typed = interaction.options.getString('zone');
   if (!typed) {
-    const current = await zoneFor(context.deps.pool, guildId, interaction.user.id);
-    const from = { user: 'your setting', guild: "the server's default", default: 'the default' }[current.from];
+    const current = await context.chat.zone({ platform: 'discord', tenantId: guildId, userId: interaction.user.id });
+    const from = { user: 'your setting', workspace: "the server's default", default: 'the default' }[current.from];
     await interaction.editReply(
       asEdit(
         doneView(
@@ -114,29 +116,24 @@ async function setZone(context: BotContext, interaction: ChatInputCommandInterac
     );
     return;
   }
-  await saveUserZone(context.deps.pool, guildId, interaction.user.id, parsed.data);
-  const clock = new Intl.DateTimeFormat('en-GB', {
-    timeZone: parsed.data,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(context.deps.clock());
+  await context.chat.saveZone({ platform: 'discord', tenantId: guildId, userId: interaction.user.id }, parsed.data);
+  const clock = formatClock(context.chat.clock(), parsed.data);
   await interaction.editReply(
     asEdit(
       doneView(
         'Time zone saved',
-        `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.deps.clock(), 'F')} in yours).`,
+        `Times you type are now read in **${parsed.data}**, where it is ${clock} (${discordTime(context.chat.clock(), 'F')} in yours).`,
         COLORS.confirmed,
       ),
     ),
   );
 }
 
-export async function onAutocomplete(context: BotContext, interaction: AutocompleteInteraction): Promise<void> {
+export async function onAutocomplete(context: DiscordContext, interaction: AutocompleteInteraction): Promise<void> {
   const focused = interaction.options.getFocused(true);
   const typed = String(focused.value).trim().toLowerCase();
   if (focused.name === 'server') {
-    const servers = await context.deps.servers.active();
+    const servers = await context.chat.servers();
     const choices = servers
       .filter((server) => server.name.toLowerCase().includes(typed))
       .slice(0, MAX_CHOICES)

@@ -5,23 +5,11 @@
 import type { ViewStateValue } from '@slack/bolt';
 import type { z } from 'zod';
 import type { CancelCommand, ChangeCommand, RequestCommand } from '../app/commands.js';
-import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
+import { cancelSchema } from '../app/commands.js';
+import { chatChangeSchema, chatRequestSchema, checkCommand } from '../chat/form.js';
 import type { FieldError } from '../domain/policy.js';
 import { splitContacts } from '../domain/invitees.js';
-
-/** Stable block_ids: Slack attaches field errors to them. Every input's action_id is INPUT. */
-export const BLOCK = {
-  title: 'title',
-  server: 'server',
-  startsAt: 'starts_at',
-  endsAt: 'ends_at',
-  emails: 'emails',
-  channels: 'channels',
-  passcode: 'passcode',
-  description: 'description',
-  reason: 'reason',
-} as const;
-export const INPUT = 'value';
+import { BLOCK, INPUT } from './ids.js';
 
 export type StateValues = Record<string, Record<string, ViewStateValue>>;
 export type BlockErrors = Record<string, string>;
@@ -76,8 +64,6 @@ export function blockErrors(errors: readonly FieldError[]): BlockErrors {
   return byBlock;
 }
 
-const isoFromUnix = (seconds: number): string => new Date(seconds * 1000).toISOString();
-
 /** The pickers are required inputs, but a hand-made payload may lack them: say so in words. */
 function missingTimes(form: FormInput): FieldError[] {
   const errors: FieldError[] = [];
@@ -86,86 +72,40 @@ function missingTimes(form: FormInput): FieldError[] {
   return errors;
 }
 
-function validate<S extends z.ZodType>(schema: S, input: unknown, extra: FieldError[] = []): Parsed<z.output<S>> {
-  const parsed = schema.safeParse(input);
-  // Our own word for a field (a missing picker) replaces the schema's, written for API users.
-  const covered = new Set(extra.map((error) => error.field));
-  const errors = [
-    ...extra,
-    ...(parsed.success ? [] : fieldErrors(parsed.error).filter((error) => !covered.has(error.field))),
-  ];
-  if (errors.length > 0 || !parsed.success) return { ok: false, errors: blockErrors(errors) };
-  return { ok: true, command: parsed.data };
+function validate<S extends z.ZodType>(schema: S, input: unknown, own: FieldError[] = []): Parsed<z.output<S>> {
+  const checked = checkCommand(schema, input, own);
+  return checked.ok ? checked : { ok: false, errors: blockErrors(checked.fields) };
 }
 
+/** Unix seconds, as the pickers give them, to the instants the commands hold. */
+const instant = (seconds: number | undefined) => (seconds === undefined ? undefined : new Date(seconds * 1000));
+
 function commonFields(form: FormInput) {
+  const startsAt = instant(form.startsAt);
+  const endsAt = instant(form.endsAt);
   return {
     ...(form.serverId !== undefined ? { server: form.serverId } : {}),
     title: form.title,
     description: form.description,
-    ...(form.startsAt !== undefined ? { startsAt: isoFromUnix(form.startsAt) } : {}),
-    ...(form.endsAt !== undefined ? { endsAt: isoFromUnix(form.endsAt) } : {}),
+    ...(startsAt ? { startsAt } : {}),
+    ...(endsAt ? { endsAt } : {}),
     emails: splitContacts(form.emailsText),
     slackChannels: form.channels,
+    // An empty passcode is left to the core: a new one is generated, a changed reservation keeps its own.
+    ...(form.passcode ? { passcode: form.passcode } : {}),
   };
 }
 
 export function parseRequest(form: FormInput): Parsed<RequestCommand> {
-  const input = { ...commonFields(form), ...(form.passcode ? { passcode: form.passcode } : {}) };
   // A missing server is reported by the schema; missing times here, in words a Slack user knows.
-  return validate(requestSchema, input, missingTimes(form));
+  return validate(chatRequestSchema, commonFields(form), missingTimes(form));
 }
 
-/** A change sends every field; the core works out what changed. An empty passcode keeps the old one. */
+/** A change sends every field; the core works out what changed. */
 export function parseChange(form: FormInput): Parsed<ChangeCommand> {
-  const input = { ...commonFields(form), ...(form.passcode ? { passcode: form.passcode } : {}) };
-  return validate(changeSchema, input, missingTimes(form));
+  return validate(chatChangeSchema, commonFields(form), missingTimes(form));
 }
 
 export function parseCancel(values: StateValues): Parsed<CancelCommand> {
   return validate(cancelSchema, { reason: values[BLOCK.reason]?.[INPUT]?.value ?? '' });
-}
-
-/** A nearest-free-slot button's value: server id and Unix seconds, nothing else. */
-export interface SlotChoice {
-  serverId: string;
-  startsAt: number;
-  endsAt: number;
-}
-
-export function encodeSlot(slot: SlotChoice): string {
-  return JSON.stringify({ s: slot.serverId, a: slot.startsAt, b: slot.endsAt });
-}
-
-export function decodeSlot(value: string | undefined): SlotChoice | undefined {
-  try {
-    const raw = JSON.parse(value ?? '') as { s?: unknown; a?: unknown; b?: unknown };
-    if (typeof raw.s !== 'string' || typeof raw.a !== 'number' || typeof raw.b !== 'number') return undefined;
-    return { serverId: raw.s, startsAt: raw.a, endsAt: raw.b };
-  } catch {
-    return undefined;
-  }
-}
-
-/** private_metadata: ids only (the reservation being changed or cancelled). */
-export interface ViewMetadata {
-  reservationId?: string;
-  /** Opened from App Home: republish it afterwards. */
-  fromHome?: boolean;
-}
-
-export function encodeMetadata(metadata: ViewMetadata): string {
-  return JSON.stringify({
-    ...(metadata.reservationId ? { r: metadata.reservationId } : {}),
-    ...(metadata.fromHome ? { h: 1 } : {}),
-  });
-}
-
-export function decodeMetadata(text: string | undefined): ViewMetadata {
-  try {
-    const raw = JSON.parse(text || '{}') as { r?: unknown; h?: unknown };
-    return { ...(typeof raw.r === 'string' ? { reservationId: raw.r } : {}), ...(raw.h ? { fromHome: true } : {}) };
-  } catch {
-    return {};
-  }
 }

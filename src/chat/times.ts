@@ -1,11 +1,14 @@
 /**
- * Times as people type them into a Discord modal — ISO-8601 ("2026-12-01T19:00+09:00",
- * "2026-12-01 19:00") or natural language ("tomorrow 19:00", "in 2 hours", "next friday 7pm") —
- * read in the user's time zone with chrono-node. Ends may also be durations ("90m", "1h30m",
- * "2 hours"). Modals have no date picker, so the reply echoes what was understood as Discord
- * timestamps (`<t:UNIX:F>`), which every reader sees in their own zone.
+ * Times as people type them into a chat form that has no date picker (Discord's modals; the web
+ * pages' free-text fields) — ISO-8601 ("2026-12-01T19:00+09:00", "2026-12-01 19:00") or natural
+ * language ("tomorrow 19:00", "in 2 hours", "next friday 7pm") — read in the user's time zone with
+ * chrono-node. Ends may also be durations ("90m", "1h30m", "2 hours"; the grammar is
+ * src/domain/duration.ts). Front ends echo what was understood in their platform's own time
+ * tokens, which every reader sees in their own zone; and they write times in a zone where tokens
+ * cannot go (button labels, pre-filled fields) with the formatters at the end.
  */
 import * as chrono from 'chrono-node';
+import { parseTypedDuration } from '../domain/duration.js';
 import { instantOf, offsetAt } from './zones.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -61,43 +64,17 @@ function nextMinute(date: Date): Date {
   return new Date(Math.ceil(date.getTime() / 60_000) * 60_000);
 }
 
-const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000 };
-const UNIT_WORDS: Array<[RegExp, string]> = [
-  [/^(d|days?)$/, 'd'],
-  [/^(h|hrs?|hours?)$/, 'h'],
-  [/^(m|mins?|minutes?)$/, 'm'],
-];
-
-/** "90m", "1h30m", "1.5h", "2 hours", "1 hour 30 minutes" → milliseconds; undefined if not a duration. */
-export function parseLength(text: string): number | undefined {
-  const input = text.trim().toLowerCase();
-  const pattern = /(\d+(?:[.,]\d+)?)\s*([a-z]+)/g;
-  if (!/^(\s*\d+(?:[.,]\d+)?\s*[a-z]+)+\s*$/.test(input)) return undefined;
-  let total = 0;
-  for (const [, amount, word] of input.matchAll(pattern)) {
-    const unit = UNIT_WORDS.find(([words]) => words.test(word ?? ''))?.[1];
-    if (!unit) return undefined;
-    total += Number((amount ?? '0').replace(',', '.')) * (UNIT_MS[unit] ?? 0);
-  }
-  return total > 0 ? Math.round(total) : undefined;
-}
-
 /** The end: a duration from the start, or a time (read as the first such time after the start). */
 export function parseEnd(text: string, start: Date, zone: string): Parsed<Date> {
   const input = text.trim();
   if (input.length === 0)
     return { ok: false, message: 'An end time or a duration is required, e.g. "90m", "2h" or "20:30".' };
-  const length = parseLength(input);
+  const length = parseTypedDuration(input);
   if (length !== undefined) return { ok: true, value: new Date(start.getTime() + length) };
   const end = parseInstant(input, zone, start);
   if (!end.ok)
     return { ok: false, message: `"${clip(input)}" is neither a duration ("90m", "2h") nor a time ("20:30").` };
   return end;
-}
-
-/** A Discord timestamp: every reader sees it in their own zone and language. */
-export function discordTime(date: Date | string, style: 'F' | 'f' | 't' | 'R' | 'D' = 'F'): string {
-  return `<t:${Math.floor(new Date(date).getTime() / 1000)}:${style}>`;
 }
 
 /** How a time is pre-filled in a modal: the wall clock in the user's zone, which parseInstant reads back. */
@@ -113,6 +90,35 @@ export function formatWallTime(date: Date, zone: string): string {
   }).formatToParts(date);
   const part = (type: string) => parts.find((candidate) => candidate.type === type)?.value ?? '00';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}`;
+}
+
+const slotDay = new Map<string, Intl.DateTimeFormat>();
+const slotTime = new Map<string, Intl.DateTimeFormat>();
+
+function cached(cache: Map<string, Intl.DateTimeFormat>, zone: string, options: Intl.DateTimeFormatOptions) {
+  let format = cache.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', ...options });
+    cache.set(zone, format);
+  }
+  return format;
+}
+
+/** The wall clock in `zone`, "19:05". */
+export function formatClock(at: Date, zone: string): string {
+  return cached(slotTime, zone, { hour: '2-digit', minute: '2-digit' }).format(at);
+}
+
+/** A slot where no time token renders (a button label): "Tue 1 Dec, 19:00–20:00" in `zone`. */
+export function formatSlot(startsAt: Date, endsAt: Date, zone: string): string {
+  const day = cached(slotDay, zone, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  return `${day.format(startsAt)}–${formatClock(endsAt, zone)}`;
 }
 
 function clip(text: string): string {

@@ -5,7 +5,7 @@
  */
 import type { APIMessage } from 'discord.js';
 import { requestReservation } from '../../src/app/request.js';
-import { viewOf } from '../../src/discord/render.js';
+import { snapshotOf } from '../../src/domain/notifications.js';
 import type { NotificationChannel, NotificationEvent } from '../../src/domain/notifications.js';
 import type { MessageModel } from '../../src/notify/message.js';
 import type { StoredReservation } from '../../src/store/reservations.js';
@@ -68,7 +68,7 @@ function model(
     notificationId: `00000000-0000-4000-9000-${String(counter).padStart(12, '0')}`,
     event,
     recipient: { channel, recipient },
-    reservation: viewOf(stored),
+    reservation: snapshotOf(stored),
     actorName: 'Organizer',
     at: new Date(),
   };

@@ -1,9 +1,10 @@
 /**
- * IANA time zones without a time zone library: the offset of a zone at an instant comes from
+ * The zone a user's typed times are read in, and IANA time zones without a time zone library: the offset of a zone at an instant comes from
  * Intl, and a wall-clock time in a zone becomes an instant by trying the offsets in force a day
  * before and a day after (no zone changes its offset twice within two days). That is enough to
  * place times correctly on both sides of a daylight-saving change.
  */
+import { z } from 'zod';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -93,3 +94,41 @@ export function instantOf(wall: WallClock, zone: string): number {
     .sort((a, b) => a - b);
   return valid[0] ?? local - before;
 }
+
+export const DEFAULT_ZONE = 'UTC';
+
+export interface ZoneSource {
+  zone: string;
+  /** Where the zone came from, so a front end can tell the user why it reads times that way. */
+  from: 'user' | 'workspace' | 'default';
+}
+
+/**
+ * The user's own zone, else their workspace's (Slack workspace, Discord guild) default, else UTC.
+ * A stored zone that this Node's ICU no longer knows is skipped rather than failing every request.
+ */
+export function resolveZone(stored: { user: string | null; workspace: string | null }): ZoneSource {
+  const user = stored.user ? canonicalZone(stored.user) : undefined;
+  if (user) return { zone: user, from: 'user' };
+  const workspace = stored.workspace ? canonicalZone(stored.workspace) : undefined;
+  if (workspace) return { zone: workspace, from: 'workspace' };
+  return { zone: DEFAULT_ZONE, from: 'default' };
+}
+
+/** A zone as a user types it ("europe/berlin"), to its canonical name, or a message saying what to type. */
+export const zoneSchema = z
+  .string({ error: 'A time zone is required, e.g. Europe/Berlin.' })
+  .trim()
+  .transform((text, context) => {
+    const zone = canonicalZone(text);
+    if (!zone) {
+      context.addIssue({
+        code: 'custom',
+        message:
+          `"${text.slice(0, 64)}" is not an IANA time zone; ` +
+          'use a name such as Europe/Berlin, America/New_York or Asia/Tokyo.',
+      });
+      return z.NEVER;
+    }
+    return zone;
+  });

@@ -2,8 +2,9 @@
  * Reading typed times in a zone, without infrastructure: ISO-8601, natural language, durations,
  * and the hours around daylight-saving changes.
  */
-import { discordTime, formatWallTime, parseEnd, parseInstant, parseLength } from '../../src/discord/times.js';
-import { instantOf, offsetAt } from '../../src/discord/zones.js';
+import { parseTypedDuration } from '../../src/domain/duration.js';
+import { formatSlot, formatWallTime, parseEnd, parseInstant } from '../../src/chat/times.js';
+import { canonicalZone, instantOf, offsetAt, resolveZone, zoneSchema } from '../../src/chat/zones.js';
 
 const iso = (text: string, zone: string, now: string) => {
   const parsed = parseInstant(text, zone, new Date(now));
@@ -55,7 +56,7 @@ describe('parseInstant', () => {
   });
 });
 
-describe('parseEnd and parseLength', () => {
+describe('parseEnd and typed durations', () => {
   const start = new Date('2027-03-28T17:00:00Z');
   const end = (text: string) => {
     const parsed = parseEnd(text, start, 'Europe/Berlin');
@@ -64,11 +65,11 @@ describe('parseEnd and parseLength', () => {
 
   test('GIVEN durations in the usual spellings THEN they add to the start', () => {
     expect([
-      parseLength('90m'),
-      parseLength('1h30m'),
-      parseLength('1.5h'),
-      parseLength('2 hours'),
-      parseLength('1 hour 30 minutes'),
+      parseTypedDuration('90m'),
+      parseTypedDuration('1h30m'),
+      parseTypedDuration('1.5h'),
+      parseTypedDuration('2 hours'),
+      parseTypedDuration('1 hour 30 minutes'),
     ]).toEqual([5_400_000, 5_400_000, 5_400_000, 7_200_000, 5_400_000]);
     expect(end('90m')).toBe('2027-03-28T18:30:00.000Z');
   });
@@ -83,7 +84,7 @@ describe('parseEnd and parseLength', () => {
   });
 });
 
-describe('zones and echoes', () => {
+describe('zones and labels', () => {
   test('GIVEN Berlin THEN the offset is +1h in winter and +2h in summer, and wall times round-trip', () => {
     expect(offsetAt('Europe/Berlin', Date.parse('2027-01-15T12:00:00Z'))).toBe(3_600_000);
     expect(offsetAt('Europe/Berlin', Date.parse('2027-07-15T12:00:00Z'))).toBe(7_200_000);
@@ -95,8 +96,29 @@ describe('zones and echoes', () => {
     expect(formatWallTime(new Date('2027-07-15T12:00:00Z'), 'Europe/Berlin')).toBe('2027-07-15 14:00');
   });
 
-  test('GIVEN an instant THEN the echo is a Discord timestamp token', () => {
-    expect(discordTime(new Date('2027-03-28T17:00:00Z'))).toBe('<t:1806253200:F>');
-    expect(discordTime('2027-03-28T17:00:00Z', 'R')).toBe('<t:1806253200:R>');
+  test('GIVEN a slot THEN a button label writes it out in the zone, the end as a time', () => {
+    expect(formatSlot(new Date('2027-07-15T12:00:00Z'), new Date('2027-07-15T13:30:00Z'), 'Europe/Berlin')).toBe(
+      'Thu 15 Jul, 14:00–15:30',
+    );
+  });
+});
+
+describe('which zone', () => {
+  test('GIVEN zones as users type them THEN the canonical name, or a message naming what to type', () => {
+    expect(canonicalZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(zoneSchema.safeParse('asia/tokyo')).toEqual({ success: true, data: 'Asia/Tokyo' });
+    expect(zoneSchema.safeParse('Mars/Olympus').error?.issues[0]?.message).toMatch(/not an IANA time zone/);
+  });
+
+  test("GIVEN stored zones THEN the user's wins, then the workspace's, then UTC; a zone ICU does not know is skipped", () => {
+    expect(resolveZone({ user: 'Asia/Tokyo', workspace: 'Europe/Berlin' })).toEqual({
+      zone: 'Asia/Tokyo',
+      from: 'user',
+    });
+    expect(resolveZone({ user: 'Gone/Zone', workspace: 'Europe/Berlin' })).toEqual({
+      zone: 'Europe/Berlin',
+      from: 'workspace',
+    });
+    expect(resolveZone({ user: null, workspace: null })).toEqual({ zone: 'UTC', from: 'default' });
   });
 });

@@ -14,8 +14,7 @@ import { createJobs } from '../src/jobs/runtime.js';
 import { silentLogger } from '../src/log.js';
 import { buildDeps } from '../src/main.js';
 import { createEmailTransport } from '../src/notify/email/transport.js';
-import { buildCalendar } from '../src/notify/email/ics.js';
-import { renderEmail } from '../src/notify/email/render.js';
+import { composeMail } from '../src/notify/email/transport.js';
 import type { MessageModel } from '../src/notify/message.js';
 import { openDb } from '../src/store/client.js';
 import { withBenchDatabase } from './support.js';
@@ -59,19 +58,9 @@ function startSink(): Promise<{
 
 async function raw(url: string, messages: MessageModel[]): Promise<number> {
   const transport = nodemailer.createTransport({ url, pool: true, maxConnections: 5, maxMessages: 500 } as never);
-  const mails = messages.map((message) => {
-    const rendered = renderEmail(message, 'UTC');
-    const calendar = buildCalendar(message, { name: 'Bench', email: 'bench@slotcast.test' })!;
-    return {
-      from: 'bench@slotcast.test',
-      to: message.recipient.recipient,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      icalEvent: { method: calendar.method, content: calendar.content },
-      attachments: [{ filename: 'invite.ics', content: calendar.content }],
-    };
-  });
+  // The very e-mails the pipeline sends, composed beforehand.
+  const settings = { from: 'bench@slotcast.test', fromAddress: 'bench@slotcast.test', timeZone: 'UTC' };
+  const mails = messages.map((message) => composeMail(message, settings));
   const started = performance.now();
   let next = 0;
   await Promise.all(

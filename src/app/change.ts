@@ -11,7 +11,6 @@ import { diffReservations } from '../domain/changes.js';
 import { planChanged } from '../domain/notifications.js';
 import { reconfirmDeadline } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
-import { mayActOn } from '../domain/reservation.js';
 import { appendAudit, recordEffects } from '../store/outbox.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { bookings, isOverlapViolation, lockReservation, updateReservation } from '../store/reservations.js';
@@ -24,7 +23,8 @@ import type { ChangeCommand } from './commands.js';
 import type { AppDeps } from './deps.js';
 import { announce } from './events.js';
 import type { Outcome } from './outcome.js';
-import { invalid, notFound, ok } from './outcome.js';
+import { invalid, ok } from './outcome.js';
+import { visibleOnly } from './queries.js';
 import { checkAgainstPolicy } from './request.js';
 
 export async function changeReservation(
@@ -57,11 +57,9 @@ async function decide(
   command: ChangeCommand,
   now: Date,
 ): Promise<Outcome<{ reservation: StoredReservation; notificationIds: string[]; changed: boolean }>> {
-  const before = await lockReservation(sql, idOrCode);
-  if (!before) return notFound('reservation with that id');
-  if (!mayActOn(actor, before.organizer)) {
-    return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can change this reservation.' };
-  }
+  const visible = visibleOnly(actor, await lockReservation(sql, idOrCode));
+  if (!visible.ok) return visible;
+  const before = visible.value;
   // The same rule the cards' Change button is shown by.
   const refused = actionRefusal(before, 'change', now);
   if (refused) return { ok: false, ...refused };

@@ -7,7 +7,6 @@ import { actionRefusal } from '../domain/actions.js';
 import type { EventContext, PlannedNotification } from '../domain/notifications.js';
 import { planCancelled, planLapsed, planReconfirmed } from '../domain/notifications.js';
 import type { Actor, Reservation } from '../domain/reservation.js';
-import { mayActOn } from '../domain/reservation.js';
 import type { ReservationAction } from '../domain/status.js';
 import { describeRefusedTransition, transition } from '../domain/status.js';
 import { recordEffects } from '../store/outbox.js';
@@ -20,7 +19,8 @@ import type { AppDeps } from './deps.js';
 import type { ReservationEventKind } from './events.js';
 import { announce } from './events.js';
 import type { Outcome, Refusal } from './outcome.js';
-import { notFound, ok } from './outcome.js';
+import { ok } from './outcome.js';
+import { visibleOnly } from './queries.js';
 
 /** The job queue acts as this actor. */
 export const SYSTEM_ACTOR: Actor = {
@@ -58,11 +58,9 @@ async function runStep(
   const outcome = await inTransaction(
     deps.pool,
     async (sql: Sql): Promise<Outcome<{ result: StepResult; notificationIds: string[] }>> => {
-      const before = await lockReservation(sql, idOrCode);
-      if (!before) return notFound('reservation with that id');
-      if (!mayActOn(actor, before.organizer)) {
-        return { ok: false, reason: 'forbidden', message: 'Only the organizer or an admin can do that.' };
-      }
+      const visible = visibleOnly(actor, await lockReservation(sql, idOrCode));
+      if (!visible.ok) return visible;
+      const before = visible.value;
       const next = transition(before.status, step.action);
       const refusal: Refusal | undefined = next.ok
         ? step.refuse?.(before, now)

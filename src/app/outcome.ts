@@ -18,7 +18,9 @@ export type Refusal =
   | { ok: false; reason: 'forbidden'; message: string }
   | { ok: false; reason: 'unavailable'; message: string; alternatives: Alternative[] }
   | { ok: false; reason: 'invalid_transition'; message: string }
-  | { ok: false; reason: 'deadline_passed'; message: string };
+  | { ok: false; reason: 'deadline_passed'; message: string }
+  /** A request key (Idempotency-Key, Slack view, Discord interaction) came back with a different request. */
+  | { ok: false; reason: 'idempotency_key_reused'; message: string };
 
 export type Outcome<T> = { ok: true; value: T } | Refusal;
 

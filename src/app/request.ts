@@ -9,7 +9,7 @@
  * servers or times never wait for each other, and a request costs one round trip when its first
  * lane is free.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { occupiedRange } from '../domain/availability.js';
 import { planPermitted } from '../domain/notifications.js';
 import type { FieldError } from '../domain/policy.js';
@@ -55,10 +55,46 @@ const MAX_ATTEMPTS_PER_LANE = 8;
 export interface RequestOptions {
   /**
    * Makes the request idempotent: a Slack view id, a Discord interaction id, an API
-   * Idempotency-Key. A second request with the same key returns the first one's reservation
-   * (retries and double clicks never book twice).
+   * Idempotency-Key. A second request with the same key and the same request returns the first
+   * one's reservation (retries and double clicks never book twice); the same key with a different
+   * request is refused as `idempotency_key_reused`, since answering it with the first
+   * reservation would tell the client something was booked that was not.
    */
   requestKey?: string;
+  /**
+   * What the front end took in, when that and not the command tells two deliveries of one request
+   * apart: Discord passes the typed form, since "in 5 days" read a minute later is another time.
+   * By default the command itself is compared.
+   */
+  requestedAs?: unknown;
+}
+
+/**
+ * What makes two requests the same request: the command as validated (trimmed, addresses
+ * lower-cased, times as instants, so "+09:00" and "Z" spellings of one time agree), with the
+ * server as the id it names and the contact lists as sets — or what the front end says it took
+ * in. Stored with the reservation, so the check holds across restarts and between racing twins.
+ */
+export function requestFingerprint(
+  command: RequestCommand,
+  serverId: string | undefined,
+  requestedAs?: unknown,
+): string {
+  const normalized =
+    requestedAs !== undefined
+      ? ['as', requestedAs]
+      : [
+          serverId ?? command.server,
+          command.title,
+          command.description ?? null,
+          command.startsAt.toISOString(),
+          command.endsAt.toISOString(),
+          [...command.emails].sort(),
+          [...command.slackChannels].sort(),
+          [...command.discordChannels].sort(),
+          command.passcode ?? null,
+        ];
+  return createHash('sha256').update(JSON.stringify(normalized)).digest('hex');
 }
 
 export async function requestReservation(
@@ -68,12 +104,17 @@ export async function requestReservation(
   options: RequestOptions = {},
 ): Promise<Outcome<StoredReservation>> {
   const now = deps.clock();
-  const replayed = options.requestKey ? await replay(deps, actor, options.requestKey) : undefined;
+  const server = await deps.servers.find(command.server);
+  const key = options.requestKey && {
+    key: options.requestKey,
+    fingerprint: requestFingerprint(command, server?.id, options.requestedAs),
+  };
+  // First: a retry must get its first answer even when the request would not pass today.
+  const replayed = key ? await replay(deps, actor, key) : undefined;
   if (replayed) return replayed;
   const policyErrors = checkAgainstPolicy(command, now, deps.policy);
   if (policyErrors.length > 0) return invalid(policyErrors);
 
-  const server = await deps.servers.find(command.server);
   if (!server) return invalid([{ field: 'server', message: `There is no server named "${command.server}".` }]);
 
   // Claims 6 and 7 are a per-workspace choice; the configuration gives the default.
@@ -84,7 +125,8 @@ export async function requestReservation(
   const draft = {
     ...draftReservation(deps, actor, command, server, now),
     notifyMode,
-    requestKey: options.requestKey ?? null,
+    requestKey: key ? key.key : null,
+    requestFingerprint: key ? key.fingerprint : null,
   };
   let placed: Placement;
   try {
@@ -94,16 +136,14 @@ export async function requestReservation(
   } catch (error) {
     // The same key raced in twice at once: the other attempt won; answer with its reservation.
     const winner =
-      options.requestKey && isUniqueViolation(error, 'reservation_request_key_key')
-        ? await replay(deps, actor, options.requestKey)
-        : undefined;
+      key && isUniqueViolation(error, 'reservation_request_key_key') ? await replay(deps, actor, key) : undefined;
     if (winner) return winner;
     throw error;
   }
   if (placed === 'closed' || placed === 'full') {
     // The same key sent twice at once: the twin may have taken the very lane this one wanted, so
     // the constraint refused this one for overlap. Answer with the twin's reservation.
-    const twin = options.requestKey ? await replay(deps, actor, options.requestKey) : undefined;
+    const twin = key ? await replay(deps, actor, key) : undefined;
     if (twin) return twin;
     return refuse(deps, actor, command, placed === 'closed' ? { ...server, active: false } : server, now);
   }
@@ -111,17 +151,26 @@ export async function requestReservation(
   return ok(placed.reservation);
 }
 
+/** The first answer to a request key, when there was one: its reservation, or why it is not given again. */
 async function replay(
   deps: AppDeps,
   actor: Actor,
-  requestKey: string,
+  request: { key: string; fingerprint: string },
 ): Promise<Outcome<StoredReservation> | undefined> {
-  const existing = await findByRequestKey(deps.pool, requestKey);
+  const existing = await findByRequestKey(deps.pool, request.key);
   if (!existing) return undefined;
+  const { reservation, fingerprint } = existing;
   // A key is only ever reused by the client that made it; anyone else gets a plain refusal.
-  if (!isOrganizer(actor, existing.organizer))
+  if (!isOrganizer(actor, reservation.organizer))
     return { ok: false, reason: 'forbidden', message: 'That request key belongs to another user.' };
-  return ok(existing);
+  if (fingerprint !== null && fingerprint !== request.fingerprint) {
+    return {
+      ok: false,
+      reason: 'idempotency_key_reused',
+      message: `That request key was already used for a different request (it booked ${reservation.code}); nothing was booked. Send a new request with a new key.`,
+    };
+  }
+  return ok(reservation);
 }
 
 type Placement = { reservation: StoredReservation; notificationIds: string[] } | 'full' | 'closed';
@@ -193,6 +242,7 @@ function draftReservation(
     version: 1,
     cancelReason: null,
     requestKey: null,
+    requestFingerprint: null,
     lane: 0,
     occupied: occupiedRange(request, { bufferMs: bufferMs(server) }),
   };

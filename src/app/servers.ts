@@ -5,13 +5,13 @@ import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
 import { isUniqueViolation } from '../store/sql.js';
 import type { ServerRow } from '../store/servers.js';
+import { text } from './commands.js';
 import type { AppDeps } from './deps.js';
 import type { Outcome } from './outcome.js';
 import { invalid, ok } from './outcome.js';
 
 const baseUrl = (what: string, protocols: string[]) =>
-  z
-    .string({ error: `The ${what} URL is required.` })
+  text(`The ${what} URL`, `The ${what} URL is required.`)
     .trim()
     .refine(
       (text) => {
@@ -26,8 +26,7 @@ const baseUrl = (what: string, protocols: string[]) =>
     .transform((text) => text.replace(/\/+$/, ''));
 
 export const serverSchema = z.strictObject({
-  name: z
-    .string({ error: 'The name is required.' })
+  name: text('The name', 'The name is required.')
     .trim()
     .min(1, 'The name is required.')
     .max(64, 'The name can be at most 64 characters.')

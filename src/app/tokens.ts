@@ -3,10 +3,12 @@
  * plain hash (no salt, no slow KDF) is enough: there is nothing to brute-force.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
 import { isEmail } from '../domain/invitees.js';
 import { isUniqueViolation } from '../store/sql.js';
 import type { Db } from '../store/client.js';
+import { fieldErrors, text } from './commands.js';
 import type { Outcome } from './outcome.js';
 import { invalid, ok } from './outcome.js';
 
@@ -22,23 +24,30 @@ export interface CreatedToken {
   token: string;
 }
 
+export const tokenSchema = z.object({
+  name: text('The name')
+    .trim()
+    .regex(/^[\w .@-]{1,64}$/, 'The name needs 1 to 64 letters, digits, spaces, dots, dashes, @ or underscores.'),
+  admin: z.boolean(),
+  email: text('The e-mail address')
+    .trim()
+    .superRefine((value, context) => {
+      if (!isEmail(value)) context.addIssue({ code: 'custom', message: `"${value}" is not a valid e-mail address.` });
+    })
+    .optional(),
+});
+
 export async function createToken(
   db: Db,
   input: { name: string; admin: boolean; email?: string },
 ): Promise<Outcome<CreatedToken>> {
-  const name = input.name.trim();
-  if (!/^[\w .@-]{1,64}$/.test(name)) {
-    return invalid([
-      { field: 'name', message: 'The name needs 1 to 64 letters, digits, spaces, dots, dashes, @ or underscores.' },
-    ]);
-  }
-  if (input.email !== undefined && !isEmail(input.email)) {
-    return invalid([{ field: 'email', message: `"${input.email}" is not a valid e-mail address.` }]);
-  }
+  const parsed = tokenSchema.safeParse(input);
+  if (!parsed.success) return invalid(fieldErrors(parsed.error));
+  const { name, email } = parsed.data;
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   try {
     await db.apiToken.create({
-      data: { name, admin: input.admin, email: input.email ?? null, tokenHash: hashToken(token) },
+      data: { name, admin: input.admin, email: email ?? null, tokenHash: hashToken(token) },
     });
   } catch (error) {
     if (isUniqueViolation(error, 'name'))

@@ -95,7 +95,11 @@ export async function onRequestSubmit(
   if (!checked.ok) return tell(interaction, problemsView(checked.fields, current.id));
   // A redelivered interaction carries the same id: the core answers with the first booking.
   const requestKey = `discord:${interaction.id}`;
-  const outcome = await context.chat.request(actor, checked.command, { requestKey });
+  const outcome = await context.chat.request(actor, checked.command, {
+    requestKey,
+    // Relative times ("in 5 days") parse to a later instant when redelivered: compare what was typed.
+    requestedAs: { values, server: draft.server, passcode: draft.passcode, description: draft.description, zone },
+  });
   await renderRequest(context, interaction, { ...current, requestKey }, outcome, zone);
 }
 

@@ -54,6 +54,7 @@ const REFUSAL_TITLES: Record<Refusal['reason'], string> = {
   unavailable: 'That time is taken',
   invalid_transition: 'Not possible any more',
   deadline_passed: 'Too late',
+  idempotency_key_reused: 'Already submitted',
 };
 
 export function refusalView(refusal: Refusal): DiscordMessage {

@@ -23,6 +23,10 @@ export const NOTIFICATION_EVENTS = [
   'reconfirm_reminder',
   'start_reminder',
   'delivery_failure_report',
+  /** To the organizer's e-mail on reconfirmation: the entry goes into their own calendar. */
+  'confirmation_notice',
+  /** To an invitee removed by a change: no longer invited, while the stream goes on. */
+  'invitation_withdrawn',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -35,6 +39,14 @@ export const NOTIFICATION_CHANNELS = [
   'discord_event',
 ] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+
+/**
+ * What an e-mail does to its recipient's calendar entry for the reservation (RFC 5546): add or
+ * update it (REQUEST), remove it (CANCEL), or leave the calendar alone. Planned per recipient,
+ * so a calendar only ever gets updates and cancellations of an entry it was given. Only e-mail
+ * carries calendars; chat contacts always get 'none'.
+ */
+export type CalendarEffect = 'request' | 'cancel' | 'none';
 
 export interface Contact {
   channel: NotificationChannel;
@@ -71,6 +83,8 @@ export interface MessagePayload {
   reason?: string | null;
   /** Delivery failure reports: the contacts that could not be reached. */
   unreachable?: Array<Contact & { reason: string }>;
+  /** This recipient's calendar entry (absent in rows planned before calendars were planned). */
+  calendar?: CalendarEffect;
 }
 
 export interface PlannedNotification extends Contact {
@@ -79,7 +93,12 @@ export interface PlannedNotification extends Contact {
   payload: MessagePayload;
 }
 
-/** Have the invitees already been told about a reservation in this status? */
+/**
+ * Have the invitees already been told about a reservation in this status? Then they hold it in
+ * their calendars — and so does an organizer with an e-mail address, whose own entry follows
+ * the invitees': tentative at permission in mode permit-and-reconfirm, confirmed at
+ * reconfirmation, updated and removed with the reservation.
+ */
 export function inviteesWereTold(status: ReservationStatus, mode: NotifyMode): boolean {
   if (status === 'permitted') return mode === 'permit_and_reconfirm';
   return status === 'confirmed' || status === 'live';
@@ -159,7 +178,7 @@ function payloadFor(
   };
 }
 
-/** One row per recipient per event; the key makes a replayed event a no-op. */
+/** One row per recipient per event; the key makes a replayed event a no-op. E-mail rows carry `calendar`. */
 export function dedupeKey(
   reservation: Pick<Reservation, 'id' | 'version'>,
   event: NotificationEvent,
@@ -173,44 +192,76 @@ function rows(
   reservation: Reservation,
   contacts: Contact[],
   payload: MessagePayload,
+  calendar: CalendarEffect = 'none',
 ): PlannedNotification[] {
-  return contacts.map((contact) => ({ ...contact, event, dedupeKey: dedupeKey(reservation, event, contact), payload }));
+  return contacts.map((contact) => ({
+    ...contact,
+    event,
+    dedupeKey: dedupeKey(reservation, event, contact),
+    payload: { ...payload, calendar: contact.channel === 'email' ? calendar : 'none' },
+  }));
 }
 
 function toOrganizer(
   event: NotificationEvent,
   reservation: Reservation,
   payload: MessagePayload,
+  calendar: CalendarEffect = 'none',
 ): PlannedNotification[] {
   const contact = organizerContact(reservation.organizer);
-  return contact ? rows(event, reservation, [contact], payload) : [];
+  return contact ? rows(event, reservation, [contact], payload, calendar) : [];
+}
+
+/** The organizer's calendar entry, for an event that updates (or removes) it only if they hold one. */
+function organizerEntry(before: Reservation, effect: 'request' | 'cancel'): CalendarEffect {
+  return inviteesWereTold(before.status, before.notifyMode) ? effect : 'none';
 }
 
 /** A request was permitted: the organizer is asked to reconfirm (claim 6); in mode 7 invitees hear now. */
 export function planPermitted(reservation: Reservation, context: EventContext): PlannedNotification[] {
-  const planned = toOrganizer('permit_prompt', reservation, payloadFor('permit_prompt', reservation, context));
+  // In mode 7 the organizer's e-mailed prompt carries the tentative entry the invitees get.
+  const planned = toOrganizer(
+    'permit_prompt',
+    reservation,
+    payloadFor('permit_prompt', reservation, context),
+    organizerEntry(reservation, 'request'),
+  );
   if (reservation.notifyMode === 'permit_and_reconfirm') {
     const payload = payloadFor('invitation_tentative', reservation, context);
-    planned.push(...rows('invitation_tentative', reservation, inviteeContacts(reservation.invitees), payload));
+    planned.push(
+      ...rows('invitation_tentative', reservation, inviteeContacts(reservation.invitees), payload, 'request'),
+    );
   }
   return planned;
 }
 
-/** Reconfirmed: every invitee gets the confirmed invitation (claims 6 and 7). */
+/**
+ * Reconfirmed: every invitee gets the confirmed invitation (claims 6 and 7), and an organizer
+ * with an e-mail address the confirmed entry for their own calendar. Organizers in chat see
+ * their card change instead, and a DM carries no calendar.
+ */
 export function planReconfirmed(reservation: Reservation, context: EventContext): PlannedNotification[] {
   const payload = payloadFor('invitation_confirmed', reservation, context);
-  return rows(
+  const planned = rows(
     'invitation_confirmed',
     reservation,
     [...inviteeContacts(reservation.invitees), ...guildEvent(reservation)],
     payload,
+    'request',
   );
+  const organizer = organizerContact(reservation.organizer);
+  if (organizer?.channel === 'email') {
+    const confirmation = payloadFor('confirmation_notice', reservation, context);
+    planned.push(...rows('confirmation_notice', reservation, [organizer], confirmation, 'request'));
+  }
+  return planned;
 }
 
 /**
  * Changed (claim 5). Invitees who had been told and still are invited get a change notice;
  * newly added ones get the invitation they would have had; removed ones are told they are no
- * longer invited. The organizer always gets the change confirmed.
+ * longer invited, and only their calendar entry is removed. The organizer always gets the change
+ * confirmed, with their calendar entry updated if they hold one.
  */
 export function planChanged(
   before: Reservation,
@@ -218,7 +269,12 @@ export function planChanged(
   changes: FieldChange[],
   context: EventContext,
 ): PlannedNotification[] {
-  const planned = toOrganizer('change_notice', after, payloadFor('change_notice', after, context, { changes }));
+  const planned = toOrganizer(
+    'change_notice',
+    after,
+    payloadFor('change_notice', after, context, { changes }),
+    organizerEntry(before, 'request'),
+  );
   if (!inviteesWereTold(before.status, before.notifyMode)) return planned;
 
   const key = (contact: Contact) => `${contact.channel}:${contact.recipient}`;
@@ -231,35 +287,36 @@ export function planChanged(
 
   if (changesWhatInviteesSee(changes)) {
     const event = after.status === 'confirmed' ? guildEvent(after) : [];
-    planned.push(
-      ...rows('change_notice', after, [...kept, ...event], payloadFor('change_notice', after, context, { changes })),
-    );
+    const notice = payloadFor('change_notice', after, context, { changes });
+    planned.push(...rows('change_notice', after, [...kept, ...event], notice, 'request'));
   }
   const invitation = after.status === 'permitted' ? 'invitation_tentative' : 'invitation_confirmed';
-  planned.push(...rows(invitation, after, added, payloadFor(invitation, after, context)));
-  const removal = payloadFor('cancellation_notice', after, context, { reason: 'You are no longer invited.' });
-  planned.push(...rows('cancellation_notice', after, removed, removal));
+  planned.push(...rows(invitation, after, added, payloadFor(invitation, after, context), 'request'));
+  const withdrawn = payloadFor('invitation_withdrawn', after, context);
+  planned.push(...rows('invitation_withdrawn', after, removed, withdrawn, 'cancel'));
   return planned;
 }
 
 /** Cancelled (claim 4): everyone who had been told, and the organizer. */
 export function planCancelled(before: Reservation, after: Reservation, context: EventContext): PlannedNotification[] {
   const payload = payloadFor('cancellation_notice', after, context, { reason: after.cancelReason });
-  const planned = toOrganizer('cancellation_notice', after, payload);
+  const planned = toOrganizer('cancellation_notice', after, payload, organizerEntry(before, 'cancel'));
   if (inviteesWereTold(before.status, before.notifyMode)) {
     const event = before.status === 'confirmed' ? guildEvent(after) : [];
-    planned.push(...rows('cancellation_notice', after, [...inviteeContacts(after.invitees), ...event], payload));
+    const told = [...inviteeContacts(after.invitees), ...event];
+    planned.push(...rows('cancellation_notice', after, told, payload, 'cancel'));
   }
   return planned;
 }
 
 /** Lapsed unconfirmed: the organizer is told; invitees only if they had been told at permission. */
 export function planLapsed(before: Reservation, after: Reservation, context: EventContext): PlannedNotification[] {
-  const planned = toOrganizer('lapse_notice', after, payloadFor('lapse_notice', after, context));
+  const lapse = payloadFor('lapse_notice', after, context);
+  const planned = toOrganizer('lapse_notice', after, lapse, organizerEntry(before, 'cancel'));
   if (inviteesWereTold(before.status, before.notifyMode)) {
     const reason = 'It was not reconfirmed in time.';
     const payload = payloadFor('cancellation_notice', after, context, { reason });
-    planned.push(...rows('cancellation_notice', after, inviteeContacts(after.invitees), payload));
+    planned.push(...rows('cancellation_notice', after, inviteeContacts(after.invitees), payload, 'cancel'));
   }
   return planned;
 }
@@ -292,7 +349,7 @@ export function planFailureReport(
       ...contact,
       event: 'delivery_failure_report',
       dedupeKey: `${dedupeKey(reservation, 'delivery_failure_report', contact)}:${context.at.toISOString()}`,
-      payload,
+      payload: { ...payload, calendar: 'none' },
     },
   ];
 }

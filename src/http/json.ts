@@ -76,6 +76,7 @@ const STATUS_BY_REASON: Record<Refusal['reason'], number> = {
   unavailable: 409,
   invalid_transition: 409,
   deadline_passed: 409,
+  idempotency_key_reused: 422,
 };
 
 /** A use case's refusal as the HTTP error it answers with. */

@@ -155,6 +155,7 @@ export function messageFromRow(
     ...(payload.changes ? { changes: payload.changes } : {}),
     ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
     ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
+    ...(payload.calendar ? { calendar: payload.calendar } : {}),
     ...(row.event === 'permit_prompt' && current
       ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
       : {}),

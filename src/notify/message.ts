@@ -5,7 +5,7 @@
  * (chat transports read the reservation themselves).
  */
 import type { FieldChange } from '../domain/changes.js';
-import type { Contact, MessagePayload, NotificationEvent } from '../domain/notifications.js';
+import type { CalendarEffect, Contact, MessagePayload, NotificationEvent } from '../domain/notifications.js';
 
 export interface MessageModel {
   /** The outbox row this message delivers; stable across retries (e-mail Message-ID, idempotency). */
@@ -27,6 +27,8 @@ export interface MessageModel {
   ingest?: { url: string; streamKey: string };
   /** Delivery failure reports only: the contacts that could not be reached. */
   unreachable?: Array<{ channel: Contact['channel']; recipient: string; reason: string }>;
+  /** E-mail only: what this message does to the recipient's calendar (see CalendarEffect). */
+  calendar?: CalendarEffect;
 }
 
 /** The one-line summary every renderer starts from (e-mail subject, chat fallback text). */
@@ -51,6 +53,10 @@ export function headline(message: MessageModel): string {
       return `Starting soon: ${title}`;
     case 'delivery_failure_report':
       return `Some invitations for ${title} could not be delivered`;
+    case 'confirmation_notice':
+      return `Confirmed: ${title}`;
+    case 'invitation_withdrawn':
+      return `No longer invited: ${title}`;
   }
 }
 

@@ -7,6 +7,7 @@ import type { PlannedNotification } from '../domain/notifications.js';
 import type { NotifyMode } from '../domain/policy.js';
 import type { Platform, Reservation } from '../domain/reservation.js';
 import type { ReservationStatus } from '../domain/status.js';
+import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
 import type { AuditRecord } from './outbox.js';
 import { EFFECTS_CTES, effectsParameters } from './outbox.js';
 import type { Sql } from './sql.js';
@@ -101,22 +102,33 @@ export function isUuid(text: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
 }
 
-/** Reservations are addressed by id or by their human code (any case). */
-function byIdOrCode(idOrCode: string): [string, string] {
-  return isUuid(idOrCode) ? ['r.id = $1::uuid', idOrCode] : ['r.code = $1', idOrCode.toUpperCase()];
+/**
+ * Reservations are addressed by id or by their human code (any case). Anything else names no
+ * reservation and is not sent to the database at all: a NUL from a decoded path would make
+ * PostgreSQL fail the query instead of finding nothing.
+ */
+function byIdOrCode(idOrCode: string): [string, string] | undefined {
+  if (isUuid(idOrCode)) return ['r.id = $1::uuid', idOrCode];
+  return /^[\w-]{1,64}$/.test(idOrCode) ? ['r.code = $1', idOrCode.toUpperCase()] : undefined;
 }
 
 export async function findReservation(sql: Sql, idOrCode: string): Promise<StoredReservation | undefined> {
-  const [where, value] = byIdOrCode(idOrCode);
+  const address = byIdOrCode(idOrCode);
+  if (!address) return undefined;
+  const [where, value] = address;
   const { rows } = await sql.query<ReservationRow>(statement(`${SELECT_RESERVATION} WHERE ${where}`, [value]));
   return rows[0] && toDomain(rows[0]);
 }
 
-export async function findByRequestKey(sql: Sql, requestKey: string): Promise<StoredReservation | undefined> {
-  const { rows } = await sql.query<ReservationRow>(
+/** The reservation a request key made, with the fingerprint of that request (null when stored before fingerprints). */
+export async function findByRequestKey(
+  sql: Sql,
+  requestKey: string,
+): Promise<{ reservation: StoredReservation; fingerprint: string | null } | undefined> {
+  const { rows } = await sql.query<ReservationRow & { request_fingerprint: string | null }>(
     statement(`${SELECT_RESERVATION} WHERE r.request_key = $1`, [requestKey]),
   );
-  return rows[0] && toDomain(rows[0]);
+  return rows[0] && { reservation: toDomain(rows[0]), fingerprint: rows[0].request_fingerprint };
 }
 
 /**
@@ -124,7 +136,9 @@ export async function findByRequestKey(sql: Sql, requestKey: string): Promise<St
  * reading, happens in one statement: PostgreSQL re-reads a row that changed while it waited.
  */
 export async function lockReservation(sql: Sql, idOrCode: string): Promise<StoredReservation | undefined> {
-  const [where, value] = byIdOrCode(idOrCode);
+  const address = byIdOrCode(idOrCode);
+  if (!address) return undefined;
+  const [where, value] = address;
   const { rows } = await sql.query<ReservationRow>(
     statement(`${SELECT_RESERVATION} WHERE ${where} FOR UPDATE OF r`, [value]),
   );
@@ -137,6 +151,12 @@ export async function lockReservation(sql: Sql, idOrCode: string): Promise<Store
  */
 const EPOCH_MS = (expression: string) => `(extract(epoch FROM ${expression}) * 1000)::bigint`;
 
+/** Slot-holding reservations on some servers within a window (the placeholders name the parameters). */
+const BOOKED_IN = (servers: string, start: string, end: string, excludeId: string) =>
+  `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
+   WHERE status IN ('permitted', 'confirmed', 'live') AND (${excludeId}::uuid IS NULL OR id <> ${excludeId}::uuid)
+     AND server_id = ANY(${servers}::uuid[]) AND occupied && tstzrange(${start}, ${end})`;
+
 /**
  * What slot-holding reservations occupy on these servers within a window, with their lanes.
  * `excludeId` leaves out a reservation being changed, so it does not collide with itself.
@@ -148,12 +168,12 @@ export async function bookings(
   excludeId?: string,
 ): Promise<Map<string, Booking[]>> {
   const { rows } = await sql.query<{ server_id: string; lane: number; from: string; until: string }>(
-    statement(
-      `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
-       WHERE server_id = ANY($1::uuid[]) AND status IN ('permitted', 'confirmed', 'live')
-         AND occupied && tstzrange($2, $3) AND ($4::uuid IS NULL OR id <> $4::uuid)`,
-      [serverIds, new Date(window.start), new Date(window.end), excludeId ?? null],
-    ),
+    statement(BOOKED_IN('$1', '$2', '$3', '$4'), [
+      serverIds,
+      new Date(window.start),
+      new Date(window.end),
+      excludeId ?? null,
+    ]),
   );
   const byServer = new Map<string, Booking[]>(serverIds.map((id) => [id, []]));
   for (const row of rows)
@@ -164,6 +184,10 @@ export async function bookings(
 /**
  * `bookings` for two sets of servers with a window each, in one round trip: the alternatives to
  * a refused request look far around on its own server and just at its time on the others.
+ * Two selects, not one with an OR: PostgreSQL plans the OR of two ranges as a walk through every
+ * slot-holding reservation (EXPLAIN at 1M rows, bench:scale), each select alone as a range
+ * search in the exclusion constraint's index. UNION, not UNION ALL: a reservation in both sets is
+ * one booking (no two slot-holding reservations share a server, lane and time).
  */
 export async function bookingsNearby(
   sql: Sql,
@@ -173,10 +197,9 @@ export async function bookingsNearby(
 ): Promise<Map<string, Booking[]>> {
   const { rows } = await sql.query<{ server_id: string; lane: number; from: string; until: string }>(
     statement(
-      `SELECT server_id, lane, ${EPOCH_MS('lower(occupied)')} AS "from", ${EPOCH_MS('upper(occupied)')} AS until FROM reservation
-     WHERE status IN ('permitted', 'confirmed', 'live') AND ($7::uuid IS NULL OR id <> $7::uuid)
-       AND ((server_id = ANY($1::uuid[]) AND occupied && tstzrange($2, $3))
-         OR (server_id = ANY($4::uuid[]) AND occupied && tstzrange($5, $6)))`,
+      `${BOOKED_IN('$1', '$2', '$3', '$7')}
+       UNION
+       ${BOOKED_IN('$4', '$5', '$6', '$7')}`,
       [
         near.serverIds,
         new Date(near.window.start),
@@ -197,6 +220,8 @@ export async function bookingsNearby(
 export interface NewReservation extends Reservation {
   streamKey: string;
   requestKey: string | null;
+  /** What the request with `requestKey` asked for (see requestFingerprint in app/request.ts). */
+  requestFingerprint: string | null;
   lane: number;
   occupied: Interval;
 }
@@ -229,13 +254,15 @@ export async function insertReservation(
      inserted AS (
        INSERT INTO reservation (id, code, title, description, server_id, organizer_platform, organizer_tenant_id,
          organizer_user_id, organizer_name, organizer_email, starts_at, ends_at, status, notify_mode, reconfirm_deadline,
-         passcode, stream_key, emails, slack_channels, discord_channels, lane, occupied, version, request_key, updated_at)
+         passcode, stream_key, emails, slack_channels, discord_channels, lane, occupied, version, request_key,
+         request_fingerprint, updated_at)
        SELECT $1::uuid, $2::text, $3::text, $4::text, target.id, $6::"Platform", $7::text, $8::text, $9::text, $10::text,
          $11::timestamptz, $12::timestamptz, $13::"ReservationStatus", $14::"NotifyMode", $15::timestamptz, $16::text,
-         $17::text, $18::text[], $19::text[], $20::text[], $21::int, tstzrange($22::timestamptz, $23::timestamptz), $24::int, $25::text, now()
+         $17::text, $18::text[], $19::text[], $20::text[], $21::int, tstzrange($22::timestamptz, $23::timestamptz), $24::int, $25::text,
+         $26::text, now()
        FROM target
        RETURNING *),
-     ${EFFECTS_CTES('inserted', 26)}
+     ${EFFECTS_CTES('inserted', 27)}
      SELECT inserted.created_at, (SELECT coalesce(array_agg(id::text), '{}') FROM written) AS notification_ids
      FROM inserted`,
       [
@@ -264,6 +291,7 @@ export async function insertReservation(
         new Date(data.occupied.end),
         data.version,
         data.requestKey,
+        data.requestFingerprint,
         ...effectsParameters(planned, audit),
       ],
     ),
@@ -271,7 +299,13 @@ export async function insertReservation(
   const row = rows[0];
   if (!row) return { inserted: false };
   // Everything else stored is what we sent; only the clock's value is new.
-  const { lane: _lane, occupied: _occupied, requestKey: _requestKey, ...reservation } = data;
+  const {
+    lane: _lane,
+    occupied: _occupied,
+    requestKey: _requestKey,
+    requestFingerprint: _requestFingerprint,
+    ...reservation
+  } = data;
   const stored: StoredReservation = {
     ...reservation,
     createdAt: row.created_at,
@@ -360,7 +394,17 @@ export interface ReservationFilter {
   limit: number;
 }
 
-/** Reservations overlapping [from, to), soonest first. */
+/**
+ * Reservations overlapping [from, to), soonest first. History piles up (a million past rows is
+ * an ordinary year of a busy service), so the query is shaped for the indexes that keep it flat
+ * (see the migration 20261202100200_listing_indexes):
+ * - `ends_at > from` alone would be a scan: no index orders by one column and filters on the
+ *   other. A reservation that ends after `from` starts after `from` minus the longest reservation
+ *   ever stored, which an index on the duration answers at once; that bound makes the condition a
+ *   range on `starts_at`, read in the listing's own order, so LIMIT stops the scan early.
+ * - Statuses that hold a slot are also named as literals, so the partial index of active
+ *   reservations (which a parameter cannot be proven to match) serves "my active reservations".
+ */
 export async function listReservationRows(sql: Sql, filter: ReservationFilter): Promise<StoredReservation[]> {
   const conditions: string[] = [];
   const values: unknown[] = [];
@@ -368,8 +412,17 @@ export async function listReservationRows(sql: Sql, filter: ReservationFilter): 
     values.push(value);
     conditions.push(condition(`$${values.length}`));
   };
-  if (filter.statuses) add((p) => `r.status = ANY(${p}::"ReservationStatus"[])`, filter.statuses);
-  if (filter.from) add((p) => `r.ends_at > ${p}`, filter.from);
+  if (filter.statuses) {
+    add((p) => `r.status = ANY(${p}::"ReservationStatus"[])`, filter.statuses);
+    if (filter.statuses.every((status) => SLOT_HOLDING_STATUSES.includes(status)))
+      conditions.push(`r.status IN (${SLOT_HOLDING_STATUSES.map((status) => `'${status}'`).join(', ')})`);
+  }
+  if (filter.from)
+    add(
+      (p) =>
+        `r.ends_at > ${p} AND r.starts_at > ${p}::timestamptz - (SELECT max(ends_at - starts_at) FROM reservation)`,
+      filter.from,
+    );
   if (filter.to) add((p) => `r.starts_at < ${p}`, filter.to);
   if (filter.serverName) add((p) => `s.name = ${p}`, filter.serverName);
   if (filter.organizer) {

@@ -54,10 +54,10 @@ describe('reconfirm', () => {
     expect(invitations.map((row) => row.recipient).sort()).toEqual(['viewer1@example.org', 'viewer2@example.org']);
   });
 
-  test('GIVEN someone else THEN 403-style refusal and nothing changes', async () => {
+  test('GIVEN someone else THEN not found, as for a code that does not exist, and nothing changes', async () => {
     const reservation = await permitted(makeActor());
     const outcome = await reconfirmReservation(deps, makeActor(), reservation.id);
-    expect(outcome).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(outcome).toMatchObject({ ok: false, reason: 'not_found' });
     expect((await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('permitted');
   });
 
@@ -94,7 +94,7 @@ describe('reconfirm', () => {
     const foreignAdmin = makeActor({ platform: 'slack', tenantId: 'T2', userId: 'U9', isAdmin: true });
     expect(await reconfirmReservation(deps, foreignAdmin, reservation.id)).toMatchObject({
       ok: false,
-      reason: 'forbidden',
+      reason: 'not_found',
     });
   });
 });
@@ -165,12 +165,39 @@ describe('change (claim 5)', () => {
     expect((await outboxOf(reservation.id)).length).toBe(rowsBefore);
   });
 
-  test('GIVEN a non-owner THEN the change is refused', async () => {
+  test('GIVEN a non-owner THEN the change is refused as not found', async () => {
     const reservation = await permitted(makeActor());
     expect(await changeReservation(deps, makeActor(), reservation.id, { title: 'Hijacked' })).toMatchObject({
       ok: false,
-      reason: 'forbidden',
+      reason: 'not_found',
     });
+  });
+});
+
+describe('visibility: a reservation the caller may not see does not exist for them', () => {
+  const verbs: Array<[string, (actor: Actor, code: string) => Promise<{ ok: boolean }>]> = [
+    ['get', (actor, code) => getReservation(deps, actor, code)],
+    ['reconfirm', (actor, code) => reconfirmReservation(deps, actor, code)],
+    ['change', (actor, code) => changeReservation(deps, actor, code, { title: 'Hijacked' })],
+    ['cancel', (actor, code) => cancelReservation(deps, actor, code, { reason: 'mine now' })],
+  ];
+  test.each(verbs)(
+    'GIVEN an existing code of someone else WHEN %s THEN the very refusal an unknown code gets, and nothing changes',
+    async (_verb, act) => {
+      const reservation = await permitted(makeActor());
+      const stranger = makeActor();
+      const existing = await act(stranger, reservation.code);
+      const missing = await act(stranger, 'R-ZZZZ');
+      expect(existing).toEqual(missing);
+      expect(existing).toMatchObject({ ok: false, reason: 'not_found' });
+      const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
+      expect(stored).toMatchObject({ status: 'permitted', version: 1, title: reservation.title });
+    },
+  );
+
+  test('GIVEN an address that cannot be an id or a code (a NUL in it) THEN not found, not a database error', async () => {
+    for (const [, act] of verbs)
+      expect(await act(adminActor, 'R-\u0000AB')).toMatchObject({ ok: false, reason: 'not_found' });
   });
 });
 

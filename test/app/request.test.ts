@@ -230,4 +230,95 @@ describe('idempotent requests', () => {
     }
     expect(await db.prisma.reservation.count({ where: { serverId: server.id } })).toBe(20);
   });
+
+  test('GIVEN a request key reused for a different request THEN idempotency_key_reused and nothing is written', async () => {
+    const server = await makeServer(db.prisma);
+    const actor = makeActor();
+    const command = makeRequest(server.name, { startInMs: 50 * HOUR });
+    const first = await requestReservation(deps, actor, command, { requestKey: 'reused-1' });
+    if (!first.ok) throw new Error(first.message);
+    const before = { reservations: await db.prisma.reservation.count(), audit: await db.prisma.auditEntry.count() };
+    const variants = [
+      { ...command, title: 'Another stream' },
+      {
+        ...command,
+        startsAt: new Date(command.startsAt.getTime() + HOUR),
+        endsAt: new Date(command.endsAt.getTime() + HOUR),
+      },
+      { ...command, emails: ['someone-else@example.org'] },
+      { ...command, passcode: 'other-pass' },
+    ];
+    for (const variant of variants) {
+      const outcome = await requestReservation(deps, actor, variant, { requestKey: 'reused-1' });
+      expect(outcome).toMatchObject({
+        ok: false,
+        reason: 'idempotency_key_reused',
+        message: expect.stringContaining(first.value.code),
+      });
+    }
+    expect({ reservations: await db.prisma.reservation.count(), audit: await db.prisma.auditEntry.count() }).toEqual(
+      before,
+    );
+  });
+
+  test('GIVEN the same request again, spelled differently (list order, the server by id) THEN the first reservation', async () => {
+    const server = await makeServer(db.prisma);
+    const actor = makeActor();
+    const command = makeRequest(server.name, { startInMs: 52 * HOUR, emails: ['b@example.org', 'a@example.org'] });
+    const first = await requestReservation(deps, actor, command, { requestKey: 'same-1' });
+    const again = await requestReservation(
+      deps,
+      actor,
+      { ...command, server: server.id, emails: ['a@example.org', 'b@example.org'] },
+      { requestKey: 'same-1' },
+    );
+    expect(first.ok && again.ok && again.value.id === first.value.id).toBe(true);
+  });
+
+  test('GIVEN a restart (fresh dependencies, nothing in memory) THEN the stored fingerprint still decides', async () => {
+    const server = await makeServer(db.prisma);
+    const actor = makeActor();
+    const command = makeRequest(server.name, { startInMs: 54 * HOUR });
+    const first = await requestReservation(deps, actor, command, { requestKey: 'restart-1' });
+    if (!first.ok) throw new Error(first.message);
+    const stored = await db.pool.query('SELECT request_fingerprint FROM reservation WHERE id = $1', [first.value.id]);
+    expect(stored.rows[0].request_fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const restarted = makeDeps(db);
+    expect(await requestReservation(restarted, actor, command, { requestKey: 'restart-1' })).toMatchObject({
+      ok: true,
+      value: { id: first.value.id },
+    });
+    expect(
+      await requestReservation(restarted, actor, { ...command, title: 'Changed my mind' }, { requestKey: 'restart-1' }),
+    ).toMatchObject({ ok: false, reason: 'idempotency_key_reused' });
+  });
+
+  test('GIVEN one key with two different requests at the same moment THEN one is booked, the other refused (20 races)', async () => {
+    const server = await makeServer(db.prisma, { capacity: 2 });
+    const actor = makeActor();
+    for (let i = 0; i < 20; i++) {
+      const command = makeRequest(server.name, { startInMs: (100 + 2 * i) * HOUR });
+      const outcomes = await Promise.all([
+        requestReservation(deps, actor, command, { requestKey: `split-${i}` }),
+        requestReservation(deps, actor, { ...command, title: 'The other one' }, { requestKey: `split-${i}` }),
+      ]);
+      expect(outcomes.map((outcome) => (outcome.ok ? 'booked' : outcome.reason)).sort()).toEqual([
+        'booked',
+        'idempotency_key_reused',
+      ]);
+    }
+    expect(await db.prisma.reservation.count({ where: { serverId: server.id } })).toBe(20);
+  });
+
+  test('GIVEN a key stored before fingerprints existed THEN it replays as before', async () => {
+    const server = await makeServer(db.prisma);
+    const actor = makeActor();
+    const command = makeRequest(server.name, { startInMs: 56 * HOUR });
+    const first = await requestReservation(deps, actor, command, { requestKey: 'legacy-1' });
+    if (!first.ok) throw new Error(first.message);
+    await db.pool.query('UPDATE reservation SET request_fingerprint = NULL WHERE id = $1', [first.value.id]);
+    expect(
+      await requestReservation(deps, actor, { ...command, title: 'Anything' }, { requestKey: 'legacy-1' }),
+    ).toMatchObject({ ok: true, value: { id: first.value.id } });
+  });
 });

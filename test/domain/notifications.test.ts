@@ -90,12 +90,12 @@ describe('notification plans', () => {
     const changes = diffReservations(before, after);
     const planned = planChanged(before, after, changes, context);
     expect(summary(planned)).toEqual([
-      'cancellation_notice email b@example.org',
       'change_notice discord_channel 123456789012345678',
       'change_notice email a@example.org',
       'change_notice slack_channel C0123456',
       'change_notice slack_dm U1',
       'invitation_confirmed email c@example.org',
+      'invitation_withdrawn email b@example.org',
     ]);
     const notice = planned.find((row) => row.event === 'change_notice' && row.channel === 'email')!;
     expect(notice.payload.changes).toContainEqual({ field: 'title', from: 'Launch', to: 'Launch (moved)' });
@@ -181,4 +181,148 @@ describe('Discord scheduled events', () => {
       false,
     );
   });
+});
+
+describe("calendar entries: each e-mail row says what it does to its recipient's calendar", () => {
+  const api = { platform: 'api' as const, tenantId: 'api', userId: 'tok', name: 'Ops', email: 'ops@example.org' };
+  const slack = { platform: 'slack' as const, tenantId: 'T1', userId: 'U1', name: 'Ann', email: null };
+  const discord = {
+    platform: 'discord' as const,
+    tenantId: '111111111111111111',
+    userId: '2',
+    name: 'Dee',
+    email: null,
+  };
+  const one = { emails: ['a@example.org'], slackChannels: ['C0123456'], discordChannels: [] };
+  const withCalendar = (planned: ReturnType<typeof planPermitted>) =>
+    planned.map((row) => `${row.event} ${row.channel} ${row.recipient} ${row.payload.calendar}`).sort();
+  const made = (overrides: Partial<Reservation>) => reservation({ invitees: one, ...overrides });
+  const cases: Array<[string, () => ReturnType<typeof planPermitted>, string[]]> = [
+    [
+      'permitted (mode reconfirm): the organizer’s prompt carries no entry',
+      () => planPermitted(made({ organizer: api }), context),
+      ['permit_prompt email ops@example.org none'],
+    ],
+    [
+      'permitted (mode permit-and-reconfirm): the organizer holds the tentative entry the invitees get',
+      () => planPermitted(made({ organizer: api, notifyMode: 'permit_and_reconfirm' }), context),
+      [
+        'invitation_tentative email a@example.org request',
+        'invitation_tentative slack_channel C0123456 none',
+        'permit_prompt email ops@example.org request',
+      ],
+    ],
+    [
+      'reconfirmed: the organizer’s e-mail gets the confirmed entry, as the invitees do',
+      () => planReconfirmed(made({ organizer: api, status: 'confirmed', version: 2 }), context),
+      [
+        'confirmation_notice email ops@example.org request',
+        'invitation_confirmed email a@example.org request',
+        'invitation_confirmed slack_channel C0123456 none',
+      ],
+    ],
+    [
+      'changed while confirmed: the organizer’s entry and the invitees’ are updated',
+      () => {
+        const before = made({ organizer: api, status: 'confirmed', version: 2 });
+        const after = { ...before, version: 3, title: 'Moved' };
+        return planChanged(before, after, diffReservations(before, after), context);
+      },
+      [
+        'change_notice email a@example.org request',
+        'change_notice email ops@example.org request',
+        'change_notice slack_channel C0123456 none',
+      ],
+    ],
+    [
+      'changed before reconfirmation (mode reconfirm): the organizer has no entry to update',
+      () => {
+        const before = made({ organizer: api });
+        const after = { ...before, version: 2, title: 'Moved' };
+        return planChanged(before, after, diffReservations(before, after), context);
+      },
+      ['change_notice email ops@example.org none'],
+    ],
+    [
+      'one invitee removed: only their entry is cancelled; nobody else hears of it',
+      () => {
+        const before = made({
+          organizer: api,
+          status: 'confirmed',
+          version: 2,
+          invitees: { ...one, emails: ['a@example.org', 'b@example.org'] },
+        });
+        const after = { ...before, version: 3, invitees: one };
+        return planChanged(before, after, diffReservations(before, after), context);
+      },
+      ['change_notice email ops@example.org request', 'invitation_withdrawn email b@example.org cancel'],
+    ],
+    [
+      'cancelled after reconfirmation: every entry is cancelled, the organizer’s too',
+      () => {
+        const before = made({ organizer: api, status: 'confirmed', version: 2 });
+        return planCancelled(before, { ...before, status: 'cancelled', version: 3 }, context);
+      },
+      [
+        'cancellation_notice email a@example.org cancel',
+        'cancellation_notice email ops@example.org cancel',
+        'cancellation_notice slack_channel C0123456 none',
+      ],
+    ],
+    [
+      'cancelled before reconfirmation (mode reconfirm): no CANCEL for an entry nobody holds',
+      () => {
+        const before = made({ organizer: api });
+        return planCancelled(before, { ...before, status: 'cancelled', version: 2 }, context);
+      },
+      ['cancellation_notice email ops@example.org none'],
+    ],
+    [
+      'lapsed in mode permit-and-reconfirm: the tentative entries are removed, the organizer’s too',
+      () => {
+        const before = made({ organizer: api, notifyMode: 'permit_and_reconfirm' });
+        return planLapsed(before, { ...before, status: 'lapsed', version: 2 }, context);
+      },
+      [
+        'cancellation_notice email a@example.org cancel',
+        'cancellation_notice slack_channel C0123456 none',
+        'lapse_notice email ops@example.org cancel',
+      ],
+    ],
+    [
+      'lapsed in mode reconfirm: the organizer had no entry',
+      () => {
+        const before = made({ organizer: api });
+        return planLapsed(before, { ...before, status: 'lapsed', version: 2 }, context);
+      },
+      ['lapse_notice email ops@example.org none'],
+    ],
+  ];
+  test.each(cases)('%s', (_case, plan, expected) => expect(withCalendar(plan())).toEqual(expected));
+
+  test.each([
+    ['Slack', slack],
+    ['Discord', discord],
+  ])(
+    'an organizer reached by %s DM gets no calendar and no confirmation mail, in any event',
+    (_platform, organizer) => {
+      const permitted = made({ organizer, notifyMode: 'permit_and_reconfirm' });
+      const confirmed = { ...permitted, status: 'confirmed' as const, version: 2 };
+      const moved = { ...confirmed, version: 3, title: 'Moved' };
+      const planned = [
+        ...planPermitted(permitted, context),
+        ...planReconfirmed(confirmed, context),
+        ...planChanged(confirmed, moved, diffReservations(confirmed, moved), context),
+        ...planCancelled(moved, { ...moved, status: 'cancelled', version: 4 }, context),
+        ...planLapsed(permitted, { ...permitted, status: 'lapsed', version: 2 }, context),
+      ];
+      const toOrganizer = planned.filter((row) => row.recipient === organizer.userId);
+      expect(toOrganizer.length).toBeGreaterThan(0);
+      expect(toOrganizer.every((row) => row.payload.calendar === 'none')).toBe(true);
+      expect(planned.some((row) => row.event === 'confirmation_notice')).toBe(false);
+      expect(planned.filter((row) => row.channel !== 'email').every((row) => row.payload.calendar === 'none')).toBe(
+        true,
+      );
+    },
+  );
 });

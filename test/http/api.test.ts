@@ -146,6 +146,28 @@ describe('POST /api/v1/reservations', () => {
     ['a time without an offset', () => validBody({ startsAt: '2026-12-24T10:00:00' }), 422, 'startsAt'],
     ['an unknown field', () => validBody({ colour: 'red' }), 422, 'colour'],
     ['a missing title', () => validBody({ title: undefined }), 422, 'title'],
+    ['a NUL in the title', () => validBody({ title: 'Town\u0000hall' }), 422, 'title'],
+    ['a lone surrogate in the title', () => validBody({ title: 'Town \ud800 hall' }), 422, 'title'],
+    ['a NUL in the description', () => validBody({ description: 'a\u0000b' }), 422, 'description'],
+    ['a lone surrogate in the description', () => validBody({ description: 'a\udc00b' }), 422, 'description'],
+    ['a NUL in the passcode', () => validBody({ passcode: 'abc\u0000def' }), 422, 'passcode'],
+    ['a NUL in the server', () => validBody({ server: 'studio\u0000' }), 422, 'server'],
+    ['a lone surrogate in the server', () => validBody({ server: '\ud800' }), 422, 'server'],
+    ['a NUL in an e-mail', () => validBody({ emails: ['a\u0000b@example.org'] }), 422, 'emails'],
+    ['a lone surrogate in an e-mail', () => validBody({ emails: ['a\ud800@example.org'] }), 422, 'emails'],
+    ['a NUL in a Slack channel id', () => validBody({ slackChannels: ['C0123456\u0000'] }), 422, 'slackChannels'],
+    ['a NUL in a Discord channel id', () => validBody({ discordChannels: ['\u0000'] }), 422, 'discordChannels'],
+    ['a NUL in a time', () => validBody({ startsAt: '2026-12-24T10:00:00\u0000Z' }), 422, 'startsAt'],
+    ['a control character in an e-mail', () => validBody({ emails: ['a\u0001b@example.org'] }), 422, 'emails'],
+    ['an e-mail with a leading dot', () => validBody({ emails: ['.ann@example.org'] }), 422, 'emails'],
+    ['an e-mail with a trailing dot', () => validBody({ emails: ['ann.@example.org'] }), 422, 'emails'],
+    ['an e-mail with a double dot', () => validBody({ emails: ['an..n@example.org'] }), 422, 'emails'],
+    ['29 February in a common year', () => validBody({ startsAt: '2027-02-29T10:00:00Z' }), 422, 'startsAt'],
+    ['31 April', () => validBody({ endsAt: '2026-04-31T10:00:00+09:00' }), 422, 'endsAt'],
+    ['hour 24', () => validBody({ startsAt: '2026-12-24T24:00:00Z' }), 422, 'startsAt'],
+    ['minute 60', () => validBody({ endsAt: '2026-12-24T10:60:00Z' }), 422, 'endsAt'],
+    ['second 60', () => validBody({ endsAt: '2026-12-24T10:00:60Z' }), 422, 'endsAt'],
+    ['month 13', () => validBody({ startsAt: '2026-13-01T10:00:00Z' }), 422, 'startsAt'],
     ['malformed JSON', () => '{"server": ', 400, ''],
     ['a JSON array', () => '[1,2]', 400, ''],
   ];
@@ -189,15 +211,60 @@ describe('acting on reservations', () => {
     ['POST', '/reconfirm', undefined],
     ['PATCH', '', { title: 'Mine now' }],
     ['POST', '/cancel', { reason: 'no' }],
-  ])('GIVEN a non-owner WHEN %s %s THEN 403 and nothing changes', async (method, suffix, body) => {
-    const reservation = await create();
-    const response = await call(method, `/reservations/${reservation.id}${suffix}`, {
-      token: bobToken,
-      ...(body ? { body } : {}),
-    });
-    expect(response.status).toBe(403);
-    const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
-    expect(stored).toMatchObject({ status: 'permitted', version: 1, title: 'Town hall' });
+    ['GET', '', undefined],
+  ])(
+    'GIVEN a non-owner WHEN %s %s THEN 404, word for word as for a code that does not exist, and nothing changes',
+    async (method, suffix, body) => {
+      const reservation = await create();
+      const existing = await call(method, `/reservations/${reservation.code}${suffix}`, {
+        token: bobToken,
+        ...(body ? { body } : {}),
+      });
+      const missing = await call(method, `/reservations/R-ZZZZ${suffix}`, {
+        token: bobToken,
+        ...(body ? { body } : {}),
+      });
+      expect(existing.status).toBe(404);
+      expect(existing.body).toEqual(missing.body);
+      const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
+      expect(stored).toMatchObject({ status: 'permitted', version: 1, title: 'Town hall' });
+    },
+  );
+
+  test.each([
+    ['PATCH', '', { title: 'a\u0000b' }, 'title'],
+    ['PATCH', '', { description: '\ud800' }, 'description'],
+    ['PATCH', '', { passcode: '\u0000\u0000\u0000\u0000' }, 'passcode'],
+    ['PATCH', '', { emails: ['x\u0000@example.org'] }, 'emails'],
+    ['PATCH', '', { server: 'a\u0000' }, 'server'],
+    ['PATCH', '', { startsAt: '2027-02-29T10:00:00Z' }, 'startsAt'],
+    ['POST', '/cancel', { reason: 'gone\u0000' }, 'reason'],
+    ['POST', '/cancel', { reason: 'gone \udfff' }, 'reason'],
+  ])(
+    'GIVEN bad bytes WHEN %s %s THEN 422 naming the field, and nothing changes',
+    async (method, suffix, body, field) => {
+      const reservation = await create();
+      const response = await call(method, `/reservations/${reservation.id}${suffix}`, { body });
+      expect(response.status).toBe(422);
+      expect(response.body.error.fields).toEqual([expect.objectContaining({ field })]);
+      const stored = await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
+      expect(stored).toMatchObject({ status: 'permitted', version: 1, title: 'Town hall' });
+    },
+  );
+
+  test.each([
+    ['from=2027-02-29T10:00:00Z', 'from'],
+    ['to=2026-04-31T00:00:00Z', 'to'],
+    ['status=permitted%00', 'status'],
+  ])('GIVEN the list query %s THEN 422 naming %s', async (query, field) => {
+    const response = await call('GET', `/reservations?${query}`);
+    expect(response.status).toBe(422);
+    expect(response.body.error.fields).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+  });
+
+  test('GIVEN a NUL in the server filter THEN a 4xx, never a 500', async () => {
+    const response = await call('GET', '/reservations?server=a%00b');
+    expect([400, 422]).toContain(response.status);
   });
 
   test.each([
@@ -259,6 +326,25 @@ describe('servers and auth', () => {
     expect((await call('GET', '/servers', { token: 'slc_wrong' })).status).toBe(401);
   });
 
+  test.each([
+    ['name', { name: 'studio\u0000' }],
+    ['name', { name: '\ud800' }],
+    ['ingestBaseUrl', { ingestBaseUrl: 'rtmp://in.example.org/\u0000' }],
+    ['playbackBaseUrl', { playbackBaseUrl: 'https://watch.example.org/\udc00' }],
+  ])('GIVEN bad bytes in the server field %s THEN 422 naming it, and no server is added', async (field, overrides) => {
+    const body = {
+      name: 'studio-bytes',
+      ingestBaseUrl: 'rtmp://in.example.org/live',
+      playbackBaseUrl: 'https://watch.example.org/hls',
+      ...overrides,
+    };
+    const before = await db.prisma.distributionServer.count();
+    const response = await call('POST', '/servers', { body, token: adminToken });
+    expect(response.status).toBe(422);
+    expect(response.body.error.fields).toEqual([expect.objectContaining({ field })]);
+    expect(await db.prisma.distributionServer.count()).toBe(before);
+  });
+
   test('GIVEN a non-admin THEN adding a server is 403; an admin gets 201, a duplicate name 422', async () => {
     const body = {
       name: 'studio-z',
@@ -304,5 +390,42 @@ describe('idempotency', () => {
     expect(await db.prisma.reservation.count({ where: { title: body.title, startsAt: new Date(body.startsAt) } })).toBe(
       1,
     );
+  });
+
+  async function post(key: string, body: unknown) {
+    const response = await fetch(`${base}/api/v1/reservations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { reservation: { id: string }; error: { code: string } },
+    };
+  }
+
+  test('GIVEN an Idempotency-Key reused with a different body THEN 422 idempotency_key_reused and nothing is written', async () => {
+    const body = validBody();
+    const first = await post('reuse-1', body);
+    expect(first.status).toBe(201);
+    const before = await rowCounts();
+    const other = await post('reuse-1', { ...body, title: 'Something else' });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('GIVEN the identical request again, spelled differently (another offset, upper-case e-mail) THEN 201 and the first reservation', async () => {
+    const body = validBody({ emails: ['ann@example.org'] });
+    const first = await post('respelled-1', body);
+    const startsAt = new Date(body.startsAt as string);
+    const respelled = {
+      ...body,
+      startsAt: new Date(startsAt.getTime() + 9 * HOUR).toISOString().replace('Z', '+09:00').replace('.000', ''),
+      emails: ['Ann@Example.org'],
+    };
+    const second = await post('respelled-1', respelled);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.reservation.id).toBe(first.body.reservation.id);
   });
 });

@@ -187,3 +187,89 @@ test('a recipient the mail server rejects (550) is marked failed and reported to
   expect(reports[0]!.parsed.text).toContain(bad!);
   expect(reports[0]!.parsed.text).toMatch(/refused/);
 });
+
+const hasCalendar = (mail: ReceivedMail) =>
+  mail.parsed.attachments.some((part) => /^(text\/calendar|application\/ics)/.test(part.contentType));
+
+test("the organizer's calendar: no entry at permission, the entry at reconfirmation, then every update and the cancel of it", async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  const [prompt] = await mailsTo(actor.email!, 1);
+  expect(hasCalendar(prompt!)).toBe(false);
+
+  await reconfirmReservation(deps(), actor, reservation.id);
+  const [, confirmed] = await mailsTo(actor.email!, 2);
+  expect(confirmed!.parsed.subject).toBe(`Confirmed: ${reservation.title}`);
+  const entry = calendarOf(confirmed!);
+  expect(entry).toMatchObject({ method: 'REQUEST', sequence: 2 });
+  expect(entry.text).toMatch(/^STATUS:CONFIRMED/m);
+  expect(entry.event.uid).toBe(`${reservation.id}@slotcast`);
+
+  await changeReservation(deps(), actor, reservation.id, { title: 'Renamed town hall' });
+  const [, , changed] = await mailsTo(actor.email!, 3);
+  expect(calendarOf(changed!)).toMatchObject({ method: 'REQUEST', sequence: 3 });
+
+  await cancelReservation(deps(), actor, reservation.id, { reason: 'Postponed' });
+  const [, , , cancelled] = await mailsTo(actor.email!, 4);
+  const removal = calendarOf(cancelled!);
+  expect(removal).toMatchObject({ method: 'CANCEL', sequence: 4 });
+  expect(removal.event.uid).toBe(entry.event.uid);
+  expect(removal.text).not.toContain(reservation.passcode);
+});
+
+test('an organizer never given the entry gets no update or CANCEL of it (changed and cancelled before reconfirmation)', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  await changeReservation(deps(), actor, reservation.id, { title: 'Renamed early' });
+  await cancelReservation(deps(), actor, reservation.id);
+  const mails = await mailsTo(actor.email!, 3);
+  expect(mails.map((mail) => mail.parsed.subject)).toEqual([
+    `Permitted: ${reservation.title} — reconfirm by the deadline`,
+    'Changed: Renamed early',
+    'Cancelled: Renamed early',
+  ]);
+  expect(mails.some(hasCalendar)).toBe(false);
+});
+
+test("mode permit-and-reconfirm: the organizer's permit prompt holds the tentative entry, confirmed under the same UID", async () => {
+  const actor = organizer();
+  const modeDeps = { ...deps(), policy: { ...deps().policy, notifyMode: 'permit_and_reconfirm' as const } };
+  const server = await makeServer(world.db.prisma);
+  const outcome = await requestReservation(modeDeps, actor, makeRequest(server.name, { emails: invitees(1) }));
+  if (!outcome.ok) throw new Error(outcome.message);
+  const [prompt] = await mailsTo(actor.email!, 1);
+  const hold = calendarOf(prompt!);
+  expect(hold).toMatchObject({ method: 'REQUEST', sequence: 1 });
+  expect(hold.text).toMatch(/^STATUS:TENTATIVE/m);
+  await reconfirmReservation(modeDeps, actor, outcome.value.id);
+  const [, confirmed] = await mailsTo(actor.email!, 2);
+  expect(calendarOf(confirmed!).event.uid).toBe(hold.event.uid);
+  expect(calendarOf(confirmed!).text).toMatch(/^STATUS:CONFIRMED/m);
+});
+
+test('removing one invitee: they are told they are no longer invited, with a CANCEL naming them alone; the others hear nothing', async () => {
+  const actor = organizer();
+  const reservation = await permitted(actor);
+  const [kept, removed] = reservation.invitees.emails;
+  await reconfirmReservation(deps(), actor, reservation.id);
+  await mailsTo(kept!, 1);
+  await mailsTo(removed!, 1);
+  await changeReservation(deps(), actor, reservation.id, { emails: [kept!] });
+  const [, withdrawn] = await mailsTo(removed!, 2);
+  expect(withdrawn!.parsed.subject).toBe(`No longer invited: ${reservation.title}`);
+  expect(withdrawn!.parsed.text).toContain(`You are no longer invited to *${reservation.title}*`);
+  expect(withdrawn!.parsed.text).not.toMatch(/is cancelled/);
+  const entry = calendarOf(withdrawn!);
+  expect(entry).toMatchObject({ method: 'CANCEL', sequence: 3 });
+  expect(entry.text).not.toMatch(/^STATUS:/m);
+  expect(entry.text.replace(/\r\n /g, '')).toMatch(new RegExp(`^ATTENDEE;.*:MAILTO:${removed}\\r$`, 'im'));
+  expect(entry.text.replace(/\r\n /g, '').match(/^ATTENDEE/gm)).toHaveLength(1);
+  // Everyone else: only the organizer's own change notice was queued for this version.
+  const queued = await world.db.prisma.notification.findMany({
+    where: { reservationId: reservation.id, dedupeKey: { contains: ':v3:' } },
+  });
+  expect(queued.map((row) => `${row.event} ${row.recipient}`).sort()).toEqual(
+    [`change_notice ${actor.email}`, `invitation_withdrawn ${removed}`].sort(),
+  );
+  expect(smtp.to(kept!)).toHaveLength(1);
+});

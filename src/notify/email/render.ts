@@ -1,10 +1,11 @@
 /**
- * E-mail for each message model: a subject, a plain-text part and an HTML part. User text is
- * escaped in HTML; the subject is one line by construction (titles cannot hold line breaks).
+ * E-mail for each message model: a subject, a plain-text part and an HTML part, both opening
+ * with the title as a heading and naming it again in the first sentence. User text is escaped in
+ * HTML; the subject is one line by construction (titles cannot hold line breaks).
  */
+import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { describeChange, formatInstant, formatRange } from '../format.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -13,66 +14,120 @@ export interface RenderedEmail {
 }
 
 type Line = { label: string; value: string; link?: boolean };
+/** A sentence in pieces: plain text, and the reservation's title, which each format marks its own way. */
+type Sentence = Array<string | { title: string }>;
 
-function lines(message: MessageModel, timeZone: string): { intro: string; details: Line[]; after: string[] } {
+interface Layout {
+  intro: Sentence;
+  details: Line[];
+  after: string[];
+}
+
+/**
+ * Where and how to watch (claims 2 and 3). Built here only, so every message that carries it
+ * says the same — and anything more a viewer needs (a personal link) has one place to go.
+ */
+function watchLines(message: MessageModel): Line[] {
   const r = message.reservation;
-  const when: Line = { label: 'When', value: formatRange(r.startsAt, r.endsAt, timeZone) };
-  const watch: Line[] = [
+  return [
     { label: 'Watch at', value: r.playbackUrl, link: true },
     { label: 'Passcode', value: r.passcode },
   ];
+}
+
+function layout(message: MessageModel, timeZone: string): Layout {
+  const r = message.reservation;
+  const title = { title: r.title };
+  const start = formatInstant(r.startsAt, timeZone);
+  const range = formatRange(r.startsAt, r.endsAt, timeZone);
+  const deadline = formatInstant(r.reconfirmDeadline, timeZone);
+  const when: Line = { label: 'When', value: range };
+  const server: Line = { label: 'Server', value: r.serverName };
   const by = `${message.actorName} on ${formatInstant(message.at, timeZone)}`;
-  const base: Line[] = [{ label: 'Title', value: r.title }, when, { label: 'Server', value: r.serverName }];
+  const organizer = r.organizer.name;
   switch (message.event) {
     case 'permit_prompt':
       return {
-        intro: `Your reservation ${r.code} is permitted. Reconfirm it by ${formatInstant(r.reconfirmDeadline, timeZone)}, or it lapses and the slot is freed.`,
+        intro: [
+          'Your reservation of ',
+          title,
+          ` (${r.code}) is permitted. Reconfirm it by ${deadline}, or it lapses and the slot is freed.`,
+        ],
         details: [
-          ...base,
-          { label: 'Reconfirm by', value: formatInstant(r.reconfirmDeadline, timeZone) },
+          when,
+          server,
+          { label: 'Reconfirm by', value: deadline },
           { label: 'Ingest URL', value: message.ingest?.url ?? '' },
           { label: 'Stream key', value: message.ingest?.streamKey ?? '' },
-          ...watch,
+          ...watchLines(message),
         ],
         after: ['Keep the stream key to yourself: anyone holding it can stream in your slot.'],
       };
     case 'invitation_tentative':
       return {
-        intro: `${r.organizer.name} plans a live stream and invites you. It is tentative until ${r.organizer.name} reconfirms it; you will hear either way.`,
-        details: [...base, ...watch],
+        intro: [
+          `${organizer} plans `,
+          title,
+          ` — live on ${start} — and invites you. It is tentative until ${organizer} reconfirms it; you will hear either way.`,
+        ],
+        details: [when, server, ...watchLines(message)],
         after: [],
       };
     case 'invitation_confirmed':
-      return { intro: `${r.organizer.name} invites you to a live stream.`, details: [...base, ...watch], after: [] };
+      return {
+        intro: [`${organizer} invites you to `, title, ` — live on ${start}.`],
+        details: [when, server, ...watchLines(message)],
+        after: [],
+      };
+    case 'confirmation_notice':
+      return {
+        intro: [title, ` is reconfirmed by ${by} — live on ${start}. The invitations are on their way.`],
+        details: [when, server, ...watchLines(message)],
+        after: [],
+      };
     case 'change_notice':
       return {
-        intro: `${r.title} was changed by ${by}.`,
-        details: [...base, ...watch],
+        intro: [title, ` was changed by ${by}.`],
+        details: [when, server, ...watchLines(message)],
         after: ['What changed:', ...(message.changes ?? []).map((change) => `• ${describeChange(change, timeZone)}`)],
       };
     case 'cancellation_notice':
       return {
-        intro: `${r.title} (${formatRange(r.startsAt, r.endsAt, timeZone)}) is cancelled${message.reason ? `: ${message.reason}` : '.'}`,
+        intro: [title, ` (${range}) is cancelled${message.reason ? `: ${message.reason}` : '.'}`],
         details: [{ label: 'Cancelled by', value: by }],
+        after: [],
+      };
+    case 'invitation_withdrawn':
+      return {
+        intro: [
+          'You are no longer invited to ',
+          title,
+          ` (${range}): ${message.actorName} took you off the list. The stream itself goes ahead.`,
+        ],
+        details: [{ label: 'Changed by', value: by }],
         after: [],
       };
     case 'lapse_notice':
       return {
-        intro: `${r.title} was not reconfirmed by ${formatInstant(r.reconfirmDeadline, timeZone)}, so it lapsed and the slot was freed.`,
-        details: base,
+        intro: [title, ` was not reconfirmed by ${deadline}, so it lapsed and the slot was freed.`],
+        details: [when, server],
         after: ['Request it again if you still need it.'],
       };
     case 'reconfirm_reminder':
       return {
-        intro: `Reminder: reconfirm ${r.title} by ${formatInstant(r.reconfirmDeadline, timeZone)}, or it lapses.`,
-        details: base,
+        intro: ['Reminder: reconfirm ', title, ` by ${deadline}, or it lapses.`],
+        details: [when, server],
         after: [],
       };
     case 'start_reminder':
-      return { intro: `${r.title} starts soon.`, details: [...base, ...watch], after: [] };
+      return {
+        intro: [title, ` starts soon — live on ${start}.`],
+        details: [when, server, ...watchLines(message)],
+        after: [],
+      };
     case 'delivery_failure_report':
       return {
-        intro: `These invitees of ${r.title} could not be reached and will not be retried:`,
+        intro: ['These invitees of ', title, ' could not be reached and will not be retried:'],
         details: (message.unreachable ?? []).map((entry) => ({
           label: `${entry.recipient} (${entry.channel})`,
           value: entry.reason,
@@ -90,12 +145,23 @@ const escapeHtml = (text: string) =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&#39;');
 
+const asText = (sentence: Sentence) =>
+  sentence.map((piece) => (typeof piece === 'string' ? piece : `*${piece.title}*`)).join('');
+const asHtml = (sentence: Sentence) =>
+  sentence
+    .map((piece) => (typeof piece === 'string' ? escapeHtml(piece) : `<strong>${escapeHtml(piece.title)}</strong>`))
+    .join('');
+
 export function renderEmail(message: MessageModel, timeZone: string): RenderedEmail {
-  const { intro, details, after } = lines(message, timeZone);
+  const { intro, details, after } = layout(message, timeZone);
+  const heading = message.reservation.title;
   const description =
     isInvitation(message.event) && message.reservation.description ? [message.reservation.description] : [];
   const text = [
-    intro,
+    heading,
+    '='.repeat(Math.min(heading.length, 72)),
+    '',
+    asText(intro),
     '',
     ...details.map((line) => `${line.label}: ${line.value}`),
     '',
@@ -116,12 +182,15 @@ export function renderEmail(message: MessageModel, timeZone: string): RenderedEm
     .join('');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
-    `<p>${escapeHtml(intro)}</p>`,
-    `<table>${rows}</table>`,
+    `<h1 style="font-size:1.4em">${escapeHtml(heading)}</h1>`,
+    `<p>${asHtml(intro)}</p>`,
+    rows ? `<table>${rows}</table>` : '',
     ...description.map((paragraph) => `<p style="white-space:pre-wrap">${escapeHtml(paragraph)}</p>`),
     ...after.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
     `<p style="color:#666">Reservation ${escapeHtml(message.reservation.code)}</p>`,
     '</body></html>',
-  ].join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
   return { subject: headline(message), text, html };
 }

@@ -9,6 +9,7 @@ import nodemailer from 'nodemailer';
 import type { SendMailOptions, TransportOptions } from 'nodemailer';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
+import type { MessageModel } from '../message.js';
 import type { Transport, Delivery, DeliveryResult } from '../transport.js';
 import { buildCalendar } from './ics.js';
 import { renderEmail } from './render.js';
@@ -16,6 +17,36 @@ import { renderEmail } from './render.js';
 /** A stable Message-ID per outbox row: a resend after a crash carries the same id, which lets receiving systems drop the duplicate. */
 export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
+}
+
+export interface MailSettings {
+  /** The From header, e.g. "Slotcast <bookings@example.org>". */
+  from: string;
+  /** Its address alone: the calendar ORGANIZER, since replies about the entry reach Slotcast. */
+  fromAddress: string;
+  /** Where times in the text are written (MAIL_TIME_ZONE). */
+  timeZone: string;
+}
+
+/**
+ * The whole e-mail for a message: text, HTML and, when the recipient's calendar is to change, the
+ * calendar. nodemailer's `icalEvent` adds it twice on its own — as the text/calendar alternative
+ * calendar clients act on, and as the invite.ics attachment others offer — so nothing else is
+ * attached.
+ */
+export function composeMail(message: MessageModel, settings: MailSettings): SendMailOptions {
+  const rendered = renderEmail(message, settings.timeZone);
+  const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: settings.fromAddress });
+  return {
+    from: settings.from,
+    to: message.recipient.recipient,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    messageId: messageIdFor(message.notificationId),
+    headers: { 'X-Slotcast-Reservation': message.reservation.code },
+    ...(calendar ? { icalEvent: { method: calendar.method, content: calendar.content } } : {}),
+  };
 }
 
 export async function createEmailTransport(config: Config, log: Logger): Promise<Transport> {
@@ -34,29 +65,7 @@ export async function createEmailTransport(config: Config, log: Logger): Promise
   }
 
   async function send({ message }: Delivery): Promise<DeliveryResult> {
-    const rendered = renderEmail(message, config.mail.timeZone);
-    const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: fromAddress });
-    const mail: SendMailOptions = {
-      from,
-      to: message.recipient.recipient,
-      subject: rendered.subject,
-      text: rendered.text,
-      html: rendered.html,
-      messageId: messageIdFor(message.notificationId),
-      headers: { 'X-Slotcast-Reservation': message.reservation.code },
-      ...(calendar
-        ? {
-            icalEvent: { method: calendar.method, content: calendar.content },
-            attachments: [
-              {
-                filename: 'invite.ics',
-                content: calendar.content,
-                contentType: `application/ics; method=${calendar.method}`,
-              },
-            ],
-          }
-        : {}),
-    };
+    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone });
     try {
       const info = await transport.sendMail(mail);
       if (!config.mail.smtpUrl) {

@@ -1,0 +1,118 @@
+/**
+ * The e-mail for every event, composed as the transport composes it, built into a real MIME
+ * message by nodemailer and parsed back with mailparser.
+ */
+import { simpleParser } from 'mailparser';
+import type { ParsedMail } from 'mailparser';
+import nodemailer from 'nodemailer';
+import type { NotificationEvent } from '../../../src/domain/notifications.js';
+import { composeMail } from '../../../src/notify/email/transport.js';
+import type { MessageModel } from '../../../src/notify/message.js';
+import { headline } from '../../../src/notify/message.js';
+import { EVENTS, makeMessage } from '../../support/messages.js';
+
+const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+afterAll(() => builder.close());
+
+const settings = {
+  from: 'Slotcast <bookings@slotcast.test>',
+  fromAddress: 'bookings@slotcast.test',
+  timeZone: 'Asia/Tokyo',
+};
+
+async function mailFor(message: MessageModel, timeZone = settings.timeZone): Promise<ParsedMail> {
+  const info = await builder.sendMail(composeMail(message, { ...settings, timeZone }));
+  return simpleParser((info as unknown as { message: Buffer }).message);
+}
+
+const WATCHING: NotificationEvent[] = [
+  'permit_prompt',
+  'invitation_tentative',
+  'invitation_confirmed',
+  'confirmation_notice',
+  'change_notice',
+  'start_reminder',
+];
+
+describe.each(EVENTS)('the %s e-mail', (event) => {
+  let mail: ParsedMail;
+  const message = makeMessage(event);
+  beforeAll(async () => {
+    mail = await mailFor(message);
+  });
+
+  test('has the subject line of its event, from Slotcast, to the recipient, with a stable Message-ID', () => {
+    expect(mail.subject).toBe(headline(message));
+    expect(mail.from?.value[0]?.address).toBe('bookings@slotcast.test');
+    expect(mail.to && !Array.isArray(mail.to) && mail.to.value[0]?.address).toBe('viewer@example.org');
+    expect(mail.messageId).toBe(`<${message.notificationId}@slotcast>`);
+  });
+
+  test('opens with the title as a heading, and names it in the first sentence', () => {
+    const [heading, underline, blank, first] = mail.text!.split('\n');
+    expect([heading, underline, blank]).toEqual(['Launch', '======', '']);
+    expect(first).toContain('*Launch*');
+    expect(mail.html).toContain('<h1 style="font-size:1.4em">Launch</h1>');
+    expect(/<p>(.*?)<\/p>/.exec(String(mail.html))?.[1]).toContain('<strong>Launch</strong>');
+  });
+
+  test('names the zone of its times (JST), never a bare GMT offset', () => {
+    expect(mail.text).not.toMatch(/GMT[+-]/);
+    if (event !== 'delivery_failure_report') expect(mail.text).toMatch(/\d{2}:\d{2} JST/);
+  });
+
+  test(`${WATCHING.includes(event) ? 'carries' : 'does not carry'} the playback URL and passcode`, () => {
+    const expected = WATCHING.includes(event);
+    expect(mail.text!.includes('SESAME4242')).toBe(expected);
+    expect(String(mail.html).includes('SESAME4242')).toBe(expected);
+    expect(mail.text!.includes('Watch at: https://watch.example.org/hls/r-7k3q')).toBe(expected);
+  });
+
+  test(`${event === 'permit_prompt' ? 'carries' : 'never carries'} the stream key`, () => {
+    expect(mail.text!.includes('sk_secret')).toBe(event === 'permit_prompt');
+    expect(String(mail.html).includes('sk_secret')).toBe(event === 'permit_prompt');
+  });
+});
+
+test('an invitation says who invites, to what, and when, in its first sentence', async () => {
+  const mail = await mailFor(makeMessage('invitation_confirmed'));
+  expect(mail.text!.split('\n')[3]).toBe('Aiko invites you to *Launch* — live on Thu, 3 Dec 2026, 19:00 JST.');
+  expect(mail.text).toContain(
+    'When: Thu, 3 Dec 2026, 19:00 JST – Thu, 3 Dec 2026, 20:00 JST (Asia/Tokyo); Thu, 3 Dec 2026, 10:00 UTC – Thu, 3 Dec 2026, 11:00 UTC',
+  );
+});
+
+test('a change notice gives each changed time in the zone and in UTC, old → new', async () => {
+  const mail = await mailFor(makeMessage('change_notice'));
+  expect(mail.text).toContain(
+    '• Start: Thu, 3 Dec 2026, 18:00 JST (09:00 UTC) → Thu, 3 Dec 2026, 19:00 JST (10:00 UTC)',
+  );
+  expect(mail.text).toContain('*Launch* was changed by Aiko on Tue, 1 Dec 2026, 17:00 JST.');
+});
+
+test('an invitee taken off the list is told so, and not that the stream is cancelled', async () => {
+  const mail = await mailFor(makeMessage('invitation_withdrawn'));
+  expect(mail.subject).toBe('No longer invited: Launch');
+  expect(mail.text).toContain('You are no longer invited to *Launch*');
+  expect(mail.text).toContain('The stream itself goes ahead.');
+  expect(mail.text).not.toMatch(/cancel/i);
+});
+
+test('a cancellation gives the reason', async () => {
+  const mail = await mailFor(makeMessage('cancellation_notice'));
+  expect(mail.text).toMatch(/^\*Launch\* \(.*\) is cancelled: Speaker is ill$/m);
+});
+
+test('in UTC, times are written once, in UTC', async () => {
+  const mail = await mailFor(makeMessage('change_notice'), 'UTC');
+  expect(mail.text).toContain('• Start: Thu, 3 Dec 2026, 09:00 UTC → Thu, 3 Dec 2026, 10:00 UTC');
+});
+
+test('user text is escaped in HTML and kept as typed in text', async () => {
+  const title = 'Q&A <script>alert(1)</script>';
+  const mail = await mailFor(makeMessage('invitation_confirmed', { reservation: { title } }));
+  expect(mail.html).not.toContain('<script>');
+  expect(mail.html).toContain('<h1 style="font-size:1.4em">Q&amp;A &lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+  expect(mail.text!.split('\n')[0]).toBe(title);
+  expect(mail.subject).toBe(`Invitation: ${title}`);
+});

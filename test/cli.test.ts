@@ -75,7 +75,28 @@ test('the CLI works against the running service: token, server, reservation list
     '--capacity',
     '2',
   );
-  expect(added.stdout).toMatch(/Added server "studio-a" \(capacity 2/);
+  expect(added.stdout).toMatch(/Added server "studio-a" \(external, capacity 2, buffer 0m\): enforces nothing/);
+  const enforced = cli(
+    'server',
+    'add',
+    '--name',
+    'studio-n',
+    '--kind',
+    'nginx-rtmp',
+    '--ingest',
+    'rtmp://in.example.org/live',
+    '--playback',
+    'https://watch.example.org/watch',
+    '--buffer',
+    '90s',
+  );
+  expect(enforced.stdout).toMatch(/Added server "studio-n" \(nginx-rtmp, capacity 1, buffer 1m30s\): enforced/);
+  expect(
+    cli('server', 'add', '--name', 'x', '--kind', 'wowza', '--ingest', 'rtmp://x/l', '--playback', 'https://x').stderr,
+  ).toMatch(/--kind: one of embedded, nginx-rtmp, mediamtx, external/);
+  const listed = cli('server', 'list').stdout;
+  expect(listed).toMatch(/studio-a\texternal\t.*enforces nothing/);
+  expect(listed).toMatch(/studio-n\tnginx-rtmp\t.*buffer 1m30s/);
   expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(
     /--ingest: The ingest URL must be/,
   );

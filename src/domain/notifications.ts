@@ -27,6 +27,10 @@ export const NOTIFICATION_EVENTS = [
   'confirmation_notice',
   /** To an invitee removed by a change: no longer invited, while the stream goes on. */
   'invitation_withdrawn',
+  /** To the organizer: the streaming server refused a publish (once per reservation and reason). */
+  'publish_refused',
+  /** To the organizer after the stream: how many watched, the peak, which invitees joined. */
+  'attendance_summary',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

@@ -57,6 +57,10 @@ export function headline(message: MessageModel): string {
       return `Confirmed: ${title}`;
     case 'invitation_withdrawn':
       return `No longer invited: ${title}`;
+    case 'publish_refused':
+      return `Stream refused: ${title}`;
+    case 'attendance_summary':
+      return `Who watched: ${title}`;
   }
 }
 

@@ -125,6 +125,9 @@ function layout(message: MessageModel, timeZone: string): Layout {
         details: [when, server, ...watchLines(message)],
         after: [],
       };
+    case 'publish_refused':
+    case 'attendance_summary':
+      return { intro: [headline(message)], details: [when, server], after: [] };
     case 'delivery_failure_report':
       return {
         intro: ['These invitees of ', title, ' could not be reached and will not be retried:'],

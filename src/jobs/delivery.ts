@@ -156,6 +156,8 @@ export function messageFromRow(
     ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
     ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
     ...(payload.calendar ? { calendar: payload.calendar } : {}),
+    ...(payload.refusal ? { refusal: payload.refusal } : {}),
+    ...(payload.attendance ? { attendance: payload.attendance } : {}),
     ...(row.event === 'permit_prompt' && current
       ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
       : {}),

@@ -90,6 +90,10 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
   const tokens = await service.deps.db.apiToken.count();
   if (service.url) console.log(`Slotcast is listening on ${service.url}`);
   else console.log('Slotcast worker is processing jobs');
+  if (service.streaming?.ingestUrl)
+    console.log(
+      `Streaming: embedded server "embedded" — publish with OBS or ffmpeg to ${service.streaming.ingestUrl}/<stream key>`,
+    );
   console.log(`Database: ${service.database.description}`);
   if (role === 'service' && tokens === 0) {
     console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');

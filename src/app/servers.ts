@@ -102,3 +102,21 @@ export async function listServers(deps: AppDeps, options: { activeOnly?: boolean
     orderBy: { name: 'asc' },
   });
 }
+
+/**
+ * The server named "embedded" (issue 9): made on first start, and kept pointing at this run's
+ * ingest and watch URLs (RTMP_PORT=0 picks a new port each time) and configured buffer.
+ */
+export async function ensureEmbeddedServer(
+  deps: AppDeps,
+  settings: { ingestBaseUrl: string; playbackBaseUrl: string; bufferSeconds: number },
+): Promise<ServerRow> {
+  const data = { kind: 'embedded' as const, ...settings };
+  const server = await deps.db.distributionServer.upsert({
+    where: { name: 'embedded' },
+    create: { name: 'embedded', ...data },
+    update: data,
+  });
+  deps.servers.invalidate();
+  return server;
+}

@@ -11,6 +11,7 @@ import type { FieldChange } from './changes.js';
 import { changesWhatInviteesSee } from './changes.js';
 import type { NotifyMode } from './policy.js';
 import type { Invitees, Organizer, Platform, Reservation } from './reservation.js';
+import type { ServerKind } from './server-kind.js';
 import { playbackUrl } from './reservation.js';
 import type { ReservationStatus } from './status.js';
 
@@ -72,6 +73,8 @@ export interface MessagePayload {
     title: string;
     description: string | null;
     serverName: string;
+    /** Absent in rows planned before server kinds existed. */
+    serverKind?: ServerKind;
     playbackUrl: string;
     passcode: string;
     startsAt: string;
@@ -165,6 +168,7 @@ export function snapshotOf(reservation: Reservation): MessagePayload['reservatio
     title: reservation.title,
     description: reservation.description,
     serverName: reservation.server.name,
+    ...(reservation.server.kind ? { serverKind: reservation.server.kind } : {}),
     playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
     passcode: reservation.passcode,
     startsAt: reservation.startsAt.toISOString(),

@@ -25,3 +25,8 @@ export function tokenOwner(
   if (!/^[\w-]{22}$/.test(token)) return undefined;
   return emails.find((email) => viewerToken(key, reservationId, email) === token);
 }
+
+/** An invitee's personal watch link: the watch page with their token. */
+export function personalWatchUrl(watchPageUrl: string, key: string, reservationId: string, email: string): string {
+  return `${watchPageUrl}?t=${viewerToken(key, reservationId, email)}`;
+}

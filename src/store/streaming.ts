@@ -12,6 +12,7 @@ import { statement } from './sql.js';
 export interface GateReservation {
   id: string;
   code: string;
+  title: string;
   serverId: string;
   serverKind: ServerKind;
   status: ReservationStatus;
@@ -23,7 +24,7 @@ export interface GateReservation {
   emails: string[];
 }
 
-const GATE_COLUMNS = `r.id, r.code, r.server_id AS "serverId", s.kind AS "serverKind", r.status, r.starts_at AS "startsAt",
+const GATE_COLUMNS = `r.id, r.code, r.title, r.server_id AS "serverId", s.kind AS "serverKind", r.status, r.starts_at AS "startsAt",
   r.ends_at AS "endsAt", s.buffer_seconds * 1000 AS "bufferMs", r.passcode, r.stream_key AS "streamKey",
   coalesce(r.emails, '{}') AS emails
   FROM reservation r JOIN distribution_server s ON s.id = r.server_id`;

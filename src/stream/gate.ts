@@ -221,11 +221,17 @@ export class StreamGate {
     this.arm(publisher.reservationId, now);
   }
 
-  /** A viewer wants in (the HTTP route has the credentials). */
-  play(request: PlayRequest): PlayDecision {
+  /**
+   * Checks a viewer's credentials without letting them in (the watch page): wrong and missing
+   * ones count towards the address's limit like the stream's.
+   */
+  check(request: PlayRequest): {
+    decision: ViewerDecision | { admitted: false; reason: 'too_many_tries' };
+    reservation: GateReservation | undefined;
+  } {
     const now = request.now ?? this.deps.clock();
     if (this.triesOf(request.ip, now) >= this.maxWrongTries)
-      return { admitted: false, status: 429, reason: 'too_many_tries' };
+      return { decision: { admitted: false, reason: 'too_many_tries' }, reservation: undefined };
     const reservation = this.byCode.get(request.code.toUpperCase());
     const { token } = request.credentials;
     const tokenInvitee =
@@ -236,14 +242,22 @@ export class StreamGate {
       tokenInvitee,
       now,
     });
+    if (!decision.admitted && (decision.reason === 'missing_credentials' || decision.reason === 'wrong_credentials'))
+      this.wrongTries.set(request.ip, [...(this.wrongTries.get(request.ip) ?? []), now.getTime()]);
+    return {
+      decision,
+      reservation:
+        decision.admitted || decision.reason === 'not_live' || decision.reason === 'over' ? reservation : undefined,
+    };
+  }
+
+  /** A viewer wants in (the HTTP route has the credentials). */
+  play(request: PlayRequest): PlayDecision {
+    const now = request.now ?? this.deps.clock();
+    const { decision, reservation } = this.check({ ...request, now });
     if (!decision.admitted) {
-      const wrong = decision.reason === 'missing_credentials' || decision.reason === 'wrong_credentials';
-      if (wrong) this.wrongTries.set(request.ip, [...(this.wrongTries.get(request.ip) ?? []), now.getTime()]);
-      return {
-        admitted: false,
-        status: decision.reason === 'missing_credentials' ? 401 : 403,
-        reason: decision.reason,
-      };
+      const status = decision.reason === 'too_many_tries' ? 429 : decision.reason === 'missing_credentials' ? 401 : 403;
+      return { admitted: false, status, reason: decision.reason };
     }
     const admitted = reservation!;
     const viewer = {
@@ -376,6 +390,7 @@ export class StreamGate {
       this.put({
         id: stored.id,
         code: stored.code,
+        title: stored.title,
         serverId: stored.server.id,
         serverKind: stored.server.kind ?? 'external',
         status: stored.status,

@@ -141,7 +141,7 @@ function layout(message: MessageModel, timeZone: string): Layout {
       };
     case 'attendance_summary':
       return {
-        intro: [title, ` (${range}) is over. Who watched:`],
+        intro: [title, `, live on ${start}, is over. Who watched:`],
         details: [],
         after: message.attendance ? attendanceLines(message.attendance) : [],
       };

@@ -141,7 +141,10 @@ export class DeliveryWorker {
     // An e-mail invitee of a stream Slotcast enforces gets their personal watch link (issue 9),
     // made here so that the outbox never holds it.
     if (row.channel === 'email' && isInvitation(row.event) && isEnforcing(row.payload.reservation.serverKind)) {
-      this.tokenKey ??= viewerTokenKey(this.pool);
+      this.tokenKey ??= viewerTokenKey(this.pool).catch((error: unknown) => {
+        this.tokenKey = undefined; // read again next time
+        throw error;
+      });
       const key = await this.tokenKey;
       message.personalWatchUrl = personalWatchUrl(
         message.reservation.playbackUrl,

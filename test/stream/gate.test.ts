@@ -105,3 +105,19 @@ test('GIVEN a live stream WHEN the reservation is cancelled THEN the publisher i
   });
   expect(publish(reservation.streamKey, 'live-2', reservation.startsAt)).toMatchObject({ reason: 'cancelled' });
 });
+
+test('GIVEN more than 10 wrong viewer credentials in a minute from one address THEN it gets 429, even with the right passcode, until the minute has passed', async () => {
+  const reservation = await booked();
+  const now = reservation.startsAt;
+  const tryWith = (passcode: string, ip = '198.51.100.7', at = now) =>
+    gate.play({ code: reservation.code, credentials: { passcode }, ip, now: at });
+  for (let i = 0; i < 10; i++) expect(tryWith('WRONG')).toMatchObject({ admitted: false, status: 403 });
+  expect(tryWith(reservation.passcode)).toMatchObject({ admitted: false, status: 429 });
+  expect(tryWith(reservation.passcode, '198.51.100.8')).toMatchObject({ admitted: true });
+  const later = new Date(now.getTime() + 61_000);
+  const again = tryWith(reservation.passcode, '198.51.100.7', later);
+  expect(again).toMatchObject({ admitted: true });
+  for (const decision of [again, tryWith(reservation.passcode, '198.51.100.8')])
+    if (decision.admitted) gate.playEnded(decision.viewer);
+  await gate.settled();
+});

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AppDeps } from './app/deps.js';
+import { PlatformStates } from './app/health.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
@@ -47,6 +48,7 @@ export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'p
     secrets: randomSecrets,
     log,
     listeners: [],
+    platformStates: new PlatformStates(),
   };
 }
 

@@ -123,7 +123,25 @@ function takeOverSignals(log: Logger): Promise<string> {
       resolve(signal);
     };
     for (const signal of signals) process.on(signal, () => onSignal(signal));
+    watchParent(() => onSignal('parent exited'));
   });
+}
+
+/**
+ * Started by an npm script, the service lives only as long as that npm: a process manager that
+ * kills npm (SIGKILL, or a SIGTERM npm's shell did not pass on) would otherwise leave the service
+ * and its PostgreSQL running, orphaned, holding their ports. An orphan is adopted by init or a
+ * subreaper, so its parent pid changes.
+ */
+function watchParent(onGone: () => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 1_000);
+  timer.unref();
 }
 
 async function withDeps(

@@ -17,6 +17,7 @@ import type { Logger } from './log.js';
 import type { Transport } from './notify/transport.js';
 import { createEmailTransport } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
+import { keepConnecting } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
@@ -55,6 +56,8 @@ export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'p
 export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Service> {
   const role = options.role ?? 'service';
   const database = await openDatabase(config, log);
+  // Stopped last to first: inbound first (HTTP, chat connections), then the jobs, the outbound
+  // transports, and the database — whose embedded server goes down only when nothing uses it.
   const stops: Array<() => Promise<void>> = [() => database.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -68,9 +71,6 @@ export async function startService(config: Config, log: Logger, options: Service
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
       (p): p is Platform => p !== undefined,
     );
-    stops.push(async () => {
-      for (const platform of platforms) await platform.stop();
-    });
     const transports: Transport[] = [
       await createEmailTransport(config, log),
       ...platforms.flatMap((platform) => platform.transports),
@@ -100,12 +100,18 @@ export async function startService(config: Config, log: Logger, options: Service
     let http: Server | undefined;
     let url: string | undefined;
     if (role === 'service') {
+      // A worker only delivers, which needs no chat connection; the service connects each
+      // platform, and starts without one that cannot be reached (it is attached when it answers).
+      const connections = platforms.map((platform) => keepConnecting(platform, deps.platformStates, log));
+      stops.push(async () => {
+        await Promise.all(connections.map((connection) => connection.stop()));
+      });
       http = createHttpServer([...platforms.flatMap((platform) => platform.mounts), apiMount(deps)], log);
       const address = await listen(http, config.http.port, config.http.host);
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
       const server = http;
       stops.push(() => closeServer(server));
-      for (const platform of platforms) await platform.start();
+      await Promise.all(connections.map((connection) => connection.started));
     }
 
     let stopping: Promise<void> | undefined;

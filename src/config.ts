@@ -7,7 +7,11 @@ import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import type { Policy } from './domain/policy.js';
 
-const duration = (fallback: string) =>
+/**
+ * A duration setting. Zero is refused unless `zero` says what it means: a lease, a poll interval
+ * or a window of 0 would claim messages twice, spin, or lapse every booking on the spot.
+ */
+const duration = (fallback: string, options: { zero?: 'allowed' } = {}) =>
   z
     .string()
     .default(fallback)
@@ -15,6 +19,10 @@ const duration = (fallback: string) =>
       const ms = parseDuration(text);
       if (ms === undefined) {
         context.addIssue({ code: 'custom', message: `must be a duration like 30m, 24h or 90d (got "${text}")` });
+        return z.NEVER;
+      }
+      if (ms === 0 && options.zero !== 'allowed') {
+        context.addIssue({ code: 'custom', message: `must be longer than 0 (got "${text}")` });
         return z.NEVER;
       }
       return ms;
@@ -54,8 +62,8 @@ const ENV = z.object({
   /** debug | info | warn | error (default info). */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 
-  /** How long before the start a reservation must be reconfirmed (default 24h). */
-  RECONFIRM_LEAD: duration('24h'),
+  /** How long before the start a reservation must be reconfirmed (default 24h; 0: by the start). */
+  RECONFIRM_LEAD: duration('24h', { zero: 'allowed' }),
   /** The least time an organizer gets to reconfirm a short-notice reservation (default 15m). */
   RECONFIRM_MIN_WINDOW: duration('15m'),
   /** Longest reservation (default 12h). */
@@ -121,8 +129,8 @@ const ENV = z.object({
   DELIVERY_LEASE: duration('60s'),
   /** Messages each worker sends at once (default 20). */
   DELIVERY_CONCURRENCY: integer(20, 1, 500),
-  /** How long to gather a fan-out's permanent failures before reporting them to the organizer (default 30s). */
-  FAILURE_REPORT_DELAY: duration('30s'),
+  /** How long to gather a fan-out's permanent failures before reporting them to the organizer (default 30s; 0: at once). */
+  FAILURE_REPORT_DELAY: duration('30s', { zero: 'allowed' }),
 
   /** embedded: run node-media-server inside the service, as the server named "embedded" (default); off: none. */
   STREAMING: z.enum(['embedded', 'off']).default('embedded'),
@@ -133,7 +141,7 @@ const ENV = z.object({
   /** The ingest URL organizers are given, when encoders reach RTMP by another name (default rtmp://RTMP_HOST:port/live). */
   RTMP_PUBLIC_URL: url(['rtmp:', 'rtmps:']).optional(),
   /** The embedded server's set-up/teardown buffer, applied at every start (default 2m). */
-  EMBEDDED_BUFFER: duration('2m'),
+  EMBEDDED_BUFFER: duration('2m', { zero: 'allowed' }),
 });
 
 export type Env = z.infer<typeof ENV>;

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { AppDeps } from './app/deps.js';
+import { PlatformStates } from './app/health.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
@@ -16,6 +17,7 @@ import type { Logger } from './log.js';
 import type { Transport } from './notify/transport.js';
 import { createEmailTransport } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
+import { keepConnecting } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
@@ -51,12 +53,15 @@ export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'p
     secrets: randomSecrets,
     log,
     listeners: [],
+    platformStates: new PlatformStates(),
   };
 }
 
 export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Service> {
   const role = options.role ?? 'service';
   const database = await openDatabase(config, log);
+  // Stopped last to first: inbound first (HTTP, chat connections), then the jobs, the outbound
+  // transports, and the database — whose embedded server goes down only when nothing uses it.
   const stops: Array<() => Promise<void>> = [() => database.close()];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -70,9 +75,6 @@ export async function startService(config: Config, log: Logger, options: Service
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
       (p): p is Platform => p !== undefined,
     );
-    stops.push(async () => {
-      for (const platform of platforms) await platform.stop();
-    });
     const transports: Transport[] = [
       await createEmailTransport(config, log),
       ...platforms.flatMap((platform) => platform.transports),
@@ -103,6 +105,12 @@ export async function startService(config: Config, log: Logger, options: Service
     let url: string | undefined;
     let streaming: Streaming | undefined;
     if (role === 'service') {
+      // A worker only delivers, which needs no chat connection; the service connects each
+      // platform, and starts without one that cannot be reached (it is attached when it answers).
+      const connections = platforms.map((platform) => keepConnecting(platform, deps.platformStates, log));
+      stops.push(async () => {
+        await Promise.all(connections.map((connection) => connection.stop()));
+      });
       streaming = createStreaming(config, deps, log);
       http = createHttpServer(
         [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), streaming.mount],
@@ -116,7 +124,7 @@ export async function startService(config: Config, log: Logger, options: Service
       const started = streaming;
       stops.push(() => started.stop());
       await started.start(url);
-      for (const platform of platforms) await platform.start();
+      await Promise.all(connections.map((connection) => connection.started));
     }
 
     let stopping: Promise<void> | undefined;

@@ -152,6 +152,32 @@ test('a bad setting stops start-up with one line naming the variable', () => {
   );
 });
 
+// As root, the embedded PostgreSQL runs as a `postgres` user: a root-owned 0700 directory (what
+// mkdtemp makes) on the way to its data locks it out.
+(process.getuid?.() === 0 ? test.each : test.skip.each)([
+  ['is', ''],
+  ['holds', '/nested/data'],
+])(
+  'a DATA_DIR the postgres user cannot enter (a root-owned 0700 directory %s it) stops start-up with one line saying how to fix it',
+  (_, below) => {
+    const locked = mkdtempSync(join(tmpdir(), 'slotcast-locked-'));
+    try {
+      const result = spawnSync(process.execPath, [BIN, 'serve'], {
+        env: { ...env(), DATA_DIR: `${locked}${below}` },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `Invalid configuration: DATA_DIR is out of reach of the embedded PostgreSQL: ${locked} (mode 700, owner uid 0) cannot be entered by the "postgres" user it runs as when Slotcast runs as root. Fix: chmod o+x ${locked}, choose another DATA_DIR, or set DATABASE_URL`,
+      );
+    } finally {
+      rmSync(locked, { recursive: true, force: true });
+    }
+  },
+  60_000,
+);
+
 test('SIGTERM stops the service and its embedded PostgreSQL: no orphan process', async () => {
   const pid = postgresPid();
   expect(pid).toBeDefined();

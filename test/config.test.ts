@@ -38,6 +38,29 @@ describe('configuration', () => {
     expect((thrown as Error).message).not.toContain('\n');
   });
 
+  // Every duration but the two where zero means something (a deadline at the start, a report at once).
+  test.each([
+    'RECONFIRM_MIN_WINDOW',
+    'MAX_DURATION',
+    'BOOKING_HORIZON',
+    'RECONFIRM_REMINDER',
+    'VIEWER_REMINDER',
+    'JOB_POLL_EVERY',
+    'OUTBOX_SWEEP_EVERY',
+    'DELIVERY_LEASE',
+  ])('GIVEN %s=0s THEN start-up stops with one line naming it', (variable) => {
+    expect(() => loadConfig({ [variable]: '0s' })).toThrow(
+      new ConfigError(variable, 'must be longer than 0 (got "0s")'),
+    );
+    expect(() => loadConfig({ [variable]: '0m0s' })).toThrow(`${variable} must be longer than 0`);
+  });
+
+  test('GIVEN RECONFIRM_LEAD=0s or FAILURE_REPORT_DELAY=0s THEN they are accepted: by the start, at once', () => {
+    const config = loadConfig({ RECONFIRM_LEAD: '0s', FAILURE_REPORT_DELAY: '0s' });
+    expect(config.policy.reconfirmLeadMs).toBe(0);
+    expect(config.jobs.failureReportDelayMs).toBe(0);
+  });
+
   test('a bad DATABASE_URL is reported without echoing its password', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),

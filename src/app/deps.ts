@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Db } from '../store/client.js';
 import type { ServerDirectory } from '../store/servers.js';
 import type { CommitListener } from './events.js';
+import type { PlatformStates } from './health.js';
 
 export interface Secrets {
   /** A short human code such as R-7K3Q (`length` characters after the R-, 4 by default). */
@@ -30,4 +31,6 @@ export interface AppDeps {
   log: Logger;
   /** Told after every committed use case; the composition root (src/main.ts) subscribes the job runtime. */
   listeners: CommitListener[];
+  /** Each chat platform's connection state, for GET /healthz (src/app/health.ts). */
+  platformStates: PlatformStates;
 }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
 import type { AppDeps } from '../app/deps.js';
+import { checkHealth } from '../app/health.js';
 import { changeReservation } from '../app/change.js';
 import { cancelReservation, reconfirmReservation } from '../app/lifecycle.js';
 import type { Outcome } from '../app/outcome.js';
@@ -58,12 +59,8 @@ export function apiMount(deps: AppDeps): Mount {
 }
 
 async function health(deps: AppDeps, res: ServerResponse): Promise<void> {
-  try {
-    await deps.db.$queryRaw`SELECT 1`;
-    sendJson(res, 200, { status: 'ok', database: 'ok' });
-  } catch {
-    sendJson(res, 503, { status: 'unavailable', database: 'unreachable' });
-  }
+  const { httpStatus, report } = await checkHealth(deps);
+  sendJson(res, httpStatus, report);
 }
 
 async function authenticate(deps: AppDeps, req: IncomingMessage): Promise<Actor> {

@@ -18,12 +18,15 @@ import { coerceError } from '../log.js';
 import type { Sql } from '../store/sql.js';
 import { statement } from '../store/sql.js';
 import { forEachConcurrently } from './concurrency.js';
+import { RepeatedErrors } from './repeated-errors.js';
 
 export const DEADLINE_CHANNEL = 'slotcast_deadlines';
 
 // Timers further out than this are re-read from the table when they fire (Node timers cap at ~24.8 days).
 const LONGEST_TIMER_MS = 60 * 60_000;
 const BATCH = 500;
+const RECONNECT_FIRST_MS = 1_000;
+const RECONNECT_LONGEST_MS = 10_000;
 
 async function dueIds(sql: Sql, limit: number): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
@@ -53,26 +56,73 @@ export class DeadlineClock {
   private running: Promise<void> | undefined;
   private again = false;
   private listener: pg.Client | undefined;
+  private listenFailures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly failures: RepeatedErrors;
 
   constructor(
     private readonly deps: AppDeps,
     private readonly databaseUrl: string,
     private readonly log: Logger,
     private readonly concurrency = 32,
-  ) {}
+  ) {
+    this.failures = new RepeatedErrors(log, 'deadline clock failed; retrying every 5 s');
+  }
 
   async start(): Promise<void> {
-    this.listener = new pg.Client({ connectionString: this.databaseUrl });
-    this.listener.on('error', (error) =>
-      this.log.warn('deadline listener connection failed', { error: error.message }),
-    );
-    this.listener.on('notification', (message) => {
+    await this.listen();
+    await this.run();
+  }
+
+  /**
+   * LISTENs on a connection of its own. When the connection is lost (the database restarts, an
+   * administrator ends the session) it is made again, with backoff, for as long as the clock
+   * runs; the clock then re-reads the table, since NOTIFYs sent meanwhile reached nobody.
+   */
+  private async listen(): Promise<void> {
+    const listener = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 10_000 });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost || this.stopped) return;
+      lost = true;
+      void listener.end().catch(() => undefined);
+      this.listenAgain(error);
+    };
+    listener.on('error', onLost);
+    listener.on('end', () => onLost());
+    listener.on('notification', (message) => {
       if (message.channel === DEADLINE_CHANNEL && message.payload) this.poke(new Date(message.payload));
     });
-    await this.listener.connect();
-    await this.listener.query(`LISTEN ${DEADLINE_CHANNEL}`);
-    await this.run();
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN ${DEADLINE_CHANNEL}`);
+    } catch (error) {
+      lost = true; // the caller decides what comes next
+      await listener.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) await listener.end().catch(() => undefined);
+    else this.listener = listener;
+  }
+
+  private listenAgain(error?: Error): void {
+    if (this.stopped) return;
+    if (this.listenFailures++ === 0)
+      this.log.warn('the deadline clock lost its database connection; reconnecting', { error: error?.message });
+    const delay = Math.min(RECONNECT_FIRST_MS * 2 ** Math.min(this.listenFailures - 1, 5), RECONNECT_LONGEST_MS);
+    this.reconnectTimer = setTimeout(() => {
+      this.listen().then(
+        () => {
+          if (this.stopped) return;
+          this.log.info('the deadline clock is listening again');
+          this.listenFailures = 0;
+          void this.run();
+        },
+        (failure: unknown) => this.listenAgain(coerceError(failure)),
+      );
+    }, delay);
+    this.reconnectTimer.unref();
   }
 
   /** Makes sure the clock fires at `at` or earlier. */
@@ -84,6 +134,7 @@ export class DeadlineClock {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.running?.catch(() => undefined);
     await this.listener?.end().catch(() => undefined);
   }
@@ -129,7 +180,7 @@ export class DeadlineClock {
         const next = stuck ? new Date(Date.now() + 5_000) : await nextDeadline(this.deps.pool);
         if (next && !this.stopped) this.setTimer(next.getTime());
       } catch (error) {
-        this.log.error('deadline clock failed; retrying in 5 s', { error: coerceError(error).message });
+        this.failures.report(coerceError(error));
         if (!this.stopped) this.setTimer(Date.now() + 5_000);
       } finally {
         this.running = undefined;

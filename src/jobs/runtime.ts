@@ -26,7 +26,9 @@ import { duePendingIds } from '../store/notifications.js';
 import { listReservationRows } from '../store/reservations.js';
 import { announceDeadline, DeadlineClock } from './deadlines.js';
 import { DeliveryWorker } from './delivery.js';
+import { JobNotifications } from './notifications.js';
 import type { JobName } from './queue.js';
+import { RepeatedErrors } from './repeated-errors.js';
 import { JobQueue } from './queue.js';
 
 export interface Jobs {
@@ -68,16 +70,21 @@ const SWEEP_GRACE_MS = 5_000;
 
 export function createJobs({ process: processJobs, config, deps, transports, log, database }: JobsContext): Jobs {
   const settings = config.jobs;
-  const backend = new PostgresBackend({ pool: database.pool });
+  // The backend's own channel cannot survive a lost database (see notifications.ts).
+  const backend = new PostgresBackend({ pool: database.pool, disableNotifications: true });
+  const notifications = new JobNotifications(database.pool, log);
   const agenda = new Agenda({
     backend,
+    notificationChannel: notifications,
     name: `${hostname()}:${process.pid}`,
     defaultConcurrency: settings.concurrency,
     maxConcurrency: settings.concurrency * 8,
     processEvery: settings.pollEveryMs,
     removeOnComplete: true,
   });
-  agenda.on('error', (error) => log.error('job queue error', { error: coerceError(error).message }));
+  // While the database is down every poll fails the same way: say so once in a while, not each time.
+  const queueErrors = new RepeatedErrors(log, 'job queue error');
+  agenda.on('error', (error) => queueErrors.report(coerceError(error)));
   agenda.on('fail', (error: unknown, job: { attrs: { name: string } }) =>
     log.error('job failed', { job: job.attrs.name, error: coerceError(error).message }),
   );
@@ -168,7 +175,7 @@ export function createJobs({ process: processJobs, config, deps, transports, log
     if (!processJobs) {
       // Agenda connects its NOTIFY channel only in start(); an enqueue-only process must connect it
       // itself, or the workers elsewhere hear of new jobs only at their next poll.
-      await backend.notificationChannel?.connect();
+      await notifications.connect();
       return;
     }
     clock = new DeadlineClock(deps, database.url, log);
@@ -190,7 +197,7 @@ export function createJobs({ process: processJobs, config, deps, transports, log
       // the LISTEN connection (the shared pool itself is closed by its owner).
       if (processJobs) await agenda.drain({ timeout: 10_000, closeConnection: true });
       // An Agenda that only enqueued was never started, and its stop() then closes nothing.
-      if (!processJobs) await backend.notificationChannel?.disconnect();
+      if (!processJobs) await notifications.disconnect();
     },
   };
 }

@@ -4,11 +4,12 @@
  * works after, except submissions, whose answer (field errors, the updated modal) is the ack.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import type { ChatPort } from '../chat/port.js';
 import type { Config } from '../config.js';
 import type { Mount } from '../http/server.js';
 import type { Logger } from '../log.js';
+import { PlatformRefused } from '../platforms.js';
 import { SlackActors } from './actor.js';
 import { registerButtons } from './buttons.js';
 import { registerCommand } from './command.js';
@@ -30,9 +31,23 @@ export interface SlackApp {
   receiver: HTTPReceiver | undefined;
   services: SlackContext;
   mode: 'http' | 'socket';
+  /** Checks the token with Slack (auth.test) and readies the app; in Socket Mode also connects. */
+  connect(): Promise<void>;
+  /** True once `connect` has succeeded: until then Bolt cannot take requests. */
+  readonly ready: boolean;
 }
 
-export async function createSlackApp(settings: SlackSettings, chat: ChatPort, log: Logger): Promise<SlackApp> {
+/** auth.test answers that no retry can change: the token itself is wrong. */
+const REFUSALS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'not_allowed_token_type',
+]);
+
+export function createSlackApp(settings: SlackSettings, chat: ChatPort, log: Logger): SlackApp {
   const logger = boltLogger(log);
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {};
   const receiver = settings.appToken
@@ -42,11 +57,35 @@ export async function createSlackApp(settings: SlackSettings, chat: ChatPort, lo
     token: settings.botToken,
     logger,
     clientOptions,
-    // auth.test runs in init() below, where a bad token fails start-up with Slack's own words.
+    // auth.test runs in connect(), after the service is up, and is retried there while Slack
+    // cannot be reached.
     deferInitialization: true,
     ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
   });
-  await app.init();
+  // One quick auth.test per attempt: the app's own client retries a failing Slack for half an
+  // hour, which is what used to hold start-up.
+  const probe = new webApi.WebClient(settings.botToken, {
+    ...clientOptions,
+    logger,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  });
+  let ready = false;
+  const connect = async () => {
+    try {
+      await probe.auth.test();
+    } catch (error) {
+      if (error instanceof webApi.WebAPIPlatformError && REFUSALS.has(error.data.error))
+        throw new PlatformRefused(
+          `Slack answered ${error.data.error} to the bot token`,
+          "check SLACK_BOT_TOKEN (xoxb-…, from the app's OAuth & Permissions page) and restart",
+        );
+      throw error;
+    }
+    await app.init();
+    if (!receiver) await app.start();
+    ready = true;
+  };
 
   const services: SlackContext = {
     chat,
@@ -68,15 +107,34 @@ export async function createSlackApp(settings: SlackSettings, chat: ChatPort, lo
     // One place for listener failures; Slack has its ack already. No payloads: they hold passcodes.
     log.error('slack listener failed', { code: error.code, error: error.message });
   });
-  return { app, receiver, services, mode: receiver ? 'http' : 'socket' };
+  return {
+    app,
+    receiver,
+    services,
+    mode: receiver ? 'http' : 'socket',
+    connect,
+    get ready() {
+      return ready;
+    },
+  };
 }
 
-/** Hands POSTs to /slack/events to Bolt (which checks the signature and the timestamp). */
-export function eventsMount(receiver: HTTPReceiver): Mount {
+/**
+ * Hands POSTs to /slack/events to Bolt (which checks the signature and the timestamp) — once the
+ * app is connected; before that, 503, and Slack retries its events.
+ */
+export function eventsMount(receiver: HTTPReceiver, ready: () => boolean): Mount {
   return (req: IncomingMessage, res: ServerResponse, url: URL) => {
     if (url.pathname !== EVENTS_PATH) return false;
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Slack events are POSTed here.');
+      return true;
+    }
+    if (!ready()) {
+      req.resume();
+      res
+        .writeHead(503, { 'retry-after': '10', 'content-type': 'text/plain' })
+        .end('The Slack app is still connecting to Slack.');
       return true;
     }
     receiver.requestListener(req, res);

@@ -14,19 +14,23 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     );
     return undefined;
   }
-  const slack = await createSlackApp(config.slack, chat, log);
+  const slack = createSlackApp(config.slack, chat, log);
+  // Deliveries need only the Web API, not the app: they work (or retry) whatever connect() says.
   const transport = createSlackTransport({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, chat, log });
-  log.info(slack.mode === 'socket' ? 'Slack app ready (Socket Mode)' : 'Slack app ready (HTTP: POST /slack/events)');
   return {
     name: 'slack',
-    mounts: slack.receiver ? [eventsMount(slack.receiver)] : [],
+    label: 'Slack',
+    mounts: slack.receiver ? [eventsMount(slack.receiver, () => slack.ready)] : [],
     transports: [transport],
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
-    start: async () => {
-      if (slack.mode === 'socket') await slack.app.start();
+    connect: async () => {
+      await slack.connect();
+      log.info(
+        slack.mode === 'socket' ? 'Slack app ready (Socket Mode)' : 'Slack app ready (HTTP: POST /slack/events)',
+      );
     },
     stop: async () => {
-      if (slack.mode === 'socket') await slack.app.stop();
+      if (slack.mode === 'socket' && slack.ready) await slack.app.stop();
     },
   };
 };

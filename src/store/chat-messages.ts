@@ -7,6 +7,7 @@ import type { Platform } from '../domain/reservation.js';
 import pg from 'pg';
 
 const { Pool: PgPool } = pg;
+import { guardConnections } from './connections.js';
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
@@ -87,7 +88,8 @@ function lockPoolFor(pool: pg.Pool): pg.Pool {
     // Same server and credentials as the main pool; idle connections close soon and never keep
     // the process alive.
     lockPool = new PgPool({ ...pool.options, max: 10, idleTimeoutMillis: 1_000, allowExitOnIdle: true });
-    lockPool.on('error', () => {}); // an idle lock connection dropped by the server is simply replaced
+    // A lock connection dropped by the server is simply replaced; the lock's holder sees its query fail.
+    guardConnections(lockPool);
     lockPools.set(pool, lockPool);
   }
   return lockPool;

@@ -11,6 +11,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { guardConnections } from './connections.js';
 import { PrismaClient } from '../generated/prisma/client.js';
 
 export type Db = PrismaClient;
@@ -19,14 +20,22 @@ export type { Prisma } from '../generated/prisma/client.js';
 export interface DbHandle {
   prisma: Db;
   pool: pg.Pool;
+  /** Resolves once every connection of the pool is closed, not merely asked to close. */
   close(): Promise<void>;
 }
 
+/** A server that does not answer a connection attempt within this is treated as down. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long `close` waits for the server to acknowledge the pool's goodbyes. */
+const CLOSE_TIMEOUT_MS = 5_000;
+
 export function openDb(url: string, options: { max?: number; log?: Logger } = {}): DbHandle {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 20 });
-  // An idle connection dropped by the server (a restart, an admin) must not crash the process;
-  // the pool replaces it on the next checkout.
-  pool.on('error', (error) => options.log?.warn('an idle database connection failed', { error: error.message }));
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 20,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  const connections = guardConnections(pool, options.log);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,
@@ -34,6 +43,10 @@ export function openDb(url: string, options: { max?: number; log?: Logger } = {}
     close: async () => {
       await prisma.$disconnect();
       await pool.end().catch(() => undefined);
+      // pool.end() resolves as soon as it has asked each connection to close. Whoever stops the
+      // server next (the embedded PostgreSQL) must not find one still open: its fast shutdown
+      // would answer it with an error, on a client some library may still listen on.
+      await connections.allClosed(CLOSE_TIMEOUT_MS);
     },
   };
 }

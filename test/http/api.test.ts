@@ -368,10 +368,10 @@ describe('servers and auth', () => {
     expect((await call('GET', '/servers')).body.servers.map((s: { name: string }) => s.name)).toContain('studio-z');
   });
 
-  test('GET /healthz answers 200 when the database answers', async () => {
+  test('GET /healthz answers 200 when the database answers, with no platform configured', async () => {
     const response = await fetch(`${base}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+    expect(await response.json()).toEqual({ status: 'ok', database: 'up', platforms: {} });
   });
 });
 

@@ -58,7 +58,7 @@ test('GIVEN SLACK_APP_TOKEN THEN no HTTP mount; /reserve over the socket is acke
   });
   platform = await slackPlatform({ config, chat: createChatPort(makeDeps(db)), log: silentLogger });
   expect(platform?.mounts).toEqual([]);
-  await platform!.start();
+  await platform!.connect(() => {});
   expect(fake.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-socket');
 
   connected[0]!.send(

@@ -68,7 +68,7 @@ export async function startDiscordBot(
   });
   const platform = await discordPlatform({ config, chat: createChatPort(deps), log });
   if (!platform) throw new Error('discordPlatform returned nothing although Discord is configured');
-  await platform.start();
+  await platform.connect(() => {});
   const transport = platform.transports[0]!;
 
   async function deliver(reservationId?: string) {

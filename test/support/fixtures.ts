@@ -4,6 +4,7 @@
  */
 import type { AppDeps } from '../../src/app/deps.js';
 import type { CommittedEvent } from '../../src/app/events.js';
+import { PlatformStates } from '../../src/app/health.js';
 import { randomSecrets } from '../../src/app/secrets.js';
 import type { RequestCommand } from '../../src/app/commands.js';
 import type { Policy } from '../../src/domain/policy.js';
@@ -50,6 +51,7 @@ export function makeDeps(
     secrets: randomSecrets,
     log: silentLogger,
     listeners: [(event) => void events.push(event)],
+    platformStates: new PlatformStates(),
     ...overrides,
     events,
   };

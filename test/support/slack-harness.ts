@@ -84,7 +84,7 @@ export async function startSlackHarness(
   if (!platform) throw new Error('the Slack platform did not start');
   const server: Server = createHttpServer(platform.mounts, silentLogger);
   const address = await listen(server, 0, '127.0.0.1');
-  await platform.start();
+  await platform.connect(() => {});
   return {
     fake,
     db,

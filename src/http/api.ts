@@ -52,10 +52,22 @@ export function apiMount(deps: AppDeps): Mount {
       throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}.`);
     }
     const actor = await authenticate(deps, req);
-    const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
+    const params = route.pattern.exec(path)!.slice(1).map(decodePathSegment);
     await route.handler({ req, res, url, params, actor });
     return true;
   };
+}
+
+/** A path segment as text; bad percent-encoding or a NUL is the client's mistake, not ours. */
+function decodePathSegment(segment: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'bad_request', 'The path has a malformed percent-encoding (such as %ZZ).');
+  }
+  if (decoded.includes('\u0000')) throw new HttpError(400, 'bad_request', 'The path holds a NUL byte.');
+  return decoded;
 }
 
 async function health(deps: AppDeps, res: ServerResponse): Promise<void> {

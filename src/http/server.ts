@@ -13,9 +13,15 @@ import { HttpError, sendError, sendJson } from './json.js';
 export type Mount = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean;
 
 export function createHttpServer(mounts: Mount[], log: Logger): Server {
-  return createServer(async (req, res) => {
+  const server = createServer(async (req, res) => {
     const started = performance.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url);
+    if (!url) {
+      // e.g. `GET http://[::1 HTTP/1.1`: no URL to route, so no mount can answer it.
+      res.shouldKeepAlive = false;
+      sendError(res, new HttpError(400, 'bad_request', 'The request target is not a valid URL.'));
+      return;
+    }
     try {
       for (const mount of mounts) {
         if (await mount(req, res, url)) return;
@@ -44,6 +50,20 @@ export function createHttpServer(mounts: Mount[], log: Logger): Server {
       });
     }
   });
+  // A request line or header Node cannot parse: answer 400 and close, rather than drop it unanswered.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  return server;
+}
+
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 export function listen(server: Server, port: number, host: string): Promise<{ port: number; host: string }> {

@@ -130,6 +130,12 @@ export function eventsMount(receiver: HTTPReceiver, ready: () => boolean): Mount
       res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Slack events are POSTed here.');
       return true;
     }
+    if (isFromTheFuture(req.headers['x-slack-request-timestamp'], Date.now())) {
+      // Bolt refuses only stale timestamps; a signed request dated ahead could be replayed until then.
+      req.resume();
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('The request timestamp is in the future.');
+      return true;
+    }
     if (!ready()) {
       req.resume();
       res
@@ -140,4 +146,12 @@ export function eventsMount(receiver: HTTPReceiver, ready: () => boolean): Mount
     receiver.requestListener(req, res);
     return true;
   };
+}
+
+/** Slack allows five minutes of clock skew either way; Bolt checks only the past side. */
+const TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+
+function isFromTheFuture(header: string | string[] | undefined, nowMs: number): boolean {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds > Math.floor(nowMs / 1000) + TIMESTAMP_TOLERANCE_SECONDS;
 }

@@ -2,6 +2,7 @@
  * The REST API over real HTTP and real PostgreSQL.
  */
 import type { Server } from 'node:http';
+import { createConnection } from 'node:net';
 import { createToken } from '../../src/app/tokens.js';
 import { apiMount } from '../../src/http/api.js';
 import { closeServer, createHttpServer, listen } from '../../src/http/server.js';
@@ -435,5 +436,42 @@ describe('idempotency', () => {
     const second = await post('respelled-1', respelled);
     expect([first.status, second.status]).toEqual([201, 201]);
     expect(second.body.reservation.id).toBe(first.body.reservation.id);
+  });
+});
+
+/** Sends bytes no fetch would send and returns everything the server wrote before it closed. */
+function rawExchange(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ port: Number(new URL(base).port), host: '127.0.0.1' });
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.write(request);
+  });
+}
+
+describe('bytes no client should send', () => {
+  test.each([
+    ['a malformed percent-encoding in the code', '/reservations/%ZZ', 400],
+    ['a NUL in the code', '/reservations/a%00b', 400],
+    ['a NUL in a query parameter', '/reservations?server=%00', 422],
+  ])('GIVEN %s THEN a 4xx with a message, never a 500', async (_case, path, status) => {
+    const response = await call('GET', path);
+    expect(response.status).toBe(status);
+    expect(response.body.error.message).toEqual(expect.any(String));
+  });
+
+  test('GIVEN a request line whose target is no URL THEN 400 and the connection is closed', async () => {
+    const answer = await rawExchange('GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.toLowerCase()).toContain('connection: close');
+  });
+
+  test('GIVEN a request line Node cannot parse THEN 400 and the connection is closed', async () => {
+    const answer = await rawExchange('GET /\u0001 HTTP/1.1\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
   });
 });

@@ -649,7 +649,7 @@ describe('App Home', () => {
 });
 
 describe('signatures', () => {
-  test('GIVEN a forged or a stale signature THEN 401, and no reservation and no Web API call', async () => {
+  test('GIVEN a forged signature, or a timestamp more than 5 minutes old or ahead THEN 401, and no reservation and no Web API call', async () => {
     const start = inHours(70);
     const viewId = newViewId();
     const body = interactiveBody(
@@ -668,7 +668,12 @@ describe('signatures', () => {
       contentType: FORM,
       timestamp: nowSeconds() - 6 * 60,
     });
-    expect([forged.status, stale.status]).toEqual([401, 401]);
+    const ahead = await postToSlackEndpoint(h.eventsUrl, body, {
+      ...h.sign,
+      contentType: FORM,
+      timestamp: nowSeconds() + 6 * 60,
+    });
+    expect([forged.status, stale.status, ahead.status]).toEqual([401, 401, 401]);
     expect(await reservationsByKey(viewId)).toHaveLength(0);
     expect(h.fake.calls.length).toBe(callsBefore);
   });

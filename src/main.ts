@@ -37,7 +37,17 @@ export interface ServiceOptions {
   role?: 'service' | 'worker';
 }
 
-export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'pool'>, log: Logger): AppDeps {
+/** Where the service is reached when PUBLIC_URL is unset: where it is configured to listen. */
+export function configuredUrl(config: Config): string {
+  return config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+}
+
+export function buildDeps(
+  config: Config,
+  database: Pick<Database, 'prisma' | 'pool'>,
+  log: Logger,
+  publicUrl: () => string = () => configuredUrl(config),
+): AppDeps {
   return {
     db: database.prisma,
     pool: database.pool,
@@ -46,6 +56,8 @@ export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'p
     clock: () => new Date(),
     secrets: randomSecrets,
     log,
+    publicUrl,
+    web: config.web,
     listeners: [],
   };
 }
@@ -60,7 +72,9 @@ export async function startService(config: Config, log: Logger, options: Service
     }
   };
   try {
-    const deps = buildDeps(config, database, log);
+    // Known for sure once the server listens (PORT=0 picks a port); until then, as configured.
+    let listeningAt: string | undefined;
+    const deps = buildDeps(config, database, log, () => listeningAt ?? configuredUrl(config));
     // Chat front ends get the narrow port, not the deps with the pool.
     const context = { config, chat: createChatPort(deps), log };
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
@@ -101,6 +115,7 @@ export async function startService(config: Config, log: Logger, options: Service
       http = createHttpServer([...platforms.flatMap((platform) => platform.mounts), apiMount(deps)], log);
       const address = await listen(http, config.http.port, config.http.host);
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
+      listeningAt = url;
       const server = http;
       stops.push(() => closeServer(server));
       for (const platform of platforms) await platform.start();

@@ -84,7 +84,7 @@ export async function startService(config: Config, log: Logger, options: Service
       for (const platform of platforms) await platform.stop();
     });
     const transports: Transport[] = [
-      await createEmailTransport(config, log),
+      await createEmailTransport(config, log, deps.publicUrl),
       ...platforms.flatMap((platform) => platform.transports),
     ];
     stops.push(async () => {

@@ -15,7 +15,7 @@ import { getReservation, listReservations } from '../app/queries.js';
 import type { RequestOptions } from '../app/request.js';
 import { requestReservation } from '../app/request.js';
 import type { IssuedLink } from '../app/web-access.js';
-import { issueWebLink } from '../app/web-access.js';
+import { issueWebLink, pageUrl } from '../app/web-access.js';
 import type { Actor } from '../domain/reservation.js';
 import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
 import type { Logger } from '../log.js';
@@ -88,7 +88,8 @@ export function createChatPort(deps: AppDeps): ChatPort {
     saveZone: (user, zone) => setTimeZonePreference(deps, user, zone),
     messages: (port, drawPrompt) => {
       const recorded = new RecordedMessages(deps.pool, port);
-      return { recorded, prompts: new Prompts(deps.pool, recorded, drawPrompt, deps.clock) };
+      const page = (code: string) => pageUrl(deps, code);
+      return { recorded, prompts: new Prompts(deps.pool, recorded, drawPrompt, deps.clock, page) };
     },
   };
 }

@@ -26,6 +26,8 @@ export interface MailSettings {
   fromAddress: string;
   /** Where times in the text are written (MAIL_TIME_ZONE). */
   timeZone: string;
+  /** The service's public base URL, for links to its web pages; none when unset. */
+  publicUrl?: string;
 }
 
 /**
@@ -35,7 +37,11 @@ export interface MailSettings {
  * attached.
  */
 export function composeMail(message: MessageModel, settings: MailSettings): SendMailOptions {
-  const rendered = renderEmail(message, settings.timeZone);
+  const rendered = renderEmail(
+    message,
+    settings.timeZone,
+    settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {},
+  );
   const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: settings.fromAddress });
   return {
     from: settings.from,
@@ -49,7 +55,11 @@ export function composeMail(message: MessageModel, settings: MailSettings): Send
   };
 }
 
-export async function createEmailTransport(config: Config, log: Logger): Promise<Transport> {
+export async function createEmailTransport(
+  config: Config,
+  log: Logger,
+  publicUrl: () => string | undefined = () => config.http.publicUrl,
+): Promise<Transport> {
   const from = config.mail.from;
   const fromAddress = /<([^>]+)>/.exec(from)?.[1] ?? from;
   const transport = config.mail.smtpUrl
@@ -65,7 +75,7 @@ export async function createEmailTransport(config: Config, log: Logger): Promise
   }
 
   async function send({ message }: Delivery): Promise<DeliveryResult> {
-    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone });
+    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() });
     try {
       const info = await transport.sendMail(mail);
       if (!config.mail.smtpUrl) {

@@ -10,6 +10,8 @@ import { actorOfTokenName, createToken } from './app/tokens.js';
 import { issueWebLink } from './app/web-access.js';
 import type { Actor } from './domain/reservation.js';
 import { fieldErrors } from './app/commands.js';
+import { formatDuration, parseDuration } from './domain/duration.js';
+import { enforcementNote, kindLabel, parseKind, SERVER_KINDS } from './domain/server-kind.js';
 import type { Config } from './config.js';
 import { ConfigError, loadConfigFromEnvironment } from './config.js';
 import type { Logger } from './log.js';
@@ -28,7 +30,10 @@ Usage: npx slotcast <command> [options]
   migrate                               apply pending database migrations
   token create --name N [--admin] [--email E]
                                         create an API token (printed once)
-  server add --name N --ingest URL --playback URL [--capacity N] [--buffer MIN] [--inactive]
+  server add --name N --ingest URL --playback URL [--kind K] [--capacity N] [--buffer 2m|90s|MIN]
+             [--control URL] [--media URL] [--inactive]
+                                        K: external (default: booked only, enforces nothing),
+                                        embedded, nginx-rtmp, mediamtx
   server list
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
   open [R-XXXX] --as TOKEN-NAME | --as slack:TEAM:USER|discord:GUILD:USER [--admin]
@@ -92,6 +97,10 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
   const tokens = await service.deps.db.apiToken.count();
   if (service.url) console.log(`Slotcast is listening on ${service.url}`);
   else console.log('Slotcast worker is processing jobs');
+  if (service.streaming?.ingestUrl)
+    console.log(
+      `Streaming: embedded server "embedded" — publish with OBS or ffmpeg to ${service.streaming.ingestUrl}/<stream key>`,
+    );
   console.log(`Database: ${service.database.description}`);
   if (role === 'service' && tokens === 0) {
     console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');
@@ -170,23 +179,46 @@ async function serverAdd(config: Config, log: Logger, args: string[]): Promise<n
     playback: { type: 'string' },
     capacity: { type: 'string' },
     buffer: { type: 'string' },
+    kind: { type: 'string' },
+    control: { type: 'string' },
+    media: { type: 'string' },
     inactive: { type: 'boolean' },
   });
+  const kindText = values.kind as string | undefined;
+  const bufferText = values.buffer as string | undefined;
+  const kind = kindText === undefined ? undefined : parseKind(kindText);
+  if (kindText !== undefined && !kind)
+    return fail(`--kind: one of ${SERVER_KINDS.map(kindLabel).join(', ')} (got "${kindText}").`);
+  // A bare number is minutes, as before seconds existed; otherwise a duration such as 90s or 2m.
+  const bufferMs =
+    bufferText === undefined
+      ? undefined
+      : /^\d+$/.test(bufferText)
+        ? Number(bufferText) * 60_000
+        : parseDuration(bufferText);
+  if (bufferText !== undefined && (bufferMs === undefined || bufferMs % 1_000 !== 0))
+    return fail(`--buffer: a duration such as 90s or 2m, or a number of minutes (got "${bufferText}").`);
   const parsed = serverSchema.safeParse({
     name: values.name,
     ingestBaseUrl: values.ingest,
     playbackBaseUrl: values.playback,
+    ...(kind ? { kind } : {}),
     ...(values.capacity !== undefined ? { capacity: Number(values.capacity) } : {}),
-    ...(values.buffer !== undefined ? { bufferMinutes: Number(values.buffer) } : {}),
+    ...(bufferMs !== undefined ? { bufferSeconds: bufferMs / 1_000 } : {}),
+    ...(values.control !== undefined ? { controlUrl: values.control } : {}),
+    ...(values.media !== undefined ? { mediaBaseUrl: values.media } : {}),
     active: values.inactive !== true,
   });
   if (!parsed.success) {
     const flag: Record<string, string> = {
       ingestBaseUrl: '--ingest',
       playbackBaseUrl: '--playback',
-      bufferMinutes: '--buffer',
+      bufferSeconds: '--buffer',
       name: '--name',
       capacity: '--capacity',
+      kind: '--kind',
+      controlUrl: '--control',
+      mediaBaseUrl: '--media',
     };
     return fail(
       fieldErrors(parsed.error)
@@ -198,7 +230,7 @@ async function serverAdd(config: Config, log: Logger, args: string[]): Promise<n
     const outcome = await addServer(deps, SYSTEM_ACTOR, parsed.data);
     if (!outcome.ok) return fail(outcome.message);
     console.log(
-      `Added server "${outcome.value.name}" (capacity ${outcome.value.capacity}, buffer ${outcome.value.bufferMinutes} min).`,
+      `Added server "${outcome.value.name}" (${kindLabel(outcome.value.kind)}, capacity ${outcome.value.capacity}, buffer ${formatDuration(outcome.value.bufferSeconds * 1_000)}): ${enforcementNote(outcome.value.kind)}.`,
     );
   });
 }
@@ -210,7 +242,7 @@ async function serverList(config: Config, log: Logger): Promise<number> {
       console.log('No servers yet. Add one with `npx slotcast server add --name N --ingest URL --playback URL`.');
     for (const server of servers) {
       console.log(
-        `${server.name}\tcapacity ${server.capacity}\tbuffer ${server.bufferMinutes}m\t${server.active ? 'active' : 'inactive'}\t${server.playbackBaseUrl}`,
+        `${server.name}\t${kindLabel(server.kind)}\tcapacity ${server.capacity}\tbuffer ${formatDuration(server.bufferSeconds * 1_000)}\t${server.active ? 'active' : 'inactive'}\t${server.playbackBaseUrl}\t${enforcementNote(server.kind)}`,
       );
     }
   });

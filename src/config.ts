@@ -127,6 +127,17 @@ const ENV = z.object({
   DELIVERY_CONCURRENCY: integer(20, 1, 500),
   /** How long to gather a fan-out's permanent failures before reporting them to the organizer (default 30s). */
   FAILURE_REPORT_DELAY: duration('30s'),
+
+  /** embedded: run node-media-server inside the service, as the server named "embedded" (default); off: none. */
+  STREAMING: z.enum(['embedded', 'off']).default('embedded'),
+  /** RTMP port of the embedded server (default 1935; 0 picks a free one). */
+  RTMP_PORT: integer(1935, 0, 65535),
+  /** Interface RTMP listens on (default: HOST; 0.0.0.0 for encoders on other machines). Its HTTP side is always loopback. */
+  RTMP_HOST: z.string().min(1).optional(),
+  /** The ingest URL organizers are given, when encoders reach RTMP by another name (default rtmp://RTMP_HOST:port/live). */
+  RTMP_PUBLIC_URL: url(['rtmp:', 'rtmps:']).optional(),
+  /** The embedded server's set-up/teardown buffer, applied at every start (default 2m). */
+  EMBEDDED_BUFFER: duration('2m'),
 });
 
 export type Env = z.infer<typeof ENV>;
@@ -154,6 +165,13 @@ export interface Config {
     deliveryLeaseMs: number;
     deliveryConcurrency: number;
     failureReportDelayMs: number;
+  };
+  streaming: {
+    embedded: boolean;
+    rtmpPort: number;
+    rtmpHost: string;
+    rtmpPublicUrl: string | undefined;
+    embeddedBufferMs: number;
   };
 }
 
@@ -215,6 +233,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       deliveryLeaseMs: env.DELIVERY_LEASE,
       deliveryConcurrency: env.DELIVERY_CONCURRENCY,
       failureReportDelayMs: env.FAILURE_REPORT_DELAY,
+    },
+    streaming: {
+      embedded: env.STREAMING === 'embedded',
+      rtmpPort: env.RTMP_PORT,
+      rtmpHost: env.RTMP_HOST ?? env.HOST,
+      rtmpPublicUrl: env.RTMP_PUBLIC_URL?.replace(/\/+$/, ''),
+      embeddedBufferMs: env.EMBEDDED_BUFFER,
     },
   };
 }

@@ -20,6 +20,8 @@ import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
 import { ServerDirectory } from './store/servers.js';
+import type { Streaming } from './stream/index.js';
+import { createStreaming } from './stream/index.js';
 
 export interface Service {
   deps: AppDeps;
@@ -29,6 +31,8 @@ export interface Service {
   url: string | undefined;
   jobs: Jobs;
   platforms: Platform[];
+  /** The streaming gate and the embedded server, unless this is a worker. */
+  streaming: Streaming | undefined;
   stop(): Promise<void>;
 }
 
@@ -111,18 +115,27 @@ export async function startService(config: Config, log: Logger, options: Service
 
     let http: Server | undefined;
     let url: string | undefined;
+    let streaming: Streaming | undefined;
     if (role === 'service') {
-      http = createHttpServer([...platforms.flatMap((platform) => platform.mounts), apiMount(deps)], log);
+      streaming = createStreaming(config, deps, log);
+      http = createHttpServer(
+        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), streaming.mount],
+        log,
+      );
       const address = await listen(http, config.http.port, config.http.host);
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
       listeningAt = url;
       const server = http;
       stops.push(() => closeServer(server));
+      // Stopped before the HTTP server: viewers' responses are ended and sessions recorded first.
+      const started = streaming;
+      stops.push(() => started.stop());
+      await started.start(url);
       for (const platform of platforms) await platform.start();
     }
 
     let stopping: Promise<void> | undefined;
-    return { deps, database, http, url, jobs, platforms, stop: () => (stopping ??= stopAll()) };
+    return { deps, database, http, url, jobs, platforms, streaming, stop: () => (stopping ??= stopAll()) };
   } catch (error) {
     await stopAll();
     throw error;

@@ -15,7 +15,14 @@ let service: ChildProcess | undefined;
 let output = '';
 
 // These tests run the embedded default on purpose, whatever DATABASE_URL the test run has.
-const env = () => ({ ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' });
+const env = () => ({
+  ...process.env,
+  DATABASE_URL: '',
+  DATA_DIR: dataDir,
+  PORT: '0',
+  RTMP_PORT: '0',
+  LOG_LEVEL: 'info',
+});
 
 function cli(...args: string[]) {
   return cliWith({}, ...args);
@@ -62,6 +69,10 @@ test('npm start prints where it listens, which database, and how to create the f
   expect(output).toMatch(/Slotcast is listening on http:\/\/127\.0\.0\.1:\d+/);
   expect(output).toMatch(/Database: embedded PostgreSQL on 127\.0\.0\.1:\d+ \(data in .*postgres\)/);
   expect(output).toMatch(/npx slotcast token create --name admin --admin/);
+  // Streaming is on by default: the embedded server, and where to publish.
+  expect(output).toMatch(
+    /Streaming: embedded server "embedded" — publish with OBS or ffmpeg to rtmp:\/\/127\.0\.0\.1:\d+\/live\/<stream key>/,
+  );
   const url = /listening on (http:\S+)/.exec(output)![1]!;
   expect((await fetch(`${url}/healthz`)).status).toBe(200);
 });
@@ -83,7 +94,29 @@ test('the CLI works against the running service: token, server, reservation list
     '--capacity',
     '2',
   );
-  expect(added.stdout).toMatch(/Added server "studio-a" \(capacity 2/);
+  expect(added.stdout).toMatch(/Added server "studio-a" \(external, capacity 2, buffer 0m\): enforces nothing/);
+  const enforced = cli(
+    'server',
+    'add',
+    '--name',
+    'studio-n',
+    '--kind',
+    'nginx-rtmp',
+    '--ingest',
+    'rtmp://in.example.org/live',
+    '--playback',
+    'https://watch.example.org/watch',
+    '--buffer',
+    '90s',
+  );
+  expect(enforced.stdout).toMatch(/Added server "studio-n" \(nginx-rtmp, capacity 1, buffer 1m30s\): enforced/);
+  expect(
+    cli('server', 'add', '--name', 'x', '--kind', 'wowza', '--ingest', 'rtmp://x/l', '--playback', 'https://x').stderr,
+  ).toMatch(/--kind: one of embedded, nginx-rtmp, mediamtx, external/);
+  const listed = cli('server', 'list').stdout;
+  expect(listed).toMatch(/studio-a\texternal\t.*enforces nothing/);
+  expect(listed).toMatch(/studio-n\tnginx-rtmp\t.*buffer 1m30s/);
+  expect(listed).toMatch(/embedded\tembedded\t.*buffer 2m\tactive\thttp:\/\/127\.0\.0\.1:\d+\/watch\tenforced/);
   expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(
     /--ingest: The ingest URL must be/,
   );

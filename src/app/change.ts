@@ -118,6 +118,8 @@ async function decide(
           name: server.name,
           ingestBaseUrl: server.ingestBaseUrl,
           playbackBaseUrl: server.playbackBaseUrl,
+          kind: server.kind,
+          bufferSeconds: server.bufferSeconds,
         }
       : before.server,
     startsAt: next.startsAt,

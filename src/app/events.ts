@@ -13,7 +13,18 @@ export type ReservationEventKind =
   | 'cancelled'
   | 'lapsed'
   | 'started'
-  | 'completed';
+  | 'completed'
+  /** The streaming server refused a publish (issue 9); the organizer's notice, if any, is queued. */
+  | 'publish_refused'
+  /** A stream is over and its attendance summary queued. */
+  | 'attendance_summarized';
+
+/** Events after which a reservation's timers stay as they are. */
+export const KEEPS_TIMERS: ReadonlySet<ReservationEventKind> = new Set([
+  'started',
+  'publish_refused',
+  'attendance_summarized',
+]);
 
 /** Told after a use case's transaction has committed. */
 export interface CommittedEvent {

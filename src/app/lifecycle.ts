@@ -4,6 +4,8 @@
  * write the new state, its notifications and an audit entry. The claims: docs/method.md.
  */
 import { actionRefusal } from '../domain/actions.js';
+import { completesAt } from '../domain/schedule.js';
+import { isEnforcing } from '../domain/server-kind.js';
 import type { EventContext, PlannedNotification } from '../domain/notifications.js';
 import { planCancelled, planLapsed, planReconfirmed } from '../domain/notifications.js';
 import type { Actor, Reservation } from '../domain/reservation.js';
@@ -167,17 +169,24 @@ export async function startReservation(deps: AppDeps, id: string): Promise<Outco
     {
       action: 'start',
       event: 'started',
-      refuse: (reservation, now) =>
-        reservation.startsAt.getTime() > now.getTime()
+      refuse: (reservation, now) => {
+        // On a server Slotcast enforces, only the stream makes a reservation live (src/app/stream.ts).
+        if (isEnforcing(reservation.server.kind))
+          return { ok: false, reason: 'invalid_transition', message: 'The stream starts it.' };
+        return reservation.startsAt.getTime() > now.getTime()
           ? { ok: false, reason: 'invalid_transition', message: 'The start time has not come yet.' }
-          : undefined,
+          : undefined;
+      },
       update: () => ({}),
     },
     true,
   );
 }
 
-/** The stream's end time came: live → completed. */
+/**
+ * The stream's end time came: live → completed (on an enforcing server at end + buffer, and a
+ * confirmed reservation nobody streamed into completes too; elsewhere only a live one does).
+ */
 export async function completeReservation(deps: AppDeps, id: string): Promise<Outcome<StepResult>> {
   return runStep(
     deps,
@@ -186,10 +195,13 @@ export async function completeReservation(deps: AppDeps, id: string): Promise<Ou
     {
       action: 'complete',
       event: 'completed',
-      refuse: (reservation, now) =>
-        reservation.endsAt.getTime() > now.getTime()
-          ? { ok: false, reason: 'invalid_transition', message: 'The end time has not come yet.' }
-          : undefined,
+      refuse: (reservation, now) => {
+        if (completesAt(reservation).getTime() > now.getTime())
+          return { ok: false, reason: 'invalid_transition', message: 'The end time has not come yet.' };
+        if (reservation.status === 'confirmed' && !isEnforcing(reservation.server.kind))
+          return { ok: false, reason: 'invalid_transition', message: 'It never started.' };
+        return undefined;
+      },
       update: () => ({}),
     },
     true,

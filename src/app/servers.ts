@@ -3,6 +3,7 @@
  */
 import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
+import { defaultBufferSeconds, SERVER_KINDS } from '../domain/server-kind.js';
 import { isUniqueViolation } from '../store/sql.js';
 import type { ServerRow } from '../store/servers.js';
 import { text } from './commands.js';
@@ -25,23 +26,49 @@ const baseUrl = (what: string, protocols: string[]) =>
     )
     .transform((text) => text.replace(/\/+$/, ''));
 
-export const serverSchema = z.strictObject({
-  name: text('The name', 'The name is required.')
-    .trim()
-    .min(1, 'The name is required.')
-    .max(64, 'The name can be at most 64 characters.')
-    .regex(/^[\w .-]+$/, 'The name can hold letters, digits, spaces, dots, dashes and underscores.'),
-  ingestBaseUrl: baseUrl('ingest', ['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']),
-  playbackBaseUrl: baseUrl('playback', ['http:', 'https:']),
-  capacity: z.number().int().min(1, 'The capacity is at least 1.').max(1000).default(1),
-  bufferMinutes: z
-    .number()
-    .int()
-    .min(0, 'The buffer cannot be negative.')
-    .max(24 * 60)
-    .default(0),
-  active: z.boolean().default(true),
-});
+const bufferSeconds = z
+  .number()
+  .int('The buffer is a whole number of seconds.')
+  .min(0, 'The buffer cannot be negative.')
+  .max(24 * 3600, 'The buffer can be at most a day.');
+
+export const serverSchema = z
+  .strictObject({
+    name: text('The name', 'The name is required.')
+      .trim()
+      .min(1, 'The name is required.')
+      .max(64, 'The name can be at most 64 characters.')
+      .regex(/^[\w .-]+$/, 'The name can hold letters, digits, spaces, dots, dashes and underscores.'),
+    ingestBaseUrl: baseUrl('ingest', ['rtmp:', 'rtmps:', 'srt:', 'http:', 'https:']),
+    playbackBaseUrl: baseUrl('playback', ['http:', 'https:']),
+    capacity: z.number().int().min(1, 'The capacity is at least 1.').max(1000).default(1),
+    /** Set-up and teardown in seconds; default 0 for external servers, 120 for the others. */
+    bufferSeconds: bufferSeconds.optional(),
+    /** The same in minutes, as before seconds existed; give one or the other. */
+    bufferMinutes: z
+      .number()
+      .int()
+      .min(0, 'The buffer cannot be negative.')
+      .max(24 * 60)
+      .optional(),
+    active: z.boolean().default(true),
+    kind: z.enum(SERVER_KINDS, { error: `The kind is one of ${SERVER_KINDS.join(', ')}.` }).default('external'),
+    controlUrl: baseUrl('control', ['http:', 'https:']).nullable().default(null),
+    mediaBaseUrl: baseUrl('media', ['http:', 'https:']).nullable().default(null),
+  })
+  .superRefine((command, context) => {
+    if (command.bufferSeconds !== undefined && command.bufferMinutes !== undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['bufferMinutes'],
+        message: 'Give the buffer in seconds or in minutes, not both.',
+      });
+  })
+  .transform(({ bufferMinutes, bufferSeconds, ...command }) => ({
+    ...command,
+    bufferSeconds:
+      bufferSeconds ?? (bufferMinutes !== undefined ? bufferMinutes * 60 : defaultBufferSeconds(command.kind)),
+  }));
 export type ServerCommand = z.output<typeof serverSchema>;
 
 export async function addServer(deps: AppDeps, actor: Actor, command: ServerCommand): Promise<Outcome<ServerRow>> {
@@ -56,7 +83,7 @@ export async function addServer(deps: AppDeps, actor: Actor, command: ServerComm
           actorUserId: actor.userId,
           actorName: actor.name,
           action: 'server_added',
-          details: { name: command.name, capacity: command.capacity },
+          details: { name: command.name, capacity: command.capacity, kind: command.kind },
         },
       }),
     ]);
@@ -74,4 +101,22 @@ export async function listServers(deps: AppDeps, options: { activeOnly?: boolean
     where: options.activeOnly ? { active: true } : {},
     orderBy: { name: 'asc' },
   });
+}
+
+/**
+ * The server named "embedded" (issue 9): made on first start, and kept pointing at this run's
+ * ingest and watch URLs (RTMP_PORT=0 picks a new port each time) and configured buffer.
+ */
+export async function ensureEmbeddedServer(
+  deps: AppDeps,
+  settings: { ingestBaseUrl: string; playbackBaseUrl: string; bufferSeconds: number },
+): Promise<ServerRow> {
+  const data = { kind: 'embedded' as const, ...settings };
+  const server = await deps.db.distributionServer.upsert({
+    where: { name: 'embedded' },
+    create: { name: 'embedded', ...data },
+    update: data,
+  });
+  deps.servers.invalidate();
+  return server;
 }

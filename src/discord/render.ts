@@ -14,6 +14,7 @@ import type { MessagePayload } from '../domain/notifications.js';
 import { holdsSlot } from '../domain/status.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
+import { attendanceLines, refusalText } from '../notify/stream.js';
 import { encodeId } from './ids.js';
 import { clip, discordTime, userText } from './text.js';
 
@@ -277,6 +278,16 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
         ),
       ].join('\n');
       color = COLORS.error;
+      break;
+    case 'publish_refused':
+      description = model.refusal
+        ? refusalText(model.refusal, (iso) => discordTime(iso, 't'), view.reconfirmDeadline)
+        : headline(model);
+      color = COLORS.error;
+      break;
+    case 'attendance_summary':
+      description = model.attendance ? attendanceLines(model.attendance).join('\n') : headline(model);
+      color = COLORS.ended;
       break;
     default:
       description = when(view);

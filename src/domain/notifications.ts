@@ -6,10 +6,12 @@
  * and passcode (in the payload); 4 cancellation notices; 5 change notices; 6 the permit prompt
  * and invitations on reconfirmation; 7 invitations already at permission, again at reconfirmation.
  */
+import type { Attendance, PublishRefusalReason } from './admission.js';
 import type { FieldChange } from './changes.js';
 import { changesWhatInviteesSee } from './changes.js';
 import type { NotifyMode } from './policy.js';
 import type { Invitees, Organizer, Platform, Reservation } from './reservation.js';
+import type { ServerKind } from './server-kind.js';
 import { playbackUrl } from './reservation.js';
 import type { ReservationStatus } from './status.js';
 
@@ -27,6 +29,10 @@ export const NOTIFICATION_EVENTS = [
   'confirmation_notice',
   /** To an invitee removed by a change: no longer invited, while the stream goes on. */
   'invitation_withdrawn',
+  /** To the organizer: the streaming server refused a publish (once per reservation and reason). */
+  'publish_refused',
+  /** To the organizer after the stream: how many watched, the peak, which invitees joined. */
+  'attendance_summary',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -67,6 +73,8 @@ export interface MessagePayload {
     title: string;
     description: string | null;
     serverName: string;
+    /** Absent in rows planned before server kinds existed. */
+    serverKind?: ServerKind;
     playbackUrl: string;
     passcode: string;
     startsAt: string;
@@ -85,6 +93,19 @@ export interface MessagePayload {
   unreachable?: Array<Contact & { reason: string }>;
   /** This recipient's calendar entry (absent in rows planned before calendars were planned). */
   calendar?: CalendarEffect;
+  /** Refused publishes: why, when, and the window the stream may run in (ISO-8601). */
+  refusal?: PublishRefusal;
+  /** Attendance summaries. */
+  attendance?: Attendance;
+}
+
+export interface PublishRefusal {
+  reason: PublishRefusalReason;
+  at: string;
+  opensAt: string;
+  closesAt: string;
+  /** wrong_server: the server the publisher reached. */
+  reachedServer?: string;
 }
 
 export interface PlannedNotification extends Contact {
@@ -147,6 +168,7 @@ export function snapshotOf(reservation: Reservation): MessagePayload['reservatio
     title: reservation.title,
     description: reservation.description,
     serverName: reservation.server.name,
+    ...(reservation.server.kind ? { serverKind: reservation.server.kind } : {}),
     playbackUrl: playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
     passcode: reservation.passcode,
     startsAt: reservation.startsAt.toISOString(),
@@ -167,7 +189,7 @@ function payloadFor(
   event: NotificationEvent,
   reservation: Reservation,
   context: EventContext,
-  extra: Pick<MessagePayload, 'changes' | 'reason' | 'unreachable'> = {},
+  extra: Pick<MessagePayload, 'changes' | 'reason' | 'unreachable' | 'refusal' | 'attendance'> = {},
 ): MessagePayload {
   return {
     event,
@@ -302,7 +324,7 @@ export function planCancelled(before: Reservation, after: Reservation, context: 
   const payload = payloadFor('cancellation_notice', after, context, { reason: after.cancelReason });
   const planned = toOrganizer('cancellation_notice', after, payload, organizerEntry(before, 'cancel'));
   if (inviteesWereTold(before.status, before.notifyMode)) {
-    const event = before.status === 'confirmed' ? guildEvent(after) : [];
+    const event = before.status === 'confirmed' || before.status === 'live' ? guildEvent(after) : [];
     const told = [...inviteeContacts(after.invitees), ...event];
     planned.push(...rows('cancellation_notice', after, told, payload, 'cancel'));
   }
@@ -352,4 +374,52 @@ export function planFailureReport(
       payload: { ...payload, calendar: 'none' },
     },
   ];
+}
+
+/**
+ * The organizer's inboxes for what only they are told about their stream: their DM (or e-mail for
+ * API organizers), and their e-mail too when a chat organizer has one on file.
+ */
+function organizerInboxes(organizer: Organizer): Contact[] {
+  const contact = organizerContact(organizer);
+  const contacts = contact ? [contact] : [];
+  if (organizer.email && contact?.channel !== 'email') contacts.push({ channel: 'email', recipient: organizer.email });
+  return contacts;
+}
+
+/**
+ * The server refused the organizer's publish. Told once per reservation and reason (the key has
+ * no version in it: a changed reservation does not repeat the notice), in their DM or e-mail.
+ */
+export function planPublishRefused(
+  reservation: Reservation,
+  refusal: PublishRefusal,
+  context: EventContext,
+): PlannedNotification[] {
+  const contact = organizerContact(reservation.organizer);
+  if (!contact) return [];
+  const payload = payloadFor('publish_refused', reservation, context, { refusal });
+  return [
+    {
+      ...contact,
+      event: 'publish_refused',
+      dedupeKey: `${reservation.id}:publish_refused:${refusal.reason}:${contact.channel}:${contact.recipient}`,
+      payload: { ...payload, calendar: 'none' },
+    },
+  ];
+}
+
+/** After the stream, once: who watched, in the organizer's DM and e-mail. */
+export function planAttendanceSummary(
+  reservation: Reservation,
+  attendance: Attendance,
+  context: EventContext,
+): PlannedNotification[] {
+  const payload = payloadFor('attendance_summary', reservation, context, { attendance });
+  return organizerInboxes(reservation.organizer).map((contact) => ({
+    ...contact,
+    event: 'attendance_summary',
+    dedupeKey: `${reservation.id}:attendance_summary:${contact.channel}:${contact.recipient}`,
+    payload: { ...payload, calendar: 'none' },
+  }));
 }

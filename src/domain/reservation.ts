@@ -3,6 +3,7 @@
  * shape and back.
  */
 import type { NotifyMode } from './policy.js';
+import type { ServerKind } from './server-kind.js';
 import type { ReservationStatus } from './status.js';
 
 export type Platform = 'slack' | 'discord' | 'api';
@@ -39,7 +40,16 @@ export interface Reservation {
   code: string;
   title: string;
   description: string | null;
-  server: { id: string; name: string; ingestBaseUrl: string; playbackBaseUrl: string };
+  server: {
+    id: string;
+    name: string;
+    ingestBaseUrl: string;
+    playbackBaseUrl: string;
+    /** Absent where a caller does not know it (tests, old payloads): treated as external. */
+    kind?: ServerKind;
+    /** The server's set-up/teardown buffer; absent: none. */
+    bufferSeconds?: number;
+  };
   organizer: Organizer;
   startsAt: Date;
   endsAt: Date;

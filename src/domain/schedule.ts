@@ -8,6 +8,7 @@
  */
 import type { Reservation } from './reservation.js';
 import { inviteeCount } from './reservation.js';
+import { isEnforcing } from './server-kind.js';
 
 export const RESERVATION_JOBS = ['deadline', 'reconfirm-reminder', 'viewer-reminder', 'start', 'end'] as const;
 export type ReservationJob = (typeof RESERVATION_JOBS)[number];
@@ -24,11 +25,24 @@ export interface TimedJob {
   at: Date;
 }
 
+/**
+ * When a reservation is over. On a server Slotcast enforces, the stream may run until
+ * end + buffer (teardown), and only then is it cut and completed; elsewhere at the end.
+ */
+export function completesAt(reservation: Pick<Reservation, 'endsAt'> & { server?: Reservation['server'] }): Date {
+  const buffer = isEnforcing(reservation.server?.kind) ? (reservation.server?.bufferSeconds ?? 0) * 1_000 : 0;
+  return new Date(reservation.endsAt.getTime() + buffer);
+}
+
 export function jobsFor(
-  reservation: Pick<Reservation, 'status' | 'reconfirmDeadline' | 'startsAt' | 'endsAt' | 'invitees'>,
+  reservation: Pick<Reservation, 'status' | 'reconfirmDeadline' | 'startsAt' | 'endsAt' | 'invitees'> & {
+    server?: Reservation['server'];
+  },
   now: Date,
   reminders: ReminderSettings,
 ): TimedJob[] {
+  // On a server Slotcast enforces, the stream, not the clock, makes the reservation live.
+  const clockStarts = !isEnforcing(reservation.server?.kind);
   const jobs: TimedJob[] = [];
   const later = (job: ReservationJob, at: number) => {
     // A reminder whose moment has passed is skipped; a transition is never skipped (it runs now).
@@ -43,11 +57,11 @@ export function jobsFor(
     case 'confirmed':
       if (inviteeCount(reservation.invitees) > 0)
         later('viewer-reminder', reservation.startsAt.getTime() - reminders.viewersBeforeStartMs);
-      later('start', reservation.startsAt.getTime());
-      later('end', reservation.endsAt.getTime());
+      if (clockStarts) later('start', reservation.startsAt.getTime());
+      later('end', completesAt(reservation).getTime());
       break;
     case 'live':
-      later('end', reservation.endsAt.getTime());
+      later('end', completesAt(reservation).getTime());
       break;
     default:
       break;

@@ -3,7 +3,8 @@
  * the answer is the next status or a refusal they can word for their users.
  *
  *   permitted ─reconfirm→ confirmed ─start→ live ─complete→ completed
- *   permitted|confirmed ─cancel→ cancelled
+ *   confirmed ─complete→ completed   (the slot ended on a server that enforces it and nobody streamed)
+ *   permitted|confirmed|live ─cancel→ cancelled   (a live stream is cut at once)
  *   permitted ─lapse→ lapsed
  *   permitted|confirmed ─change→ (same status)
  */
@@ -19,10 +20,10 @@ export const SLOT_HOLDING_STATUSES: readonly ReservationStatus[] = ['permitted',
 const TRANSITIONS: Record<ReservationAction, Partial<Record<ReservationStatus, ReservationStatus>>> = {
   reconfirm: { permitted: 'confirmed' },
   change: { permitted: 'permitted', confirmed: 'confirmed' },
-  cancel: { permitted: 'cancelled', confirmed: 'cancelled' },
+  cancel: { permitted: 'cancelled', confirmed: 'cancelled', live: 'cancelled' },
   lapse: { permitted: 'lapsed' },
   start: { confirmed: 'live' },
-  complete: { live: 'completed' },
+  complete: { live: 'completed', confirmed: 'completed' },
 };
 
 export type Transition =

@@ -5,6 +5,7 @@
 import type { Actor } from '../domain/reservation.js';
 import { isOrganizer, playbackUrl } from '../domain/reservation.js';
 import type { StoredReservation } from '../store/reservations.js';
+import { isEnforcing } from '../domain/server-kind.js';
 import type { ServerRow } from '../store/servers.js';
 
 export function presentReservation(reservation: StoredReservation, viewer: Actor) {
@@ -47,7 +48,12 @@ export function presentServer(server: ServerRow) {
     ingestBaseUrl: server.ingestBaseUrl,
     playbackBaseUrl: server.playbackBaseUrl,
     capacity: server.capacity,
-    bufferMinutes: server.bufferMinutes,
+    bufferSeconds: server.bufferSeconds,
+    /** As before seconds existed (may be fractional). */
+    bufferMinutes: server.bufferSeconds / 60,
     active: server.active,
+    kind: server.kind,
+    /** `external`: Slotcast books it but enforces nothing there. */
+    enforced: isEnforcing(server.kind),
   };
 }

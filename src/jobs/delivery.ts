@@ -13,6 +13,10 @@ import type { ClaimedNotification } from '../store/notifications.js';
 import { claimNotifications, markFailed, markRetry, markSent } from '../store/notifications.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
+import { isEnforcing } from '../domain/server-kind.js';
+import { personalWatchUrl } from '../domain/viewer-token.js';
+import { isInvitation } from '../notify/message.js';
+import { viewerTokenKey } from '../store/streaming.js';
 import { forEachConcurrently } from './concurrency.js';
 
 export interface DeliverySettings {
@@ -45,6 +49,7 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 
 export class DeliveryWorker {
   private readonly transports = new Map<NotificationChannel, Transport>();
+  private tokenKey: Promise<string> | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -132,7 +137,23 @@ export class DeliveryWorker {
   /** The permit prompt's stream key is read here only for a transport that does not read the reservation itself. */
   private async messageFor(row: ClaimedNotification, transport: Transport): Promise<MessageModel> {
     const needsIngest = row.event === 'permit_prompt' && !transport.rendersPromptItself;
-    return messageFromRow(row, needsIngest ? await findReservation(this.pool, row.reservationId) : undefined);
+    const message = messageFromRow(row, needsIngest ? await findReservation(this.pool, row.reservationId) : undefined);
+    // An e-mail invitee of a stream Slotcast enforces gets their personal watch link (issue 9),
+    // made here so that the outbox never holds it.
+    if (row.channel === 'email' && isInvitation(row.event) && isEnforcing(row.payload.reservation.serverKind)) {
+      this.tokenKey ??= viewerTokenKey(this.pool).catch((error: unknown) => {
+        this.tokenKey = undefined; // read again next time
+        throw error;
+      });
+      const key = await this.tokenKey;
+      message.personalWatchUrl = personalWatchUrl(
+        message.reservation.playbackUrl,
+        key,
+        message.reservation.id,
+        row.recipient,
+      );
+    }
+    return message;
   }
 }
 
@@ -156,6 +177,8 @@ export function messageFromRow(
     ...(payload.reason !== undefined ? { reason: payload.reason } : {}),
     ...(payload.unreachable ? { unreachable: payload.unreachable } : {}),
     ...(payload.calendar ? { calendar: payload.calendar } : {}),
+    ...(payload.refusal ? { refusal: payload.refusal } : {}),
+    ...(payload.attendance ? { attendance: payload.attendance } : {}),
     ...(row.event === 'permit_prompt' && current
       ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
       : {}),

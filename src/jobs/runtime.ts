@@ -11,7 +11,9 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda } from 'agenda';
 import type { AppDeps } from '../app/deps.js';
 import type { CommitListener } from '../app/events.js';
-import { completeReservation, lapseReservation, startReservation } from '../app/lifecycle.js';
+import { KEEPS_TIMERS } from '../app/events.js';
+import { lapseReservation, startReservation } from '../app/lifecycle.js';
+import { finishReservation } from '../app/stream.js';
 import { remind, reportDeliveryFailures } from '../app/reminders.js';
 import type { Config } from '../config.js';
 import type { ReservationJob } from '../domain/schedule.js';
@@ -124,7 +126,7 @@ export function createJobs({ process: processJobs, config, deps, transports, log
   // After every committed use case: deliver what it queued, and keep its timers right.
   const onCommit: CommitListener = async (event) => {
     await deliverNow(event.notificationIds);
-    if (event.kind !== 'started') await reschedule(event.reservation);
+    if (!KEEPS_TIMERS.has(event.kind)) await reschedule(event.reservation);
   };
 
   queue.define('outbox.deliver', ({ ids }) => delivery.deliver(ids), { concurrency: settings.concurrency });
@@ -132,7 +134,8 @@ export function createJobs({ process: processJobs, config, deps, transports, log
     deliverNow(await reportDeliveryFailures(deps, reservationId)),
   );
   queue.define('reservation.start', async ({ reservationId }) => void (await startReservation(deps, reservationId)));
-  queue.define('reservation.end', async ({ reservationId }) => void (await completeReservation(deps, reservationId)));
+  // Completes the reservation and, after a stream Slotcast enforced, summarizes its attendance.
+  queue.define('reservation.end', ({ reservationId }) => finishReservation(deps, reservationId));
   queue.define('reservation.reconfirm-reminder', async ({ reservationId, version }) =>
     deliverNow(await remind(deps, reservationId, 'reconfirm_reminder', version)),
   );

@@ -5,7 +5,14 @@
  * (chat transports read the reservation themselves).
  */
 import type { FieldChange } from '../domain/changes.js';
-import type { CalendarEffect, Contact, MessagePayload, NotificationEvent } from '../domain/notifications.js';
+import type { Attendance } from '../domain/admission.js';
+import type {
+  CalendarEffect,
+  Contact,
+  MessagePayload,
+  NotificationEvent,
+  PublishRefusal,
+} from '../domain/notifications.js';
 
 export interface MessageModel {
   /** The outbox row this message delivers; stable across retries (e-mail Message-ID, idempotency). */
@@ -29,6 +36,15 @@ export interface MessageModel {
   unreachable?: Array<{ channel: Contact['channel']; recipient: string; reason: string }>;
   /** E-mail only: what this message does to the recipient's calendar (see CalendarEffect). */
   calendar?: CalendarEffect;
+  /** Refused publishes (to the organizer): why and when. */
+  refusal?: PublishRefusal;
+  /** Attendance summaries (to the organizer). */
+  attendance?: Attendance;
+  /**
+   * Invitations by e-mail to a stream Slotcast enforces: the invitee's personal watch link (a
+   * secret of theirs), added at delivery time; never in the outbox.
+   */
+  personalWatchUrl?: string;
 }
 
 /** The one-line summary every renderer starts from (e-mail subject, chat fallback text). */
@@ -57,6 +73,10 @@ export function headline(message: MessageModel): string {
       return `Confirmed: ${title}`;
     case 'invitation_withdrawn':
       return `No longer invited: ${title}`;
+    case 'publish_refused':
+      return `Stream refused: ${title}`;
+    case 'attendance_summary':
+      return `Who watched: ${title}`;
   }
 }
 

@@ -14,6 +14,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
 import { ACTION } from './ids.js';
+import { attendanceLines, refusalText } from '../notify/stream.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -189,6 +190,16 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
             `• ${item.channel === 'slack_channel' ? mentionChannel(item.recipient) : escapeText(item.recipient)}: ${escapeText(item.reason)}`,
         )
         .join('\n')}`;
+      break;
+    case 'publish_refused':
+      // The wording holds no user text (server names are letters, digits, spaces, dots, dashes),
+      // so only the time tokens are markup.
+      text = message.refusal
+        ? `:no_entry: ${title}: ${refusalText(message.refusal, (iso) => dateToken(new Date(iso), '{time}'), card.reconfirmDeadline.toISOString())}`
+        : escapeText(headline(message));
+      break;
+    case 'attendance_summary':
+      text = `:bar_chart: ${title}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
       break;
     default:
       text = escapeText(headline(message));

@@ -6,6 +6,7 @@ import type { Booking, Interval } from '../domain/availability.js';
 import type { PlannedNotification } from '../domain/notifications.js';
 import type { NotifyMode } from '../domain/policy.js';
 import type { Platform, Reservation } from '../domain/reservation.js';
+import type { ServerKind } from '../domain/server-kind.js';
 import type { ReservationStatus } from '../domain/status.js';
 import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
 import type { AuditRecord } from './outbox.js';
@@ -30,6 +31,8 @@ interface ReservationRow {
   server_name: string;
   ingest_base_url: string;
   playback_base_url: string;
+  server_kind: ServerKind;
+  server_buffer_seconds: number;
   organizer_platform: Platform;
   organizer_tenant_id: string;
   organizer_user_id: string;
@@ -55,7 +58,8 @@ interface ReservationRow {
 
 /** The reservation with the server fields every caller needs. */
 const SELECT_RESERVATION = `
-  SELECT r.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url
+  SELECT r.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url, s.kind AS server_kind,
+    s.buffer_seconds AS server_buffer_seconds
   FROM reservation r JOIN distribution_server s ON s.id = r.server_id`;
 
 function toDomain(row: ReservationRow): StoredReservation {
@@ -69,6 +73,8 @@ function toDomain(row: ReservationRow): StoredReservation {
       name: row.server_name,
       ingestBaseUrl: row.ingest_base_url,
       playbackBaseUrl: row.playback_base_url,
+      kind: row.server_kind,
+      bufferSeconds: row.server_buffer_seconds,
     },
     organizer: {
       platform: row.organizer_platform,
@@ -373,7 +379,8 @@ export async function updateReservation(sql: Sql, id: string, patch: Reservation
   const { rows } = await sql.query<ReservationRow>(
     statement(
       `WITH updated AS (UPDATE reservation SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *)
-     SELECT updated.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url
+     SELECT updated.*, s.name AS server_name, s.ingest_base_url, s.playback_base_url, s.kind AS server_kind,
+       s.buffer_seconds AS server_buffer_seconds
      FROM updated JOIN distribution_server s ON s.id = updated.server_id`,
       [id, ...entries.map(([key, value]) => (key === 'occupied' ? toRangeLiteral(value as Interval) : value))],
     ),

@@ -2,6 +2,7 @@
  * Distribution servers as the use cases see them (plain SQL; operators' CRUD goes through
  * Prisma in src/app/servers.ts).
  */
+import type { ServerKind } from '../domain/server-kind.js';
 import type { Sql } from './sql.js';
 
 export interface ServerRow {
@@ -10,15 +11,20 @@ export interface ServerRow {
   ingestBaseUrl: string;
   playbackBaseUrl: string;
   capacity: number;
-  bufferMinutes: number;
+  /** Set-up and teardown around every reservation, in seconds. */
+  bufferSeconds: number;
   active: boolean;
+  kind: ServerKind;
+  controlUrl: string | null;
+  mediaBaseUrl: string | null;
 }
 
 const SELECT_SERVER = `SELECT id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl",
-  capacity, buffer_minutes AS "bufferMinutes", active FROM distribution_server`;
+  capacity, buffer_seconds AS "bufferSeconds", active, kind, control_url AS "controlUrl",
+  media_base_url AS "mediaBaseUrl" FROM distribution_server`;
 
-export function bufferMs(server: Pick<ServerRow, 'bufferMinutes'>): number {
-  return server.bufferMinutes * 60_000;
+export function bufferMs(server: Pick<ServerRow, 'bufferSeconds'>): number {
+  return server.bufferSeconds * 1_000;
 }
 
 /**

@@ -63,9 +63,9 @@ describe('cardFor', () => {
     expect(JSON.stringify(cardFor(reservation('lapsed'), inDm('U1')))).not.toContain('sk_secret');
   });
 
-  test('GIVEN a live reservation THEN no buttons, though its organizer still sees the key to stream with', () => {
+  test('GIVEN a live reservation THEN only Cancel (it stops the stream), and its organizer still sees the key to stream with', () => {
     const card = cardFor(reservation('live'), inDm('U1'));
-    expect(card.actions).toEqual([]);
+    expect(card.actions).toEqual(['cancel']);
     expect(card.ingest?.streamKey).toBe('sk_secret');
   });
 });

@@ -355,7 +355,15 @@ describe('servers and auth', () => {
     expect((await call('POST', '/servers', { body })).status).toBe(403);
     const created = await call('POST', '/servers', { body, token: adminToken });
     expect(created.status).toBe(201);
-    expect(created.body.server).toMatchObject({ name: 'studio-z', capacity: 2, bufferMinutes: 0, active: true });
+    expect(created.body.server).toMatchObject({
+      name: 'studio-z',
+      capacity: 2,
+      bufferSeconds: 0,
+      bufferMinutes: 0,
+      active: true,
+      kind: 'external',
+      enforced: false,
+    });
     expect((await call('POST', '/servers', { body, token: adminToken })).status).toBe(422);
     expect((await call('GET', '/servers')).body.servers.map((s: { name: string }) => s.name)).toContain('studio-z');
   });

@@ -79,7 +79,8 @@ export async function makeServer(
   overrides: Partial<{
     name: string;
     capacity: number;
-    bufferMinutes: number;
+    bufferSeconds: number;
+    kind: 'embedded' | 'nginx_rtmp' | 'mediamtx' | 'external';
     active: boolean;
     playbackBaseUrl: string;
     ingestBaseUrl: string;

@@ -26,7 +26,14 @@ export interface TestService {
 }
 
 /** Test defaults: fast sweeps and short leases so recovery paths finish in seconds. */
-const FAST = { PORT: '0', OUTBOX_SWEEP_EVERY: '1s', DELIVERY_LEASE: '3s', JOB_POLL_EVERY: '1s', LOG_LEVEL: 'warn' };
+const FAST = {
+  PORT: '0',
+  RTMP_PORT: '0',
+  OUTBOX_SWEEP_EVERY: '1s',
+  DELIVERY_LEASE: '3s',
+  JOB_POLL_EVERY: '1s',
+  LOG_LEVEL: 'warn',
+};
 
 export async function startTestService(
   env: Record<string, string> = {},

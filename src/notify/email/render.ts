@@ -6,6 +6,7 @@
 import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
+import { attendanceLines, refusalText } from '../stream.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -29,7 +30,11 @@ interface Layout {
  */
 function watchLines(message: MessageModel): Line[] {
   const r = message.reservation;
+  const personal: Line[] = message.personalWatchUrl
+    ? [{ label: 'Your personal link', value: message.personalWatchUrl, link: true }]
+    : [];
   return [
+    ...personal,
     { label: 'Watch at', value: r.playbackUrl, link: true },
     { label: 'Passcode', value: r.passcode },
   ];
@@ -141,6 +146,21 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
         intro: [title, ` starts soon — live on ${start}.`],
         details: [when, server, ...watchLines(message)],
         after: [],
+      };
+    case 'publish_refused':
+      return {
+        intro: [
+          title,
+          `: ${message.refusal ? refusalText(message.refusal, (iso) => formatInstant(iso, timeZone), r.reconfirmDeadline) : headline(message)}`,
+        ],
+        details: [when, server],
+        after: [],
+      };
+    case 'attendance_summary':
+      return {
+        intro: [title, `, live on ${start}, is over. Who watched:`],
+        details: [],
+        after: message.attendance ? attendanceLines(message.attendance) : [],
       };
     case 'delivery_failure_report':
       return {

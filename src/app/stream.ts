@@ -1,0 +1,163 @@
+/**
+ * What happens at the streaming server, as use cases (issue 9): a publish admitted (the first
+ * one makes the reservation live), a publish refused (audited; the organizer told once per
+ * reservation and reason), viewers joining and leaving, and the attendance summary once the
+ * stream is over. Each is one transaction; the gate (src/stream/gate.ts) calls them after it has
+ * decided, from memory, what the server must do.
+ */
+import type { PublishRefusalReason, PublishWindow } from '../domain/admission.js';
+import { isToldToOrganizer, summarizeAttendance } from '../domain/admission.js';
+import { planAttendanceSummary, planPublishRefused } from '../domain/notifications.js';
+import { isEnforcing } from '../domain/server-kind.js';
+import { transition } from '../domain/status.js';
+import { appendAudit, recordEffects } from '../store/outbox.js';
+import type { StoredReservation } from '../store/reservations.js';
+import { findReservation, lockReservation, updateReservation } from '../store/reservations.js';
+import { inTransaction } from '../store/sql.js';
+import {
+  closeStreamSessions,
+  endPublishSession,
+  endViewerSession,
+  hasAttendanceSummary,
+  hasPublished,
+  insertPublishSession,
+  insertViewerSession,
+} from '../store/streaming.js';
+import type { AppDeps } from './deps.js';
+import { announce } from './events.js';
+import { completeReservation, SYSTEM_ACTOR } from './lifecycle.js';
+
+export interface PublishStart {
+  reservationId: string;
+  serverId: string;
+  /** The server's id for the connection. */
+  clientId: string;
+  ip: string;
+  at: Date;
+}
+
+/**
+ * An admitted publish: recorded, and the first one makes a confirmed reservation live (the
+ * stream, not the clock, says when it is live). A reconnect into a live reservation only records
+ * its session. Returns the publish session's id.
+ */
+export async function streamStarted(deps: AppDeps, start: PublishStart): Promise<string> {
+  const outcome = await inTransaction(deps.pool, async (sql) => {
+    const before = await lockReservation(sql, start.reservationId);
+    const sessionId = await insertPublishSession(sql, start);
+    if (!before || !transition(before.status, 'start').ok) return { sessionId, live: undefined };
+    const live = await updateReservation(sql, before.id, { status: 'live' });
+    await recordEffects(sql, live.id, [], {
+      actor: SYSTEM_ACTOR,
+      action: 'started',
+      details: { from: before.status, to: 'live', by: 'stream', client: start.clientId, ip: start.ip },
+    });
+    return { sessionId, live };
+  });
+  if (outcome.live) await announce(deps, { kind: 'started', reservation: outcome.live, notificationIds: [] });
+  return outcome.sessionId;
+}
+
+export async function streamStopped(deps: AppDeps, sessionId: string, at: Date, reason: string): Promise<void> {
+  await endPublishSession(deps.pool, sessionId, at, reason);
+}
+
+export interface PublishRefusalRecord {
+  reservationId: string | undefined;
+  serverId: string;
+  serverName: string;
+  reason: PublishRefusalReason;
+  window: PublishWindow | undefined;
+  clientId: string;
+  ip: string;
+  at: Date;
+}
+
+/**
+ * A refused publish: audited with its reason (never the key), and the organizer told once per
+ * reservation and reason, in words they can act on. Returns whether a notice was queued.
+ */
+export async function publishRefused(deps: AppDeps, refusal: PublishRefusalRecord): Promise<boolean> {
+  const details = { reason: refusal.reason, server: refusal.serverName, client: refusal.clientId, ip: refusal.ip };
+  const audit = { actor: SYSTEM_ACTOR, action: 'publish_refused', details };
+  const reservationId = refusal.reservationId;
+  if (!reservationId) {
+    await appendAudit(deps.pool, audit);
+    return false;
+  }
+  const outcome = await inTransaction(deps.pool, async (sql) => {
+    const reservation = await findReservation(sql, reservationId);
+    if (!reservation) return { reservation, ids: [] };
+    const window = refusal.window ?? { opensAt: reservation.startsAt, closesAt: reservation.endsAt };
+    const planned = isToldToOrganizer(refusal.reason)
+      ? planPublishRefused(
+          reservation,
+          {
+            reason: refusal.reason,
+            at: refusal.at.toISOString(),
+            opensAt: window.opensAt.toISOString(),
+            closesAt: window.closesAt.toISOString(),
+            ...(refusal.reason === 'wrong_server' ? { reachedServer: refusal.serverName } : {}),
+          },
+          { actorName: refusal.serverName, at: refusal.at },
+        )
+      : [];
+    return { reservation, ids: await recordEffects(sql, reservation.id, planned, audit) };
+  });
+  if (outcome.reservation && outcome.ids.length > 0)
+    await announce(deps, { kind: 'publish_refused', reservation: outcome.reservation, notificationIds: outcome.ids });
+  return outcome.ids.length > 0;
+}
+
+export async function viewerJoined(
+  deps: AppDeps,
+  viewer: { reservationId: string; credential: 'token' | 'passcode'; invitee: string | null; ip: string; at: Date },
+): Promise<string> {
+  return insertViewerSession(deps.pool, viewer);
+}
+
+export async function viewerLeft(deps: AppDeps, viewerId: string, at: Date): Promise<void> {
+  await endViewerSession(deps.pool, viewerId, at);
+}
+
+/**
+ * The stream is over (completed, or cancelled while it ran): its open sessions are closed and the
+ * organizer gets one attendance summary, in their DM and e-mail. Nothing when nobody ever
+ * streamed, or the summary exists already (another process, a retried job).
+ */
+export async function summarizeStream(deps: AppDeps, reservationId: string, reason: string): Promise<string[]> {
+  const now = deps.clock();
+  const outcome = await inTransaction(deps.pool, async (sql) => {
+    const reservation = await lockReservation(sql, reservationId);
+    if (!reservation || !['completed', 'cancelled', 'lapsed'].includes(reservation.status)) return undefined;
+    if (!(await hasPublished(sql, reservation.id))) return undefined;
+    const stays = await closeStreamSessions(sql, reservation.id, now, reason);
+    if (await hasAttendanceSummary(sql, reservation.id)) return undefined;
+    const attendance = summarizeAttendance(stays, now);
+    const planned = planAttendanceSummary(reservation, attendance, { actorName: SYSTEM_ACTOR.name, at: now });
+    const ids = await recordEffects(sql, reservation.id, planned, {
+      actor: SYSTEM_ACTOR,
+      action: 'attendance_summarized',
+      details: { ...attendance, invitees: attendance.invitees.length },
+    });
+    return { reservation, ids };
+  });
+  if (!outcome) return [];
+  await announce(deps, {
+    kind: 'attendance_summarized',
+    reservation: outcome.reservation,
+    notificationIds: outcome.ids,
+  });
+  return outcome.ids;
+}
+
+/**
+ * The end job (src/jobs/runtime.ts): completes the reservation when its time is up — on an
+ * enforcing server at end + buffer — and then summarizes the stream, if there was one.
+ */
+export async function finishReservation(deps: AppDeps, reservationId: string): Promise<void> {
+  const completed = await completeReservation(deps, reservationId);
+  const reservation: StoredReservation | undefined = completed.ok ? completed.value.reservation : undefined;
+  if (reservation && isEnforcing(reservation.server.kind) && reservation.status === 'completed')
+    await summarizeStream(deps, reservation.id, 'window_ended');
+}

@@ -1,0 +1,13 @@
+/**
+ * External servers: booked only. Slotcast never hears from them, so there is nothing to cut and
+ * nothing to check; the URLs are the server's own.
+ */
+import { playbackUrl } from '../../domain/reservation.js';
+import type { StreamDriver } from '../driver.js';
+
+export const externalDriver: StreamDriver = {
+  kind: 'external',
+  cut: () => {},
+  ingest: (reservation) => ({ url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey }),
+  playbackUrl: (reservation) => playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
+};

@@ -1,0 +1,123 @@
+/**
+ * The gate's decisions and what it records, against real PostgreSQL, with a driver that stands
+ * in for a streaming server (it only notes whom it was told to cut). Real streams through
+ * node-media-server are in embedded.test.ts.
+ */
+import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
+import { requestReservation } from '../../src/app/request.js';
+import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
+import { StreamGate } from '../../src/stream/gate.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
+
+let db: TestDatabase;
+const clock = new TestClock();
+let deps: ReturnType<typeof makeDeps>;
+let gate: StreamGate;
+const cuts: PublisherSession[] = [];
+const driver: StreamDriver = {
+  kind: 'embedded',
+  cut: (session) => void cuts.push(session),
+  ingest: (r) => ({ url: r.server.ingestBaseUrl, streamKey: r.streamKey }),
+  playbackUrl: (r) => r.server.playbackBaseUrl,
+};
+let server: Awaited<ReturnType<typeof makeServer>>;
+const organizer = makeActor();
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  deps = makeDeps(db, { clock: clock.now });
+  server = await makeServer(db.prisma, { kind: 'embedded', bufferSeconds: 120 });
+  gate = new StreamGate(deps);
+  gate.serve(server, driver);
+  await gate.start();
+});
+afterAll(async () => {
+  await gate.stop();
+  await db.drop();
+});
+
+let slot = 0;
+async function booked(reconfirm = true) {
+  clock.set(new Date());
+  slot += 1;
+  const startInMs = slot * 3 * 60 * MINUTE;
+  const requested = await requestReservation(deps, organizer, makeRequest(server.name, { startInMs }));
+  if (!requested.ok) throw new Error(requested.message);
+  if (reconfirm) await reconfirmReservation(deps, organizer, requested.value.id);
+  const reservation = (await db.prisma.reservation.findUniqueOrThrow({ where: { id: requested.value.id } }))!;
+  return reservation;
+}
+
+const publish = (key: string, clientId: string, at: Date) =>
+  gate.publish({ serverId: server.id, key, clientId, ip: '192.0.2.1', now: at });
+
+test('GIVEN a confirmed reservation THEN its key is refused before start − buffer, admitted in the window (live), and a second publisher is refused', async () => {
+  const reservation = await booked();
+  const early = new Date(reservation.startsAt.getTime() - 3 * MINUTE);
+  expect(publish(reservation.streamKey, 'c1', early)).toMatchObject({ admitted: false, reason: 'too_early' });
+  expect(publish('sk_nobodys', 'c2', early)).toMatchObject({ admitted: false, reason: 'unknown_key' });
+  const inWindow = new Date(reservation.startsAt.getTime() - MINUTE);
+  expect(publish(reservation.streamKey, 'c3', inWindow)).toEqual({ admitted: true });
+  expect(publish(reservation.streamKey, 'c4', inWindow)).toMatchObject({
+    admitted: false,
+    reason: 'already_publishing',
+  });
+  await gate.settled();
+  expect((await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('live');
+  const sessions = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
+  expect(sessions.map((s) => s.clientId)).toEqual(['c3']);
+  const audits = await db.prisma.auditEntry.findMany({ where: { action: 'publish_refused' } });
+  expect(audits.map((a) => (a.details as { reason: string }).reason).sort()).toEqual([
+    'already_publishing',
+    'too_early',
+    'unknown_key',
+  ]);
+  expect(JSON.stringify(audits.map((a) => a.details))).not.toContain(reservation.streamKey);
+});
+
+test('GIVEN the same refusal three times THEN it is audited three times and the organizer told once', async () => {
+  const reservation = await booked(false);
+  for (const client of ['a', 'b', 'c']) publish(reservation.streamKey, client, reservation.startsAt);
+  await gate.settled();
+  const notices = await db.prisma.notification.findMany({
+    where: { reservationId: reservation.id, event: 'publish_refused' },
+  });
+  expect(notices).toHaveLength(1);
+  expect(notices[0]!.payload).toMatchObject({ refusal: { reason: 'not_reconfirmed' } });
+  const audits = await db.prisma.auditEntry.findMany({
+    where: { reservationId: reservation.id, action: 'publish_refused' },
+  });
+  expect(audits).toHaveLength(3);
+});
+
+test('GIVEN a live stream WHEN the reservation is cancelled THEN the publisher is cut at once and the session ends "cancelled"', async () => {
+  const reservation = await booked();
+  clock.set(reservation.startsAt);
+  expect(publish(reservation.streamKey, 'live-1', reservation.startsAt)).toEqual({ admitted: true });
+  await gate.settled();
+  await cancelReservation(deps, organizer, reservation.id);
+  expect(cuts.map((cut) => cut.clientId)).toContain('live-1');
+  await gate.settled();
+  await waitFor(async () => {
+    const [session] = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
+    return session?.endReason === 'cancelled';
+  });
+  expect(publish(reservation.streamKey, 'live-2', reservation.startsAt)).toMatchObject({ reason: 'cancelled' });
+});
+
+test('GIVEN more than 10 wrong viewer credentials in a minute from one address THEN it gets 429, even with the right passcode, until the minute has passed', async () => {
+  const reservation = await booked();
+  const now = reservation.startsAt;
+  const tryWith = (passcode: string, ip = '198.51.100.7', at = now) =>
+    gate.play({ code: reservation.code, credentials: { passcode }, ip, now: at });
+  for (let i = 0; i < 10; i++) expect(tryWith('WRONG')).toMatchObject({ admitted: false, status: 403 });
+  expect(tryWith(reservation.passcode)).toMatchObject({ admitted: false, status: 429 });
+  expect(tryWith(reservation.passcode, '198.51.100.8')).toMatchObject({ admitted: true });
+  const later = new Date(now.getTime() + 61_000);
+  const again = tryWith(reservation.passcode, '198.51.100.7', later);
+  expect(again).toMatchObject({ admitted: true });
+  for (const decision of [again, tryWith(reservation.passcode, '198.51.100.8')])
+    if (decision.admitted) gate.playEnded(decision.viewer);
+  await gate.settled();
+});

@@ -121,3 +121,12 @@ export async function pruneWebAccess(sql: Sql, before: Date): Promise<void> {
   await sql.query(statement(`DELETE FROM web_session WHERE expires_at < $1`, [before]));
   await sql.query(statement(`DELETE FROM web_link WHERE expires_at < $1`, [before]));
 }
+
+/** The key the web pages sign cookies and key CSRF tokens with (made by the migration). */
+export async function webCookieKey(sql: Sql): Promise<string> {
+  const { rows } = await sql.query<{ value: string }>(
+    statement(`SELECT value FROM service_secret WHERE name = 'web_cookie'`, []),
+  );
+  if (!rows[0]) throw new Error('The web cookie key is missing: run the migrations (npx slotcast migrate).');
+  return rows[0].value;
+}

@@ -6,6 +6,10 @@
  */
 import type { AppDeps } from '../app/deps.js';
 import { timelineFor } from '../app/timeline.js';
+import type { WatchDetails } from '../app/watch.js';
+import { attendanceOf, watchDetails } from '../app/watch.js';
+import type { Attendance } from '../domain/admission.js';
+import type { StoredReservation } from '../store/reservations.js';
 import type { LinkRedemption } from '../app/web-access.js';
 import { endWebSession, redeemWebLink, webSessionActor } from '../app/web-access.js';
 import type { ChatPort } from '../chat/port.js';
@@ -22,6 +26,10 @@ export interface WebPort {
   timeline(viewer: Actor, range: TimelineRange): Promise<Timeline>;
   /** The latest message to each invitee of a reservation the caller has already been allowed to see. */
   deliveries(reservationId: string): Promise<ContactDelivery[]>;
+  /** The watch page's reservation, for a viewer the gate has let see it. */
+  watchDetails(reservationId: string): Promise<WatchDetails | undefined>;
+  /** Who watched a reservation the caller may see, once its stream is over. */
+  attendance(reservation: StoredReservation): Promise<Attendance | undefined>;
 }
 
 export function createWebPort(deps: AppDeps, chat: ChatPort): WebPort {
@@ -32,5 +40,7 @@ export function createWebPort(deps: AppDeps, chat: ChatPort): WebPort {
     endSession: (token) => endWebSession(deps, token),
     timeline: (viewer, range) => timelineFor(deps, viewer, range),
     deliveries: (reservationId) => latestInviteeDeliveries(deps.pool, reservationId),
+    watchDetails: (reservationId) => watchDetails(deps, reservationId),
+    attendance: (reservation) => attendanceOf(deps, reservation),
   };
 }

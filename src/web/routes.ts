@@ -23,6 +23,8 @@ import { registerOrganizerRoutes } from './organizer-routes.js';
 import type { WebPort } from './port.js';
 import { clearSessionCookie, sessionBinding, sessionToken, setSessionCookie } from './session.js';
 import { registerTimelineRoutes } from './timeline-routes.js';
+import type { WatchSettings } from './watch-routes.js';
+import { registerWatchRoutes } from './watch-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,6 +41,7 @@ export interface WebSettings {
   secret: string;
   /** Redraws the organizer's DM prompt on every chat platform after an action taken on the web. */
   redrawPrompts(reservationId: string): Promise<void>;
+  watch: WatchSettings;
 }
 
 /** What every page handler needs. */
@@ -154,6 +157,7 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
   registerAccessRoutes(app, context);
   registerOrganizerRoutes(app, context);
   registerTimelineRoutes(app, context);
+  registerWatchRoutes(app, context, settings.watch);
 }
 
 /** `/open/<token>` (a sign-in link) and sign-out. */

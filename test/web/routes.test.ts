@@ -67,6 +67,7 @@ beforeAll(async () => {
     secure: false,
     secret: 'test-secret-test-secret-test-secret',
     redrawPrompts: async (id) => void redrawn.push(id),
+    watch: { gate: () => undefined, calendarFrom: 'slotcast@example.org' },
   });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });

@@ -52,3 +52,8 @@ CREATE INDEX "web_session_expires_at_idx" ON "web_session"("expires_at");
 
 -- AddForeignKey
 ALTER TABLE "web_session" ADD CONSTRAINT "web_session_link_id_fkey" FOREIGN KEY ("link_id") REFERENCES "web_link"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- The key the web pages sign their cookies with and key their CSRF tokens by (the same in every
+-- process of the service; stored beside the viewer-token key of 20261202200000_streaming).
+INSERT INTO "service_secret" ("name", "value")
+    VALUES ('web_cookie', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));

@@ -13,13 +13,17 @@ import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
+import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
-import { createEmailTransport } from './notify/email/transport.js';
+import { createEmailTransport, mailAddress } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
 import { ServerDirectory } from './store/servers.js';
+import { webCookieKey } from './store/web-access.js';
+import { webMount } from './web/mount.js';
+import { createWebPort } from './web/port.js';
 import type { Streaming } from './stream/index.js';
 import { createStreaming } from './stream/index.js';
 
@@ -118,8 +122,28 @@ export async function startService(config: Config, log: Logger, options: Service
     let streaming: Streaming | undefined;
     if (role === 'service') {
       streaming = createStreaming(config, deps, log);
+      const stream = streaming;
+      const web = await webMount(
+        {
+          port: createWebPort(deps, context.chat),
+          secure: configuredUrl(config).startsWith('https:'),
+          secret: await webCookieKey(deps.pool),
+          redrawPrompts: async (reservationId) => {
+            for (const platform of platforms) {
+              await platform
+                .redrawPrompt?.(reservationId)
+                .catch((error: unknown) =>
+                  log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
+                );
+            }
+          },
+          watch: { gate: () => stream.gate, calendarFrom: mailAddress(config.mail.from) },
+        },
+        log,
+      );
+      stops.push(() => web.close());
       http = createHttpServer(
-        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), streaming.mount],
+        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), web.mount, streaming.mount],
         log,
       );
       const address = await listen(http, config.http.port, config.http.host);

@@ -20,6 +20,11 @@ export interface Platform {
   name: string;
   mounts: Mount[];
   transports: Transport[];
+  /**
+   * Redraws the organizer's DM prompt of a reservation, if this platform posted one: after an
+   * action taken elsewhere (the web pages), so no prompt keeps a button that no longer applies.
+   */
+  redrawPrompt?(reservationId: string): Promise<void>;
   /** Connects (gateway, socket mode); called after the HTTP server listens. */
   start(): Promise<void>;
   stop(): Promise<void>;

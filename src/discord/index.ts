@@ -36,6 +36,7 @@ export const discordPlatform: PlatformFactory = async ({ config, chat, log }) =>
     name: 'discord',
     mounts: [],
     transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
+    redrawPrompt: async (reservationId) => void (await prompts.redraw(reservationId)),
     async start() {
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
       // A failed login rejects below; the pending wait must not become an unhandled rejection.

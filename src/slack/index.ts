@@ -21,6 +21,7 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     name: 'slack',
     mounts: slack.receiver ? [eventsMount(slack.receiver)] : [],
     transports: [transport],
+    redrawPrompt: async (reservationId) => void (await slack.services.prompts.redraw(reservationId)),
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
     start: async () => {
       if (slack.mode === 'socket') await slack.app.start();

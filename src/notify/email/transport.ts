@@ -19,6 +19,11 @@ export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
 }
 
+/** The address alone of a From header ("Slotcast <bookings@example.org>" → bookings@example.org). */
+export function mailAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
+}
+
 export interface MailSettings {
   /** The From header, e.g. "Slotcast <bookings@example.org>". */
   from: string;
@@ -61,7 +66,7 @@ export async function createEmailTransport(
   publicUrl: () => string | undefined = () => config.http.publicUrl,
 ): Promise<Transport> {
   const from = config.mail.from;
-  const fromAddress = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const fromAddress = mailAddress(from);
   const transport = config.mail.smtpUrl
     ? nodemailer.createTransport(
         // nodemailer reads host, port, TLS and auth from the URL; pool keeps connections open.

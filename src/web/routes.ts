@@ -107,7 +107,8 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
     frame: (request, reply) => ({
       asset,
       actor: request.webActor,
-      csrf: request.webActor ? reply.generateCsrf({ userInfo: sessionBinding(request) }) : undefined,
+      // Anonymous pages have forms too (the watch page's passcode).
+      csrf: reply.generateCsrf({ userInfo: sessionBinding(request) }),
     }),
     zoneOf: async (actor) => {
       if (!actor || actor.platform === 'api') return DEFAULT_ZONE;

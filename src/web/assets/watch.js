@@ -6,6 +6,9 @@
 (() => {
   const POLL_MS = 2000;
   const RETRY_MS = 1500;
+  // Live video that stops moving this long is reconnected: a publisher that dropped leaves the
+  // player waiting on an open connection that brings nothing more.
+  const STALL_MS = 5000;
 
   document.addEventListener('DOMContentLoaded', () => {
     const configElement = document.getElementById('watch-config');
@@ -105,6 +108,10 @@
     video.addEventListener('waiting', () => {
       if (state.playing) showOverlay('Buffering…');
     });
+    // A resize or a short stall fires "waiting" without a later "playing": moving time clears it.
+    video.addEventListener('timeupdate', () => {
+      if (!video.paused && !overlay.hidden && state.playing) showOverlay(undefined);
+    });
 
     function updateMute() {
       muteButton.setAttribute('aria-pressed', String(video.muted));
@@ -193,8 +200,25 @@
       setTimeout(poll, POLL_MS);
     }
 
+    let lastTime = -1;
+    let lastMovedAt = Date.now();
+    function watchdog() {
+      if (!player || !state.playing) {
+        lastMovedAt = Date.now();
+        return;
+      }
+      if (video.currentTime !== lastTime) {
+        lastTime = video.currentTime;
+        lastMovedAt = Date.now();
+      } else if (Date.now() - lastMovedAt > STALL_MS) {
+        lastMovedAt = Date.now();
+        retrySoon();
+      }
+    }
+
     apply(state);
     setInterval(tick, 1000);
+    setInterval(watchdog, 1000);
     setTimeout(poll, POLL_MS);
   });
 })();

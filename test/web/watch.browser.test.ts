@@ -175,12 +175,10 @@ describe('the watch page', () => {
         .evaluate((v) => (v as unknown as { currentTime: number }).currentTime);
       await waitFor(
         async () => {
-          const now = await page
-            .locator('video')
-            .evaluate((v) => ({
-              t: (v as unknown as { currentTime: number }).currentTime,
-              paused: (v as unknown as { paused: boolean }).paused,
-            }));
+          const now = await page.locator('video').evaluate((v) => ({
+            t: (v as unknown as { currentTime: number }).currentTime,
+            paused: (v as unknown as { paused: boolean }).paused,
+          }));
           return !now.paused && (now.t > resumedAt + 1 || (now.t > 1 && now.t < resumedAt));
         },
         30_000,

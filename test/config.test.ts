@@ -45,3 +45,26 @@ describe('configuration', () => {
     );
   });
 });
+
+describe('streaming settings', () => {
+  test('GIVEN nothing THEN the embedded server runs on RTMP 1935 of HOST with a 2-minute buffer', () => {
+    expect(loadConfig({}).streaming).toEqual({
+      embedded: true,
+      rtmpPort: 1935,
+      rtmpHost: '127.0.0.1',
+      rtmpPublicUrl: undefined,
+      embeddedBufferMs: 120_000,
+    });
+  });
+
+  test('GIVEN STREAMING=off, port 0 and a public URL THEN so; a bad value names its variable', () => {
+    const config = loadConfig({ STREAMING: 'off', RTMP_PORT: '0', RTMP_PUBLIC_URL: 'rtmp://stream.example.org/live/' });
+    expect(config.streaming).toMatchObject({
+      embedded: false,
+      rtmpPort: 0,
+      rtmpPublicUrl: 'rtmp://stream.example.org/live',
+    });
+    expect(() => loadConfig({ STREAMING: 'nginx' })).toThrow(/STREAMING/);
+    expect(() => loadConfig({ RTMP_PUBLIC_URL: 'http://x' })).toThrow(/RTMP_PUBLIC_URL/);
+  });
+});

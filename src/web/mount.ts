@@ -42,7 +42,7 @@ export function fastifyLogger(log: Logger): FastifyBaseLogger {
 }
 
 export async function webMount(settings: WebSettings, log: Logger): Promise<{ mount: Mount; close(): Promise<void> }> {
-  const app = Fastify({ loggerInstance: fastifyLogger(log), disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: fastifyLogger(log) });
   await app.register(webRoutes, settings);
   await app.ready();
   return {

@@ -103,8 +103,13 @@
 
     video.addEventListener('playing', () => {
       showOverlay(undefined);
-      if (status.firstFrameAt === undefined) status.firstFrameAt = performance.now();
     });
+    // When the first frame was shown, in ms since the page began loading (bench:web reads it).
+    const firstFrame = (now) => {
+      if (status.firstFrameAt === undefined) status.firstFrameAt = now;
+    };
+    if (video.requestVideoFrameCallback) video.requestVideoFrameCallback(firstFrame);
+    else video.addEventListener('playing', () => firstFrame(performance.now()), { once: true });
     video.addEventListener('waiting', () => {
       if (state.playing) showOverlay('Buffering…');
     });

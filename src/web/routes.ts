@@ -9,6 +9,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_ZONE } from '../chat/zones.js';
@@ -68,6 +69,28 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
   // The service may already parse cookies and forms for everything (src/http); here only if not.
   if (!app.hasDecorator('parseCookie')) await app.register(fastifyCookie, { secret: settings.secret });
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
+  // Security headers. The players play through Media Source Extensions (blob: media URLs), and
+  // personal watch links carry their token in the query: no Referer leaves a page.
+  if (!app.hasReplyDecorator('helmet')) {
+    await app.register(fastifyHelmet, {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          mediaSrc: ["'self'", 'blob:'],
+          workerSrc: ["'self'", 'blob:'],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+    });
+  }
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'slotcast_csrf',

@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { requestReservation } from '../../src/app/request.js';
 import { issueWebLink } from '../../src/app/web-access.js';
 import type { Actor } from '../../src/domain/reservation.js';
+import { createLogger } from '../../src/log.js';
 import { browserTest, hasChromium, launchBrowser, newContext, screenshots } from '../support/browser.js';
 import { HOUR, MINUTE, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 import type { TestService } from '../support/service.js';
@@ -18,6 +19,9 @@ let smtp: TestSmtp;
 let world: TestService;
 let browser: Browser | undefined;
 let serverName: string;
+/** Every line the service logged (at debug), and every secret the test saw, to look for at the end. */
+const logLines: string[] = [];
+const secrets = new Set<string>();
 
 const alice: Actor = {
   platform: 'slack',
@@ -31,7 +35,10 @@ const bob: Actor = { platform: 'slack', tenantId: 'T0WEB', userId: 'U0BOB', name
 beforeAll(async () => {
   if (!hasChromium) return;
   smtp = await startTestSmtp();
-  world = await startTestService({ SMTP_URL: smtp.url, STREAMING: 'off' });
+  world = await startTestService(
+    { SMTP_URL: smtp.url, STREAMING: 'off', LOG_LEVEL: 'debug' },
+    createLogger('debug', (line) => logLines.push(line)),
+  );
   serverName = (await makeServer(world.db.prisma, { name: 'web-studio', capacity: 2 })).name;
   browser = await launchBrowser();
 }, 60_000);
@@ -46,14 +53,19 @@ const deps = () => world.service.deps;
 async function reserve(actor: Actor, overrides: Parameters<typeof makeRequest>[1] = {}) {
   const outcome = await requestReservation(deps(), actor, makeRequest(serverName, overrides));
   if (!outcome.ok) throw new Error(outcome.message);
+  secrets.add(outcome.value.streamKey);
+  secrets.add(outcome.value.passcode);
   return outcome.value;
 }
 
 async function signedIn(actor: Actor, reservation?: string, size: 'phone' | 'desktop' = 'desktop'): Promise<Page> {
   const issued = await issueWebLink(deps(), actor, reservation ? { reservation } : {});
   if (!issued.ok) throw new Error(issued.message);
-  const page = await (await newContext(browser!, size)).newPage();
+  secrets.add(issued.value.url.slice(issued.value.url.lastIndexOf('/') + 1));
+  const context = await newContext(browser!, size);
+  const page = await context.newPage();
   await page.goto(issued.value.url);
+  for (const cookie of await context.cookies()) secrets.add(cookie.value);
   return page;
 }
 
@@ -206,4 +218,18 @@ describe('the timeline', () => {
     await page.waitForURL(/tz=Europe%2FBerlin/);
     expect(await page.locator('[data-rendered-zone]').getAttribute('data-rendered-zone')).toBe('Europe/Berlin');
   });
+});
+
+describe('secrets', () => {
+  browserTest(
+    'GIVEN everything above THEN no sign-in link, session, stream key or passcode is in any log line',
+    async () => {
+      expect(logLines.length).toBeGreaterThan(20);
+      expect(logLines.some((line) => line.includes('web sign-in link used'))).toBe(true);
+      const leaked = [...secrets].filter(
+        (secret) => secret.length >= 8 && logLines.some((line) => line.includes(secret)),
+      );
+      expect(leaked).toEqual([]);
+    },
+  );
 });

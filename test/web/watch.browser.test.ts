@@ -10,6 +10,7 @@ import { changeReservation } from '../../src/app/change.js';
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
 import type { Actor } from '../../src/domain/reservation.js';
+import { createLogger } from '../../src/log.js';
 import { viewerToken } from '../../src/domain/viewer-token.js';
 import { viewerTokenKey } from '../../src/store/streaming.js';
 import { browserTest, hasChromium, launchBrowser, newContext, screenshots } from '../support/browser.js';
@@ -31,10 +32,15 @@ const organizer: Actor = {
   isAdmin: false,
 };
 const INVITEE = 'viewer@example.org';
+const logLines: string[] = [];
+const secrets = new Set<string>();
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  world = await startTestService({ EMBEDDED_BUFFER: '1s', STREAMING: 'embedded' });
+  world = await startTestService(
+    { EMBEDDED_BUFFER: '1s', STREAMING: 'embedded', LOG_LEVEL: 'debug' },
+    createLogger('debug', (line) => logLines.push(line)),
+  );
   await world.db.prisma.distributionServer.update({ where: { name: 'embedded' }, data: { capacity: 10 } });
   world.service.deps.servers.invalidate();
   key = await viewerTokenKey(world.db.pool);
@@ -64,6 +70,9 @@ async function book(startInMs: number, lengthMs: number, title = 'Live on the we
   if (!outcome.ok) throw new Error(outcome.message);
   const confirmed = await reconfirmReservation(deps(), organizer, outcome.value.id);
   if (!confirmed.ok) throw new Error(confirmed.message);
+  secrets.add(confirmed.value.passcode);
+  secrets.add(confirmed.value.streamKey);
+  secrets.add(viewerToken(key, confirmed.value.id, INVITEE));
   return confirmed.value;
 }
 
@@ -225,6 +234,17 @@ describe('the watch page', () => {
       const stored = await world.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } });
       expect(ics).toContain(`SEQUENCE:${stored.version}`);
       expect(stored.version).toBeGreaterThan(reservation.version);
+    },
+  );
+});
+
+describe('secrets', () => {
+  browserTest(
+    'GIVEN streams watched by personal link and passcode THEN no token, passcode or stream key is in any log line',
+    async () => {
+      expect(logLines.length).toBeGreaterThan(20);
+      const leaked = [...secrets].filter((secret) => logLines.some((line) => line.includes(secret)));
+      expect(leaked).toEqual([]);
     },
   );
 });

@@ -6,7 +6,9 @@ import type { AppDeps } from './app/deps.js';
 import { SYSTEM_ACTOR } from './app/lifecycle.js';
 import { listReservations, listSchema } from './app/queries.js';
 import { addServer, listServers, serverSchema } from './app/servers.js';
-import { createToken } from './app/tokens.js';
+import { actorOfTokenName, createToken } from './app/tokens.js';
+import { issueWebLink } from './app/web-access.js';
+import type { Actor } from './domain/reservation.js';
 import { fieldErrors } from './app/commands.js';
 import { formatDuration, parseDuration } from './domain/duration.js';
 import { enforcementNote, kindLabel, parseKind, SERVER_KINDS } from './domain/server-kind.js';
@@ -34,6 +36,9 @@ Usage: npx slotcast <command> [options]
                                         embedded, nginx-rtmp, mediamtx
   server list
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
+  open [R-XXXX] --as TOKEN-NAME | --as slack:TEAM:USER|discord:GUILD:USER [--admin]
+                                        a single-use sign-in link to the web pages (15 minutes),
+                                        as that API token's owner or that chat user
   discord register [--guild ID]         register the Discord slash commands, print the invite URL
   workspace notify-mode --platform slack|discord --tenant ID reconfirm|permit-and-reconfirm|default
                                         when a workspace's invitees first hear of a reservation
@@ -74,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand !== 'list')
         throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');
       return reservationsList(config, log, rest);
+    case 'open':
+      return openCommand(config, log, [subcommand ?? '', ...rest].filter(Boolean));
     case 'workspace':
       if (subcommand !== 'notify-mode')
         throw new UsageError('Usage: slotcast workspace notify-mode --platform slack|discord --tenant ID MODE');
@@ -296,6 +303,56 @@ async function reservationsList(config: Config, log: Logger, args: string[]): Pr
         `${r.code}\t${r.status}\t${r.startsAt.toISOString()} → ${r.endsAt.toISOString()}\t${r.server.name}\t${r.title}\t(${r.organizer.platform}: ${r.organizer.name})`,
       );
     }
+  });
+}
+
+const OPEN_USAGE =
+  'Usage: slotcast open [R-XXXX] --as TOKEN-NAME  (or --as slack:TEAM:USER / discord:GUILD:USER [--admin])';
+
+/**
+ * `slotcast open [R-XXXX] --as WHO`: the operator's way to the web pages, as someone Slotcast
+ * knows — an API token's owner (by the token's name), or a Slack or Discord user by their ids
+ * (`--admin` gives them their workspace admin's reach, as Slack and Discord would).
+ */
+async function openCommand(config: Config, log: Logger, args: string[]): Promise<number> {
+  const { values, positionals } = (() => {
+    try {
+      return parseArgs({
+        args,
+        options: { as: { type: 'string' }, admin: { type: 'boolean' } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message}\n${OPEN_USAGE}`);
+    }
+  })();
+  if (!values.as) throw new UsageError(`open needs --as: whose web pages to open.\n${OPEN_USAGE}`);
+  if (positionals.length > 1) throw new UsageError(`open takes one reservation code at most.\n${OPEN_USAGE}`);
+  const chatUser = /^(slack|discord):([^:\s]+):([^:\s]+)$/.exec(values.as);
+  return withDeps(config, log, async (deps) => {
+    let actor: Actor | undefined;
+    if (chatUser) {
+      const [, platform, tenantId, userId] = chatUser as unknown as [string, 'slack' | 'discord', string, string];
+      actor = { platform, tenantId, userId, name: userId, isAdmin: values.admin === true };
+    } else {
+      if (values.admin) return fail('--admin is for chat users; an API token is an admin token or not.');
+      actor = await actorOfTokenName(deps.db, values.as as string);
+      if (!actor)
+        return fail(
+          `No API token is named "${values.as}". Name one from \`slotcast token create\`, or a chat user as slack:TEAM:USER or discord:GUILD:USER.`,
+        );
+    }
+    const outcome = await issueWebLink(deps, actor, positionals[0] ? { reservation: positionals[0] } : {});
+    if (!outcome.ok)
+      return fail(
+        outcome.reason === 'not_found'
+          ? `No reservation ${actor.name} can see has the code "${positionals[0]}".`
+          : outcome.message,
+      );
+    console.log(
+      `Sign-in link for ${actor.name}, to ${outcome.value.next}. It works once, until ${outcome.value.expiresAt.toISOString()}:\n\n  ${outcome.value.url}\n`,
+    );
   });
 }
 

@@ -59,6 +59,10 @@ const ENV = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Base URL people reach this service at, used in links (default http://HOST:PORT). */
   PUBLIC_URL: url(['http:', 'https:']).optional(),
+  /** How long a web sign-in link (`/reserve open`, `slotcast open`) can be used (default 15m). */
+  WEB_LINK_TTL: duration('15m'),
+  /** How long a browser stays signed in to the web pages (default 12h). */
+  WEB_SESSION_TTL: duration('12h'),
   /** debug | info | warn | error (default info). */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 
@@ -150,6 +154,7 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   http: { port: number; host: string; publicUrl: string | undefined };
+  web: { linkTtlMs: number; sessionTtlMs: number };
   logLevel: Env['LOG_LEVEL'];
   policy: Policy;
   reminders: { reconfirmBeforeDeadlineMs: number; viewersBeforeStartMs: number };
@@ -213,7 +218,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
-    http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL },
+    http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') },
+    web: { linkTtlMs: env.WEB_LINK_TTL, sessionTtlMs: env.WEB_SESSION_TTL },
     logLevel: env.LOG_LEVEL,
     policy: {
       reconfirmLeadMs: env.RECONFIRM_LEAD,

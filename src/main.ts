@@ -14,14 +14,18 @@ import { closeServer, createHttpServer, listen } from './http/server.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
+import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
-import { createEmailTransport } from './notify/email/transport.js';
+import { createEmailTransport, mailAddress } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
 import { keepConnecting } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
 import { ServerDirectory } from './store/servers.js';
+import { webCookieKey } from './store/web-access.js';
+import { webMount } from './web/mount.js';
+import { createWebPort } from './web/port.js';
 import type { Streaming } from './stream/index.js';
 import { createStreaming } from './stream/index.js';
 
@@ -43,7 +47,17 @@ export interface ServiceOptions {
   role?: 'service' | 'worker';
 }
 
-export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'pool'>, log: Logger): AppDeps {
+/** Where the service is reached when PUBLIC_URL is unset: where it is configured to listen. */
+export function configuredUrl(config: Config): string {
+  return config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+}
+
+export function buildDeps(
+  config: Config,
+  database: Pick<Database, 'prisma' | 'pool'>,
+  log: Logger,
+  publicUrl: () => string = () => configuredUrl(config),
+): AppDeps {
   return {
     db: database.prisma,
     pool: database.pool,
@@ -52,6 +66,8 @@ export function buildDeps(config: Config, database: Pick<Database, 'prisma' | 'p
     clock: () => new Date(),
     secrets: randomSecrets,
     log,
+    publicUrl,
+    web: config.web,
     listeners: [],
     platformStates: new PlatformStates(),
   };
@@ -69,14 +85,16 @@ export async function startService(config: Config, log: Logger, options: Service
     }
   };
   try {
-    const deps = buildDeps(config, database, log);
+    // Known for sure once the server listens (PORT=0 picks a port); until then, as configured.
+    let listeningAt: string | undefined;
+    const deps = buildDeps(config, database, log, () => listeningAt ?? configuredUrl(config));
     // Chat front ends get the narrow port, not the deps with the pool.
     const context = { config, chat: createChatPort(deps), log };
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
       (p): p is Platform => p !== undefined,
     );
     const transports: Transport[] = [
-      await createEmailTransport(config, log),
+      await createEmailTransport(config, log, deps.publicUrl),
       ...platforms.flatMap((platform) => platform.transports),
     ];
     stops.push(async () => {
@@ -112,12 +130,33 @@ export async function startService(config: Config, log: Logger, options: Service
         await Promise.all(connections.map((connection) => connection.stop()));
       });
       streaming = createStreaming(config, deps, log);
+      const stream = streaming;
+      const web = await webMount(
+        {
+          port: createWebPort(deps, context.chat),
+          secure: configuredUrl(config).startsWith('https:'),
+          secret: await webCookieKey(deps.pool),
+          redrawPrompts: async (reservationId) => {
+            for (const platform of platforms) {
+              await platform
+                .redrawPrompt?.(reservationId)
+                .catch((error: unknown) =>
+                  log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
+                );
+            }
+          },
+          watch: { gate: () => stream.gate, calendarFrom: mailAddress(config.mail.from) },
+        },
+        log,
+      );
+      stops.push(() => web.close());
       http = createHttpServer(
-        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), streaming.mount],
+        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), web.mount, streaming.mount],
         log,
       );
       const address = await listen(http, config.http.port, config.http.host);
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
+      listeningAt = url;
       const server = http;
       stops.push(() => closeServer(server));
       // Stopped before the HTTP server: viewers' responses are ended and sessions recorded first.

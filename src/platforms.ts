@@ -33,6 +33,11 @@ export interface Platform {
    * when an established connection drops and comes back (the SDK reconnects by itself).
    */
   connect(report: (state: PlatformState) => void): Promise<void>;
+  /**
+   * Redraws the organizer's DM prompt of a reservation, if this platform posted one: after an
+   * action taken elsewhere (the web pages), so no prompt keeps a button that no longer applies.
+   */
+  redrawPrompt?(reservationId: string): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -25,7 +25,15 @@ const env = () => ({
 });
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [BIN, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+  return cliWith({}, ...args);
+}
+
+function cliWith(extra: Record<string, string>, ...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...env(), ...extra },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 }
 
 function postgresPid(): number | undefined {
@@ -140,6 +148,32 @@ test('the CLI works against the running service: token, server, reservation list
   expect(doctor.stdout).toMatch(/Slack is not connected/);
   expect(doctor.status).toBe(0);
 }, 90_000);
+
+test('slotcast open prints a sign-in link as a token’s owner or a chat user, to a reservation or the timeline', () => {
+  const publicUrl = { PUBLIC_URL: 'https://slotcast.example.org/' };
+  const code = /(R-\w{4})\tpermitted/.exec(cli('reservations', 'list').stdout)![1]!;
+  const toReservation = cliWith(publicUrl, 'open', code, '--as', 'admin');
+  // The log says a link was issued, never the link itself.
+  const token = /\/open\/(wl_[\w-]{43})/.exec(toReservation.stdout)?.[1];
+  expect(toReservation.stderr).toMatch(/web sign-in link issued link=[\w-]+ platform=api/);
+  expect(token && toReservation.stderr.includes(token)).toBe(false);
+  expect(toReservation.stdout).toMatch(
+    new RegExp(
+      `^Sign-in link for admin, to /r/${code}\\. It works once, until \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z:\\n\\n  https://slotcast\\.example\\.org/open/wl_[\\w-]{43}\\n`,
+    ),
+  );
+  expect(cliWith(publicUrl, 'open', '--as', 'slack:T0001:U0001').stdout).toMatch(
+    /Sign-in link for U0001, to \/timeline\..*\n\n {2}https:\/\/slotcast\.example\.org\/open\/wl_/s,
+  );
+  // A chat user who is not the organizer (nor an admin of the API) does not see the API's reservation.
+  const notTheirs = cli('open', code, '--as', 'discord:123456789012345678:876543210987654321', '--admin');
+  expect(notTheirs.status).toBe(1);
+  expect(notTheirs.stderr.trim()).toBe(`No reservation 876543210987654321 can see has the code "${code}".`);
+  expect(cli('open', '--as', 'nobody').stderr).toMatch(/^No API token is named "nobody"/);
+  const usage = cli('open', code);
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toMatch(/open needs --as/);
+}, 60_000);
 
 test('a bad setting stops start-up with one line naming the variable', () => {
   const result = spawnSync(process.execPath, [BIN, 'serve'], {

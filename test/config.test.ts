@@ -5,6 +5,7 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.databaseUrl).toBeUndefined();
     expect(config.http).toEqual({ port: 3000, host: '127.0.0.1', publicUrl: undefined });
+    expect(config.web).toEqual({ linkTtlMs: 15 * 60_000, sessionTtlMs: 12 * 3_600_000 });
     expect(config.policy).toEqual({
       reconfirmLeadMs: 24 * 3_600_000,
       reconfirmMinWindowMs: 15 * 60_000,

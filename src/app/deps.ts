@@ -18,6 +18,14 @@ export interface Secrets {
   streamKey(): string;
 }
 
+/** The web pages' sign-in links and sessions (src/app/web-access.ts). */
+export interface WebSettings {
+  /** How long a sign-in link can be used (WEB_LINK_TTL, default 15 minutes). */
+  linkTtlMs: number;
+  /** How long a browser stays signed in (WEB_SESSION_TTL, default 12 hours). */
+  sessionTtlMs: number;
+}
+
 export interface AppDeps {
   /** Prisma, for operator CRUD (servers, tokens). */
   db: Db;
@@ -29,6 +37,12 @@ export interface AppDeps {
   clock: () => Date;
   secrets: Secrets;
   log: Logger;
+  /**
+   * Where people reach the service, without a trailing slash (PUBLIC_URL, else where it listens):
+   * the base of links to the web pages. A function: with PORT=0 it is known only once listening.
+   */
+  publicUrl: () => string;
+  web: WebSettings;
   /** Told after every committed use case; the composition root (src/main.ts) subscribes the job runtime. */
   listeners: CommitListener[];
   /** Each chat platform's connection state, for GET /healthz (src/app/health.ts). */

@@ -63,3 +63,10 @@ export async function authenticateToken(db: Db, token: string): Promise<Actor | 
   if (!row) return undefined;
   return { platform: 'api', tenantId: 'api', userId: row.id, name: row.name, isAdmin: row.admin, email: row.email };
 }
+
+/** The actor an API token stands for, found by the token's name (the operator's `slotcast open --as NAME`). */
+export async function actorOfTokenName(db: Db, name: string): Promise<Actor | undefined> {
+  const row = await db.apiToken.findUnique({ where: { name } });
+  if (!row) return undefined;
+  return { platform: 'api', tenantId: 'api', userId: row.id, name: row.name, isAdmin: row.admin, email: row.email };
+}

@@ -27,6 +27,8 @@ export interface ReservationCard extends Described {
   actions: CardAction[];
   /** Where to stream to. Secret: only on a card its reader may see it on. */
   ingest?: { url: string; streamKey: string };
+  /** The reservation's page on the web (PUBLIC_URL/r/R-XXXX), on the organizer's prompt. */
+  pageUrl?: string;
 }
 
 /** Who reads the card, where, and when (the buttons depend on the time: the deadline). */

@@ -14,6 +14,8 @@ import { setTimeZonePreference, timeZonePreferences } from '../app/preferences.j
 import { getReservation, listReservations } from '../app/queries.js';
 import type { RequestOptions } from '../app/request.js';
 import { requestReservation } from '../app/request.js';
+import type { IssuedLink } from '../app/web-access.js';
+import { issueWebLink, pageUrl } from '../app/web-access.js';
 import type { Actor } from '../domain/reservation.js';
 import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
 import type { Logger } from '../log.js';
@@ -55,6 +57,12 @@ export interface ChatPort {
   servers(): Promise<ServerRow[]>;
   /** A server by id or name, active or not. */
   server(idOrName: string): Promise<ServerRow | undefined>;
+  /**
+   * A single-use sign-in link to the web pages for the actor (`/reserve open`), leading to a
+   * reservation's page when one is named — one the actor may see, else not found. Secret: answer
+   * it to the actor alone (ephemeral), never in a channel, never in a log.
+   */
+  openLink(actor: Actor, reservation?: string): Promise<Outcome<IssuedLink>>;
   /** The zone a user's typed times are read in, and where that came from. */
   zone(user: UserRef): Promise<ZoneSource>;
   saveZone(user: UserRef, zone: string): Promise<void>;
@@ -75,11 +83,13 @@ export function createChatPort(deps: AppDeps): ChatPort {
       listReservations(deps, actor, { from: deps.clock(), status: [...SLOT_HOLDING_STATUSES], limit }),
     servers: () => deps.servers.active(),
     server: (idOrName) => deps.servers.find(idOrName),
+    openLink: (actor, reservation) => issueWebLink(deps, actor, reservation === undefined ? {} : { reservation }),
     zone: async (user) => resolveZone(await timeZonePreferences(deps, user)),
     saveZone: (user, zone) => setTimeZonePreference(deps, user, zone),
     messages: (port, drawPrompt) => {
       const recorded = new RecordedMessages(deps.pool, port);
-      return { recorded, prompts: new Prompts(deps.pool, recorded, drawPrompt, deps.clock) };
+      const page = (code: string) => pageUrl(deps, code);
+      return { recorded, prompts: new Prompts(deps.pool, recorded, drawPrompt, deps.clock, page) };
     },
   };
 }

@@ -46,6 +46,8 @@ export class Prompts<Body> {
     private readonly recorded: RecordedMessages<Body>,
     private readonly render: (card: ReservationCard) => Body,
     private readonly clock: () => Date,
+    /** The reservation's web page, linked from the prompt (src/web: its card and buttons). */
+    private readonly pageUrl?: (code: string) => string,
   ) {}
 
   /**
@@ -116,6 +118,7 @@ export class Prompts<Body> {
 
   private cardOf(reservation: StoredReservation, userId: string): ReservationCard {
     const reader = { platform: this.recorded.port.platform, userId };
-    return cardFor(reservation, { reader, place: 'direct_message', now: this.clock() });
+    const card = cardFor(reservation, { reader, place: 'direct_message', now: this.clock() });
+    return this.pageUrl ? { ...card, pageUrl: this.pageUrl(reservation.code) } : card;
   }
 }

@@ -1,12 +1,14 @@
 /**
- * `/reserve new|timezone|list|help`, and autocomplete of servers and time zones.
+ * `/reserve new|timezone|list|open|help`, and autocomplete of servers and time zones.
  */
 import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
-import { MessageFlags } from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags } from 'discord.js';
+import { openLabel, openNotice } from '../chat/open.js';
+import type { Actor } from '../domain/reservation.js';
 import { actorOf } from './actor.js';
 import { encodeId } from './ids.js';
 import { requestModal } from './modal.js';
-import { COLORS } from './render.js';
+import { COLORS, message, row } from './render.js';
 import type { DiscordContext } from './context.js';
 import { asEdit, beforeModal, tell, TooSlow } from './respond.js';
 import { formatClock } from '../chat/times.js';
@@ -30,6 +32,8 @@ export async function onCommand(context: DiscordContext, interaction: ChatInputC
       return openRequest(context, interaction, actor.tenantId);
     case 'timezone':
       return setZone(context, interaction, actor.tenantId);
+    case 'open':
+      return openWeb(context, interaction, actor);
     case 'list': {
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const reservations = await context.chat.upcoming(actor, 10);
@@ -81,6 +85,39 @@ async function openRequest(
     if (!(error instanceof TooSlow)) throw error;
   }
   await interaction.showModal(requestModal(encodeId({ action: 'new-form', draftId: draft.id }), server, zone));
+}
+
+/** `/reserve open [reservation]`: a sign-in link to the web pages, in an ephemeral reply (it is the caller's alone). */
+async function openWeb(context: DiscordContext, interaction: ChatInputCommandInteraction, actor: Actor): Promise<void> {
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const typed = interaction.options.getString('reservation')?.trim() || undefined;
+  const outcome = await context.chat.openLink(actor, typed);
+  if (!outcome.ok) {
+    const code = (typed ?? '').replace(/[^\w-]/g, '').slice(0, 16);
+    const text =
+      outcome.reason === 'not_found'
+        ? `No reservation you can see has the code \`${code}\`. \`/reserve list\` shows yours.`
+        : outcome.message;
+    await interaction.editReply(asEdit(doneView('No link', text, COLORS.error)));
+    return;
+  }
+  const link = outcome.value;
+  await interaction.editReply(
+    asEdit(
+      message({
+        embeds: [
+          {
+            title: 'Your sign-in link',
+            description: `[${openLabel(link)}](${link.url})\n\n${openNotice(discordTime(link.expiresAt, 't'))}`,
+            color: COLORS.changed,
+          },
+        ],
+        components: [
+          row({ type: ComponentType.Button, style: ButtonStyle.Link, label: openLabel(link), url: link.url }),
+        ],
+      }),
+    ),
+  );
 }
 
 function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {

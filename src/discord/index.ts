@@ -45,6 +45,7 @@ export const discordPlatform: PlatformFactory = async ({ config, chat, log }) =>
     label: 'Discord',
     mounts: [],
     transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
+    redrawPrompt: async (reservationId) => void (await prompts.redraw(reservationId)),
     async connect(reportState) {
       report = reportState;
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });

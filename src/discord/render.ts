@@ -166,6 +166,7 @@ export function promptMessage(card: ReservationCard): DiscordMessage {
       field('Stream key (secret: only you see it)', `||\`${view.ingest.streamKey}\`||`),
     );
   }
+  if (view.pageUrl) fields.push(field('On the web', `${view.pageUrl} (sign in with \`/reserve open\`)`));
   const embed: APIEmbed = {
     title: clip(`${state.title}: ${view.title}`, 256),
     description: state.line(view),

@@ -149,6 +149,8 @@ export const HELP = [
     'or with an offset, `2026-12-01T19:00+09:00`. End: a time (`20:30`) or a duration (`90m`, `2h`).',
   '**/reserve timezone** `zone` — the zone your times are read in, e.g. `Europe/Berlin`.',
   "**/reserve list** — your upcoming reservations (a server admin sees everyone's), with buttons to act on them.",
+  '**/reserve open** `reservation` — a sign-in link to the web pages: the timeline of every server, or that ' +
+    'reservation with its buttons. It works once, for a short while, and only you see it.',
   'When a request is permitted you get a DM with the ingest URL and stream key, and buttons **Reconfirm**, ' +
     '**Change**, **Cancel**. Reconfirm before the deadline, or the slot is released; invitations go out on ' +
     'reconfirmation.',

@@ -37,14 +37,14 @@ export function createHttpServer(mounts: Mount[], log: Logger): Server {
         return;
       }
       const error = coerceError(thrown);
-      log.error('request failed', { method: req.method, path: url.pathname, error: error.message });
+      log.error('request failed', { method: req.method, path: loggablePath(url.pathname), error: error.message });
       sendJson(res, 500, {
         error: { code: 'internal', message: 'Something went wrong on our side; it has been logged.' },
       });
     } finally {
       log.debug('http', {
         method: req.method,
-        path: url.pathname,
+        path: loggablePath(url.pathname),
         status: res.statusCode,
         ms: Math.round(performance.now() - started),
       });
@@ -64,6 +64,11 @@ function parseTarget(target: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A path as it may be logged: a web sign-in link's path is its token (src/app/web-access.ts). */
+export function loggablePath(pathname: string): string {
+  return pathname.replace(/^\/open\/.+$/, '/open/…');
 }
 
 export function listen(server: Server, port: number, host: string): Promise<{ port: number; host: string }> {

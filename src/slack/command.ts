@@ -4,7 +4,8 @@
  */
 import type { App, webApi } from '@slack/bolt';
 import type { StoredReservation } from '../chat/port.js';
-import { escapeText, mentionUser, rangeTokens } from './text.js';
+import { openLabel, openNotice } from '../chat/open.js';
+import { dateToken, escapeText, link, mentionUser, rangeTokens } from './text.js';
 import type { ViewMetadata } from './ids.js';
 import { reservationForm } from './modal.js';
 import { noServersView } from './views.js';
@@ -15,7 +16,8 @@ const HOUR = 3_600_000;
 
 export function registerCommand(app: App, services: SlackContext): void {
   app.command(COMMAND, async ({ command, ack, client, respond }) => {
-    const word = command.text.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+    const [first, ...rest] = command.text.trim().split(/\s+/);
+    const word = first?.toLowerCase() ?? '';
     switch (word) {
       case '':
       case 'new':
@@ -31,6 +33,23 @@ export function registerCommand(app: App, services: SlackContext): void {
         });
         const reservations = await services.chat.upcoming(actor, 30);
         await respond({ response_type: 'ephemeral', text: listText(reservations, actor.isAdmin) });
+        return;
+      }
+      case 'open': {
+        // The link is a secret for this user: only the ephemeral answer (response_url) carries it.
+        await ack();
+        const actor = await services.actors.get({
+          teamId: command.team_id,
+          userId: command.user_id,
+          fallbackName: command.user_name,
+        });
+        const outcome = await services.chat.openLink(actor, rest[0]);
+        const text = outcome.ok
+          ? `${link(outcome.value.url, openLabel(outcome.value))}\n${openNotice(dateToken(outcome.value.expiresAt, '{time}'))}`
+          : outcome.reason === 'not_found'
+            ? `No reservation you can see has the code \`${shownCode(rest[0])}\`. \`/reserve list\` shows yours.`
+            : escapeText(outcome.message);
+        await respond({ response_type: 'ephemeral', replace_original: false, text });
         return;
       }
       case 'help':
@@ -84,11 +103,17 @@ function listText(reservations: readonly StoredReservation[], isAdmin: boolean):
   return [heading, ...lines, '_The buttons for each are in your DM from Slotcast and on its Home tab._'].join('\n');
 }
 
+/** A code as typed, safe inside inline code (no backtick, no markup). */
+function shownCode(typed: string | undefined): string {
+  return (typed ?? '').replace(/[^\w-]/g, '').slice(0, 16);
+}
+
 function helpText(): string {
   return [
     '*Slotcast* books time on a distribution server and tells your viewers how to watch.',
     '• `/reserve` — request a slot: title, server, times, who to invite',
     '• `/reserve list` — your upcoming reservations',
+    '• `/reserve open [R-XXXX]` — a sign-in link to the web pages: the timeline, or that reservation',
     '• `/reserve help` — this help',
     'When a request is permitted you get a DM with the stream key and a *Reconfirm* button; invitations go out once you reconfirm.',
   ].join('\n');

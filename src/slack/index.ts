@@ -22,6 +22,7 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     label: 'Slack',
     mounts: slack.receiver ? [eventsMount(slack.receiver, () => slack.ready)] : [],
     transports: [transport],
+    redrawPrompt: async (reservationId) => void (await slack.services.prompts.redraw(reservationId)),
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
     connect: async () => {
       await slack.connect();

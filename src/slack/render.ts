@@ -73,6 +73,8 @@ export function reservationCard(card: ReservationCard): SlackMessage {
   }
   if (card.description) blocks.push(section(escapeText(card.description)));
   if (card.actions.length > 0) blocks.push(cardButtons(card));
+  if (card.pageUrl)
+    blocks.push(context(`:globe_with_meridians: ${link(card.pageUrl, 'On the web')} (sign in with \`/reserve open\`)`));
   return { text: `${escapeText(card.title)}: ${card.status}`, blocks };
 }
 

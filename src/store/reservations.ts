@@ -444,3 +444,67 @@ export async function listReservationRows(sql: Sql, filter: ReservationFilter): 
   );
   return rows.map(toDomain);
 }
+
+/** What the timeline draws of a reservation (src/domain/timeline.ts): no secrets, no invitees. */
+export interface TimelineRow {
+  id: string;
+  code: string;
+  title: string;
+  serverId: string;
+  lane: number;
+  startsAt: Date;
+  endsAt: Date;
+  status: ReservationStatus;
+  organizer: { platform: Platform; tenantId: string; userId: string; name: string };
+}
+
+/**
+ * Reservations that hold or held a slot (permitted, confirmed, live, completed) occupying some of
+ * [from, to). As in `listReservationRows`, the longest reservation stored bounds how early one
+ * can start and still reach `from` (plus a day: no server's buffer is longer), which makes the
+ * condition a range on `starts_at`.
+ */
+export async function timelineRows(sql: Sql, window: { from: Date; to: Date }): Promise<TimelineRow[]> {
+  const { rows } = await sql.query<{
+    id: string;
+    code: string;
+    title: string;
+    server_id: string;
+    lane: number;
+    starts_at: Date;
+    ends_at: Date;
+    status: ReservationStatus;
+    organizer_platform: Platform;
+    organizer_tenant_id: string;
+    organizer_user_id: string;
+    organizer_name: string;
+  }>(
+    statement(
+      `SELECT id, code, title, server_id, lane, starts_at, ends_at, status, organizer_platform, organizer_tenant_id,
+         organizer_user_id, organizer_name
+       FROM reservation
+       WHERE status IN ('permitted', 'confirmed', 'live', 'completed')
+         AND starts_at < $2
+         AND starts_at > $1::timestamptz - interval '1 day' - (SELECT coalesce(max(ends_at - starts_at), interval '0') FROM reservation)
+         AND occupied && tstzrange($1, $2)
+       ORDER BY starts_at, id`,
+      [window.from, window.to],
+    ),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    code: row.code,
+    title: row.title,
+    serverId: row.server_id,
+    lane: row.lane,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    status: row.status,
+    organizer: {
+      platform: row.organizer_platform,
+      tenantId: row.organizer_tenant_id,
+      userId: row.organizer_user_id,
+      name: row.organizer_name,
+    },
+  }));
+}

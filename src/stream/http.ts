@@ -5,8 +5,7 @@
  *   node-media-server on loopback and piped through, once the gate has admitted the viewer.
  *   Missing credentials 401, wrong ones (or the stream not on) 403, more than 10 wrong tries a
  *   minute from one address 429 — and never a byte of the stream with any of them.
- * - GET /watch/R-XXXX — a minimal page: the reservation's status and the stream link, or a
- *   passcode form. (The full page comes with the next issue.)
+ * The watch page around it is src/web (issue 11).
  *
  * Query strings hold secrets: nothing here logs a URL's query.
  */
@@ -23,7 +22,6 @@ export interface StreamRoutes {
 }
 
 const STREAM_PATH = /^\/live\/(R-[\w]+)\.flv$/i;
-const WATCH_PATH = /^\/watch\/(R-[\w]+)\/?$/i;
 
 const MESSAGES: Record<string, string> = {
   missing_credentials: 'Open your personal link, or give the passcode (?passcode=…).',
@@ -36,8 +34,7 @@ const MESSAGES: Record<string, string> = {
 export function streamMount(routes: StreamRoutes): Mount {
   return async (req, res, url) => {
     const stream = STREAM_PATH.exec(url.pathname);
-    const watch = stream ? undefined : WATCH_PATH.exec(url.pathname);
-    if (!stream && !watch) return false;
+    if (!stream) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
       sendJson(res, 405, { error: { code: 'method_not_allowed', message: `${req.method} is not allowed here.` } });
@@ -48,16 +45,12 @@ export function streamMount(routes: StreamRoutes): Mount {
       sendJson(res, 503, { error: { code: 'streaming_off', message: 'Streaming is not running in this service.' } });
       return true;
     }
-    const code = (stream ?? watch)![1]!;
+    const code = stream[1]!;
     const credentials = {
       token: url.searchParams.get('t') ?? undefined,
       passcode: url.searchParams.get('passcode') ?? undefined,
     };
     const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    if (watch) {
-      watchPage(gate, res, { code, credentials, ip });
-      return true;
-    }
     playStream(routes, gate, req, res, { code, credentials, ip });
     return true;
   };
@@ -112,57 +105,7 @@ function playStream(
   upstream.end();
 }
 
-function watchPage(gate: StreamGate, res: ServerResponse, request: Parameters<StreamGate['check']>[0]): void {
-  const { decision, reservation } = gate.check(request);
-  const page = (status: number, body: string) => {
-    res.writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-      'referrer-policy': 'no-referrer',
-    });
-    res.end(`<!doctype html><html><head><meta charset="utf-8"><title>Slotcast</title></head>
-<body style="font-family:sans-serif;max-width:40em;margin:2em auto">${body}</body></html>`);
-  };
-  if (!reservation) {
-    const status = decision.admitted
-      ? 200
-      : decision.reason === 'too_many_tries'
-        ? 429
-        : decision.reason === 'missing_credentials'
-          ? 401
-          : 403;
-    const reason = decision.admitted ? 'wrong_credentials' : decision.reason;
-    page(
-      status,
-      `<h1>Watch ${escapeHtml(request.code.toUpperCase())}</h1><p>${escapeHtml(MESSAGES[reason] ?? '')}</p>
-<form method="get"><label>Passcode <input name="passcode" autocomplete="off" required></label> <button>Watch</button></form>`,
-    );
-    return;
-  }
-  const credential = request.credentials.token
-    ? `t=${encodeURIComponent(request.credentials.token)}`
-    : `passcode=${encodeURIComponent(request.credentials.passcode ?? '')}`;
-  const link = `/live/${encodeURIComponent(reservation.code)}.flv?${credential}`;
-  const state = decision.admitted ? 'Live now' : MESSAGES[decision.reason];
-  page(
-    200,
-    `<h1>${escapeHtml(reservation.title)}</h1>
-<p><strong>${escapeHtml(state ?? '')}</strong> — ${escapeHtml(reservation.startsAt.toISOString())} to ${escapeHtml(reservation.endsAt.toISOString())} (UTC)</p>
-<p>Stream (HTTP-FLV, for VLC, ffplay or an FLV player): <a href="${escapeHtml(link)}">${escapeHtml(link)}</a></p>`,
-  );
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }

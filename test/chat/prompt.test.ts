@@ -91,6 +91,19 @@ const noticeText = (model: MessageModel) => `notice: ${model.event}`;
 const asCard = (body: Body | undefined) => body as ReservationCard;
 
 describe('GIVEN the permit prompt', () => {
+  test('WHEN the prompts know the web pages THEN the card links to the reservation’s page', async () => {
+    const r = await reservation();
+    const linked = new Prompts(
+      db.pool,
+      recorded,
+      (card) => card,
+      deps.clock,
+      (code) => `https://s.test/r/${code}`,
+    );
+    await linked.deliver(message(r, 'permit_prompt'), noticeText);
+    expect(asCard(platform.posts.at(-1)?.body).pageUrl).toBe(`https://s.test/r/${r.code}`);
+  });
+
   test("WHEN delivered THEN the organizer's DM gets the card with the stream key and buttons, recorded; a retry edits it", async () => {
     const r = await reservation();
     const prompt = message(r, 'permit_prompt');
@@ -101,6 +114,9 @@ describe('GIVEN the permit prompt', () => {
     expect(card.ingest?.streamKey).toBe(r.streamKey);
     expect(card.actions).toEqual(['reconfirm', 'change', 'cancel']);
     expect(platform.posts[0]?.options).toEqual({ notificationId: prompt.notificationId, purpose: 'prompt' });
+
+    // No page link unless the port gives one (the service always does: src/chat/port.ts).
+    expect(card.pageUrl).toBeUndefined();
 
     const again = await prompts.deliver(prompt, noticeText);
     expect(again.messageId).toBe(first.messageId);

@@ -87,6 +87,15 @@ describe('render', () => {
     expect(JSON.stringify(promptMessage(cardFor(stored('cancelled'), organizerDm)))).not.toContain('sk_secret');
   });
 
+  test('GIVEN the prompt with its web page THEN a field links to it; without one, none', () => {
+    const linked = { ...cardFor(stored(), organizerDm), pageUrl: 'https://s.test/r/R-7K3Q' };
+    const fields = promptMessage(linked).embeds[0]!.fields!;
+    expect(fields.find((field) => field.name === 'On the web')?.value).toBe(
+      'https://s.test/r/R-7K3Q (sign in with `/reserve open`)',
+    );
+    expect(JSON.stringify(promptMessage(cardFor(stored(), organizerDm)))).not.toContain('On the web');
+  });
+
   test('GIVEN a change notice for a channel THEN e-mail invitees are counted, not listed', () => {
     const notice = noticeMessage(
       model('change_notice', { changes: [{ field: 'emails', from: ['a@x.org'], to: ['a@x.org', 'b@x.org'] }] }),

@@ -4,6 +4,7 @@
  */
 import { MessageFlags } from 'discord.js';
 import { requestReservation } from '../../src/app/request.js';
+import { redeemWebLink } from '../../src/app/web-access.js';
 import type { DiscordBot } from '../support/discord-bot.js';
 import { startDiscordBot } from '../support/discord-bot.js';
 import type { ModalFieldInput } from '../support/fake-discord.js';
@@ -231,6 +232,39 @@ describe('GIVEN /reserve list and /reserve help', () => {
     );
     await bot.fake.waitForOriginalEdit(submit.id);
     expect((await bot.db.prisma.reservation.findUniqueOrThrow({ where: { id: row.id } })).status).toBe('cancelled');
+  });
+
+  test('WHEN a member asks for /reserve open with their code THEN an ephemeral sign-in link opens a session as them, to that reservation', async () => {
+    const member = bot.fake.addUser({ username: 'opener' });
+    const own = await reserve({ title: 'Open stream', start: 'in 8 days', end: '30m' }, member);
+    const row = (await reservationOf(own.id))!;
+    const asked = await command('open', { reservation: row.code.toLowerCase() }, member);
+    expect(asked.response).toMatchObject({ type: 5, data: { flags: MessageFlags.Ephemeral } });
+    const reply = JSON.stringify((await bot.fake.waitForOriginalEdit(asked.id)).body);
+    expect(reply).toContain(`Open ${row.code} in the browser`);
+    expect(reply).toMatch(/It works once, until <t:\d+:t>/);
+    const token = /\/open\/(wl_[\w-]{43})/.exec(reply)![1]!;
+    expect(await redeemWebLink(bot.deps, token)).toMatchObject({
+      ok: true,
+      next: `/r/${row.code}`,
+      actor: { platform: 'discord', tenantId: bot.guildId, userId: member.id, isAdmin: false },
+    });
+    // Nowhere but in ephemeral replies (flag 64, seen by the caller alone): no channel or DM message carries it.
+    const visible = bot.fake.guilds
+      .flatMap((guild) => guild.channels.flatMap((channel) => bot.fake.messagesIn(channel.id)))
+      .filter((posted) => ((posted.flags ?? 0) & MessageFlags.Ephemeral) === 0);
+    expect(visible.length).toBeGreaterThan(0);
+    expect(JSON.stringify(visible)).not.toContain(token);
+
+    const other = bot.fake.addUser({ username: 'snooper' });
+    const refused = await command('open', { reservation: row.code }, other);
+    expect(JSON.stringify((await bot.fake.waitForOriginalEdit(refused.id)).body)).toContain(
+      `No reservation you can see has the code \`${row.code}\``,
+    );
+    const timeline = await command('open', {}, other);
+    expect(JSON.stringify((await bot.fake.waitForOriginalEdit(timeline.id)).body)).toContain(
+      'Open the timeline in the browser',
+    );
   });
 
   test('WHEN help is asked THEN an ephemeral guide explains the time formats', async () => {

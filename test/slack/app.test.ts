@@ -5,6 +5,7 @@
  * use cases write (reservation, notification outbox, audit) and on the Web API calls made.
  */
 import { requestReservation } from '../../src/app/request.js';
+import { redeemWebLink } from '../../src/app/web-access.js';
 import { saveChatMessage } from '../../src/store/chat-messages.js';
 import { FAKE_TEAM } from '../support/fake-slack.js';
 import type { Logger } from '../../src/log.js';
@@ -181,6 +182,80 @@ describe('/reserve', () => {
     const text = (post.body as { text: string }).text;
     expect(text).toContain('*Listed show*');
     expect(text).toContain(`<!date^${reservation.startsAt.getTime() / 1000}^`);
+  });
+});
+
+describe('/reserve open', () => {
+  const tokenIn = (text: string) => /\/open\/(wl_[\w-]{43})/.exec(text)?.[1];
+
+  test('GIVEN /reserve open R-XXXX THEN only the caller gets a sign-in link (response_url, ephemeral) that opens a session as them, to that reservation', async () => {
+    const reservation = await reserveThroughModal({ title: 'Open me' });
+    const posts = h.fake.calls.length;
+    const res = await sendSlashCommand(
+      h.eventsUrl,
+      {
+        command: '/reserve',
+        text: `open ${reservation.code.toLowerCase()}`,
+        responseUrl: h.fake.responseUrl('open-1'),
+      },
+      h.sign,
+    );
+    expect(res.status).toBe(200);
+    const post = await h.fake.waitForResponseUrlPost('open-1');
+    const body = post.body as { response_type: string; text: string };
+    expect(body.response_type).toBe('ephemeral');
+    expect(body.text).toContain(`|Open ${reservation.code} in the browser>`);
+    expect(body.text).toMatch(/It works once, until <!date\^\d+\^\{time\}\|/);
+    // Nothing else was posted anywhere: the link went to the caller alone.
+    const token = tokenIn(body.text)!;
+    expect(JSON.stringify(h.fake.calls.slice(posts))).not.toContain(token);
+    const opened = await redeemWebLink(h.deps, token);
+    expect(opened).toMatchObject({
+      ok: true,
+      next: `/r/${reservation.code}`,
+      actor: {
+        platform: 'slack',
+        tenantId: FAKE_TEAM.id,
+        userId: FAKE_USER.id,
+        name: 'Alice Organizer',
+        isAdmin: false,
+      },
+    });
+  });
+
+  test('GIVEN /reserve open alone THEN the link leads to the timeline; an admin’s link keeps their reach', async () => {
+    await sendSlashCommand(
+      h.eventsUrl,
+      { command: '/reserve', text: 'open', userId: ADMIN, responseUrl: h.fake.responseUrl('open-2') },
+      h.sign,
+    );
+    const text = ((await h.fake.waitForResponseUrlPost('open-2')).body as { text: string }).text;
+    expect(text).toContain('|Open the timeline in the browser>');
+    expect(await redeemWebLink(h.deps, tokenIn(text)!)).toMatchObject({
+      ok: true,
+      next: '/timeline',
+      actor: { userId: ADMIN, isAdmin: true },
+    });
+  });
+
+  test('GIVEN /reserve open with someone else’s code THEN no link, and the code is not confirmed to exist', async () => {
+    const reservation = await reserveThroughModal({ title: 'Not yours' });
+    const links = await h.db.prisma.webLink.count();
+    await sendSlashCommand(
+      h.eventsUrl,
+      {
+        command: '/reserve',
+        text: `open ${reservation.code}`,
+        userId: OTHER,
+        responseUrl: h.fake.responseUrl('open-3'),
+      },
+      h.sign,
+    );
+    const text = ((await h.fake.waitForResponseUrlPost('open-3')).body as { text: string }).text;
+    expect(text).toBe(
+      `No reservation you can see has the code \`${reservation.code}\`. \`/reserve list\` shows yours.`,
+    );
+    expect(await h.db.prisma.webLink.count()).toBe(links);
   });
 });
 

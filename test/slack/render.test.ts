@@ -35,6 +35,13 @@ function card(overrides: Partial<ReservationCard> = {}): ReservationCard {
 }
 
 describe('render', () => {
+  test('GIVEN a card with its web page THEN the card links to it and says how to sign in; without one, no link', () => {
+    const shown = JSON.stringify(reservationCard(card({ pageUrl: 'https://s.test/r/R-AB12' })).blocks);
+    expect(shown).toContain('<https://s.test/r/R-AB12|On the web>');
+    expect(shown).toContain('/reserve open');
+    expect(JSON.stringify(reservationCard(card()).blocks)).not.toContain('On the web');
+  });
+
   test('GIVEN a card with ingest THEN the stream key shows; without it, or in an invitation, it never does', () => {
     const secret = 'sk_very_secret';
     expect(JSON.stringify(reservationCard(card({ ingest: { url: 'rtmp://in', streamKey: secret } })))).toContain(

@@ -169,6 +169,8 @@ test('claims 1, 2, 3, 6: /reserve → modal → DM prompt → Reconfirm → chan
     'rtmp://ingest.example.org/live',
     'reservation_reconfirm',
     `<!date^${reservation!.reconfirmDeadline.getTime() / 1000}^`,
+    // The reservation's web page, at the address the service listens on.
+    `<${world.service.url}/r/${reservation!.code}|On the web>`,
   ]) {
     expect(prompt).toContain(expected);
   }

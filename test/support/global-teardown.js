@@ -1,5 +1,6 @@
-import { stopTestPostgres } from './global-setup.js';
+import { reportSkipped, stopTestPostgres } from './global-setup.js';
 
 export default async function globalTeardown() {
+  reportSkipped();
   await stopTestPostgres();
 }

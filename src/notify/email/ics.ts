@@ -91,8 +91,9 @@ export function buildCalendar(
     url: reservation.playbackUrl,
     location: reservation.playbackUrl,
     organizer: { name: parameterValue(`${organizer.name} via Slotcast`), email: organizer.email },
-    // The recipient alone: for a CANCEL that names one attendee, only their entry goes.
-    attendees: [{ email: message.recipient.recipient, rsvp: false }],
+    // The recipient alone: for a CANCEL that names one attendee, only their entry goes. None
+    // when there is no one to name (the watch page's "Add to calendar" for a passcode viewer).
+    attendees: message.recipient.recipient ? [{ email: message.recipient.recipient, rsvp: false }] : [],
     status,
   });
   // DTSTART/DTEND in UTC: ical-generator writes Date values with a trailing Z when no zone is set.

@@ -40,7 +40,18 @@ function watchLines(message: MessageModel): Line[] {
   ];
 }
 
-function layout(message: MessageModel, timeZone: string): Layout {
+/** Links into the service's web pages, for the organizer's own e-mails. */
+export interface EmailLinks {
+  /** The reservation's organizer page, PUBLIC_URL/r/R-XXXX (src/web): its card and buttons. */
+  organizerPage?: string;
+}
+
+/** The organizer's way to the reservation's page, in the e-mails that ask them to act. */
+function pageLines(links: EmailLinks): Line[] {
+  return links.organizerPage ? [{ label: 'Manage it at', value: links.organizerPage, link: true }] : [];
+}
+
+function layout(message: MessageModel, timeZone: string, links: EmailLinks): Layout {
   const r = message.reservation;
   const title = { title: r.title };
   const start = formatInstant(r.startsAt, timeZone);
@@ -65,8 +76,14 @@ function layout(message: MessageModel, timeZone: string): Layout {
           { label: 'Ingest URL', value: message.ingest?.url ?? '' },
           { label: 'Stream key', value: message.ingest?.streamKey ?? '' },
           ...watchLines(message),
+          ...pageLines(links),
         ],
-        after: ['Keep the stream key to yourself: anyone holding it can stream in your slot.'],
+        after: [
+          'Keep the stream key to yourself: anyone holding it can stream in your slot.',
+          ...(links.organizerPage
+            ? ['The page above shows the reservation with its buttons; sign in with /reserve open in Slack or Discord.']
+            : []),
+        ],
       };
     case 'invitation_tentative':
       return {
@@ -121,7 +138,7 @@ function layout(message: MessageModel, timeZone: string): Layout {
     case 'reconfirm_reminder':
       return {
         intro: ['Reminder: reconfirm ', title, ` by ${deadline}, or it lapses.`],
-        details: [when, server],
+        details: [when, server, ...pageLines(links)],
         after: [],
       };
     case 'start_reminder':
@@ -172,8 +189,8 @@ const asHtml = (sentence: Sentence) =>
     .map((piece) => (typeof piece === 'string' ? escapeHtml(piece) : `<strong>${escapeHtml(piece.title)}</strong>`))
     .join('');
 
-export function renderEmail(message: MessageModel, timeZone: string): RenderedEmail {
-  const { intro, details, after } = layout(message, timeZone);
+export function renderEmail(message: MessageModel, timeZone: string, links: EmailLinks = {}): RenderedEmail {
+  const { intro, details, after } = layout(message, timeZone, links);
   const heading = message.reservation.title;
   const description =
     isInvitation(message.event) && message.reservation.description ? [message.reservation.description] : [];

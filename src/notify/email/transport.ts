@@ -19,6 +19,11 @@ export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
 }
 
+/** The address alone of a From header ("Slotcast <bookings@example.org>" → bookings@example.org). */
+export function mailAddress(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
+}
+
 export interface MailSettings {
   /** The From header, e.g. "Slotcast <bookings@example.org>". */
   from: string;
@@ -26,6 +31,8 @@ export interface MailSettings {
   fromAddress: string;
   /** Where times in the text are written (MAIL_TIME_ZONE). */
   timeZone: string;
+  /** The service's public base URL, for links to its web pages; none when unset. */
+  publicUrl?: string;
 }
 
 /**
@@ -35,7 +42,11 @@ export interface MailSettings {
  * attached.
  */
 export function composeMail(message: MessageModel, settings: MailSettings): SendMailOptions {
-  const rendered = renderEmail(message, settings.timeZone);
+  const rendered = renderEmail(
+    message,
+    settings.timeZone,
+    settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {},
+  );
   const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: settings.fromAddress });
   return {
     from: settings.from,
@@ -49,9 +60,13 @@ export function composeMail(message: MessageModel, settings: MailSettings): Send
   };
 }
 
-export async function createEmailTransport(config: Config, log: Logger): Promise<Transport> {
+export async function createEmailTransport(
+  config: Config,
+  log: Logger,
+  publicUrl: () => string | undefined = () => config.http.publicUrl,
+): Promise<Transport> {
   const from = config.mail.from;
-  const fromAddress = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  const fromAddress = mailAddress(from);
   const transport = config.mail.smtpUrl
     ? nodemailer.createTransport(
         // nodemailer reads host, port, TLS and auth from the URL; pool keeps connections open.
@@ -65,7 +80,7 @@ export async function createEmailTransport(config: Config, log: Logger): Promise
   }
 
   async function send({ message }: Delivery): Promise<DeliveryResult> {
-    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone });
+    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() });
     try {
       const info = await transport.sendMail(mail);
       if (!config.mail.smtpUrl) {

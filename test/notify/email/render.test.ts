@@ -116,3 +116,23 @@ test('user text is escaped in HTML and kept as typed in text', async () => {
   expect(mail.text!.split('\n')[0]).toBe(title);
   expect(mail.subject).toBe(`Invitation: ${title}`);
 });
+
+test('with a public URL, the organizer’s permit prompt and reminder link to the reservation’s page; invitees’ e-mails do not', async () => {
+  const withUrl = async (event: NotificationEvent) => {
+    const info = await builder.sendMail(
+      composeMail(makeMessage(event), { ...settings, publicUrl: 'https://slotcast.example.org' }),
+    );
+    return simpleParser((info as unknown as { message: Buffer }).message);
+  };
+  const page = 'https://slotcast.example.org/r/R-7K3Q';
+  for (const event of ['permit_prompt', 'reconfirm_reminder'] as const) {
+    const mail = await withUrl(event);
+    expect(mail.text).toContain(`Manage it at: ${page}`);
+    expect(mail.html).toContain(`<a href="${page}">${page}</a>`);
+  }
+  for (const event of ['invitation_confirmed', 'change_notice', 'cancellation_notice'] as const) {
+    expect((await withUrl(event)).text).not.toContain('/r/R-7K3Q');
+  }
+  // Without one (a service whose address is unknown to the worker), no link.
+  expect((await mailFor(makeMessage('permit_prompt'))).text).not.toContain('Manage it at');
+});

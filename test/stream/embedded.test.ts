@@ -210,7 +210,11 @@ test('the rightful stream, end to end: refused before the window (once told), ad
   const page = await fetch(`${base()}/watch/${booked.code.toLowerCase()}?t=${annToken}`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain(`/live/${booked.code}.flv?t=${annToken}`);
-  expect((await fetch(`${base()}/watch/${booked.code}`)).status).toBe(401);
+  // Without credentials the page asks for the passcode and gives no stream link.
+  const asking = await fetch(`${base()}/watch/${booked.code}`);
+  const askingHtml = await asking.text();
+  expect(askingHtml).toMatch(/<input[^>]*passcode/i);
+  expect(askingHtml).not.toContain('.flv');
 
   // At end + buffer the publisher is cut and the reservation completed.
   const exit = await rightful.exited;

@@ -69,7 +69,8 @@ function tooLarge(): HttpError {
   return new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
 }
 
-const STATUS_BY_REASON: Record<Refusal['reason'], number> = {
+/** The HTTP status of each refusal: the REST API's and the web pages' answers agree. */
+export const STATUS_BY_REASON: Record<Refusal['reason'], number> = {
   invalid: 422,
   not_found: 404,
   forbidden: 403,

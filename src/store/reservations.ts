@@ -7,6 +7,7 @@ import type { PlannedNotification } from '../domain/notifications.js';
 import type { NotifyMode } from '../domain/policy.js';
 import type { Platform, Reservation } from '../domain/reservation.js';
 import type { ServerKind } from '../domain/server-kind.js';
+import type { TimelineReservation } from '../domain/timeline.js';
 import type { ReservationStatus } from '../domain/status.js';
 import { SLOT_HOLDING_STATUSES } from '../domain/status.js';
 import type { AuditRecord } from './outbox.js';
@@ -445,18 +446,8 @@ export async function listReservationRows(sql: Sql, filter: ReservationFilter): 
   return rows.map(toDomain);
 }
 
-/** What the timeline draws of a reservation (src/domain/timeline.ts): no secrets, no invitees. */
-export interface TimelineRow {
-  id: string;
-  code: string;
-  title: string;
-  serverId: string;
-  lane: number;
-  startsAt: Date;
-  endsAt: Date;
-  status: ReservationStatus;
-  organizer: { platform: Platform; tenantId: string; userId: string; name: string };
-}
+/** What the timeline draws of a reservation: no secrets, no invitees. */
+export type TimelineRow = TimelineReservation;
 
 /**
  * Reservations that hold or held a slot (permitted, confirmed, live, completed) occupying some of

@@ -14,6 +14,7 @@ import { canonicalZone, instantOf } from '../chat/zones.js';
 import { splitContacts } from '../domain/invitees.js';
 import type { FieldError } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
+import { STATUS_BY_REASON } from '../http/json.js';
 import { messagePage } from './layout.js';
 import type { ChangeFormValues, Notice } from './pages/organizer.js';
 import { changePage, organizerPage, pagePath } from './pages/organizer.js';
@@ -28,16 +29,6 @@ const DONE: Record<string, Notice> = {
   changed: { kind: 'ok', text: 'Changed. Everyone who was told of the reservation hears of the change.' },
   unchanged: { kind: 'ok', text: 'Nothing was different, so nothing changed.' },
   cancelled: { kind: 'ok', text: 'Cancelled. Everyone who was told of the reservation hears of it.' },
-};
-
-const REFUSAL_STATUS: Record<Refusal['reason'], number> = {
-  invalid: 422,
-  not_found: 404,
-  forbidden: 403,
-  unavailable: 409,
-  invalid_transition: 409,
-  deadline_passed: 409,
-  idempotency_key_reused: 422,
 };
 
 /** datetime-local's "2026-12-10T19:00" in the zone it was typed in. */
@@ -126,7 +117,7 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
       return notFound(request, reply, request.params.code);
     const current = await chat.find(actor, request.params.code);
     if (!current.ok) return notFound(request, reply, request.params.code);
-    return showCard(request, reply, actor, current.value, REFUSAL_STATUS[refusal.reason], {
+    return showCard(request, reply, actor, current.value, STATUS_BY_REASON[refusal.reason], {
       kind: 'error',
       text: refusal.message,
     });
@@ -242,7 +233,7 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
         if (outcome.reason === 'invalid') return again(422, outcome.fields);
         if (outcome.reason === 'not_found' || outcome.reason === 'forbidden')
           return notFound(request, reply, request.params.code);
-        return again(REFUSAL_STATUS[outcome.reason], [], { kind: 'error', text: outcome.message });
+        return again(STATUS_BY_REASON[outcome.reason], [], { kind: 'error', text: outcome.message });
       }
       const changed = outcome.value.version !== reservation.version;
       if (changed) await context.redrawPrompts(outcome.value.id);

@@ -118,7 +118,9 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
           }),
         );
       case 'missing_credentials':
-        return sendPage(reply, 200, passcodePage(frame, { code, typed }));
+        // The shared link: the page asks for the passcode (401, as the stream would answer).
+        reply.header('www-authenticate', 'Passcode');
+        return sendPage(reply, 401, passcodePage(frame, { code, typed }));
       case 'wrong_credentials':
         return sendPage(
           reply,

@@ -210,8 +210,9 @@ test('the rightful stream, end to end: refused before the window (once told), ad
   const page = await fetch(`${base()}/watch/${booked.code.toLowerCase()}?t=${annToken}`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain(`/live/${booked.code}.flv?t=${annToken}`);
-  // Without credentials the page asks for the passcode and gives no stream link.
+  // Without credentials: 401, the passcode form, and no stream link.
   const asking = await fetch(`${base()}/watch/${booked.code}`);
+  expect(asking.status).toBe(401);
   const askingHtml = await asking.text();
   expect(askingHtml).toMatch(/<input[^>]*passcode/i);
   expect(askingHtml).not.toContain('.flv');

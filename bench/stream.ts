@@ -27,7 +27,7 @@ import type { Service } from '../src/main.js';
 import { startService } from '../src/main.js';
 import type { StoredReservation } from '../src/store/reservations.js';
 import { FFMPEG } from '../test/support/stream.js';
-import { percentile, withBenchDatabase } from './support.js';
+import { percentile, until, withBenchDatabase } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STREAMS = 20;
@@ -74,14 +74,6 @@ async function book(deps: AppDeps, startsAt: Date, endsAt: Date): Promise<Stored
   const confirmed = await reconfirmReservation(deps, ADMIN, requested.value.id);
   if (!confirmed.ok) throw new Error(confirmed.message);
   return confirmed.value;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const ms = (value: number) => `${Math.round(value)} ms`;

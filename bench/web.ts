@@ -25,7 +25,7 @@ import { startService } from '../src/main.js';
 import { viewerTokenKey } from '../src/store/streaming.js';
 import { CHROMIUM } from '../test/support/browser.js';
 import { FFMPEG } from '../test/support/stream.js';
-import { percentile, withBenchDatabase } from './support.js';
+import { percentile, until, withBenchDatabase } from './support.js';
 
 const LOADS = Number(process.env.BENCH_LOADS ?? 20);
 const ORGANIZER: Actor = { platform: 'api', tenantId: 'api', userId: 'bench', name: 'Bench', isAdmin: false };
@@ -40,14 +40,6 @@ function encode(dir: string): string {
   ]);
   if (result.status !== 0) throw new Error(`ffmpeg could not encode: ${result.stderr}`);
   return file;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 await withBenchDatabase(async (url) => {

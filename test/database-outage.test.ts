@@ -44,6 +44,8 @@ beforeAll(async () => {
       DATABASE_URL: postgres.url,
       DATA_DIR: dataDir,
       PORT: '0',
+      // A free RTMP port: the default 1935 may be held by another test's service at the same time.
+      RTMP_PORT: '0',
       SMTP_URL: smtp.url,
       LOG_LEVEL: 'info',
       RECONFIRM_LEAD: '48h',

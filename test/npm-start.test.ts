@@ -75,7 +75,8 @@ async function startNpm() {
   chmodSync(dataDir, 0o755);
   output = '';
   npm = spawn('npm', ['start'], {
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
+    // RTMP on a free port: the default 1935 is taken by any other service this run starts at the same time.
+    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', RTMP_PORT: '0', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   npm.stdout!.on('data', (chunk) => (output += chunk));

@@ -33,8 +33,8 @@ export interface DeliveryHooks {
 
 const FIRST_RETRY_MS = 5_000;
 const LONGEST_WAIT_MS = 3_600_000;
-// Rows claimed at once. Large enough that a fan-out does not stall at batch ends; the lease
-// (DELIVERY_LEASE, 60 s) must cover sending a batch: 500 messages at a few hundred per second.
+// Rows claimed at once. Large enough that a fan-out does not stall at batch ends; the lease is
+// renewed while the batch is worked through (keepClaimed), so it need not cover the whole batch.
 const CLAIM_BATCH = 500;
 
 /** 5 s, 10 s, 20 s … capped at an hour, with ±20% jitter so retries of a fan-out spread out. */

@@ -10,7 +10,7 @@ import { coerceError } from '../log.js';
 import type { Transport, DeliveryResult } from '../notify/transport.js';
 import type { MessageModel } from '../notify/message.js';
 import type { ClaimedNotification } from '../store/notifications.js';
-import { claimNotifications, markFailed, markRetry, markSent } from '../store/notifications.js';
+import { claimNotifications, extendLease, markFailed, markRetry, markSent } from '../store/notifications.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
 import { isEnforcing } from '../domain/server-kind.js';
@@ -37,8 +37,8 @@ export interface DeliveryHooks {
 
 const FIRST_RETRY_MS = 5_000;
 const LONGEST_WAIT_MS = 3_600_000;
-// Rows claimed at once. Large enough that a fan-out does not stall at batch ends; the lease
-// (DELIVERY_LEASE, 60 s) must cover sending a batch: 500 messages at a few hundred per second.
+// Rows claimed at once. Large enough that a fan-out does not stall at batch ends; the lease is
+// renewed while the batch is worked through (keepClaimed), so it need not cover the whole batch.
 const CLAIM_BATCH = 500;
 
 /** 5 s, 10 s, 20 s … capped at an hour, with ±20% jitter so retries of a fan-out spread out. */
@@ -70,18 +70,49 @@ export class DeliveryWorker {
       const claimed = await claimNotifications(this.pool, ids.slice(start, start + CLAIM_BATCH), this.settings.leaseMs);
       const retries = new Map<number, string[]>();
       const failedReservations = new Set<string>();
-      await forEachConcurrently(claimed, this.settings.concurrency, async (row) => {
-        const outcome = await this.deliverOne(row);
-        if (outcome.status === 'retry') {
-          const at = outcome.at.getTime();
-          retries.set(at, [...(retries.get(at) ?? []), row.id]);
-        } else if (outcome.status === 'failed' && row.event !== 'delivery_failure_report') {
-          failedReservations.add(row.reservationId);
-        }
-      });
+      const unfinished = new Set(claimed.map((row) => row.id));
+      const heartbeat = this.keepClaimed(unfinished);
+      try {
+        await forEachConcurrently(claimed, this.settings.concurrency, async (row) => {
+          const outcome = await this.deliverOne(row).finally(() => unfinished.delete(row.id));
+          if (outcome.status === 'retry') {
+            const at = outcome.at.getTime();
+            retries.set(at, [...(retries.get(at) ?? []), row.id]);
+          } else if (outcome.status === 'failed' && row.event !== 'delivery_failure_report') {
+            failedReservations.add(row.reservationId);
+          }
+        });
+      } finally {
+        clearInterval(heartbeat);
+      }
       for (const [at, retryIds] of retries) await this.hooks.retryLater(retryIds, new Date(at));
       for (const reservationId of failedReservations) await this.hooks.failedForGood(reservationId);
     }
+  }
+
+  /**
+   * A batch is claimed at once but sent a few at a time; a slow provider can take longer than the
+   * lease to get through it. Renewing the lease every third of it keeps the rows this worker has
+   * yet to send from being swept up and sent a second time by another job or worker.
+   */
+  private keepClaimed(unfinished: Set<string>): NodeJS.Timeout {
+    let renewing = false;
+    const timer = setInterval(
+      () => {
+        if (renewing || unfinished.size === 0) return;
+        renewing = true;
+        extendLease(this.pool, [...unfinished], this.settings.leaseMs)
+          .catch((error: unknown) =>
+            this.log.debug('renewing a delivery lease failed', { error: coerceError(error).message }),
+          )
+          .finally(() => {
+            renewing = false;
+          });
+      },
+      Math.max(100, Math.floor(this.settings.leaseMs / 3)),
+    );
+    timer.unref();
+    return timer;
   }
 
   private async deliverOne(

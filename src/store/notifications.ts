@@ -58,6 +58,20 @@ export async function claimNotifications(sql: Sql, ids: string[], leaseMs: numbe
   return rows.map(toClaimed);
 }
 
+/**
+ * Renews the lease on rows this worker holds and is still working through: a worker that is alive
+ * keeps its rows however slow the provider, and only a dead one's rows are claimed again.
+ */
+export async function extendLease(sql: Sql, ids: string[], leaseMs: number): Promise<void> {
+  await sql.query(
+    statement(
+      `UPDATE notification SET locked_until = now() + make_interval(secs => $2::float8 / 1000)
+       WHERE id = ANY($1::uuid[]) AND status = 'pending' AND locked_until IS NOT NULL`,
+      [ids, leaseMs],
+    ),
+  );
+}
+
 export async function markSent(sql: Sql, id: string, providerMessageId: string): Promise<void> {
   await sql.query(
     statement(

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import type { ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import type { SMTPServerSession } from 'smtp-server';
 
 export interface ReceivedMail {
   to: string[];
@@ -31,6 +32,14 @@ export interface TestSmtp {
   holdAfter(count: number): void;
   /** How many messages are waiting for a reply. */
   readonly heldCount: number;
+  /**
+   * Messages whose DATA has arrived and that will be accepted, but are not in `received` yet (being
+   * parsed, or waiting out `delayReplies`). Zero means every message the server will ever accept
+   * from what it has been sent so far is in `received`.
+   */
+  readonly acceptingCount: number;
+  /** Answer each message only after this long, as a slow or distant server does (0: at once). */
+  delayReplies(ms: number): void;
   /** Answer held messages. `accept: false` drops them as a server whose client vanished would. */
   release(accept: boolean): void;
   /** Close the listener: new connections are refused. */
@@ -46,6 +55,8 @@ export async function startTestSmtp(): Promise<TestSmtp> {
   const rejected = new Set<string>();
   let holding = false;
   let holdAt = Infinity;
+  let accepting = 0;
+  let replyDelayMs = 0;
   const held: Array<{ accept: () => void; drop: () => void }> = [];
   let server: SMTPServer;
   let port = 0;
@@ -69,25 +80,38 @@ export async function startTestSmtp(): Promise<TestSmtp> {
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', async () => {
+        stream.on('end', () => {
           const raw = Buffer.concat(chunks);
-          const accept = async () => {
-            const parsed = await simpleParser(raw);
-            received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()), parsed, raw });
-            events.emit('mail');
-            callback();
-          };
           const drop = () => {
             const error = new Error('Try again later') as Error & { responseCode: number };
             error.responseCode = 451;
             callback(error);
           };
-          if (received.length >= holdAt) holding = true;
-          if (holding) held.push({ accept: () => void accept(), drop });
-          else await accept();
+          // Decided now, when the DATA is complete, counting the messages still being parsed: a
+          // message decided "accept" is recorded even if its sender is gone by the time its parse
+          // ends, so a test must wait for acceptingCount to reach 0 before it trusts `received`.
+          if (received.length + accepting >= holdAt) holding = true;
+          if (holding) {
+            held.push({ accept: () => void accept(raw, session, callback), drop });
+            return;
+          }
+          void accept(raw, session, callback);
         });
       },
     });
+
+  async function accept(raw: Buffer, session: SMTPServerSession, callback: (error?: Error | null) => void) {
+    accepting++;
+    try {
+      const parsed = await simpleParser(raw);
+      if (replyDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, replyDelayMs));
+      received.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()), parsed, raw });
+    } finally {
+      accepting--;
+    }
+    events.emit('mail');
+    callback();
+  }
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -144,6 +168,12 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     },
     get heldCount() {
       return held.length;
+    },
+    get acceptingCount() {
+      return accepting;
+    },
+    delayReplies: (ms) => {
+      replyDelayMs = ms;
     },
     release: (accept) => {
       holding = false;

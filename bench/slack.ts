@@ -7,11 +7,10 @@
  */
 import { createChatPort } from '../src/chat/port.js';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { closeApp, createHttpApp, listen } from '../src/http/app.js';
 import { silentLogger } from '../src/log.js';
 import { buildDeps } from '../src/main.js';
 import { slackPlatform } from '../src/slack/index.js';
@@ -60,16 +59,16 @@ async function main() {
     // Receipt time per request, keyed by a header the bench adds; the ack is the response's finish.
     const receivedAt = new Map<string, number>();
     const ackedAt = new Map<string, number>();
-    const http = createServer(async (req, res) => {
-      const id = String(req.headers['x-bench-id']);
+    const http = await createHttpApp(silentLogger);
+    http.addHook('onRequest', async (request, reply) => {
+      const id = String(request.headers['x-bench-id']);
       receivedAt.set(id, Date.now());
-      res.on('finish', () => ackedAt.set(id, Date.now()));
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      for (const mount of platform.mounts) if (await mount(req, res, url)) return;
-      res.writeHead(404).end();
+      // Bolt answers on the raw response (the route hands it over): its finish is the ack.
+      reply.raw.on('finish', () => ackedAt.set(id, Date.now()));
     });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const eventsUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/slack/events`;
+    if (platform.routes) await http.register(platform.routes);
+    const { port } = await listen(http, 0, '127.0.0.1');
+    const eventsUrl = `http://127.0.0.1:${port}/slack/events`;
 
     const samples = { ack: [] as number[], open: [] as number[], submit: [] as number[] };
     let slot = 0;
@@ -133,10 +132,7 @@ async function main() {
     const reservations = await db.prisma.reservation.count();
     console.log(`reservations made: ${reservations} of ${(ROUNDS + 1) * CONCURRENCY} submissions`);
 
-    await new Promise<void>((resolve) => {
-      http.close(() => resolve());
-      http.closeAllConnections();
-    });
+    await closeApp(http);
     await platform.stop();
     await db.close();
   } finally {

@@ -56,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = await loadConfigFromEnvironment();
-  const log = createLogger(config.logLevel);
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   switch (command) {
     case 'serve':
       return serve(config, log, 'service');

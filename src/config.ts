@@ -65,6 +65,8 @@ const ENV = z.object({
   WEB_SESSION_TTL: duration('12h'),
   /** debug | info | warn | error (default info). */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** json | pretty (default: pretty when stderr is a terminal, JSON lines otherwise). */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 
   /** How long before the start a reservation must be reconfirmed (default 24h; 0: by the start). */
   RECONFIRM_LEAD: duration('24h', { zero: 'allowed' }),
@@ -156,6 +158,7 @@ export interface Config {
   http: { port: number; host: string; publicUrl: string | undefined };
   web: { linkTtlMs: number; sessionTtlMs: number };
   logLevel: Env['LOG_LEVEL'];
+  logFormat: Env['LOG_FORMAT'];
   policy: Policy;
   reminders: { reconfirmBeforeDeadlineMs: number; viewersBeforeStartMs: number };
   mail: { smtpUrl: string | undefined; from: string; timeZone: string };
@@ -221,6 +224,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') },
     web: { linkTtlMs: env.WEB_LINK_TTL, sessionTtlMs: env.WEB_SESSION_TTL },
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     policy: {
       reconfirmLeadMs: env.RECONFIRM_LEAD,
       reconfirmMinWindowMs: env.RECONFIRM_MIN_WINDOW,

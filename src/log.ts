@@ -1,41 +1,124 @@
 /**
- * A small line logger. Callers pass facts, never secrets: tokens, stream keys and passcodes are
- * not logged anywhere in Slotcast. As a second line of defence, values under secret-sounding
- * keys are masked.
+ * Logging, through pino (Fastify's own logger, so the HTTP layer and the rest log alike).
+ *
+ * Lines go to stderr: stdout is for what commands print (tokens, configurations), which a log
+ * line must never corrupt. They are JSON when stderr is not a terminal (log shippers read them),
+ * readable `time level message key=value` lines on a terminal; LOG_FORMAT overrides.
+ *
+ * Callers pass facts, never secrets: tokens, stream keys, passcodes and hook secrets are not
+ * logged anywhere in Slotcast. Two lines of defence behind that rule: values under
+ * secret-sounding keys are masked before they reach pino, and pino's `redact` censors the
+ * known places such values could still sit (request headers, nested fields).
  */
+import { Writable } from 'node:stream';
+import type { Logger as PinoLogger } from 'pino';
+import { pino } from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const SECRET_KEY = /token|secret|password|passcode|stream_?key|authorization/i;
+export type LogFormat = 'json' | 'pretty';
+
+const SECRET_KEY = /token|secret|password|passcode|stream_?key|authorization|cookie/i;
+const CENSOR = '[redacted]';
+
+/** pino's redact paths: where a secret could sit although no caller puts one there. */
+export const REDACT_PATHS = [
+  'token',
+  'passcode',
+  'password',
+  'secret',
+  'streamKey',
+  'hookSecret',
+  'authorization',
+  'cookie',
+  '*.token',
+  '*.passcode',
+  '*.password',
+  '*.secret',
+  '*.streamKey',
+  '*.hookSecret',
+  '*.authorization',
+  '*.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.query',
+  'headers.authorization',
+  'headers.cookie',
+];
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** The pino logger underneath, for Fastify; absent on hand-made loggers (tests' silence). */
+  readonly pino?: PinoLogger;
 }
 
-function formatValue(key: string, value: unknown): string {
-  if (SECRET_KEY.test(key)) return '[redacted]';
-  if (value instanceof Error) return JSON.stringify(value.message);
-  if (typeof value === 'string') return /^[\w.:/@-]+$/.test(value) ? value : JSON.stringify(value);
-  return JSON.stringify(value);
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Default: pretty on a terminal, JSON otherwise. */
+  format?: LogFormat;
+  /** Where each finished line goes (without its newline); default stderr. */
+  write?: (line: string) => void;
 }
 
-export function createLogger(
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-): Logger {
-  const emit =
-    (at: LogLevel) =>
-    (message: string, fields: Record<string, unknown> = {}) => {
-      if (ORDER[at] < ORDER[level]) return;
-      const extra = Object.entries(fields)
-        .filter(([, value]) => value !== undefined)
-        .map(([key, value]) => `${key}=${formatValue(key, value)}`)
-        .join(' ');
-      write(`${new Date().toISOString()} ${at.padEnd(5)} ${message}${extra ? ` ${extra}` : ''}`);
-    };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const format = options.format ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: CENSOR },
+    },
+    lineStream((line) => write(format === 'pretty' ? prettyLine(line) : line)),
+  );
+  return wrap(logger);
+}
+
+/** Our call shape — `(message, fields)` — over pino's `(fields, message)`. */
+function wrap(logger: PinoLogger): Logger {
+  const at = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](fields ? maskSecrets(fields) : {}, message);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), pino: logger };
+}
+
+function maskSecrets(fields: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    masked[key] = SECRET_KEY.test(key) ? CENSOR : value instanceof Error ? value.message : value;
+  }
+  return masked;
+}
+
+/** pino writes whole lines; hands each one, without its newline, to `write`. */
+function lineStream(write: (line: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) if (line) write(line);
+      done();
+    },
+  });
+}
+
+const PRETTY_SKIP = new Set(['time', 'level', 'msg']);
+
+/** `2026-12-02T18:00:00.000Z info  message key=value …` from one of pino's JSON lines. */
+export function prettyLine(json: string): string {
+  const record = JSON.parse(json) as Record<string, unknown>;
+  const extra = Object.entries(record)
+    .filter(([key]) => !PRETTY_SKIP.has(key))
+    .map(
+      ([key, value]) =>
+        `${key}=${typeof value === 'string' && /^[\w.:/@-]+$/.test(value) ? value : JSON.stringify(value)}`,
+    )
+    .join(' ');
+  return `${record.time} ${String(record.level).padEnd(5)} ${record.msg ?? ''}${extra ? ` ${extra}` : ''}`;
 }
 
 /** For tests and tools that want silence. */

@@ -2,15 +2,15 @@
  * The composition root: builds the service from configuration and starts it. The job queue,
  * the notification transports and the chat platforms are assembled here, and nowhere else.
  */
-import type { Server } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/deps.js';
 import { PlatformStates } from './app/health.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { discordPlatform } from './discord/index.js';
-import { apiMount } from './http/api.js';
-import { closeServer, createHttpServer, listen } from './http/server.js';
+import { API_PREFIX, apiRoutes, healthRoutes } from './http/api.js';
+import { closeApp, createHttpApp, listen } from './http/app.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
@@ -24,7 +24,7 @@ import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
 import { ServerDirectory } from './store/servers.js';
 import { webCookieKey } from './store/web-access.js';
-import { webMount } from './web/mount.js';
+import { webRoutes } from './web/routes.js';
 import { createWebPort } from './web/port.js';
 import type { Streaming } from './stream/index.js';
 import { createStreaming } from './stream/index.js';
@@ -32,8 +32,8 @@ import { createStreaming } from './stream/index.js';
 export interface Service {
   deps: AppDeps;
   database: Database;
-  /** The HTTP server, unless this is a worker. */
-  http: Server | undefined;
+  /** The HTTP server (Fastify), unless this is a worker. */
+  http: FastifyInstance | undefined;
   url: string | undefined;
   jobs: Jobs;
   platforms: Platform[];
@@ -119,7 +119,7 @@ export async function startService(config: Config, log: Logger, options: Service
     });
     await jobs.start();
 
-    let http: Server | undefined;
+    let http: FastifyInstance | undefined;
     let url: string | undefined;
     let streaming: Streaming | undefined;
     if (role === 'service') {
@@ -131,34 +131,31 @@ export async function startService(config: Config, log: Logger, options: Service
       });
       streaming = createStreaming(config, deps, log);
       const stream = streaming;
-      const web = await webMount(
-        {
-          port: createWebPort(deps, context.chat),
-          secure: configuredUrl(config).startsWith('https:'),
-          secret: await webCookieKey(deps.pool),
-          redrawPrompts: async (reservationId) => {
-            for (const platform of platforms) {
-              await platform
-                .redrawPrompt?.(reservationId)
-                .catch((error: unknown) =>
-                  log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
-                );
-            }
-          },
-          watch: { gate: () => stream.gate, calendarFrom: mailAddress(config.mail.from) },
+      const app = await createHttpApp(log);
+      http = app;
+      stops.push(() => closeApp(app));
+      await app.register(healthRoutes, { deps });
+      await app.register(apiRoutes, { deps, prefix: API_PREFIX });
+      for (const platform of platforms) if (platform.routes) await app.register(platform.routes);
+      await app.register(webRoutes, {
+        port: createWebPort(deps, context.chat),
+        secure: configuredUrl(config).startsWith('https:'),
+        secret: await webCookieKey(deps.pool),
+        redrawPrompts: async (reservationId) => {
+          for (const platform of platforms) {
+            await platform
+              .redrawPrompt?.(reservationId)
+              .catch((error: unknown) =>
+                log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
+              );
+          }
         },
-        log,
-      );
-      stops.push(() => web.close());
-      http = createHttpServer(
-        [...platforms.flatMap((platform) => platform.mounts), apiMount(deps), web.mount, streaming.mount],
-        log,
-      );
-      const address = await listen(http, config.http.port, config.http.host);
+        watch: { gate: () => stream.gate, calendarFrom: mailAddress(config.mail.from) },
+      });
+      await app.register(streaming.routes);
+      const address = await listen(app, config.http.port, config.http.host);
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
       listeningAt = url;
-      const server = http;
-      stops.push(() => closeServer(server));
       // Stopped before the HTTP server: viewers' responses are ended and sessions recorded first.
       const started = streaming;
       stops.push(() => started.stop());

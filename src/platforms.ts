@@ -1,5 +1,5 @@
 /**
- * A chat platform plugs into the service through this seam: HTTP mounts (Slack's /slack/events),
+ * A chat platform plugs into the service through this seam: HTTP routes (Slack's /slack/events),
  * notification transports (its DMs and channel posts), and a connection. src/main.ts assembles the
  * configured platforms; nothing else knows which exist.
  *
@@ -9,7 +9,7 @@
 import type { PlatformState, PlatformStates } from './app/health.js';
 import type { ChatPort } from './chat/port.js';
 import type { Config } from './config.js';
-import type { Mount } from './http/server.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from './log.js';
 import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
@@ -25,7 +25,8 @@ export interface Platform {
   name: string;
   /** How people call it in log lines ("Slack", "Discord"). */
   label: string;
-  mounts: Mount[];
+  /** Its routes on the service's HTTP server (Fastify plugin), if it takes requests there. */
+  routes?: FastifyPluginAsync;
   transports: Transport[];
   /**
    * One attempt to connect (check the credentials, open the gateway or Socket Mode), made by

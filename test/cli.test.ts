@@ -156,7 +156,18 @@ test('slotcast open prints a sign-in link as a token’s owner or a chat user, t
   const toReservation = cliWith(publicUrl, 'open', code, '--as', 'admin');
   // The log says a link was issued, never the link itself.
   const token = /\/open\/(wl_[\w-]{43})/.exec(toReservation.stdout)?.[1];
-  expect(toReservation.stderr).toMatch(/web sign-in link issued link=[\w-]+ platform=api/);
+  // Not a terminal: the log is JSON lines.
+  const logged = toReservation.stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(logged).toContainEqual(
+    expect.objectContaining({
+      msg: 'web sign-in link issued',
+      link: expect.stringMatching(/^[\w-]+$/),
+      platform: 'api',
+    }),
+  );
   expect(token && toReservation.stderr.includes(token)).toBe(false);
   expect(toReservation.stdout).toMatch(
     new RegExp(

@@ -76,7 +76,16 @@ async function startNpm() {
   output = '';
   npm = spawn('npm', ['start'], {
     // RTMP on a free port: the default 1935 is taken by any other service this run starts at the same time.
-    env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir, PORT: '0', RTMP_PORT: '0', LOG_LEVEL: 'info' },
+    // Readable lines, as on a terminal, so the checks below read like the words a person sees.
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      DATA_DIR: dataDir,
+      PORT: '0',
+      RTMP_PORT: '0',
+      LOG_LEVEL: 'info',
+      LOG_FORMAT: 'pretty',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   npm.stdout!.on('data', (chunk) => (output += chunk));

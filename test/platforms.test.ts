@@ -22,7 +22,7 @@ afterAll(async () => {
 
 function recordingLogger() {
   const lines: string[] = [];
-  return { lines, log: createLogger('info', (line) => void lines.push(line)) };
+  return { lines, log: createLogger({ level: 'info', format: 'pretty', write: (line) => void lines.push(line) }) };
 }
 
 async function health(service: TestService) {

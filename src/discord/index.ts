@@ -43,7 +43,6 @@ export const discordPlatform: PlatformFactory = async ({ config, chat, log }) =>
   return {
     name: 'discord',
     label: 'Discord',
-    mounts: [],
     transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
     redrawPrompt: async (reservationId) => void (await prompts.redraw(reservationId)),
     async connect(reportState) {

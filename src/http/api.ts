@@ -1,8 +1,9 @@
 /**
- * REST API under /api/v1 with bearer tokens. Routes parse and validate, call one use case, and
- * present its result: no rule lives here.
+ * REST API under /api/v1 with bearer tokens, as a Fastify plugin. Routes parse and validate (zod,
+ * the one validation at the boundary), call one use case, and present its result: no rule lives
+ * here.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { z } from 'zod';
 import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
 import type { AppDeps } from '../app/deps.js';
@@ -15,79 +16,165 @@ import { requestReservation } from '../app/request.js';
 import { addServer, listServers, serverSchema } from '../app/servers.js';
 import { authenticateToken } from '../app/tokens.js';
 import type { Actor } from '../domain/reservation.js';
-import { HttpError, readJsonBody, refusalToHttp, sendJson } from './json.js';
+import { pathParameter } from './app.js';
+import { HttpError, refusalToHttp } from './json.js';
 import { presentReservation, presentServer } from './present.js';
-import type { Mount } from './server.js';
 
-type Handler = (context: {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  params: string[];
-  actor: Actor;
-}) => Promise<void>;
+export const API_PREFIX = '/api/v1';
 
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handler: Handler;
-}
+/** Failed token checks allowed per address and minute; then 429 until the minute is over. */
+export const FAILED_AUTH_PER_MINUTE = 10;
 
-const PREFIX = '/api/v1';
-
-export function apiMount(deps: AppDeps): Mount {
-  const routes = apiRoutes(deps);
-  return async (req, res, url) => {
-    if (url.pathname === '/healthz') {
-      await health(deps, res);
-      return true;
-    }
-    if (url.pathname !== PREFIX && !url.pathname.startsWith(`${PREFIX}/`)) return false;
-    const path = url.pathname.slice(PREFIX.length) || '/';
-    const matching = routes.filter((route) => route.pattern.test(path));
-    if (matching.length === 0) throw new HttpError(404, 'not_found', `No route for ${req.method} ${url.pathname}.`);
-    const route = matching.find((candidate) => candidate.method === req.method);
-    if (!route) {
-      res.setHeader('allow', matching.map((candidate) => candidate.method).join(', '));
-      throw new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}.`);
-    }
-    const actor = await authenticate(deps, req);
-    const params = route.pattern.exec(path)!.slice(1).map(decodePathSegment);
-    await route.handler({ req, res, url, params, actor });
-    return true;
-  };
-}
-
-/** A path segment as text; bad percent-encoding or a NUL is the client's mistake, not ours. */
-function decodePathSegment(segment: string): string {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, 'bad_request', 'The path has a malformed percent-encoding (such as %ZZ).');
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the bearer token authenticates (API routes only). */
+    apiActor: Actor;
   }
-  if (decoded.includes('\u0000')) throw new HttpError(400, 'bad_request', 'The path holds a NUL byte.');
-  return decoded;
 }
 
-async function health(deps: AppDeps, res: ServerResponse): Promise<void> {
-  const { httpStatus, report } = await checkHealth(deps);
-  sendJson(res, httpStatus, report);
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+type Method = (typeof METHODS)[number];
+
+/** `GET /healthz`: the database and each chat platform, for load balancers and operators. */
+export async function healthRoutes(app: FastifyInstance, { deps }: { deps: AppDeps }): Promise<void> {
+  app.get('/healthz', async (_request, reply) => {
+    const { httpStatus, report } = await checkHealth(deps);
+    return reply.code(httpStatus).header('cache-control', 'no-store').send(report);
+  });
 }
 
-async function authenticate(deps: AppDeps, req: IncomingMessage): Promise<Actor> {
-  const header = req.headers.authorization ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) {
+/** Register with `{ prefix: API_PREFIX }`. */
+export async function apiRoutes(app: FastifyInstance, { deps }: { deps: AppDeps }): Promise<void> {
+  const failedAuth = app.createRateLimit({
+    max: FAILED_AUTH_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `api-auth:${request.ip}`,
+  });
+  app.decorateRequest('apiActor', undefined as unknown as Actor);
+  // Before the body is read: an unauthenticated request gets its 401 whatever it sent.
+  app.addHook('onRequest', async (request, reply) => {
+    if (exceeded(await failedAuth(request, { increment: false }))) return tooManyFailures(reply);
+    const actor = await authenticate(deps, request);
+    if (actor) {
+      request.apiActor = actor;
+      return;
+    }
+    if (exceeded(await failedAuth(request))) return tooManyFailures(reply);
     throw new HttpError(
       401,
       'unauthorized',
-      'Send an API token as "Authorization: Bearer <token>" (create one with `npx slotcast token create`).',
+      request.headers.authorization
+        ? 'The API token is not valid.'
+        : 'Send an API token as "Authorization: Bearer <token>" (create one with `npx slotcast token create`).',
     );
+  });
+
+  /** A path's handlers; other methods answer 405 with Allow, as HTTP asks. */
+  const resource = (path: string, handlers: Partial<Record<Method, RouteHandlerMethod>>) => {
+    const allowed = Object.keys(handlers) as Method[];
+    for (const method of allowed) app.route({ method, url: path, handler: handlers[method]! });
+    const others = METHODS.filter((method) => !allowed.includes(method));
+    app.route({
+      method: allowed.includes('GET') ? others : [...others, 'HEAD'],
+      url: path,
+      handler: async (request, reply) => {
+        reply.header('allow', allowed.join(', '));
+        throw new HttpError(405, 'method_not_allowed', `${request.method} is not allowed on ${API_PREFIX}${path}.`);
+      },
+    });
+  };
+
+  resource('/servers', {
+    GET: async (_request, reply) => reply.send({ servers: (await listServers(deps)).map(presentServer) }),
+    POST: async (request, reply) => {
+      const command = parse(serverSchema, jsonBody(request));
+      return reply.code(201).send({ server: presentServer(unwrap(await addServer(deps, request.apiActor, command))) });
+    },
+  });
+
+  resource('/reservations', {
+    POST: async (request, reply) => {
+      const actor = request.apiActor;
+      const command = parse(requestSchema, jsonBody(request));
+      const key = idempotencyKey(request);
+      const reservation = unwrap(
+        await requestReservation(deps, actor, command, key ? { requestKey: `api:${actor.userId}:${key}` } : {}),
+      );
+      return reply
+        .code(201)
+        .header('location', `${API_PREFIX}/reservations/${reservation.id}`)
+        .send({ reservation: presentReservation(reservation, actor) });
+    },
+    GET: async (request, reply) => {
+      const actor = request.apiActor;
+      const query = parse(listSchema, { ...(request.query as Record<string, unknown>) });
+      const reservations = await listReservations(deps, actor, query);
+      return reply.send({ reservations: reservations.map((reservation) => presentReservation(reservation, actor)) });
+    },
+  });
+
+  resource('/reservations/:id', {
+    GET: async (request, reply) => {
+      const reservation = unwrap(await getReservation(deps, request.apiActor, idOf(request)));
+      return present(reply, request, reservation);
+    },
+    PATCH: async (request, reply) => {
+      const command = parse(changeSchema, jsonBody(request));
+      const reservation = unwrap(await changeReservation(deps, request.apiActor, idOf(request), command));
+      return present(reply, request, reservation);
+    },
+  });
+
+  resource('/reservations/:id/reconfirm', {
+    POST: async (request, reply) => {
+      const reservation = unwrap(await reconfirmReservation(deps, request.apiActor, idOf(request)));
+      return present(reply, request, reservation);
+    },
+  });
+
+  resource('/reservations/:id/cancel', {
+    POST: async (request, reply) => {
+      // The reason is optional, so no body (or an empty one) is as good as `{}`.
+      const command = request.body === undefined ? {} : parse(cancelSchema, jsonBody(request));
+      const reservation = unwrap(await cancelReservation(deps, request.apiActor, idOf(request), command));
+      return present(reply, request, reservation);
+    },
+  });
+}
+
+function exceeded(limit: { isAllowed: boolean; isExceeded?: boolean }): boolean {
+  return !limit.isAllowed && limit.isExceeded === true;
+}
+
+function tooManyFailures(reply: FastifyReply): never {
+  reply.header('retry-after', '60');
+  throw new HttpError(
+    429,
+    'too_many_attempts',
+    'Too many requests with a wrong API token from your address; wait a minute.',
+  );
+}
+
+async function authenticate(deps: AppDeps, request: FastifyRequest): Promise<Actor | undefined> {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match ? await authenticateToken(deps.db, match[1]!) : undefined;
+}
+
+function idOf(request: FastifyRequest): string {
+  return pathParameter((request.params as { id: string }).id);
+}
+
+function present(reply: FastifyReply, request: FastifyRequest, reservation: Parameters<typeof presentReservation>[0]) {
+  return reply.send({ reservation: presentReservation(reservation, request.apiActor) });
+}
+
+/** The parsed JSON body; a missing one is named for what is missing (its type, or its content). */
+function jsonBody(request: FastifyRequest): unknown {
+  if (request.body !== undefined) return request.body;
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
-  const actor = await authenticateToken(deps.db, match[1]!);
-  if (!actor) throw new HttpError(401, 'unauthorized', 'The API token is not valid.');
-  return actor;
+  throw new HttpError(400, 'malformed_json', 'The request body is empty; send a JSON object.');
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -112,11 +199,9 @@ function unwrap<T>(outcome: Outcome<T>): T {
   return outcome.value;
 }
 
-const ID = '([^/]+)';
-
 /** An `Idempotency-Key` header makes a retried POST return the first reservation, not a second. */
-function idempotencyKey(req: IncomingMessage): string | undefined {
-  const value = req.headers['idempotency-key'];
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(value)) {
     throw new HttpError(
@@ -126,81 +211,4 @@ function idempotencyKey(req: IncomingMessage): string | undefined {
     );
   }
   return value;
-}
-
-function apiRoutes(deps: AppDeps): Route[] {
-  return [
-    {
-      method: 'GET',
-      pattern: /^\/servers$/,
-      handler: async ({ res }) => sendJson(res, 200, { servers: (await listServers(deps)).map(presentServer) }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/servers$/,
-      handler: async ({ req, res, actor }) => {
-        const command = parse(serverSchema, await readJsonBody(req));
-        sendJson(res, 201, { server: presentServer(unwrap(await addServer(deps, actor, command))) });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/reservations$/,
-      handler: async ({ req, res, actor }) => {
-        const command = parse(requestSchema, await readJsonBody(req));
-        const key = idempotencyKey(req);
-        const reservation = unwrap(
-          await requestReservation(deps, actor, command, key ? { requestKey: `api:${actor.userId}:${key}` } : {}),
-        );
-        res.setHeader('location', `${PREFIX}/reservations/${reservation.id}`);
-        sendJson(res, 201, { reservation: presentReservation(reservation, actor) });
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/reservations$/,
-      handler: async ({ url, res, actor }) => {
-        const query = parse(listSchema, Object.fromEntries(url.searchParams));
-        const reservations = await listReservations(deps, actor, query);
-        sendJson(res, 200, { reservations: reservations.map((reservation) => presentReservation(reservation, actor)) });
-      },
-    },
-    {
-      method: 'GET',
-      pattern: new RegExp(`^/reservations/${ID}$`),
-      handler: async ({ params, res, actor }) => {
-        const reservation = unwrap(await getReservation(deps, actor, params[0]!));
-        sendJson(res, 200, { reservation: presentReservation(reservation, actor) });
-      },
-    },
-    {
-      method: 'PATCH',
-      pattern: new RegExp(`^/reservations/${ID}$`),
-      handler: async ({ req, params, res, actor }) => {
-        const command = parse(changeSchema, await readJsonBody(req));
-        const reservation = unwrap(await changeReservation(deps, actor, params[0]!, command));
-        sendJson(res, 200, { reservation: presentReservation(reservation, actor) });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/reservations/${ID}/reconfirm$`),
-      handler: async ({ params, res, actor }) => {
-        const reservation = unwrap(await reconfirmReservation(deps, actor, params[0]!));
-        sendJson(res, 200, { reservation: presentReservation(reservation, actor) });
-      },
-    },
-    {
-      method: 'POST',
-      pattern: new RegExp(`^/reservations/${ID}/cancel$`),
-      handler: async ({ req, params, res, actor }) => {
-        // The reason is optional, so an empty body is as good as `{}`.
-        const hasBody =
-          Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-        const command = hasBody ? parse(cancelSchema, await readJsonBody(req)) : {};
-        const reservation = unwrap(await cancelReservation(deps, actor, params[0]!, command));
-        sendJson(res, 200, { reservation: presentReservation(reservation, actor) });
-      },
-    },
-  ];
 }

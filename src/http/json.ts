@@ -1,8 +1,7 @@
 /**
- * JSON in and out for the HTTP API: bounded body reading, error bodies of one shape
- * `{ error: { code, message, fields? } }`, and never a stack trace.
+ * Errors of the HTTP API: one shape `{ error: { code, message, fields? } }`, the status of each
+ * use-case refusal, and never a stack trace. Bodies are read by src/http/app.ts.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldError } from '../domain/policy.js';
 import type { Refusal } from '../app/outcome.js';
 
@@ -21,52 +20,16 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-  });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, {
+/** The one error shape of every JSON answer. */
+export function errorBody(error: HttpError): { error: Record<string, unknown> } {
+  return {
     error: {
       code: error.code,
       message: error.message,
       ...(error.fields ? { fields: error.fields } : {}),
       ...error.extra,
     },
-  });
-}
-
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
-  }
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new HttpError(400, 'malformed_json', 'The request body is empty; send a JSON object.');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, 'malformed_json', `The request body is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function tooLarge(): HttpError {
-  return new HttpError(413, 'body_too_large', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+  };
 }
 
 /** The HTTP status of each refusal: the REST API's and the web pages' answers agree. */

@@ -3,11 +3,10 @@
  * or Socket Mode when an app-level token is set, and the listeners. Every listener acks first and
  * works after, except submissions, whose answer (field errors, the updated modal) is the ack.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, webApi } from '@slack/bolt';
 import type { ChatPort } from '../chat/port.js';
 import type { Config } from '../config.js';
-import type { Mount } from '../http/server.js';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import { PlatformRefused } from '../platforms.js';
 import { SlackActors } from './actor.js';
@@ -120,32 +119,39 @@ export function createSlackApp(settings: SlackSettings, chat: ChatPort, log: Log
 }
 
 /**
- * Hands POSTs to /slack/events to Bolt (which checks the signature and the timestamp) — once the
- * app is connected; before that, 503, and Slack retries its events.
+ * Hands POSTs to /slack/events to Bolt, which reads the raw body itself to check the signature
+ * and the timestamp — once the app is connected; before that, 503, and Slack retries its events.
+ * No parser runs here: Bolt must see the bytes exactly as Slack signed them.
  */
-export function eventsMount(receiver: HTTPReceiver, ready: () => boolean): Mount {
-  return (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (url.pathname !== EVENTS_PATH) return false;
-    if (req.method !== 'POST') {
-      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('Slack events are POSTed here.');
-      return true;
-    }
-    if (isFromTheFuture(req.headers['x-slack-request-timestamp'], Date.now())) {
+export async function eventsRoutes(
+  app: FastifyInstance,
+  { receiver, ready }: { receiver: HTTPReceiver; ready: () => boolean },
+): Promise<void> {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: EVENTS_PATH,
+    handler: async (_request, reply) =>
+      reply.code(405).header('allow', 'POST').type('text/plain').send('Slack events are POSTed here.'),
+  });
+  app.post(EVENTS_PATH, async (request, reply) => {
+    if (isFromTheFuture(request.headers['x-slack-request-timestamp'], Date.now())) {
       // Bolt refuses only stale timestamps; a signed request dated ahead could be replayed until then.
-      req.resume();
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('The request timestamp is in the future.');
-      return true;
+      request.raw.resume();
+      return reply.code(401).type('text/plain').send('The request timestamp is in the future.');
     }
     if (!ready()) {
-      req.resume();
-      res
-        .writeHead(503, { 'retry-after': '10', 'content-type': 'text/plain' })
-        .end('The Slack app is still connecting to Slack.');
-      return true;
+      request.raw.resume();
+      return reply
+        .code(503)
+        .header('retry-after', '10')
+        .type('text/plain')
+        .send('The Slack app is still connecting to Slack.');
     }
-    receiver.requestListener(req, res);
-    return true;
-  };
+    reply.hijack();
+    receiver.requestListener(request.raw, reply.raw);
+  });
 }
 
 /** Slack allows five minutes of clock skew either way; Bolt checks only the past side. */

@@ -4,7 +4,7 @@
  * pipeline (DMs and channel posts).
  */
 import type { PlatformFactory } from '../platforms.js';
-import { createSlackApp, eventsMount } from './app.js';
+import { createSlackApp, eventsRoutes } from './app.js';
 import { createSlackTransport } from './transport.js';
 
 export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
@@ -15,12 +15,13 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     return undefined;
   }
   const slack = createSlackApp(config.slack, chat, log);
+  const receiver = slack.receiver;
   // Deliveries need only the Web API, not the app: they work (or retry) whatever connect() says.
   const transport = createSlackTransport({ botToken: config.slack.botToken, apiUrl: config.slack.apiUrl, chat, log });
   return {
     name: 'slack',
     label: 'Slack',
-    mounts: slack.receiver ? [eventsMount(slack.receiver, () => slack.ready)] : [],
+    routes: receiver ? (app) => eventsRoutes(app, { receiver, ready: () => slack.ready }) : undefined,
     transports: [transport],
     redrawPrompt: async (reservationId) => void (await slack.services.prompts.redraw(reservationId)),
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.

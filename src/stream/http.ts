@@ -1,5 +1,5 @@
 /**
- * Viewers' HTTP routes (issue 9), as Mounts of the service's HTTP server:
+ * Viewers' HTTP routes (issue 9), as a Fastify plugin of the service's HTTP server:
  *
  * - GET /live/R-XXXX.flv?t=TOKEN or ?passcode=P — the embedded server's HTTP-FLV, read from
  *   node-media-server on loopback and piped through, once the gate has admitted the viewer.
@@ -11,7 +11,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Mount } from '../http/server.js';
+import type { FastifyInstance } from 'fastify';
 import type { EmbeddedStreamServer } from './drivers/embedded.js';
 import type { StreamGate } from './gate.js';
 
@@ -21,7 +21,7 @@ export interface StreamRoutes {
   embedded: EmbeddedStreamServer | undefined;
 }
 
-const STREAM_PATH = /^\/live\/(R-[\w]+)\.flv$/i;
+const STREAM_FILE = /^(R-[\w]+)\.flv$/i;
 
 const MESSAGES: Record<string, string> = {
   missing_credentials: 'Open your personal link, or give the passcode (?passcode=…).',
@@ -31,29 +31,42 @@ const MESSAGES: Record<string, string> = {
   too_many_tries: 'Too many wrong tries from your address; wait a minute.',
 };
 
-export function streamMount(routes: StreamRoutes): Mount {
-  return async (req, res, url) => {
-    const stream = STREAM_PATH.exec(url.pathname);
-    if (!stream) return false;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD');
-      sendJson(res, 405, { error: { code: 'method_not_allowed', message: `${req.method} is not allowed here.` } });
-      return true;
-    }
-    const gate = routes.gate;
-    if (!gate) {
-      sendJson(res, 503, { error: { code: 'streaming_off', message: 'Streaming is not running in this service.' } });
-      return true;
-    }
-    const code = stream[1]!;
-    const credentials = {
-      token: url.searchParams.get('t') ?? undefined,
-      passcode: url.searchParams.get('passcode') ?? undefined,
-    };
-    const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
-    playStream(routes, gate, req, res, { code, credentials, ip });
-    return true;
-  };
+export async function streamRoutes(app: FastifyInstance, routes: StreamRoutes): Promise<void> {
+  app.route({
+    method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/live/:file',
+    handler: async (request, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, HEAD')
+        .send({ error: { code: 'method_not_allowed', message: `${request.method} is not allowed here.` } }),
+  });
+  app.get<{ Params: { file: string }; Querystring: { t?: string; passcode?: string } }>(
+    '/live/:file',
+    async (request, reply) => {
+      const stream = STREAM_FILE.exec(request.params.file);
+      if (!stream) return reply.callNotFound();
+      const gate = routes.gate;
+      if (!gate) {
+        return reply
+          .code(503)
+          .send({ error: { code: 'streaming_off', message: 'Streaming is not running in this service.' } });
+      }
+      const credentials = { token: one(request.query.t), passcode: one(request.query.passcode) };
+      // The stream is piped from node-media-server for as long as it lasts: Fastify lets go of the reply.
+      reply.hijack();
+      playStream(routes, gate, request.raw, reply.raw, {
+        code: stream[1]!,
+        credentials,
+        ip: request.ip.replace(/^::ffff:/, ''),
+      });
+    },
+  );
+}
+
+/** A query parameter given twice counts as not given: no credential is guessed at. */
+function one(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function playStream(

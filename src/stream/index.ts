@@ -1,21 +1,22 @@
 /**
  * Streaming in the service (issue 9): the gate every enforcing kind uses and, unless
  * STREAMING=off, the embedded node-media-server as the server named "embedded". Assembled by the
- * composition root: `mount` goes to the HTTP server before it listens, `start` runs once the
+ * composition root: `routes` go to the HTTP server before it listens, `start` runs once the
  * service's public URL is known (the embedded server's watch links are under it).
  */
 import type { AppDeps } from '../app/deps.js';
 import { ensureEmbeddedServer } from '../app/servers.js';
 import type { Config } from '../config.js';
-import type { Mount } from '../http/server.js';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from '../log.js';
 import { EMBEDDED_APP, EmbeddedStreamServer } from './drivers/embedded.js';
 import { StreamGate } from './gate.js';
 import type { StreamRoutes } from './http.js';
-import { streamMount } from './http.js';
+import { streamRoutes } from './http.js';
 
 export interface Streaming {
-  mount: Mount;
+  /** The viewers' routes, for the service's HTTP server. */
+  routes: FastifyPluginAsync;
   gate: StreamGate | undefined;
   embedded: EmbeddedStreamServer | undefined;
   /** Where organizers publish to on the embedded server (append `/STREAM_KEY`). */
@@ -27,7 +28,7 @@ export interface Streaming {
 export function createStreaming(config: Config, deps: AppDeps, log: Logger): Streaming {
   const routes: StreamRoutes = { gate: undefined, embedded: undefined };
   const streaming: Streaming = {
-    mount: streamMount(routes),
+    routes: (app) => streamRoutes(app, routes),
     gate: undefined,
     embedded: undefined,
     ingestUrl: undefined,

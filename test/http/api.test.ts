@@ -1,17 +1,17 @@
 /**
  * The REST API over real HTTP and real PostgreSQL.
  */
-import type { Server } from 'node:http';
 import { createConnection } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import { createToken } from '../../src/app/tokens.js';
-import { apiMount } from '../../src/http/api.js';
-import { closeServer, createHttpServer, listen } from '../../src/http/server.js';
+import { API_PREFIX, apiRoutes, healthRoutes } from '../../src/http/api.js';
+import { closeApp, createHttpApp, listen } from '../../src/http/app.js';
 import { silentLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { HOUR, makeDeps, makeServer } from '../support/fixtures.js';
 
 let db: TestDatabase;
-let server: Server;
+let server: FastifyInstance;
 let base: string;
 let adminToken: string;
 let aliceToken: string;
@@ -21,7 +21,9 @@ let serverName: string;
 beforeAll(async () => {
   db = await createTestDatabase();
   const deps = makeDeps(db);
-  server = createHttpServer([apiMount(deps)], silentLogger);
+  server = await createHttpApp(silentLogger);
+  await server.register(healthRoutes, { deps });
+  await server.register(apiRoutes, { deps, prefix: API_PREFIX });
   const address = await listen(server, 0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
   const token = async (name: string, admin = false) => {
@@ -33,7 +35,7 @@ beforeAll(async () => {
   serverName = (await makeServer(db.prisma)).name;
 });
 afterAll(async () => {
-  await closeServer(server);
+  await closeApp(server);
   await db.drop();
 });
 

@@ -1,5 +1,5 @@
 /**
- * Socket Mode: with SLACK_APP_TOKEN the app mounts nothing on the HTTP server and takes its
+ * Socket Mode: with SLACK_APP_TOKEN the app adds no route to the HTTP server and takes its
  * events over a WebSocket instead. A local WebSocket server plays Slack's socket endpoint (handed
  * out by the fake's apps.connections.open); the real Bolt SocketModeReceiver connects to it.
  */
@@ -50,14 +50,14 @@ afterAll(async () => {
   await db?.drop();
 });
 
-test('GIVEN SLACK_APP_TOKEN THEN no HTTP mount; /reserve over the socket is acked by envelope and opens the modal', async () => {
+test('GIVEN SLACK_APP_TOKEN THEN no HTTP route; /reserve over the socket is acked by envelope and opens the modal', async () => {
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-socket',
     SLACK_APP_TOKEN: 'xapp-1-socket',
     SLACK_API_URL: fake.apiUrl,
   });
   platform = await slackPlatform({ config, chat: createChatPort(makeDeps(db)), log: silentLogger });
-  expect(platform?.mounts).toEqual([]);
+  expect(platform?.routes).toBeUndefined();
   await platform!.connect(() => {});
   expect(fake.callsTo('apps.connections.open')[0]?.token).toBe('xapp-1-socket');
 

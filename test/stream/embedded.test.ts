@@ -38,7 +38,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   world = await startTestService(
     { SMTP_URL: smtp.url, EMBEDDED_BUFFER: '1s', STREAMING: 'embedded', LOG_LEVEL: 'debug' },
-    createLogger('debug', (line) => logLines.push(line)),
+    createLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) }),
   );
   const created = await createToken(world.db.prisma, { name: 'organizer', admin: false, email: ORGANIZER });
   if (!created.ok) throw new Error(created.message);

@@ -3,10 +3,9 @@
  * HTTP server, with its Web API pointed at the fake Slack. For tests of the inbound flows.
  */
 import { createChatPort } from '../../src/chat/port.js';
-import type { Server } from 'node:http';
 import type { AppDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
-import { closeServer, createHttpServer, listen } from '../../src/http/server.js';
+import { closeApp, createHttpApp, listen } from '../../src/http/app.js';
 import type { Logger } from '../../src/log.js';
 import { silentLogger } from '../../src/log.js';
 import type { Platform } from '../../src/platforms.js';
@@ -82,7 +81,8 @@ export async function startSlackHarness(
   // The Slack platform's own log (listener failures), for tests that wait on it.
   const platform = await slackPlatform({ config, chat: createChatPort(deps), log: options.log ?? silentLogger });
   if (!platform) throw new Error('the Slack platform did not start');
-  const server: Server = createHttpServer(platform.mounts, silentLogger);
+  const server = await createHttpApp(silentLogger);
+  if (platform.routes) await server.register(platform.routes);
   const address = await listen(server, 0, '127.0.0.1');
   await platform.connect(() => {});
   return {
@@ -95,7 +95,7 @@ export async function startSlackHarness(
     sign: { signingSecret: SIGNING_SECRET },
     close: async () => {
       await platform.stop();
-      await closeServer(server);
+      await closeApp(server);
       for (const transport of platform.transports) await transport.close?.();
       await fake.close();
       await db.drop();

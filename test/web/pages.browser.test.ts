@@ -37,7 +37,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp();
   world = await startTestService(
     { SMTP_URL: smtp.url, STREAMING: 'off', LOG_LEVEL: 'debug' },
-    createLogger('debug', (line) => logLines.push(line)),
+    createLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) }),
   );
   serverName = (await makeServer(world.db.prisma, { name: 'web-studio', capacity: 2 })).name;
   browser = await launchBrowser();

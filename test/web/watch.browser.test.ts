@@ -39,7 +39,7 @@ beforeAll(async () => {
   if (!hasChromium) return;
   world = await startTestService(
     { EMBEDDED_BUFFER: '1s', STREAMING: 'embedded', LOG_LEVEL: 'debug' },
-    createLogger('debug', (line) => logLines.push(line)),
+    createLogger({ level: 'debug', format: 'json', write: (line) => logLines.push(line) }),
   );
   await world.db.prisma.distributionServer.update({ where: { name: 'embedded' }, data: { capacity: 10 } });
   world.service.deps.servers.invalidate();
@@ -115,8 +115,10 @@ describe('the watch page', () => {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Live on the web');
       expect(await page.locator('.description').textContent()).toBe('Bring <questions> & coffee.');
       expect(await page.getByText('By Olga Organizer').count()).toBe(1);
-      // Times in the browser's zone, named, with UTC beside.
-      expect(await page.locator('[data-starts] time').textContent()).toMatch(/CET \(\d\d:\d\d UTC\)$/);
+      // Times in the browser's zone, named, with UTC beside (and UTC's date when it is another day).
+      expect(await page.locator('[data-starts] time').textContent()).toMatch(
+        /CET \((\d{1,2} [A-Z][a-z]{2}, )?\d\d:\d\d UTC\)$/,
+      );
       expect(await page.locator('[data-zone-name]').first().textContent()).toBe('Europe/Berlin');
       await screenshots(page, 'watch-waiting');
 

@@ -1,0 +1,84 @@
+/**
+ * Who is calling a hook (issue 9). Servers that ask Slotcast (nginx-rtmp, MediaMTX) call
+ * `/hooks/<kind>/<hook secret>/…`; the secret is random per server, so it names the server and
+ * proves the call is its own. A secret that matches no active server of that kind is refused, and
+ * the refusal is logged without the secret.
+ *
+ * The servers are held in memory (a hook is answered within milliseconds, no query per call) and
+ * read again when a secret matches none — at most once a second — so a server added while the
+ * service runs is found on its first call.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ServerKind } from '../domain/server-kind.js';
+import type { ServerRow } from '../store/servers.js';
+
+export type HookServer = ServerRow & { hookSecret: string };
+
+export interface HookAuthOptions {
+  /** Reads the active servers of the hook kinds. */
+  load(): Promise<HookServer[]>;
+  /** Called with every server read (new or changed), e.g. to serve it in the gate. */
+  onServer(server: HookServer): void;
+  /** The least time between two reads on a miss (default 1 s): wrong secrets cannot flood the database. */
+  reloadAtMostEveryMs?: number;
+  clock?: () => number;
+}
+
+/** Constant-time: compares digests, so neither the length nor a prefix of the secret leaks. */
+export function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+export class HookAuth {
+  private servers: HookServer[] = [];
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | undefined;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: HookAuthOptions) {
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  /** The active server of this kind whose secret this is, if any. */
+  async find(kind: ServerKind, secret: string): Promise<HookServer | undefined> {
+    const found = this.match(kind, secret);
+    if (found) return found;
+    if (this.clock() - this.loadedAt < (this.options.reloadAtMostEveryMs ?? 1_000)) return undefined;
+    await this.reload();
+    return this.match(kind, secret);
+  }
+
+  /** A server read before, by id (the watch page asks where a reservation's media is). */
+  byId(id: string): HookServer | undefined {
+    return this.servers.find((server) => server.id === id);
+  }
+
+  all(): readonly HookServer[] {
+    return this.servers;
+  }
+
+  /** Reads the servers now (at start, and on a miss). */
+  reload(): Promise<void> {
+    this.loading ??= this.options
+      .load()
+      .then((servers) => {
+        this.servers = servers;
+        this.loadedAt = this.clock();
+        for (const server of servers) this.options.onServer(server);
+      })
+      .finally(() => {
+        this.loading = undefined;
+      });
+    return this.loading;
+  }
+
+  private match(kind: ServerKind, secret: string): HookServer | undefined {
+    let found: HookServer | undefined;
+    // Every candidate is compared, so the time taken does not say which one matched.
+    for (const server of this.servers) {
+      if (server.kind === kind && sameSecret(secret, server.hookSecret)) found = server;
+    }
+    return found;
+  }
+}

@@ -27,7 +27,10 @@ import { hookCaller } from './context.js';
 
 /** A form field given once; a repeated or missing one counts as empty (no credential is guessed at). */
 const field = z.unknown().transform((value) => (typeof value === 'string' ? value : ''));
-const optionalField = z.unknown().transform((value) => (typeof value === 'string' && value ? value : undefined));
+const optionalField = z
+  .unknown()
+  .transform((value) => (typeof value === 'string' && value ? value : undefined))
+  .optional();
 
 const callbackForm = z.looseObject({
   app: field,

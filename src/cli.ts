@@ -319,6 +319,13 @@ async function nginxConfigCommand(config: Config, log: Logger, args: string[]): 
     if (!server) return fail(`No server named "${flags.server}". See \`npx slotcast server list\`.`);
     if (server.kind !== 'nginx_rtmp')
       return fail(`"${server.name}" is of kind ${kindLabel(server.kind)}, not nginx-rtmp.`);
+    // Printed all the same (the configuration works), but what is missing is said.
+    if (!server.controlUrl)
+      console.error(
+        `Note: "${server.name}" has no --control URL: publishers are cut by the next update call (up to --update seconds late), not at once.`,
+      );
+    if (!server.mediaBaseUrl)
+      console.error(`Note: "${server.name}" has no --media URL: the watch page cannot show its HLS stream.`);
     process.stdout.write(
       nginxConfig(server, {
         slotcastUrl: flags['slotcast-url'] ?? configuredUrl(config),

@@ -5,8 +5,9 @@
  * the refusal is logged without the secret.
  *
  * The servers are held in memory (a hook is answered within milliseconds, no query per call) and
- * read again when a secret matches none — at most once a second — so a server added while the
- * service runs is found on its first call.
+ * read again when a secret matches none — at most once a second, misses waiting for that read —
+ * so a server added while the service runs is found on its first call, and wrong secrets cannot
+ * flood the database.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerKind } from '../domain/server-kind.js';
@@ -34,18 +35,31 @@ export class HookAuth {
   private servers: HookServer[] = [];
   private loadedAt = Number.NEGATIVE_INFINITY;
   private loading: Promise<void> | undefined;
+  private waiting: Promise<void> | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly options: HookAuthOptions) {
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  /** The active server of this kind whose secret this is, if any. */
+  /**
+   * The active server of this kind whose secret this is, if any. A miss reads the servers again;
+   * within `reloadAtMostEveryMs` of the last read it waits for the next one (all misses share it),
+   * so a server added a moment ago is still found on its first call.
+   */
   async find(kind: ServerKind, secret: string): Promise<HookServer | undefined> {
     const found = this.match(kind, secret);
     if (found) return found;
-    if (this.clock() - this.loadedAt < (this.options.reloadAtMostEveryMs ?? 1_000)) return undefined;
-    await this.reload();
+    const wait = (this.options.reloadAtMostEveryMs ?? 1_000) - (this.clock() - this.loadedAt);
+    if (wait > 0) {
+      this.waiting ??= new Promise<void>((resolve) => setTimeout(resolve, wait).unref()).then(() => {
+        this.waiting = undefined;
+        return this.reload();
+      });
+      await this.waiting;
+    } else {
+      await this.reload();
+    }
     return this.match(kind, secret);
   }
 

@@ -60,7 +60,7 @@ export type MediamtxAuthRequest = z.output<typeof mediamtxAuthSchema>;
 /** What a path names: a reservation by its code, or (publishing only) a stream key. */
 export type MediamtxTarget = { code: string } | { key: string } | undefined;
 
-const CODE = /^R-[A-Za-z0-9]+$/;
+const CODE = /^R-[A-Z0-9]+$/i;
 
 export function mediamtxTarget(path: string): MediamtxTarget {
   const parts = path.replace(/^\/+|\/+$/g, '').split('/');
@@ -74,7 +74,7 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
       reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
     const server = await options.serverBySecret(request.params.secret);
-    if (!server || server.kind !== 'mediamtx') {
+    if (server?.kind !== 'mediamtx') {
       options.log.warn('MediaMTX hook called with an unknown secret', { ip: request.ip });
       return refuse(403, 'forbidden', 'Unknown hook secret.');
     }

@@ -69,11 +69,20 @@ export function mediamtxTarget(path: string): MediamtxTarget {
 }
 
 export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookOptions): Promise<void> {
+  // A configuration that lost its secret gets the same answer as a wrong one, not a 404.
+  app.post('/hooks/mediamtx/auth', async (request, reply) => {
+    options.log.warn('MediaMTX hook called without a secret', { ip: request.ip });
+    return reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .send({ error: { code: 'forbidden', message: "The hook URL lacks the server's secret." } });
+  });
   app.post<{ Params: { secret: string } }>('/hooks/mediamtx/:secret/auth', async (request, reply) => {
     const refuse = (status: number, code: string, message: string) =>
       reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
-    const server = await options.serverBySecret(request.params.secret);
+    const secret = request.params.secret;
+    const server = secret ? await options.serverBySecret(secret) : undefined;
     if (server?.kind !== 'mediamtx') {
       options.log.warn('MediaMTX hook called with an unknown secret', { ip: request.ip });
       return refuse(403, 'forbidden', 'Unknown hook secret.');
@@ -122,8 +131,11 @@ async function publish(
   if (!auth.id) return 400;
   const given = auth.token || query.get('token') || auth.password;
   let key = '';
-  if (target && 'key' in target) key = target.key;
-  else if (target) {
+  if (target && 'key' in target) {
+    key = target.key;
+    // The reservation is not known by key here: any watched publisher may be a ghost of this one.
+    if (driver.publishing > 0) await driver.settle();
+  } else if (target) {
     // RTSP clients send credentials only once asked: no credential is no attempt yet.
     if (!given) return 401;
     const reservation = gate.reservation(target.code);

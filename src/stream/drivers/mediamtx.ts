@@ -91,6 +91,11 @@ export class MediamtxDriver implements StreamDriver {
     this.timeoutMs = options.timeoutMs ?? 2_000;
   }
 
+  /** How many admitted publishers the driver watches. */
+  get publishing(): number {
+    return this.tracked.size;
+  }
+
   get serverId(): string {
     return this.options.server.id;
   }

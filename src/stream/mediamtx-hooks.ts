@@ -104,7 +104,7 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
         return answer(await publish(gate, driver, server.id, auth, query, target));
       case 'read':
       case 'playback':
-        return answer(read(gate, auth, query, target));
+        return answer(read(gate, server.id, auth, query, target));
       default:
         // The API, metrics and pprof stay on loopback, excluded from this check by the config.
         return refuse(403, 'forbidden', `Slotcast does not authorise "${auth.action}".`);
@@ -152,9 +152,18 @@ async function publish(
   return 204;
 }
 
-function read(gate: StreamGate, auth: MediamtxAuthRequest, query: URLSearchParams, target: MediamtxTarget): number {
+function read(
+  gate: StreamGate,
+  serverId: string,
+  auth: MediamtxAuthRequest,
+  query: URLSearchParams,
+  target: MediamtxTarget,
+): number {
   // Viewers read by code only: a stream key in a viewer's URL would let them publish.
   if (!target || !('code' in target)) return 403;
+  // A reservation streams on its own server only: nothing to read of it here.
+  const reservation = gate.reservation(target.code);
+  if (reservation && reservation.serverId !== serverId) return 403;
   const token = auth.token || query.get('t') || query.get('token') || undefined;
   const passcode = query.get('passcode') || auth.password || undefined;
   // No credential is no guess (RTSP and browsers send theirs only once asked): 401, not counted.

@@ -201,6 +201,13 @@ test('GIVEN a confirmed reservation THEN its key is refused before start − buf
 
 test('GIVEN the right key in the window THEN it is admitted and live, a second publisher is refused, viewers get in with a token or the passcode, and a cancel kicks the publisher at once and shuts viewers out', async () => {
   const reservation = await booked({ emails: ['ann@example.org'] });
+  // Another server's reservation, confirmed, in the same window: its passcode opens nothing here.
+  const elsewhere = await makeServer(db.prisma, { kind: 'embedded', bufferSeconds: 120 });
+  const startInMs = reservation.startsAt.getTime() - Date.now() - 1_000;
+  const onElsewhere = await requestReservation(deps, organizer, makeRequest(elsewhere.name, { startInMs }));
+  if (!onElsewhere.ok) throw new Error(onElsewhere.message);
+  await reconfirmReservation(deps, organizer, onElsewhere.value.id);
+  await gate.settled();
   at(new Date(reservation.startsAt.getTime() - MINUTE));
   const first = await publishRtmp(reservation.code, reservation.streamKey);
   expect(first.status).toBe(204);
@@ -223,6 +230,10 @@ test('GIVEN the right key in the window THEN it is admitted and live, a second p
   expect(await read({})).toBe(401);
   expect(await read({ token: 'not-a-token' })).toBe(403);
   expect(await read({ query: 'passcode=WRONG' })).toBe(403);
+  // Nor does a reservation of another server open this one.
+  expect(await read({ path: `live/${onElsewhere.value.code}`, query: `passcode=${onElsewhere.value.passcode}` })).toBe(
+    403,
+  );
   // Viewers never read by stream key.
   expect(await read({ path: `live/${reservation.streamKey}`, token: ann })).toBe(403);
 

@@ -112,13 +112,17 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
 
     function answer(status: number) {
       if (status < 300) return reply.code(204).header('cache-control', 'no-store').send();
+      if (status === 400) return refuse(400, 'no_connection_id', 'A publish needs the connection id MediaMTX sends.');
       const code = status === 401 ? 'missing_credentials' : status === 429 ? 'too_many_tries' : 'refused';
-      return refuse(status, code, status === 400 ? 'The request has no connection id.' : 'Refused by Slotcast.');
+      return refuse(status, code, 'Refused by Slotcast.');
     }
   });
 }
 
-/** The stream key the publisher gave: its token, the query's token, or (SRT) its password. */
+/**
+ * A publisher: at live/<code> its stream key is its token (Bearer, or `?token=` in the query) or
+ * its password (SRT); at live/<key> the path holds it. Answers the status for MediaMTX.
+ */
 async function publish(
   gate: StreamGate,
   driver: MediamtxDriver,

@@ -35,6 +35,8 @@ Usage: npx slotcast <command> [options]
                                         K: external (default: booked only, enforces nothing),
                                         embedded, nginx-rtmp, mediamtx
   server list
+  mediamtx-config --server NAME [--slotcast-url URL]
+                                        print the MediaMTX configuration of a mediamtx server
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
   open [R-XXXX] --as TOKEN-NAME | --as slack:TEAM:USER|discord:GUILD:USER [--admin]
                                         a single-use sign-in link to the web pages (15 minutes),
@@ -75,6 +77,12 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand === 'add') return serverAdd(config, log, rest);
       if (subcommand === 'list') return serverList(config, log);
       throw new UsageError('Usage: slotcast server add|list');
+    case 'mediamtx-config':
+      return (await import('./stream/config/mediamtx-command.js')).mediamtxConfigCommand(
+        config,
+        log,
+        [subcommand ?? '', ...rest].filter(Boolean),
+      );
     case 'reservations':
       if (subcommand !== 'list')
         throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');

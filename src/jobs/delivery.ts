@@ -4,6 +4,7 @@
  * permanent ones are marked failed and reported to the organizer once.
  */
 import type pg from 'pg';
+import { ingestOf } from '../domain/reservation.js';
 import type { NotificationChannel } from '../domain/notifications.js';
 import type { Metrics } from '../app/metrics.js';
 import type { Logger } from '../log.js';
@@ -200,7 +201,7 @@ export class DeliveryWorker {
  */
 export function messageFromRow(
   row: Pick<ClaimedNotification, 'id' | 'event' | 'channel' | 'recipient' | 'payload'>,
-  current?: Pick<StoredReservation, 'server' | 'streamKey'>,
+  current?: Pick<StoredReservation, 'code' | 'server' | 'streamKey'>,
 ): MessageModel {
   const { payload } = row;
   return {
@@ -216,8 +217,6 @@ export function messageFromRow(
     ...(payload.calendar ? { calendar: payload.calendar } : {}),
     ...(payload.refusal ? { refusal: payload.refusal } : {}),
     ...(payload.attendance ? { attendance: payload.attendance } : {}),
-    ...(row.event === 'permit_prompt' && current
-      ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
-      : {}),
+    ...(row.event === 'permit_prompt' && current ? { ingest: ingestOf(current) } : {}),
   };
 }

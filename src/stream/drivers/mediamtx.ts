@@ -19,7 +19,7 @@
  * no path's source any more has ended. A publish for a reservation the gate still sees streamed
  * checks the list first (`settle`), so a quick reconnect is not refused for its own ghost.
  */
-import { playbackUrl } from '../../domain/reservation.js';
+import { ingestOf, playbackUrl } from '../../domain/reservation.js';
 import type { Logger } from '../../log.js';
 import { coerceError } from '../../log.js';
 import type { PublisherSession, StreamDriver } from '../driver.js';
@@ -108,10 +108,7 @@ export class MediamtxDriver implements StreamDriver {
   }
 
   ingest(reservation: { code: string; streamKey: string; server: { ingestBaseUrl: string } }) {
-    return {
-      url: reservation.server.ingestBaseUrl,
-      streamKey: `${reservation.code}?token=${encodeURIComponent(reservation.streamKey)}`,
-    };
+    return ingestOf({ ...reservation, server: { ...reservation.server, kind: 'mediamtx' } });
   }
 
   playbackUrl(

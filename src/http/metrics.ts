@@ -9,7 +9,7 @@
  * without, requests from loopback that no proxy forwarded (a reverse proxy on the same host
  * connects from loopback too, but says so in X-Forwarded-For or Forwarded).
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../app/secrets.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { CommittedEvent, CommitListener } from '../app/events.js';
@@ -169,10 +169,4 @@ export function metricsAccess(request: FastifyRequest, token: string | undefined
         'forbidden',
         'Metrics are served on loopback only; set METRICS_TOKEN to read them from elsewhere.',
       );
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -16,7 +16,7 @@
  * The secret is a path segment: request log lines name the route pattern, and nothing here logs
  * the path, the query or the body.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../app/secrets.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServerKind } from '../domain/server-kind.js';
@@ -176,11 +176,4 @@ function read(
   if (decision.admitted) return 204;
   if (decision.reason === 'too_many_tries') return 429;
   return decision.reason === 'missing_credentials' ? 401 : 403;
-}
-
-/** Stream keys compare exactly, in time that depends on their length only. */
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }

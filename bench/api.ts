@@ -7,6 +7,7 @@
  *   refused     POST /api/v1/reservations for a taken slot: body parsing, zod, the availability
  *               check and a 409 with alternatives
  *   not_found   GET of an unknown path: routing and the JSON error alone
+ * BENCH_SCENARIOS=healthz,not_found runs only those.
  * The service is started as `npm start` assembles it (embedded PostgreSQL with fsync on, jobs on,
  * e-mail to files, streaming off), so the figures compare HTTP layers, not set-ups.
  */
@@ -125,7 +126,9 @@ async function main() {
       };
       console.log(`bench:api — ${CLIENTS} keep-alive clients, ${SECONDS} s per scenario`);
       console.log('scenario    req/s    p50 ms   p99 ms');
+      const only = process.env.BENCH_SCENARIOS?.split(',');
       for (const [name, call] of Object.entries(calls)) {
+        if (only && !only.includes(name)) continue;
         const result = await scenario(base, token, call);
         console.log(
           `${name.padEnd(10)} ${result.perSecond.toFixed(0).padStart(6)} ${result.p50.toFixed(2).padStart(9)} ${result.p99.toFixed(2).padStart(8)}`,

@@ -42,6 +42,8 @@ Usage: npx slotcast <command> [options]
              [--playlist S] [--update S] [--module PATH] [--user U] [--pid FILE] [--temp-dir DIR]
                                         print a complete nginx configuration for an nginx-rtmp
                                         server (holds its hook secret: keep it private)
+  mediamtx-config --server NAME [--slotcast-url URL]
+                                        print the MediaMTX configuration of a mediamtx server
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
   open [R-XXXX] --as TOKEN-NAME | --as slack:TEAM:USER|discord:GUILD:USER [--admin]
                                         a single-use sign-in link to the web pages (15 minutes),
@@ -84,6 +86,12 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError('Usage: slotcast server add|list');
     case 'nginx-config':
       return nginxConfigCommand(config, log, [subcommand ?? '', ...rest].filter(Boolean));
+    case 'mediamtx-config':
+      return (await import('./stream/config/mediamtx-command.js')).mediamtxConfigCommand(
+        config,
+        log,
+        [subcommand ?? '', ...rest].filter(Boolean),
+      );
     case 'reservations':
       if (subcommand !== 'list')
         throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');

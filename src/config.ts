@@ -67,6 +67,11 @@ const ENV = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** json | pretty (default: pretty when stderr is a terminal, JSON lines otherwise). */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /**
+   * Bearer token for GET /metrics (default unset: /metrics answers loopback requests only).
+   * Secret: never logged.
+   */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters.').optional(),
 
   /** How long before the start a reservation must be reconfirmed (default 24h; 0: by the start). */
   RECONFIRM_LEAD: duration('24h', { zero: 'allowed' }),
@@ -155,7 +160,7 @@ export type Env = z.infer<typeof ENV>;
 export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
-  http: { port: number; host: string; publicUrl: string | undefined };
+  http: { port: number; host: string; publicUrl: string | undefined; metricsToken: string | undefined };
   web: { linkTtlMs: number; sessionTtlMs: number };
   logLevel: Env['LOG_LEVEL'];
   logFormat: Env['LOG_FORMAT'];
@@ -221,7 +226,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   return {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.DATA_DIR,
-    http: { port: env.PORT, host: env.HOST, publicUrl: env.PUBLIC_URL?.replace(/\/+$/, '') },
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+      metricsToken: env.METRICS_TOKEN,
+    },
     web: { linkTtlMs: env.WEB_LINK_TTL, sessionTtlMs: env.WEB_SESSION_TTL },
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,

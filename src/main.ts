@@ -5,12 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/deps.js';
 import { PlatformStates } from './app/health.js';
+import type { Metrics } from './app/metrics.js';
+import { noMetrics } from './app/metrics.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { discordPlatform } from './discord/index.js';
 import { API_PREFIX, apiRoutes, healthRoutes } from './http/api.js';
 import { closeApp, createHttpApp, listen } from './http/app.js';
+import { metricsRoutes, PrometheusMetrics } from './http/metrics.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
@@ -57,6 +60,7 @@ export function buildDeps(
   database: Pick<Database, 'prisma' | 'pool'>,
   log: Logger,
   publicUrl: () => string = () => configuredUrl(config),
+  metrics: Metrics = noMetrics,
 ): AppDeps {
   return {
     db: database.prisma,
@@ -70,6 +74,7 @@ export function buildDeps(
     web: config.web,
     listeners: [],
     platformStates: new PlatformStates(),
+    metrics,
   };
 }
 
@@ -87,7 +92,9 @@ export async function startService(config: Config, log: Logger, options: Service
   try {
     // Known for sure once the server listens (PORT=0 picks a port); until then, as configured.
     let listeningAt: string | undefined;
-    const deps = buildDeps(config, database, log, () => listeningAt ?? configuredUrl(config));
+    const metrics = new PrometheusMetrics(database.pool);
+    const deps = buildDeps(config, database, log, () => listeningAt ?? configuredUrl(config), metrics);
+    deps.listeners.push(metrics.onCommit);
     // Chat front ends get the narrow port, not the deps with the pool.
     const context = { config, chat: createChatPort(deps), log };
     const platforms = (await Promise.all([slackPlatform(context), discordPlatform(context)])).filter(
@@ -131,10 +138,11 @@ export async function startService(config: Config, log: Logger, options: Service
       });
       streaming = createStreaming(config, deps, log);
       const stream = streaming;
-      const app = await createHttpApp(log);
+      const app = await createHttpApp(log, { observe: (observation) => metrics.httpRequest(observation) });
       http = app;
       stops.push(() => closeApp(app));
       await app.register(healthRoutes, { deps });
+      await app.register(metricsRoutes, { metrics, token: config.http.metricsToken });
       await app.register(apiRoutes, { deps, prefix: API_PREFIX });
       for (const platform of platforms) if (platform.routes) await app.register(platform.routes);
       await app.register(webRoutes, {
@@ -165,6 +173,7 @@ export async function startService(config: Config, log: Logger, options: Service
       const started = streaming;
       stops.push(() => started.stop());
       await started.start(url);
+      metrics.watchStreams(() => started.gate?.activity() ?? []);
       await Promise.all(connections.map((connection) => connection.started));
     }
 

@@ -8,6 +8,7 @@ import type { Db } from '../store/client.js';
 import type { ServerDirectory } from '../store/servers.js';
 import type { CommitListener } from './events.js';
 import type { PlatformStates } from './health.js';
+import type { Metrics } from './metrics.js';
 
 export interface Secrets {
   /** A short human code such as R-7K3Q (`length` characters after the R-, 4 by default). */
@@ -47,4 +48,6 @@ export interface AppDeps {
   listeners: CommitListener[];
   /** Each chat platform's connection state, for GET /healthz (src/app/health.ts). */
   platformStates: PlatformStates;
+  /** What the service counts and times, for GET /metrics (src/http/metrics.ts). */
+  metrics: Metrics;
 }

@@ -1,7 +1,7 @@
 /**
  * Random codes from the operating system's CSPRNG.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Secrets } from './deps.js';
 
 // No 0/O, 1/I/L: codes and passcodes are read aloud and typed by people.
@@ -19,3 +19,10 @@ export const randomSecrets: Secrets = {
   passcode: () => readable(10),
   streamKey: () => `sk_${randomBytes(24).toString('base64url')}`,
 };
+
+/** Compares a secret someone gave with ours in time that depends on their lengths only. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -8,7 +8,7 @@ import type { CardAction } from '../domain/actions.js';
 import { availableActions } from '../domain/actions.js';
 import type { MessagePayload } from '../domain/notifications.js';
 import type { Invitees, Reservation } from '../domain/reservation.js';
-import { playbackUrl } from '../domain/reservation.js';
+import { ingestOf, playbackUrl } from '../domain/reservation.js';
 import type { Place, Reader } from '../domain/stream-key.js';
 import { mayShowStreamKey } from '../domain/stream-key.js';
 import type { MessageModel } from '../notify/message.js';
@@ -58,9 +58,7 @@ export function cardFor(reservation: Reservation & { streamKey: string }, view: 
     invitees: reservation.invitees,
     cancelReason: reservation.cancelReason,
     actions: availableActions(reservation, view.now),
-    ...(mayShowStreamKey(reservation, view.reader, view.place)
-      ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } }
-      : {}),
+    ...(mayShowStreamKey(reservation, view.reader, view.place) ? { ingest: ingestOf(reservation) } : {}),
   };
 }
 

@@ -85,6 +85,23 @@ export function playbackUrl(playbackBaseUrl: string, code: string): string {
   return `${playbackBaseUrl.replace(/\/+$/, '')}/${code.toLowerCase()}`;
 }
 
+/**
+ * Where the organizer publishes (given to them only): OBS and ffmpeg publish to
+ * `url + '/' + streamKey`. A MediaMTX path is one its viewers read too, so there the path is the
+ * reservation's code and the key travels as the publisher's token (src/stream/drivers/mediamtx.ts);
+ * every other kind takes the key as the stream name.
+ */
+export function ingestOf(reservation: {
+  code: string;
+  streamKey: string;
+  server: { ingestBaseUrl: string; kind?: ServerKind };
+}): { url: string; streamKey: string } {
+  const url = reservation.server.ingestBaseUrl;
+  return reservation.server.kind === 'mediamtx'
+    ? { url, streamKey: `${reservation.code}?token=${encodeURIComponent(reservation.streamKey)}` }
+    : { url, streamKey: reservation.streamKey };
+}
+
 export function inviteeCount(invitees: Invitees): number {
   return invitees.emails.length + invitees.slackChannels.length + invitees.discordChannels.length;
 }

@@ -23,7 +23,9 @@ export interface HttpAppOptions {
 
 export async function createHttpApp(log: Logger, options: HttpAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: (log.pino ?? pino({ enabled: false })) as FastifyBaseLogger,
+    // Fastify's own info lines ("Server listening at …") repeat what the service says itself;
+    // its warnings and errors (and our handlers' request.log) still come through.
+    loggerInstance: (log.pino?.child({}, { level: 'warn' }) ?? pino({ enabled: false })) as FastifyBaseLogger,
     // Fastify's own request lines carry the URL; ours (below) carry the route pattern.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,

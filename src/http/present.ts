@@ -3,7 +3,7 @@
  * only: not even an admin sees someone else's.
  */
 import type { Actor } from '../domain/reservation.js';
-import { isOrganizer, playbackUrl } from '../domain/reservation.js';
+import { ingestOf, isOrganizer, playbackUrl } from '../domain/reservation.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { isEnforcing } from '../domain/server-kind.js';
 import type { ServerRow } from '../store/servers.js';
@@ -35,9 +35,7 @@ export function presentReservation(reservation: StoredReservation, viewer: Actor
     updatedAt: reservation.updatedAt.toISOString(),
     confirmedAt: reservation.confirmedAt?.toISOString() ?? null,
     cancelledAt: reservation.cancelledAt?.toISOString() ?? null,
-    ...(isOrganizer(viewer, reservation.organizer)
-      ? { ingest: { url: reservation.server.ingestBaseUrl, streamKey: reservation.streamKey } }
-      : {}),
+    ...(isOrganizer(viewer, reservation.organizer) ? { ingest: ingestOf(reservation) } : {}),
   };
 }
 

@@ -4,7 +4,9 @@
  * permanent ones are marked failed and reported to the organizer once.
  */
 import type pg from 'pg';
+import { ingestOf } from '../domain/reservation.js';
 import type { NotificationChannel } from '../domain/notifications.js';
+import type { Metrics } from '../app/metrics.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
 import type { Transport, DeliveryResult } from '../notify/transport.js';
@@ -33,6 +35,8 @@ export interface DeliveryHooks {
   retryLater(ids: string[], at: Date): Promise<void>;
   /** Some rows of this reservation failed for good. */
   failedForGood(reservationId: string): Promise<void>;
+  /** Every delivery and every final failure, for the service's metrics. */
+  metrics: Pick<Metrics, 'delivered' | 'deliveryFailed'>;
 }
 
 const FIRST_RETRY_MS = 5_000;
@@ -136,6 +140,7 @@ export class DeliveryWorker {
     switch (result.status) {
       case 'delivered':
         await markSent(this.pool, row.id, result.providerMessageId);
+        this.hooks.metrics.delivered(row.channel, (now.getTime() - row.createdAt.getTime()) / 1_000);
         return { status: 'sent' };
       case 'failed':
         this.log.warn('delivery failed for good', {
@@ -145,11 +150,13 @@ export class DeliveryWorker {
           reason: result.reason,
         });
         await markFailed(this.pool, row.id, result.reason);
+        this.hooks.metrics.deliveryFailed(row.channel);
         return { status: 'failed' };
       case 'retry': {
         const at = new Date(now.getTime() + Math.max(result.retryAfterMs ?? 0, backoffMs(row.attempts)));
         if (at.getTime() - row.createdAt.getTime() > this.settings.giveUpAfterMs) {
           await markFailed(this.pool, row.id, `Gave up after ${row.attempts} attempts: ${result.reason}`);
+          this.hooks.metrics.deliveryFailed(row.channel);
           return { status: 'failed' };
         }
         this.log.info('delivery will be retried', {
@@ -194,7 +201,7 @@ export class DeliveryWorker {
  */
 export function messageFromRow(
   row: Pick<ClaimedNotification, 'id' | 'event' | 'channel' | 'recipient' | 'payload'>,
-  current?: Pick<StoredReservation, 'server' | 'streamKey'>,
+  current?: Pick<StoredReservation, 'code' | 'server' | 'streamKey'>,
 ): MessageModel {
   const { payload } = row;
   return {
@@ -210,8 +217,6 @@ export function messageFromRow(
     ...(payload.calendar ? { calendar: payload.calendar } : {}),
     ...(payload.refusal ? { refusal: payload.refusal } : {}),
     ...(payload.attendance ? { attendance: payload.attendance } : {}),
-    ...(row.event === 'permit_prompt' && current
-      ? { ingest: { url: current.server.ingestBaseUrl, streamKey: current.streamKey } }
-      : {}),
+    ...(row.event === 'permit_prompt' && current ? { ingest: ingestOf(current) } : {}),
   };
 }

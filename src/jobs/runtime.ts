@@ -104,6 +104,7 @@ export function createJobs({ process: processJobs, config, deps, transports, log
           reservationId,
         });
       },
+      metrics: deps.metrics,
     },
     log,
     deps.clock,

@@ -140,3 +140,16 @@ export async function takeUnreportedFailures(
     });
   return [...seen.values()];
 }
+
+/** Rows waiting to be delivered or given up on, per channel (for /metrics). */
+export async function outboxBacklog(
+  sql: Sql,
+): Promise<Array<{ channel: NotificationChannel; status: 'pending' | 'failed'; count: number }>> {
+  const { rows } = await sql.query<{ channel: NotificationChannel; status: 'pending' | 'failed'; count: number }>(
+    statement(
+      `SELECT channel, status, count(*)::int AS count FROM notification WHERE status IN ('pending', 'failed') GROUP BY channel, status`,
+      [],
+    ),
+  );
+  return rows;
+}

@@ -195,6 +195,7 @@ export class StreamGate {
       ? decidePublish({ reservation, serverId: request.serverId, now, otherPublisher })
       : { admitted: false, reason: 'unknown_key' };
     const facts = { server: served?.name, client: request.clientId, ip: request.ip, reservation: reservation?.code };
+    this.deps.metrics.publishDecided(decision);
     if (!decision.admitted) {
       this.log.info('publish refused', { ...facts, reason: decision.reason });
       this.track(
@@ -366,6 +367,19 @@ export class StreamGate {
   /** Publishers currently admitted into a reservation. */
   publishersOf(reservationId: string): PublisherSession[] {
     return [...this.publishers.values()].filter((publisher) => publisher.reservationId === reservationId);
+  }
+
+  /** Every reservation someone streams to or watches right now (for /metrics). */
+  activity(): Array<{ code: string; publishers: number; viewers: number }> {
+    const active = new Set([
+      ...[...this.publishers.values()].map((publisher) => publisher.reservationId),
+      ...[...this.viewers.values()].map((viewer) => viewer.reservationId),
+    ]);
+    return [...active].map((id) => ({
+      code: this.byId.get(id)?.code ?? id,
+      publishers: this.publishersOf(id).length,
+      viewers: this.viewersOf(id),
+    }));
   }
 
   viewersOf(reservationId: string): number {

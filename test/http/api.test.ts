@@ -477,3 +477,25 @@ describe('bytes no client should send', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
   });
 });
+
+describe('guessing tokens', () => {
+  test('GIVEN more than 10 wrong tokens from one address within a minute THEN 429, then even for a good token', async () => {
+    // An app of its own: the shared one must not lock this address out for the other tests.
+    const app = await createHttpApp(silentLogger);
+    await app.register(apiRoutes, { deps: makeDeps(db), prefix: API_PREFIX });
+    const { port } = await listen(app, 0, '127.0.0.1');
+    const get = (token: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/servers`, { headers: { authorization: `Bearer ${token}` } });
+    try {
+      expect((await get(aliceToken)).status).toBe(200);
+      for (let attempt = 1; attempt <= 10; attempt++) expect((await get(`slc_guess${attempt}`)).status).toBe(401);
+      expect((await get('slc_guess11')).status).toBe(429);
+      const locked = await get(aliceToken);
+      expect(locked.status).toBe(429);
+      expect(locked.headers.get('retry-after')).toBe('60');
+      expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('too_many_attempts');
+    } finally {
+      await closeApp(app);
+    }
+  });
+});

@@ -2,6 +2,7 @@
  * Fixture factories with overrides: the defaults make a valid thing, a test changes only what
  * it is about.
  */
+import { noMetrics } from '../../src/app/metrics.js';
 import type { AppDeps } from '../../src/app/deps.js';
 import type { CommittedEvent } from '../../src/app/events.js';
 import { PlatformStates } from '../../src/app/health.js';
@@ -54,6 +55,7 @@ export function makeDeps(
     web: { linkTtlMs: 15 * MINUTE, sessionTtlMs: 12 * HOUR },
     listeners: [(event) => void events.push(event)],
     platformStates: new PlatformStates(),
+    metrics: noMetrics,
     ...overrides,
     events,
   };

@@ -1,0 +1,64 @@
+/**
+ * `npx slotcast mediamtx-config --server NAME [--slotcast-url URL]`: prints the MediaMTX
+ * configuration for a server of kind mediamtx (src/stream/config/mediamtx.ts) on stdout, so that
+ * `> mediamtx.yml` gives the file. Hook URLs start at PUBLIC_URL (else http://HOST:PORT), or at
+ * --slotcast-url when MediaMTX reaches Slotcast by another name.
+ */
+import { parseArgs } from 'node:util';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { openDatabase } from '../../store/database.js';
+import { mediamtxConfig } from './mediamtx.js';
+
+const USAGE = 'Usage: npx slotcast mediamtx-config --server NAME [--slotcast-url URL]';
+
+export async function mediamtxConfigCommand(config: Config, log: Logger, args: string[]): Promise<number> {
+  let values: { server?: string; 'slotcast-url'?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { server: { type: 'string' }, 'slotcast-url': { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (!values.server) {
+    console.error(`mediamtx-config needs --server NAME.\n${USAGE}`);
+    return 2;
+  }
+  const slotcastUrl =
+    values['slotcast-url'] ?? config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+  if (!/^https?:\/\//.test(slotcastUrl)) {
+    console.error(`--slotcast-url must be an http or https URL.\n${USAGE}`);
+    return 2;
+  }
+  const database = await openDatabase(config, log);
+  try {
+    const server = await database.prisma.distributionServer.findUnique({ where: { name: values.server } });
+    if (!server) {
+      console.error(`No server named "${values.server}". See \`npx slotcast server list\`.`);
+      return 1;
+    }
+    if (server.kind !== 'mediamtx') {
+      console.error(
+        `Server "${server.name}" is of kind ${server.kind.replace('_', '-')}, not mediamtx: add one with \`npx slotcast server add --kind mediamtx …\`.`,
+      );
+      return 1;
+    }
+    process.stdout.write(
+      mediamtxConfig({
+        serverName: server.name,
+        slotcastUrl,
+        hookSecret: server.hookSecret,
+        ingestBaseUrl: server.ingestBaseUrl,
+        controlUrl: server.controlUrl,
+      }),
+    );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}

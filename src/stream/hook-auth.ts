@@ -9,7 +9,7 @@
  * so a server added while the service runs is found on its first call, and wrong secrets cannot
  * flood the database.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../app/secrets.js';
 import type { ServerKind } from '../domain/server-kind.js';
 import type { ServerRow } from '../store/servers.js';
 
@@ -23,12 +23,6 @@ export interface HookAuthOptions {
   /** The least time between two reads on a miss (default 1 s): wrong secrets cannot flood the database. */
   reloadAtMostEveryMs?: number;
   clock?: () => number;
-}
-
-/** Constant-time: compares digests, so neither the length nor a prefix of the secret leaks. */
-export function sameSecret(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 export class HookAuth {

@@ -3,7 +3,8 @@
  * while the service runs is found on its first call (read again on a miss, at most once a second, misses waiting for that read).
  */
 import type { HookServer } from '../../src/stream/hook-auth.js';
-import { HookAuth, sameSecret } from '../../src/stream/hook-auth.js';
+import { HookAuth } from '../../src/stream/hook-auth.js';
+import { sameSecret } from '../../src/app/secrets.js';
 import { credentialSegment, parseCredentialSegment } from '../../src/stream/drivers/nginx-rtmp.js';
 
 const server = (id: string, hookSecret: string, kind: HookServer['kind'] = 'nginx_rtmp'): HookServer => ({

@@ -2,6 +2,7 @@
  * `slotcast`: the operator's command line. `npm start` runs `slotcast serve`.
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { AppDeps } from './app/deps.js';
 import { SYSTEM_ACTOR } from './app/lifecycle.js';
 import { listReservations, listSchema } from './app/queries.js';
@@ -16,7 +17,8 @@ import type { Config } from './config.js';
 import { ConfigError, loadConfigFromEnvironment } from './config.js';
 import type { Logger } from './log.js';
 import { coerceError, createLogger } from './log.js';
-import { buildDeps, startService } from './main.js';
+import { buildDeps, configuredUrl, startService } from './main.js';
+import { nginxConfig } from './stream/config/nginx.js';
 import { openDatabase } from './store/database.js';
 import { readMigrations } from './store/migrate.js';
 import { setWorkspaceNotifyMode } from './store/settings.js';
@@ -35,6 +37,11 @@ Usage: npx slotcast <command> [options]
                                         K: external (default: booked only, enforces nothing),
                                         embedded, nginx-rtmp, mediamtx
   server list
+  nginx-config --server NAME [--slotcast-url URL] [--origin URL] [--rtmp-listen [HOST:]PORT]
+             [--http-listen [HOST:]PORT] [--control-listen HOST:PORT] [--hls-dir DIR] [--fragment S]
+             [--playlist S] [--update S] [--module PATH] [--user U] [--pid FILE] [--temp-dir DIR]
+                                        print a complete nginx configuration for an nginx-rtmp
+                                        server (holds its hook secret: keep it private)
   mediamtx-config --server NAME [--slotcast-url URL]
                                         print the MediaMTX configuration of a mediamtx server
   reservations list [--status S[,S]] [--from ISO] [--to ISO] [--server NAME]
@@ -77,6 +84,8 @@ async function main(argv: string[]): Promise<number> {
       if (subcommand === 'add') return serverAdd(config, log, rest);
       if (subcommand === 'list') return serverList(config, log);
       throw new UsageError('Usage: slotcast server add|list');
+    case 'nginx-config':
+      return nginxConfigCommand(config, log, [subcommand ?? '', ...rest].filter(Boolean));
     case 'mediamtx-config':
       return (await import('./stream/config/mediamtx-command.js')).mediamtxConfigCommand(
         config,
@@ -286,6 +295,94 @@ async function serverList(config: Config, log: Logger): Promise<number> {
     }
   });
 }
+
+async function nginxConfigCommand(config: Config, log: Logger, args: string[]): Promise<number> {
+  const text = { type: 'string' } as const;
+  const values = options(args, {
+    server: text,
+    'slotcast-url': text,
+    origin: text,
+    'rtmp-listen': text,
+    'http-listen': text,
+    'control-listen': text,
+    'hls-dir': text,
+    fragment: text,
+    playlist: text,
+    update: text,
+    module: text,
+    user: text,
+    pid: text,
+    'temp-dir': text,
+  });
+  const parsed = nginxConfigArgs.safeParse(values);
+  if (!parsed.success)
+    return fail(
+      fieldErrors(parsed.error)
+        .map((e) => `--${e.field}: ${e.message}`)
+        .join('\n'),
+    );
+  const flags = parsed.data;
+  return withDeps(config, log, async (deps) => {
+    const server = await deps.db.distributionServer.findUnique({ where: { name: flags.server } });
+    if (!server) return fail(`No server named "${flags.server}". See \`npx slotcast server list\`.`);
+    if (server.kind !== 'nginx_rtmp')
+      return fail(`"${server.name}" is of kind ${kindLabel(server.kind)}, not nginx-rtmp.`);
+    // Printed all the same (the configuration works), but what is missing is said.
+    if (!server.controlUrl)
+      console.error(
+        `Note: "${server.name}" has no --control URL: publishers are cut by the next update call (up to --update seconds late), not at once.`,
+      );
+    if (!server.mediaBaseUrl)
+      console.error(`Note: "${server.name}" has no --media URL: the watch page cannot show its HLS stream.`);
+    process.stdout.write(
+      nginxConfig(server, {
+        slotcastUrl: flags['slotcast-url'] ?? configuredUrl(config),
+        ...(flags.origin ? { allowOrigin: new URL(flags.origin).origin } : {}),
+        rtmpListen: flags['rtmp-listen'],
+        httpListen: flags['http-listen'],
+        controlListen: flags['control-listen'],
+        hlsDir: flags['hls-dir'],
+        fragmentSeconds: flags.fragment,
+        playlistSeconds: flags.playlist,
+        updateSeconds: flags.update,
+        modulePath: flags.module,
+        user: flags.user,
+        pidFile: flags.pid,
+        tempDir: flags['temp-dir'],
+      }),
+    );
+    return undefined;
+  });
+}
+
+const listenText = z
+  .string()
+  .regex(/^([\w.-]+:|\[[\da-f:]+\]:)?\d{1,5}$/i, 'a port or HOST:PORT')
+  .optional();
+const seconds = z.coerce.number().int('whole seconds').min(1).max(60).optional();
+const pathText = z
+  .string()
+  .regex(/^\/[^;{}\s]*$/, 'an absolute path without spaces, ; or braces')
+  .optional();
+const nginxConfigArgs = z.object({
+  server: z.string({ error: 'the server to configure is required' }).min(1),
+  'slotcast-url': z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  origin: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional(),
+  'rtmp-listen': listenText,
+  'http-listen': listenText,
+  'control-listen': listenText,
+  'hls-dir': pathText,
+  fragment: seconds,
+  playlist: seconds,
+  update: seconds,
+  module: pathText,
+  user: z
+    .string()
+    .regex(/^[\w.-]+$/, 'a user name')
+    .optional(),
+  pid: pathText,
+  'temp-dir': pathText,
+});
 
 async function reservationsList(config: Config, log: Logger, args: string[]): Promise<number> {
   const values = options(args, {

@@ -158,7 +158,12 @@ export async function startService(config: Config, log: Logger, options: Service
               );
           }
         },
-        watch: { gate: () => stream.gate, calendarFrom: mailAddress(config.mail.from) },
+        watch: {
+          gate: () => stream.gate,
+          calendarFrom: mailAddress(config.mail.from),
+          media: (reservation, credentials) => stream.media(reservation, credentials),
+          mediaOrigins: () => stream.mediaOrigins(),
+        },
       });
       await app.register(streaming.routes);
       const address = await listen(app, config.http.port, config.http.host);

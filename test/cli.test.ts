@@ -117,6 +117,14 @@ test('the CLI works against the running service: token, server, reservation list
   const listed = cli('server', 'list').stdout;
   expect(listed).toMatch(/studio-a\texternal\t.*enforces nothing/);
   expect(listed).toMatch(/studio-n\tnginx-rtmp\t.*buffer 1m30s/);
+  const nginx = cli('nginx-config', '--server', 'studio-n', '--slotcast-url', 'https://slotcast.example.org');
+  expect(nginx.status).toBe(0);
+  expect(nginx.stdout).toMatch(/^load_module \/usr\/lib\/nginx\/modules\/ngx_rtmp_module\.so;$/m);
+  expect(nginx.stdout).toMatch(
+    /on_publish https:\/\/slotcast\.example\.org\/hooks\/nginx-rtmp\/[0-9a-f]{64}\/publish;/,
+  );
+  expect(nginx.stderr).toMatch(/no --control URL/);
+  expect(cli('nginx-config', '--server', 'studio-a').stderr).toMatch(/kind external, not nginx-rtmp/);
   expect(listed).toMatch(/embedded\tembedded\t.*buffer 2m\tactive\thttp:\/\/127\.0\.0\.1:\d+\/watch\tenforced/);
   expect(cli('server', 'add', '--name', 'bad', '--ingest', 'ftp://x', '--playback', 'https://x').stderr).toMatch(
     /--ingest: The ingest URL must be/,

@@ -32,4 +32,15 @@ export interface StreamDriver {
   ingest(reservation: DriverReservation): { url: string; streamKey: string };
   /** Where a viewer with this credential watches. */
   playbackUrl(reservation: DriverReservation, credential: ViewerCredential): string;
+  /**
+   * What the watch page's player fetches, when the server serves viewers itself (nginx-rtmp's
+   * HLS); undefined when the service's own routes do (embedded) or nothing is served.
+   */
+  media?(reservation: { code: string }, credential: ViewerCredential): StreamMedia | undefined;
+}
+
+/** A stream as the watch page's player takes it. */
+export interface StreamMedia {
+  type: 'hls' | 'flv';
+  url: string;
 }

@@ -31,7 +31,13 @@ import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { GateReservation } from '../store/streaming.js';
-import { endOpenPublishSessions, gateReservation, gateReservations, viewerTokenKey } from '../store/streaming.js';
+import {
+  endOpenPublishSessions,
+  gateReservation,
+  gateReservations,
+  openPublishSessions,
+  viewerTokenKey,
+} from '../store/streaming.js';
 import type { PublisherSession, StreamDriver } from './driver.js';
 
 export interface PublishRequest {
@@ -70,6 +76,12 @@ export type PlayDecision =
 export interface GateOptions {
   /** Reload the whole snapshot this often (default 10 s), for commits made in other processes. */
   refreshEveryMs?: number;
+  /**
+   * A publisher found open at start (a server whose publishers outlive this process, nginx-rtmp)
+   * must be heard of within this long (its server's update call), or it is taken as gone
+   * (default 10 s: a few of nginx's 2 s updates).
+   */
+  restoredGraceMs?: number;
   /** Wrong credentials from one address within a minute before it gets 429 (default 10). */
   maxWrongTriesPerMinute?: number;
 }
@@ -83,6 +95,11 @@ interface Served {
 
 interface Publisher extends PublisherSession {
   sessionId: Promise<string | undefined>;
+  /**
+   * False for a publisher restored from an open session at start until its server speaks of it
+   * again: its end may have been missed while this process was down, so it blocks nobody.
+   */
+  verified: boolean;
 }
 
 // setTimeout's longest delay; a cut further ahead is re-armed when this fires.
@@ -104,6 +121,8 @@ export class StreamGate {
   private readonly log: Logger;
   private readonly refreshEveryMs: number;
   private readonly maxWrongTries: number;
+  private readonly restoredGraceMs: number;
+  private graceTimer: NodeJS.Timeout | undefined;
 
   /** Subscribed to the use cases' commits by `start`. */
   readonly onCommit: CommitListener = (event) => this.committed(event);
@@ -115,6 +134,7 @@ export class StreamGate {
     this.log = deps.log;
     this.refreshEveryMs = options.refreshEveryMs ?? 10_000;
     this.maxWrongTries = options.maxWrongTriesPerMinute ?? 10;
+    this.restoredGraceMs = options.restoredGraceMs ?? 10_000;
   }
 
   /** Serves a server of an enforcing kind through its driver. */
@@ -127,6 +147,7 @@ export class StreamGate {
     // Publishers connected to a previous run of this process ended with it.
     const ended = [...this.served].filter(([, served]) => served.endsWithProcess).map(([id]) => id);
     if (ended.length > 0) await endOpenPublishSessions(this.deps.pool, ended, this.deps.clock(), 'service_stopped');
+    await this.restorePublishers();
     await this.refresh();
     this.deps.listeners.push(this.onCommit);
     this.refreshTimer = setInterval(() => {
@@ -141,6 +162,7 @@ export class StreamGate {
    */
   async stop(): Promise<void> {
     clearInterval(this.refreshTimer);
+    clearTimeout(this.graceTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     const index = this.deps.listeners.indexOf(this.onCommit);
@@ -168,7 +190,7 @@ export class StreamGate {
     const now = request.now ?? this.deps.clock();
     const reservation = this.byKey.get(request.key);
     const served = this.served.get(request.serverId);
-    const otherPublisher = reservation !== undefined && this.publishersOf(reservation.id).length > 0;
+    const otherPublisher = reservation !== undefined && this.isHeld(reservation.id);
     const decision: PublishDecision = served
       ? decidePublish({ reservation, serverId: request.serverId, now, otherPublisher })
       : { admitted: false, reason: 'unknown_key' };
@@ -190,13 +212,59 @@ export class StreamGate {
       );
       return decision;
     }
-    const admitted = reservation!;
+    this.admit(request, reservation!, now, facts);
+    return decision;
+  }
+
+  /**
+   * The server asks again whether a publisher may go on (nginx-rtmp's on_update). A publisher the
+   * gate holds may (its cut timer ends it in time); one restored at start is thereby confirmed.
+   * One the gate does not know (its publish was decided by a previous run that never recorded
+   * it) is judged as a new publish, quietly: admitted and recorded if it would be now, else
+   * refused without another audit or notice — it was told when it was refused or cut.
+   */
+  update(request: PublishRequest): boolean {
+    const now = request.now ?? this.deps.clock();
+    const known = this.publishers.get(this.publisherKey(request.serverId, request.clientId));
+    const reservation = this.byKey.get(request.key);
+    if (known) {
+      if (known.reservationId !== reservation?.id) return false;
+      known.verified = true;
+      return true;
+    }
+    if (!this.served.has(request.serverId)) return false;
+    const otherPublisher = reservation !== undefined && this.isHeld(reservation.id);
+    const decision = decidePublish({ reservation, serverId: request.serverId, now, otherPublisher });
+    if (!decision.admitted) return false;
+    const served = this.served.get(request.serverId);
+    this.admit(request, reservation!, now, {
+      server: served?.name,
+      client: request.clientId,
+      ip: request.ip,
+      reservation: reservation?.code,
+    });
+    return true;
+  }
+
+  private admit(
+    request: PublishRequest,
+    admitted: GateReservation,
+    now: Date,
+    facts: Record<string, string | undefined>,
+  ): void {
+    // A publisher restored at start and not heard of since is taken as gone: it blocks nobody.
+    for (const stale of this.publishersOf(admitted.id) as Publisher[]) {
+      if (stale.verified) continue;
+      this.publishers.delete(this.publisherKey(stale.serverId, stale.clientId));
+      this.track(this.recordEnd(stale, now, 'gone'));
+    }
     const publisher: Publisher = {
       serverId: request.serverId,
       clientId: request.clientId,
       reservationId: admitted.id,
       ip: request.ip,
       sessionId: Promise.resolve(undefined),
+      verified: true,
     };
     publisher.sessionId = this.track(
       streamStarted(this.deps, { ...publisher, at: now }).catch((error: unknown) => {
@@ -209,7 +277,6 @@ export class StreamGate {
     if (admitted.status === 'confirmed') admitted.status = 'live';
     this.log.info('publish admitted', facts);
     this.arm(admitted.id, now);
-    return decision;
   }
 
   /** The publisher disconnected (or the server says it stopped). */
@@ -319,6 +386,13 @@ export class StreamGate {
     return [...this.viewers.values()].filter((viewer) => viewer.reservationId === reservationId).length;
   }
 
+  /** Someone streams into it: a publisher restored at start and not heard of since does not count. */
+  private isHeld(reservationId: string): boolean {
+    return [...this.publishers.values()].some(
+      (publisher) => publisher.reservationId === reservationId && publisher.verified,
+    );
+  }
+
   private triesOf(ip: string, now: Date): number {
     const recent = (this.wrongTries.get(ip) ?? []).filter((at) => at > now.getTime() - MINUTE_MS);
     if (recent.length === 0) this.wrongTries.delete(ip);
@@ -385,6 +459,33 @@ export class StreamGate {
         }),
       ),
     );
+  }
+
+  /**
+   * Publishers of servers whose publishers outlive this process (nginx-rtmp) stream on while it
+   * restarts: their open sessions are taken back, unconfirmed until the server's next update call
+   * names them, and ended as gone if none does within the grace (their end was missed).
+   */
+  private async restorePublishers(): Promise<void> {
+    const outliving = [...this.served].filter(([, served]) => !served.endsWithProcess).map(([id]) => id);
+    if (outliving.length === 0) return;
+    for (const open of await openPublishSessions(this.deps.pool, outliving)) {
+      this.publishers.set(this.publisherKey(open.serverId, open.clientId), {
+        ...open,
+        sessionId: Promise.resolve(open.id),
+        verified: false,
+      });
+    }
+    this.graceTimer = setTimeout(() => {
+      const now = this.deps.clock();
+      for (const [key, publisher] of this.publishers) {
+        if (publisher.verified) continue;
+        this.publishers.delete(key);
+        this.track(this.recordEnd(publisher, now, 'gone'));
+        this.arm(publisher.reservationId, now);
+      }
+    }, this.restoredGraceMs);
+    this.graceTimer.unref();
   }
 
   private async refresh(): Promise<void> {

@@ -1,16 +1,27 @@
 /**
- * Streaming in the service (issue 9): the gate every enforcing kind uses and, unless
- * STREAMING=off, the embedded node-media-server as the server named "embedded". Assembled by the
- * composition root: `routes` go to the HTTP server before it listens, `start` runs once the
- * service's public URL is known (the embedded server's watch links are under it).
+ * Streaming in the service (issue 9): the gate every enforcing kind uses; unless STREAMING=off,
+ * the embedded node-media-server as the server named "embedded"; and every active server of a
+ * kind that calls Slotcast's hooks (nginx-rtmp), served through its driver — those added while
+ * the service runs are found on their first hook call. Assembled by the composition root:
+ * `routes` go to the HTTP server before it listens, `start` runs once the service's public URL is
+ * known (the embedded server's watch links are under it).
  */
 import type { AppDeps } from '../app/deps.js';
 import { ensureEmbeddedServer } from '../app/servers.js';
 import type { Config } from '../config.js';
 import type { FastifyPluginAsync } from 'fastify';
+import type { ViewerCredentials } from '../domain/admission.js';
 import type { Logger } from '../log.js';
+import type { GateReservation } from '../store/streaming.js';
+import { hookServers } from '../store/streaming.js';
+import type { StreamDriver, StreamMedia } from './driver.js';
 import { EMBEDDED_APP, EmbeddedStreamServer } from './drivers/embedded.js';
+import { driverFor, HOOK_KINDS, hookKinds } from './drivers/index.js';
+import type { GateOptions } from './gate.js';
 import { StreamGate } from './gate.js';
+import { HlsViewers } from './hls-viewers.js';
+import { HookAuth } from './hook-auth.js';
+import type { HookContext } from './hooks/context.js';
 import type { StreamRoutes } from './http.js';
 import { streamRoutes } from './http.js';
 
@@ -21,19 +32,61 @@ export interface Streaming {
   embedded: EmbeddedStreamServer | undefined;
   /** Where organizers publish to on the embedded server (append `/STREAM_KEY`). */
   ingestUrl: string | undefined;
+  /** What the watch page's player fetches for this viewer, when the reservation's server serves it. */
+  media(reservation: GateReservation, credentials: ViewerCredentials): StreamMedia | undefined;
+  /** Origins viewers' players fetch media from besides the service (CSP connect-src, media-src). */
+  mediaOrigins(): string[];
   start(publicUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-export function createStreaming(config: Config, deps: AppDeps, log: Logger): Streaming {
+export function createStreaming(config: Config, deps: AppDeps, log: Logger, gateOptions: GateOptions = {}): Streaming {
   const routes: StreamRoutes = { gate: undefined, embedded: undefined };
+  const drivers = new Map<string, StreamDriver>();
+  let serving: StreamGate | undefined;
+  const auth = new HookAuth({
+    load: () => hookServers(deps.pool, hookKinds()),
+    onServer: (server) => {
+      const driver = driverFor(server, log);
+      if (!driver) return;
+      drivers.set(server.id, driver);
+      // Publishers of these servers are connected to nginx, not to this process: they outlive it.
+      serving?.serve(server, driver, { endsWithProcess: false });
+    },
+  });
+  const hls = new HlsViewers();
+  const hooks: HookContext = { gate: () => routes.gate, auth, driver: (id) => drivers.get(id), hls, log };
   const streaming: Streaming = {
-    routes: (app) => streamRoutes(app, routes),
+    routes: async (app) => {
+      await streamRoutes(app, routes);
+      for (const entry of HOOK_KINDS) await entry.routes(app, hooks);
+    },
     gate: undefined,
     embedded: undefined,
     ingestUrl: undefined,
+    media(reservation, credentials) {
+      const credential = credentials.token
+        ? { token: credentials.token }
+        : credentials.passcode
+          ? { passcode: credentials.passcode }
+          : undefined;
+      if (!credential) return undefined;
+      return drivers.get(reservation.serverId)?.media?.(reservation, credential);
+    },
+    mediaOrigins() {
+      const origins = new Set<string>();
+      for (const server of auth.all()) {
+        try {
+          if (server.mediaBaseUrl) origins.add(new URL(server.mediaBaseUrl).origin);
+        } catch {
+          // Validated when the server was added; a bad one adds no origin.
+        }
+      }
+      return [...origins];
+    },
     async start(publicUrl) {
-      const gate = new StreamGate(deps);
+      const gate = new StreamGate(deps, gateOptions);
+      serving = gate;
       const settings = config.streaming;
       if (settings.embedded) {
         const embedded = new EmbeddedStreamServer({ rtmpHost: settings.rtmpHost, rtmpPort: settings.rtmpPort, log });
@@ -52,12 +105,15 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger): Str
         streaming.ingestUrl = ingestUrl;
         routes.embedded = embedded;
       }
+      // Served before the gate starts, so it takes back their publishers that streamed on.
+      await auth.reload();
       await gate.start();
       streaming.gate = gate;
       routes.gate = gate;
     },
     async stop() {
       routes.gate = undefined;
+      hls.stop(streaming.gate);
       await streaming.gate?.stop();
       await streaming.embedded?.stop();
     },

@@ -71,6 +71,8 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
   // Security headers. The players play through Media Source Extensions (blob: media URLs), and
   // personal watch links carry their token in the query: no Referer leaves a page.
+  // Servers may be added while the service runs: the list is read per response.
+  const mediaOrigins = () => settings.watch.mediaOrigins?.().join(' ') || "'self'";
   if (!app.hasReplyDecorator('helmet')) {
     await app.register(fastifyHelmet, {
       contentSecurityPolicy: {
@@ -79,9 +81,10 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
           scriptSrc: ["'self'"],
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
-          mediaSrc: ["'self'", 'blob:'],
+          // nginx-rtmp's HLS comes from the media server's origin (hls.js fetches it; Safari plays it natively).
+          mediaSrc: ["'self'", 'blob:', mediaOrigins],
           workerSrc: ["'self'", 'blob:'],
-          connectSrc: ["'self'"],
+          connectSrc: ["'self'", mediaOrigins],
           objectSrc: ["'none'"],
           baseUri: ["'none'"],
           frameAncestors: ["'none'"],

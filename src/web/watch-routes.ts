@@ -36,6 +36,13 @@ export interface WatchSettings {
   gate(): StreamGate | undefined;
   /** The calendar ORGANIZER address, as in the e-mails (MAIL_FROM's address). */
   calendarFrom: string;
+  /** The stream a server serves itself (nginx-rtmp's HLS) for this viewer; none for embedded. */
+  media?(
+    reservation: GateReservation,
+    credentials: ViewerCredentials,
+  ): { type: 'hls' | 'flv'; url: string } | undefined;
+  /** Origins such media comes from (the page's CSP lets the player fetch from them). */
+  mediaOrigins?(): string[];
 }
 
 type Checked =
@@ -173,7 +180,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
           media:
             checked.reservation.serverKind === 'embedded'
               ? { type: 'flv', url: `/live/${code}.flv?${credential}` }
-              : undefined,
+              : settings.media?.(checked.reservation, checked.credentials),
         }),
       );
     },

@@ -1,0 +1,35 @@
+/**
+ * One driver per server kind, chosen in one place (issue 9). The kinds whose servers call
+ * Slotcast's hooks are listed in HOOK_KINDS, each with its driver and its hook routes: MediaMTX
+ * plugs in by adding its entry here. The embedded server is no entry: it runs inside the
+ * service, and src/stream/index.ts starts it and serves it with its own driver.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServerKind } from '../../domain/server-kind.js';
+import type { Logger } from '../../log.js';
+import type { ServerRow } from '../../store/servers.js';
+import type { StreamDriver } from '../driver.js';
+import type { HookContext } from '../hooks/context.js';
+import { nginxRtmpHooks } from '../hooks/nginx-rtmp.js';
+import { externalDriver } from './external.js';
+import { nginxRtmpDriver } from './nginx-rtmp.js';
+
+export interface HookKind {
+  kind: ServerKind;
+  driver(server: ServerRow, log: Logger): StreamDriver;
+  /** Its hook routes, under `/hooks/<kind label>/<hook secret>/`. */
+  routes(app: FastifyInstance, context: HookContext): Promise<void>;
+}
+
+export const HOOK_KINDS: readonly HookKind[] = [
+  { kind: 'nginx_rtmp', driver: nginxRtmpDriver, routes: nginxRtmpHooks },
+];
+
+/** The kinds whose servers call Slotcast's hooks. */
+export const hookKinds = (): ServerKind[] => HOOK_KINDS.map((entry) => entry.kind);
+
+/** The driver of a server; undefined for the embedded kind (its running server has its own). */
+export function driverFor(server: ServerRow, log: Logger): StreamDriver | undefined {
+  if (server.kind === 'external') return externalDriver;
+  return HOOK_KINDS.find((entry) => entry.kind === server.kind)?.driver(server, log);
+}

@@ -1,0 +1,53 @@
+/**
+ * What every server's hook routes share (issue 9): the gate, the servers by hook secret, each
+ * server's driver, the HLS viewer sessions — and the secret check every hook call passes first.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerKind } from '../../domain/server-kind.js';
+import type { Logger } from '../../log.js';
+import type { StreamDriver } from '../driver.js';
+import type { StreamGate } from '../gate.js';
+import type { HlsViewers } from '../hls-viewers.js';
+import type { HookAuth, HookServer } from '../hook-auth.js';
+
+export interface HookContext {
+  /** The gate, once streaming has started (hooks before that are refused: the servers fail closed). */
+  gate(): StreamGate | undefined;
+  auth: HookAuth;
+  driver(serverId: string): StreamDriver | undefined;
+  hls: HlsViewers;
+  log: Logger;
+}
+
+/**
+ * The server this call comes from, or undefined once the call has been answered 403 (a wrong or
+ * missing secret: logged with the address, never the secret) or 503 (streaming not started).
+ */
+export async function hookCaller(
+  request: FastifyRequest<{ Params: { secret?: string } }>,
+  reply: FastifyReply,
+  kind: ServerKind,
+  context: HookContext,
+): Promise<{ server: HookServer; gate: StreamGate } | undefined> {
+  const secret = typeof request.params.secret === 'string' ? request.params.secret : '';
+  const server = secret ? await context.auth.find(kind, secret) : undefined;
+  if (!server) {
+    context.log.warn('hook call refused: unknown secret', { kind, ip: request.ip });
+    await reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .send({
+        error: {
+          code: 'forbidden',
+          message: 'This hook URL is not valid: use the one `slotcast nginx-config` prints.',
+        },
+      });
+    return undefined;
+  }
+  const gate = context.gate();
+  if (!gate) {
+    await reply.code(503).send({ error: { code: 'streaming_off', message: 'Streaming has not started yet.' } });
+    return undefined;
+  }
+  return { server, gate };
+}

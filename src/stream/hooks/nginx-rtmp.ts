@@ -1,0 +1,127 @@
+/**
+ * nginx-rtmp's callbacks (issue 9), at `/hooks/nginx-rtmp/<hook secret>/<call>`. nginx POSTs a
+ * form (`app, name, addr, clientid, call, …` plus the client's own query string) and heeds only
+ * the first digit of the status: 2xx goes on, 3xx renames the stream (Location), anything else
+ * drops the client.
+ *
+ * - publish → the gate decides (2xx admitted, 403 refused); publish_done → it ended.
+ * - update (every notify_update_timeout while a client streams or plays) → 2xx while the gate
+ *   still admits it, 403 once cut: the backup of the control module's drop.
+ * - play (RTMP viewers, `rtmp://…/APP/R-XXXX?t=TOKEN` or `?passcode=`) → the gate checks the
+ *   credentials like the HTTP stream's (401/403/429); admitted, a 302 points nginx at the stream
+ *   key, which the viewer never sees. play_done → the viewer left.
+ * - hls (GET, nginx's auth_request for every playlist and segment request) → 2xx with the stream's
+ *   directory in `X-Slotcast-Stream`, or 401/403/429.
+ *
+ * The route pattern (not the URL) is what gets logged, so the secret stays out of the logs.
+ */
+import fastifyFormbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { rtmpApplication } from '../config/nginx.js';
+import type { NginxRtmpDriver } from '../drivers/nginx-rtmp.js';
+import { parseCredentialSegment } from '../drivers/nginx-rtmp.js';
+import type { Viewer } from '../gate.js';
+import type { HookContext } from './context.js';
+import { hookCaller } from './context.js';
+
+/** A form field given once; a repeated or missing one counts as empty (no credential is guessed at). */
+const field = z.unknown().transform((value) => (typeof value === 'string' ? value : ''));
+const optionalField = z
+  .unknown()
+  .transform((value) => (typeof value === 'string' && value ? value : undefined))
+  .optional();
+
+const callbackForm = z.looseObject({
+  app: field,
+  name: field,
+  addr: field,
+  clientid: field,
+  call: field,
+  t: optionalField,
+  passcode: optionalField,
+});
+
+const CALLS = ['publish', 'play', 'update', 'publish_done', 'play_done'] as const;
+
+const ok = { ok: true };
+const refused = (code: string) => ({ error: { code, message: 'Refused by Slotcast.' } });
+
+export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext): Promise<void> {
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
+  /** RTMP viewers by server and nginx client id, for play_done and update_play. */
+  const players = new Map<string, Viewer>();
+
+  app.post<{ Params: { secret: string; call: string } }>('/hooks/nginx-rtmp/:secret/:call', async (request, reply) => {
+    const caller = await hookCaller(request, reply, 'nginx_rtmp', context);
+    if (!caller) return reply;
+    const { server, gate } = caller;
+    const call = request.params.call as (typeof CALLS)[number];
+    const parsed = callbackForm.safeParse(request.body ?? {});
+    if (!CALLS.includes(call) || !parsed.success)
+      return reply.code(400).send({ error: { code: 'bad_request', message: 'Not an nginx-rtmp callback.' } });
+    const form = parsed.data;
+    // Publishing and playing only in the application the configuration defines.
+    const key = form.app === rtmpApplication(server.ingestBaseUrl) ? form.name : '';
+    const client = { serverId: server.id, clientId: form.clientid, ip: form.addr };
+    const playerKey = `${server.id}:${form.clientid}`;
+    switch (call) {
+      case 'publish': {
+        const decision = gate.publish({ ...client, key });
+        return decision.admitted ? reply.send(ok) : reply.code(403).send(refused(decision.reason));
+      }
+      case 'publish_done':
+        gate.publishEnded(server.id, form.clientid);
+        return reply.send(ok);
+      case 'update':
+        if (form.call === 'update_play')
+          return players.has(playerKey) ? reply.send(ok) : reply.code(403).send(refused('cut'));
+        return gate.update({ ...client, key }) ? reply.send(ok) : reply.code(403).send(refused('cut'));
+      case 'play': {
+        const decision = gate.play({
+          code: key,
+          credentials: { token: form.t, passcode: form.passcode },
+          ip: form.addr,
+        });
+        if (!decision.admitted) return reply.code(decision.status).send(refused(decision.reason));
+        const { viewer, reservation } = decision;
+        if (reservation.serverId !== server.id) {
+          gate.playEnded(viewer);
+          return reply.code(403).send(refused('wrong_server'));
+        }
+        players.set(playerKey, viewer);
+        viewer.onEnd = () => {
+          players.delete(playerKey);
+          (context.driver(server.id) as NginxRtmpDriver | undefined)?.dropViewer(form.clientid);
+        };
+        // Played under its code; nginx plays the stream the key names (nginx only, not the viewer, sees it).
+        return reply.code(302).header('location', reservation.streamKey).send();
+      }
+      case 'play_done': {
+        const viewer = players.get(playerKey);
+        players.delete(playerKey);
+        if (viewer) gate.playEnded(viewer);
+        return reply.send(ok);
+      }
+    }
+  });
+
+  app.get<{ Params: { secret: string } }>('/hooks/nginx-rtmp/:secret/hls', async (request, reply) => {
+    const caller = await hookCaller(request, reply, 'nginx_rtmp', context);
+    if (!caller) return reply;
+    const header = (name: string) => {
+      const value = request.headers[name];
+      return typeof value === 'string' ? value : '';
+    };
+    const answer = context.hls.request(caller.gate, {
+      serverId: caller.server.id,
+      code: header('x-slotcast-code'),
+      credentials: parseCredentialSegment(header('x-slotcast-credential')),
+      // nginx passes the viewer's address; the secret proved the call is nginx's.
+      ip: header('x-real-ip') || request.ip,
+    });
+    reply.header('cache-control', 'no-store');
+    if (answer.status !== 200) return reply.code(answer.status).send(refused('viewer_refused'));
+    return reply.header('x-slotcast-stream', answer.streamKey).send(ok);
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * Publishers that outlive the service (nginx-rtmp's are connected to nginx, not to us): a new
+ * gate takes their open sessions back, unconfirmed until the server's update call names them;
+ * one never named again is taken as gone and blocks nobody. Against real PostgreSQL, with a
+ * driver that only notes whom it was told to cut.
+ */
+import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
+import { requestReservation } from '../../src/app/request.js';
+import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
+import { StreamGate } from '../../src/stream/gate.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
+
+let db: TestDatabase;
+const clock = new TestClock();
+let deps: ReturnType<typeof makeDeps>;
+const cuts: PublisherSession[] = [];
+const driver: StreamDriver = {
+  kind: 'nginx_rtmp',
+  cut: (session) => void cuts.push(session),
+  ingest: (r) => ({ url: r.server.ingestBaseUrl, streamKey: r.streamKey }),
+  playbackUrl: (r) => r.server.playbackBaseUrl,
+};
+let server: Awaited<ReturnType<typeof makeServer>>;
+const organizer = makeActor();
+const gates: StreamGate[] = [];
+
+async function newGate(restoredGraceMs = 60_000): Promise<StreamGate> {
+  const gate = new StreamGate(deps, { restoredGraceMs });
+  gate.serve(server, driver, { endsWithProcess: false });
+  await gate.start();
+  gates.push(gate);
+  return gate;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  deps = makeDeps(db, { clock: clock.now });
+  server = await makeServer(db.prisma, { kind: 'nginx_rtmp', bufferSeconds: 120 });
+});
+afterAll(async () => {
+  for (const gate of gates) await gate.stop();
+  await db.drop();
+});
+
+let slot = 0;
+async function live(gate: StreamGate, clientId: string) {
+  clock.set(new Date());
+  slot += 1;
+  const requested = await requestReservation(
+    deps,
+    organizer,
+    makeRequest(server.name, { startInMs: slot * 3 * 60 * MINUTE }),
+  );
+  if (!requested.ok) throw new Error(requested.message);
+  await reconfirmReservation(deps, organizer, requested.value.id);
+  const reservation = await db.prisma.reservation.findUniqueOrThrow({ where: { id: requested.value.id } });
+  clock.set(reservation.startsAt);
+  await waitFor(() => gate.reservation(reservation.id)?.status === 'confirmed');
+  expect(gate.publish({ serverId: server.id, key: reservation.streamKey, clientId, ip: '192.0.2.1' })).toEqual({
+    admitted: true,
+  });
+  await gate.settled();
+  return reservation;
+}
+
+const sessionsOf = (reservationId: string) =>
+  db.prisma.publishSession.findMany({ where: { reservationId }, orderBy: { startedAt: 'asc' } });
+
+test('GIVEN a publisher streaming on while the gate restarts THEN its session is taken back, the update call confirms it, and a second publisher is still refused', async () => {
+  const first = await newGate();
+  const reservation = await live(first, 'n-1');
+  await first.stop();
+  expect((await sessionsOf(reservation.id))[0]!.endedAt).toBeNull();
+
+  const second = await newGate();
+  expect(second.publishersOf(reservation.id).map((p) => p.clientId)).toEqual(['n-1']);
+  const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
+  expect(second.update({ ...call, clientId: 'n-1' })).toBe(true);
+  expect(second.publish({ ...call, clientId: 'n-2' })).toMatchObject({ admitted: false, reason: 'already_publishing' });
+  await second.settled();
+  expect(await sessionsOf(reservation.id)).toHaveLength(1);
+  await second.stop();
+});
+
+test('GIVEN a restored publisher never heard of again THEN it blocks nobody: a reconnect replaces it, and after the grace it is ended as gone', async () => {
+  const first = await newGate();
+  const reservation = await live(first, 'g-1');
+  await first.stop();
+  const second = await newGate(300);
+  const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
+  expect(second.publish({ ...call, clientId: 'g-2' })).toEqual({ admitted: true });
+  await second.settled();
+  const sessions = await sessionsOf(reservation.id);
+  expect(sessions.map((s) => [s.clientId, s.endReason])).toEqual([
+    ['g-1', 'gone'],
+    ['g-2', null],
+  ]);
+  await second.stop();
+
+  // Nobody confirms the restored one within the grace: ended as gone, and a cut is not asked for.
+  const third = await newGate(300);
+  expect(third.publishersOf(reservation.id).map((p) => p.clientId)).toEqual(['g-2']);
+  await waitFor(() => third.publishersOf(reservation.id).length === 0, 5_000);
+  await third.settled();
+  expect((await sessionsOf(reservation.id)).at(-1)).toMatchObject({ clientId: 'g-2', endReason: 'gone' });
+  expect(cuts.map((cut) => cut.clientId)).not.toContain('g-2');
+});
+
+test('GIVEN an update call for a publisher the gate does not know THEN it is admitted when a publish would be, and refused quietly once cancelled', async () => {
+  const gate = await newGate();
+  const reservation = await live(gate, 'u-1');
+  gate.publishEnded(server.id, 'u-1');
+  const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
+  expect(gate.update({ ...call, clientId: 'u-2' })).toBe(true);
+  await gate.settled();
+  expect((await sessionsOf(reservation.id)).map((s) => s.clientId)).toEqual(['u-1', 'u-2']);
+
+  await cancelReservation(deps, organizer, reservation.id);
+  expect(cuts.map((cut) => cut.clientId)).toContain('u-2');
+  const auditsBefore = await db.prisma.auditEntry.count({ where: { action: 'publish_refused' } });
+  expect(gate.update({ ...call, clientId: 'u-2' })).toBe(false);
+  expect(gate.update({ ...call, clientId: 'u-3' })).toBe(false);
+  await gate.settled();
+  expect(await db.prisma.auditEntry.count({ where: { action: 'publish_refused' } })).toBe(auditsBefore);
+});

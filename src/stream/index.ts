@@ -1,7 +1,7 @@
 /**
  * Streaming in the service (issue 9): the gate every enforcing kind uses; unless STREAMING=off,
  * the embedded node-media-server as the server named "embedded"; and every active server of a
- * kind that calls Slotcast's hooks (nginx-rtmp), served through its driver — those added while
+ * kind that calls Slotcast's hooks (nginx-rtmp, MediaMTX), served through its driver — those added while
  * the service runs are found on their first hook call. Assembled by the composition root:
  * `routes` go to the HTTP server before it listens, `start` runs once the service's public URL is
  * known (the embedded server's watch links are under it).
@@ -43,15 +43,29 @@ export interface Streaming {
 export function createStreaming(config: Config, deps: AppDeps, log: Logger, gateOptions: GateOptions = {}): Streaming {
   const routes: StreamRoutes = { gate: undefined, embedded: undefined };
   const drivers = new Map<string, StreamDriver>();
+  // What each driver was made from: a reload that finds the server unchanged keeps its driver,
+  // whose state (MediaMTX: the connections it admitted and watches) a new one would lose.
+  const madeFrom = new Map<string, string>();
   let serving: StreamGate | undefined;
   const auth = new HookAuth({
     load: () => hookServers(deps.pool, hookKinds()),
     onServer: (server) => {
+      const settings = JSON.stringify([
+        server.kind,
+        server.name,
+        server.ingestBaseUrl,
+        server.controlUrl,
+        server.mediaBaseUrl,
+      ]);
+      if (madeFrom.get(server.id) === settings) return;
       const driver = driverFor(server, log);
       if (!driver) return;
+      void drivers.get(server.id)?.stop?.();
       drivers.set(server.id, driver);
-      // Publishers of these servers are connected to nginx, not to this process: they outlive it.
+      madeFrom.set(server.id, settings);
+      // Publishers of these servers are connected to nginx or MediaMTX, not to this process: they outlive it.
       serving?.serve(server, driver, { endsWithProcess: false });
+      if (serving) driver.watch?.(serving);
     },
   });
   const hls = new HlsViewers();
@@ -114,6 +128,7 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
     async stop() {
       routes.gate = undefined;
       hls.stop(streaming.gate);
+      await Promise.all([...drivers.values()].map((driver) => driver.stop?.()));
       await streaming.gate?.stop();
       await streaming.embedded?.stop();
     },

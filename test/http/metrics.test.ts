@@ -11,6 +11,7 @@ import { silentLogger } from '../../src/log.js';
 import { waitFor } from '../support/fixtures.js';
 import type { TestService } from '../support/service.js';
 import { startTestService } from '../support/service.js';
+import { apiClient } from '../support/api.js';
 
 let world: TestService;
 let token = '';
@@ -28,15 +29,7 @@ afterAll(async () => {
 
 const base = () => world.service.url!;
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base()}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read as the test needs them
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const api = apiClient(base, () => token);
 
 async function book(title: string, extra: Record<string, unknown> = {}) {
   const startsAt = new Date(Date.now() + 3_600_000 + Math.random() * 3_600_000 * 24);

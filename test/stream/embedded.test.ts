@@ -16,6 +16,7 @@ import { startTestSmtp } from '../support/smtp.js';
 import { waitFor } from '../support/fixtures.js';
 import { h264Tags, publish, readFlv } from '../support/stream.js';
 import type { Publisher } from '../support/stream.js';
+import { apiClient } from '../support/api.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';
@@ -58,16 +59,7 @@ afterAll(async () => {
 
 const base = () => world.service.url!;
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base()}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read as the test needs them
-  const json = (await response.json()) as Record<string, any>;
-  return { status: response.status, body: json };
-}
+const api = apiClient(base, () => token);
 
 interface Booked {
   id: string;

@@ -18,8 +18,6 @@ const cuts: PublisherSession[] = [];
 const driver: StreamDriver = {
   kind: 'nginx_rtmp',
   cut: (session) => void cuts.push(session),
-  ingest: (r) => ({ url: r.server.ingestBaseUrl, streamKey: r.streamKey }),
-  playbackUrl: (r) => r.server.playbackBaseUrl,
 };
 let server: Awaited<ReturnType<typeof makeServer>>;
 const organizer = makeActor();

@@ -15,8 +15,6 @@
  * real one shifted into each reservation's slot, so the cut timers run in real time.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
@@ -27,6 +25,8 @@ import { MediamtxDriver } from '../../src/stream/drivers/mediamtx.js';
 import { StreamGate } from '../../src/stream/gate.js';
 import { mediamtxHooks } from '../../src/stream/mediamtx-hooks.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import type { FakeMediamtxControl } from '../support/mediamtx.js';
+import { startFakeMediamtxControl } from '../support/mediamtx.js';
 import { MINUTE, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
 let db: TestDatabase;
@@ -52,40 +52,11 @@ const at = (instant: Date) => {
   offsetMs = instant.getTime() - Date.now();
 };
 
-/** MediaMTX's control API: records kicks; lists the publishers the test says MediaMTX has. */
-const kicks: Array<{ collection: string; id: string; at: number }> = [];
-const sources = new Map<string, { path: string; type: string }>();
-/** How many times the path list was read: a test waits for the poll to have seen something. */
-let listings = 0;
-let control: Server;
+let control: FakeMediamtxControl;
 
 beforeAll(async () => {
-  control = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const kick = /^\/v3\/(\w+)\/kick\/([^/]+)$/.exec(url.pathname);
-    if (req.method === 'POST' && kick) {
-      kicks.push({ collection: kick[1]!, id: decodeURIComponent(kick[2]!), at: clock().getTime() });
-      const known = sources.delete(decodeURIComponent(kick[2]!));
-      res.writeHead(known ? 200 : 404, { 'content-type': 'application/json' }).end('{}');
-      return;
-    }
-    if (req.method === 'GET' && url.pathname === '/v3/paths/list') {
-      const items = [...sources].map(([id, source]) => ({
-        name: source.path,
-        confName: '~^live/[^/]+$',
-        source: { type: source.type, id },
-        ready: true,
-        readers: [],
-      }));
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ pageCount: 1, itemCount: items.length, items }));
-      listings += 1;
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  control = await startFakeMediamtxControl(() => clock().getTime());
+  const controlUrl = control.url;
 
   db = await createTestDatabase();
   deps = makeDeps(db, { clock, log });
@@ -114,7 +85,7 @@ afterAll(async () => {
   await driver.stop();
   await gate.stop();
   await db.drop();
-  await new Promise((resolve) => control.close(resolve));
+  await control.close();
 });
 
 let slot = 0;
@@ -160,7 +131,7 @@ async function auth(over: Record<string, unknown>, secret = server.hookSecret): 
 /** An RTMP publish of rtmp://host/live/CODE?token=KEY; MediaMTX lists it once admitted. */
 async function publishRtmp(code: string, key: string, id = randomUUID()) {
   const status = await auth({ path: `live/${code}`, query: `token=${encodeURIComponent(key)}`, id });
-  if (status === 204) sources.set(id, { path: `live/${code}`, type: 'rtmpConn' });
+  if (status === 204) control.sources.set(id, { path: `live/${code}`, type: 'rtmpConn' });
   return { status, id };
 }
 
@@ -238,8 +209,8 @@ test('GIVEN the right key in the window THEN it is admitted and live, a second p
   expect(await read({ path: `live/${reservation.streamKey}`, token: ann })).toBe(403);
 
   await cancelReservation(deps, organizer, reservation.id);
-  await waitFor(() => kicks.find((kick) => kick.id === first.id));
-  expect(kicks.filter((kick) => kick.id === first.id)).toEqual([
+  await waitFor(() => control.kicks.find((kick) => kick.id === first.id));
+  expect(control.kicks.filter((kick) => kick.id === first.id)).toEqual([
     expect.objectContaining({ collection: 'rtmpconns', id: first.id }),
   ]);
   expect(await read({ token: ann })).toBe(403);
@@ -279,8 +250,8 @@ test('GIVEN a stream admitted shortly before end + buffer THEN the publisher is 
       id,
     }),
   ).toBe(204);
-  sources.set(id, { path: `live/${reservation.code}`, type: 'srtConn' });
-  const kick = await waitFor(() => kicks.find((k) => k.id === id), 5_000);
+  control.sources.set(id, { path: `live/${reservation.code}`, type: 'srtConn' });
+  const kick = await waitFor(() => control.kicks.find((k) => k.id === id), 5_000);
   expect(kick.collection).toBe('srtconns');
   expect(kick.at).toBeGreaterThanOrEqual(closesAt);
   expect(kick.at).toBeLessThan(closesAt + 1_000);
@@ -293,20 +264,20 @@ test('GIVEN a publisher that dropped THEN its reconnect is admitted at once (Med
   const first = await publishRtmp(reservation.code, reservation.streamKey);
   expect(first.status).toBe(204);
   await waitFor(async () => (await statusOf(reservation.id)) === 'live');
-  const before = listings;
-  await waitFor(() => listings >= before + 2);
+  const before = control.listings();
+  await waitFor(() => control.listings() >= before + 2);
   // The connection drops; OBS reconnects before any poll could notice.
-  sources.delete(first.id);
+  control.sources.delete(first.id);
   const again = await publishRtmp(reservation.code, reservation.streamKey);
   expect(again.status).toBe(204);
   expect(gate.publishersOf(reservation.id).map((p) => p.clientId)).toEqual([again.id]);
   // It stops for good: the poll ends its session.
-  sources.delete(again.id);
+  control.sources.delete(again.id);
   await waitFor(() => gate.publishersOf(reservation.id).length === 0, 5_000);
   await gate.settled();
   const sessions = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
   expect(sessions.map((s) => s.endReason).sort()).toEqual(['disconnected', 'disconnected']);
-  expect(kicks.filter((k) => k.id === first.id || k.id === again.id)).toEqual([]);
+  expect(control.kicks.filter((k) => k.id === first.id || k.id === again.id)).toEqual([]);
 });
 
 test('GIVEN a publish to live/<stream key> (the bare ingest URL + key) THEN the same rules admit it, and a cancel kicks it', async () => {
@@ -315,17 +286,17 @@ test('GIVEN a publish to live/<stream key> (the bare ingest URL + key) THEN the 
   const id = randomUUID();
   const path = `live/${reservation.streamKey}`;
   expect(await auth({ path, id })).toBe(204);
-  sources.set(id, { path, type: 'rtmpConn' });
+  control.sources.set(id, { path, type: 'rtmpConn' });
   await waitFor(async () => (await statusOf(reservation.id)) === 'live');
   await cancelReservation(deps, organizer, reservation.id);
-  await waitFor(() => kicks.find((kick) => kick.id === id));
+  await waitFor(() => control.kicks.find((kick) => kick.id === id));
 });
 
 test('GIVEN a publisher on a gated path that the gate never admitted (one from before a restart) THEN it is kicked', async () => {
   const stray = randomUUID();
-  sources.set(stray, { path: 'live/R-STRAY', type: 'rtmpConn' });
-  await waitFor(() => kicks.find((kick) => kick.id === stray), 5_000);
-  expect(sources.has(stray)).toBe(false);
+  control.sources.set(stray, { path: 'live/R-STRAY', type: 'rtmpConn' });
+  await waitFor(() => control.kicks.find((kick) => kick.id === stray), 5_000);
+  expect(control.sources.has(stray)).toBe(false);
 });
 
 test('GIVEN a missing or wrong secret, or a bad body THEN 403 or 400, and no log line holds a secret', async () => {

@@ -20,6 +20,7 @@ import type { TestSmtp } from '../support/smtp.js';
 import { startTestSmtp } from '../support/smtp.js';
 import type { Publisher } from '../support/stream.js';
 import { FFMPEG, publish } from '../support/stream.js';
+import { apiClient } from '../support/api.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';
@@ -80,15 +81,7 @@ afterAll(async () => {
 
 const base = () => world.service.url!;
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base()}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  // biome-ignore lint/suspicious/noExplicitAny: the API's answers, read as the test needs them
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+const api = apiClient(base, () => token);
 
 interface Booked {
   id: string;

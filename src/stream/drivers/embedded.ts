@@ -20,7 +20,6 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import { createRequire } from 'node:module';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
-import { ingestOf, playbackUrl } from '../../domain/reservation.js';
 import type { Logger } from '../../log.js';
 import type { PublisherSession, StreamDriver } from '../driver.js';
 import type { StreamGate } from '../gate.js';
@@ -94,11 +93,6 @@ export class EmbeddedStreamServer {
     cut: (publisher: PublisherSession) => {
       const session = this.sessions.get(publisher.clientId);
       if (session) this.tearDown(session);
-    },
-    ingest: (reservation) => ingestOf(reservation),
-    playbackUrl: (reservation, credential) => {
-      const page = playbackUrl(reservation.server.playbackBaseUrl, reservation.code);
-      return 'token' in credential ? `${page}?t=${encodeURIComponent(credential.token)}` : page;
     },
   };
 

@@ -2,12 +2,9 @@
  * External servers: booked only. Slotcast never hears from them, so there is nothing to cut and
  * nothing to check; the URLs are the server's own.
  */
-import { ingestOf, playbackUrl } from '../../domain/reservation.js';
 import type { StreamDriver } from '../driver.js';
 
 export const externalDriver: StreamDriver = {
   kind: 'external',
   cut: () => {},
-  ingest: (reservation) => ingestOf(reservation),
-  playbackUrl: (reservation) => playbackUrl(reservation.server.playbackBaseUrl, reservation.code),
 };

@@ -1,7 +1,6 @@
 /**
  * One driver per server kind, chosen in one place (issue 9). The kinds whose servers call
- * Slotcast's hooks are listed in HOOK_KINDS, each with its driver and its hook routes: MediaMTX
- * plugs in by adding its entry here. The embedded server is no entry: it runs inside the
+ * Slotcast's hooks are listed in HOOK_KINDS, each with its driver and its hook routes. The embedded server is no entry: it runs inside the
  * service, and src/stream/index.ts starts it and serves it with its own driver.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,7 +10,9 @@ import type { ServerRow } from '../../store/servers.js';
 import type { StreamDriver } from '../driver.js';
 import type { HookContext } from '../hooks/context.js';
 import { nginxRtmpHooks } from '../hooks/nginx-rtmp.js';
+import { mediamtxHooks } from '../mediamtx-hooks.js';
 import { externalDriver } from './external.js';
+import { MediamtxDriver } from './mediamtx.js';
 import { nginxRtmpDriver } from './nginx-rtmp.js';
 
 export interface HookKind {
@@ -23,6 +24,20 @@ export interface HookKind {
 
 export const HOOK_KINDS: readonly HookKind[] = [
   { kind: 'nginx_rtmp', driver: nginxRtmpDriver, routes: nginxRtmpHooks },
+  {
+    kind: 'mediamtx',
+    driver: (server, log) => new MediamtxDriver({ server, log }),
+    routes: (app, context) =>
+      mediamtxHooks(app, {
+        gate: context.gate,
+        serverBySecret: (secret) => context.auth.find('mediamtx', secret),
+        driverOf: (serverId) => {
+          const driver = context.driver(serverId);
+          return driver instanceof MediamtxDriver ? driver : undefined;
+        },
+        log: context.log,
+      }),
+  },
 ];
 
 /** The kinds whose servers call Slotcast's hooks. */

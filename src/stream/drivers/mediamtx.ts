@@ -19,10 +19,9 @@
  * no path's source any more has ended. A publish for a reservation the gate still sees streamed
  * checks the list first (`settle`), so a quick reconnect is not refused for its own ghost.
  */
-import { ingestOf, playbackUrl } from '../../domain/reservation.js';
 import type { Logger } from '../../log.js';
 import { coerceError } from '../../log.js';
-import type { PublisherSession, StreamDriver } from '../driver.js';
+import type { PublisherSession, StreamDriver, StreamMedia, ViewerCredential } from '../driver.js';
 import type { StreamGate } from '../gate.js';
 
 /** The prefix of every path Slotcast gates; the generated configuration serves only these. */
@@ -48,7 +47,7 @@ const COLLECTION_BY_SOURCE: Record<string, string> = {
 };
 
 export interface MediamtxDriverOptions {
-  server: { id: string; controlUrl: string | null };
+  server: { id: string; controlUrl: string | null; mediaBaseUrl?: string | null };
   log: Logger;
   /** How often the path list is read (default 2 s): how late a publisher's own disconnect is noticed. */
   pollEveryMs?: number;
@@ -83,6 +82,8 @@ export class MediamtxDriver implements StreamDriver {
   private gate: StreamGate | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /** Publishers the last read listed that the gate had not admitted here. */
+  private strays = new Set<string>();
 
   constructor(private readonly options: MediamtxDriverOptions) {
     this.controlUrl = options.server.controlUrl?.replace(/\/+$/, '') || undefined;
@@ -107,16 +108,19 @@ export class MediamtxDriver implements StreamDriver {
     void this.kick(collection, session.clientId);
   }
 
-  ingest(reservation: { code: string; streamKey: string; server: { ingestBaseUrl: string } }) {
-    return ingestOf({ ...reservation, server: { ...reservation.server, kind: 'mediamtx' } });
-  }
-
-  playbackUrl(
-    reservation: { code: string; server: { playbackBaseUrl: string } },
-    credential: { token: string } | { passcode: string },
-  ): string {
-    const page = playbackUrl(reservation.server.playbackBaseUrl, reservation.code);
-    return 'token' in credential ? `${page}?t=${encodeURIComponent(credential.token)}` : page;
+  /**
+   * The watch page's player reads MediaMTX's HLS (on its media URL) with the viewer's credential
+   * in the query: MediaMTX authorises the playlist through our hook and carries the session to
+   * the segments itself.
+   */
+  media(reservation: { code: string }, credential: ViewerCredential): StreamMedia | undefined {
+    const base = this.options.server.mediaBaseUrl?.replace(/\/+$/, '');
+    if (!base) return undefined;
+    const query =
+      'token' in credential
+        ? `t=${encodeURIComponent(credential.token)}`
+        : `passcode=${encodeURIComponent(credential.passcode)}`;
+    return { type: 'hls', url: `${base}/${MEDIAMTX_APP}/${reservation.code}/index.m3u8?${query}` };
   }
 
   /** The hook admitted this connection: remember how to kick it and watch for its end. */
@@ -177,13 +181,21 @@ export class MediamtxDriver implements StreamDriver {
       this.gate?.publishEnded(this.serverId, clientId);
     }
     // A publisher on a gated path that the gate never admitted here: one that connected before
-    // this process started (a restart). Kicked, it reconnects and is judged like any other.
+    // this process started (a restart). Kicked, it reconnects and is judged like any other. Only
+    // when two reads in a row list it: a read that began before a cut still lists the publisher
+    // just cut (and kicked), which is no stray.
+    const strays = new Set<string>();
     for (const [id, source] of sources) {
       const collection = COLLECTION_BY_SOURCE[source.type];
       if (this.tracked.has(id) || !collection || !source.path.startsWith(`${MEDIAMTX_APP}/`)) continue;
+      if (!this.strays.has(id)) {
+        strays.add(id);
+        continue;
+      }
       this.options.log.info('cutting a MediaMTX publisher the gate did not admit', { server: this.serverId });
       void this.kick(collection, id);
     }
+    this.strays = strays;
   }
 
   /** The source of every path being published, by id; undefined when the API failed. */

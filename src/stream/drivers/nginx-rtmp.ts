@@ -9,7 +9,6 @@
  * `{media}/R-XXXX/<credential>/index.m3u8`: the credential is a path segment because a playlist's
  * query string never reaches its segments, and the stream key appears in no URL a viewer sees.
  */
-import { ingestOf, playbackUrl } from '../../domain/reservation.js';
 import type { Logger } from '../../log.js';
 import { coerceError } from '../../log.js';
 import type { ServerRow } from '../../store/servers.js';
@@ -68,11 +67,6 @@ export function nginxRtmpDriver(
     kind: 'nginx_rtmp',
     cut: (publisher: PublisherSession) => drop('publisher', publisher.clientId),
     dropViewer: (clientId) => drop('subscriber', clientId),
-    ingest: (reservation) => ingestOf(reservation),
-    playbackUrl: (reservation, credential) => {
-      const page = playbackUrl(reservation.server.playbackBaseUrl, reservation.code);
-      return 'token' in credential ? `${page}?t=${encodeURIComponent(credential.token)}` : page;
-    },
     media: (reservation, credential) =>
       server.mediaBaseUrl
         ? {

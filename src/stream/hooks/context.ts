@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerKind } from '../../domain/server-kind.js';
+import { kindLabel } from '../../domain/server-kind.js';
 import type { Logger } from '../../log.js';
 import type { StreamDriver } from '../driver.js';
 import type { StreamGate } from '../gate.js';
@@ -39,7 +40,7 @@ export async function hookCaller(
       .send({
         error: {
           code: 'forbidden',
-          message: 'This hook URL is not valid: use the one `slotcast nginx-config` prints.',
+          message: `This hook URL is not valid: use the one \`slotcast ${kindLabel(kind)}-config\` prints.`,
         },
       });
     return undefined;

@@ -236,6 +236,8 @@ export class StreamGate {
     const otherPublisher = reservation !== undefined && this.isHeld(reservation.id);
     const decision = decidePublish({ reservation, serverId: request.serverId, now, otherPublisher });
     if (!decision.admitted) return false;
+    // Refusals here are not counted again (they were when refused or cut); admissions are new.
+    this.deps.metrics.publishDecided(decision);
     const served = this.served.get(request.serverId);
     this.admit(request, reservation!, now, {
       server: served?.name,

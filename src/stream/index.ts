@@ -40,6 +40,9 @@ export interface Streaming {
   stop(): Promise<void>;
 }
 
+// How long a hook call made while the service starts waits for the gate (nginx's own timeout is longer).
+const GATE_WAIT_MS = 10_000;
+
 export function createStreaming(config: Config, deps: AppDeps, log: Logger, gateOptions: GateOptions = {}): Streaming {
   const routes: StreamRoutes = { gate: undefined, embedded: undefined };
   const drivers = new Map<string, StreamDriver>();
@@ -69,7 +72,21 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
     },
   });
   const hls = new HlsViewers();
-  const hooks: HookContext = { gate: () => routes.gate, auth, driver: (id) => drivers.get(id), hls, log };
+  // Hook calls that come between the HTTP server listening and the gate starting wait for it.
+  let gateStarted: (gate: StreamGate | undefined) => void = () => {};
+  const started = new Promise<StreamGate | undefined>((resolve) => {
+    gateStarted = resolve;
+  });
+  const gateFor = async (): Promise<StreamGate | undefined> => {
+    if (routes.gate || stopping) return routes.gate;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), GATE_WAIT_MS);
+    });
+    return Promise.race([started, timeout]).finally(() => clearTimeout(timer));
+  };
+  let stopping = false;
+  const hooks: HookContext = { gate: gateFor, auth, driver: (id) => drivers.get(id), hls, log };
   const streaming: Streaming = {
     routes: async (app) => {
       await streamRoutes(app, routes);
@@ -124,9 +141,12 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
       await gate.start();
       streaming.gate = gate;
       routes.gate = gate;
+      gateStarted(gate);
     },
     async stop() {
+      stopping = true;
       routes.gate = undefined;
+      gateStarted(undefined);
       hls.stop(streaming.gate);
       await Promise.all([...drivers.values()].map((driver) => driver.stop?.()));
       await streaming.gate?.stop();

@@ -26,8 +26,8 @@ import { MEDIAMTX_APP } from './drivers/mediamtx.js';
 import type { StreamGate } from './gate.js';
 
 export interface MediamtxHookOptions {
-  /** The gate, once streaming has started (the routes are registered before). */
-  gate: () => StreamGate | undefined;
+  /** The gate, once streaming has started (the routes are registered before): waits while it starts. */
+  gate: () => Promise<StreamGate | undefined>;
   /** The server whose hook secret this is, if any. */
   serverBySecret: (secret: string) => Promise<{ id: string; name: string; kind: ServerKind } | undefined>;
   /** The driver serving that server (it kicks publishers and notices them leave). */
@@ -92,7 +92,7 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
       return refuse(400, 'invalid_body', `Not a MediaMTX auth request: ${problems.join('; ')}`);
     }
-    const gate = options.gate();
+    const gate = await options.gate();
     const driver = options.driverOf(server.id);
     if (!gate || !driver) return refuse(503, 'streaming_off', 'Streaming is not running for this server.');
 

@@ -14,9 +14,10 @@ import { startTestService } from '../support/service.js';
 import type { TestSmtp } from '../support/smtp.js';
 import { startTestSmtp } from '../support/smtp.js';
 import { waitFor } from '../support/fixtures.js';
-import { h264Tags, publish, readFlv } from '../support/stream.js';
-import type { Publisher } from '../support/stream.js';
+import { h264Tags, readFlv } from '../support/stream.js';
 import { apiClient } from '../support/api.js';
+import type { Booked } from '../support/live.js';
+import { liveHelpers } from '../support/live.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';
@@ -25,7 +26,6 @@ let world: TestService;
 let token = '';
 const logLines: string[] = [];
 const consoleLines: string[] = [];
-const publishers: Publisher[] = [];
 /** Every secret the test saw, to look for in the logs at the end. */
 const secrets = new Set<string>();
 
@@ -52,7 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   console.log = originalLog;
-  for (const publisher of publishers) await publisher.stop();
+  await stopPublishers();
   await world?.close();
   await smtp?.close();
 });
@@ -61,57 +61,24 @@ const base = () => world.service.url!;
 
 const api = apiClient(base, () => token);
 
-interface Booked {
-  id: string;
-  code: string;
-  passcode: string;
-  /** What the API gives the organizer: ffmpeg publishes to ingest.url + '/' + ingest.streamKey. */
-  ingest: { url: string; streamKey: string };
-  startsAt: Date;
-  endsAt: Date;
-}
-
-async function book(startInMs: number, lengthMs: number, options: { emails?: string[]; reconfirm?: boolean } = {}) {
-  const startsAt = new Date(Date.now() + startInMs);
-  const created = await api('POST', '/reservations', {
-    server: 'embedded',
-    title: 'Live test',
-    startsAt: startsAt.toISOString(),
-    endsAt: new Date(startsAt.getTime() + lengthMs).toISOString(),
-    emails: options.emails ?? [],
-  });
-  if (created.status !== 201) throw new Error(JSON.stringify(created.body));
-  const { id, code, passcode, ingest } = created.body.reservation;
-  if (options.reconfirm !== false) expect((await api('POST', `/reservations/${id}/reconfirm`)).status).toBe(200);
-  secrets.add(passcode);
-  secrets.add(ingest.streamKey);
-  return { id, code, passcode, ingest, startsAt, endsAt: new Date(startsAt.getTime() + lengthMs) } as Booked;
-}
-
-const ingestOf = (booked: Booked) => `${booked.ingest.url}/${booked.ingest.streamKey}`;
+const { book, ingestOf, start, stopPublishers, status, sessionsOf, windowOpen, gate, tokenKey } = liveHelpers({
+  world: () => world,
+  api,
+  server: 'embedded',
+  title: 'Live test',
+  bufferMs: BUFFER_MS,
+  secrets,
+});
 /** The ingest URL as the API gives it now (the embedded server's port may change at a restart). */
 const currentIngest = async (booked: Booked) => {
   const { body } = await api('GET', `/reservations/${booked.id}`);
   return `${body.reservation.ingest.url}/${body.reservation.ingest.streamKey}`;
 };
-const start = (url: string, seconds = 60) => {
-  const publisher = publish(url, seconds);
-  publishers.push(publisher);
-  return publisher;
-};
-const status = async (booked: Booked) =>
-  (await world.db.prisma.reservation.findUniqueOrThrow({ where: { id: booked.id } })).status;
-const sessionsOf = (booked: Booked) =>
-  world.db.prisma.publishSession.findMany({ where: { reservationId: booked.id }, orderBy: { startedAt: 'asc' } });
 const refusalsOf = (booked: Booked) =>
   world.db.prisma.auditEntry.findMany({ where: { reservationId: booked.id, action: 'publish_refused' } });
-const windowOpen = (booked: Booked) => waitFor(() => Date.now() >= booked.startsAt.getTime() - BUFFER_MS, 30_000);
-const gate = () => world.service.streaming!.gate!;
 const watch = (booked: Booked, query: string, videoTags = 5) =>
   readFlv(`${base()}/live/${booked.code}.flv${query}`, { videoTags, timeoutMs: 15_000 });
 const mailsTo = (subject: RegExp) => smtp.to(ORGANIZER).filter((mail) => subject.test(mail.parsed.subject ?? ''));
-const tokenKey = async () =>
-  (await world.db.prisma.serviceSecret.findUniqueOrThrow({ where: { name: 'viewer_token' } })).value;
 
 test('GIVEN a key no reservation has THEN the publish is refused and audited, and nothing is recorded as a session', async () => {
   const booked = await book(60_000, 5_000);

@@ -70,7 +70,7 @@ beforeAll(async () => {
 
   app = await createHttpApp(log);
   await app.register(mediamtxHooks, {
-    gate: () => gate,
+    gate: async () => gate,
     serverBySecret: async (secret) =>
       (await db.prisma.distributionServer.findUnique({ where: { hookSecret: secret } })) ?? undefined,
     driverOf: (id) => (id === server.id ? driver : undefined),

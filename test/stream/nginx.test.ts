@@ -18,9 +18,9 @@ import type { TestService } from '../support/service.js';
 import { startTestService } from '../support/service.js';
 import type { TestSmtp } from '../support/smtp.js';
 import { startTestSmtp } from '../support/smtp.js';
-import type { Publisher } from '../support/stream.js';
-import { FFMPEG, publish } from '../support/stream.js';
+import { FFMPEG } from '../support/stream.js';
 import { apiClient } from '../support/api.js';
+import { liveHelpers } from '../support/live.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';
@@ -31,7 +31,6 @@ let ports: Ports;
 let hookSecret = '';
 let token = '';
 const logLines: string[] = [];
-const publishers: Publisher[] = [];
 const secrets = new Set<string>();
 
 beforeAll(async () => {
@@ -73,7 +72,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const publisher of publishers) await publisher.stop();
+  await stopPublishers();
   await nginx?.stop();
   await world?.close();
   await smtp?.close();
@@ -83,48 +82,15 @@ const base = () => world.service.url!;
 
 const api = apiClient(base, () => token);
 
-interface Booked {
-  id: string;
-  code: string;
-  passcode: string;
-  ingest: { url: string; streamKey: string };
-  startsAt: Date;
-  endsAt: Date;
-}
-
-async function book(startInMs: number, lengthMs: number, options: { emails?: string[]; reconfirm?: boolean } = {}) {
-  const startsAt = new Date(Date.now() + startInMs);
-  const endsAt = new Date(startsAt.getTime() + lengthMs);
-  const created = await api('POST', '/reservations', {
-    server: 'nginx',
-    title: 'Live on nginx',
-    startsAt: startsAt.toISOString(),
-    endsAt: endsAt.toISOString(),
-    emails: options.emails ?? [],
-  });
-  if (created.status !== 201) throw new Error(JSON.stringify(created.body));
-  const { id, code, passcode, ingest } = created.body.reservation;
-  if (options.reconfirm !== false) expect((await api('POST', `/reservations/${id}/reconfirm`)).status).toBe(200);
-  secrets.add(passcode);
-  secrets.add(ingest.streamKey);
-  return { id, code, passcode, ingest, startsAt, endsAt } as Booked;
-}
-
-const ingestOf = (booked: Booked) => `${booked.ingest.url}/${booked.ingest.streamKey}`;
-const start = (url: string, seconds = 60) => {
-  const publisher = publish(url, seconds);
-  publishers.push(publisher);
-  return publisher;
-};
-const status = async (booked: Booked) =>
-  (await world.db.prisma.reservation.findUniqueOrThrow({ where: { id: booked.id } })).status;
-const sessionsOf = (booked: Booked) =>
-  world.db.prisma.publishSession.findMany({ where: { reservationId: booked.id }, orderBy: { startedAt: 'asc' } });
-const windowOpen = (booked: Booked) => waitFor(() => Date.now() >= booked.startsAt.getTime() - BUFFER_MS, 30_000);
-const gate = () => world.service.streaming!.gate!;
+const { book, ingestOf, start, stopPublishers, status, sessionsOf, windowOpen, gate, tokenKey } = liveHelpers({
+  world: () => world,
+  api,
+  server: 'nginx',
+  title: 'Live on nginx',
+  bufferMs: BUFFER_MS,
+  secrets,
+});
 const mailsTo = (subject: RegExp) => smtp.to(ORGANIZER).filter((mail) => subject.test(mail.parsed.subject ?? ''));
-const tokenKey = async () =>
-  (await world.db.prisma.serviceSecret.findUniqueOrThrow({ where: { name: 'viewer_token' } })).value;
 const hls = (code: string, credential: string, file = 'index.m3u8') =>
   `http://127.0.0.1:${ports.http}/hls/${code}/${credential}/${file}`;
 const tokenSegment = (viewer: string) => `t.${viewer}`;
@@ -343,7 +309,7 @@ nginxTest(
 );
 
 nginxTest(
-  'GIVEN a live stream on nginx WHEN the service restarts THEN the publisher streams on, its session is taken back, a reconnect is admitted, and nothing is told twice',
+  'GIVEN a live stream on nginx WHEN the service restarts THEN its session is taken back or ended, never lost; a reconnect is admitted, and nothing is told twice',
   async () => {
     const booked = await book(1_200, 60_000);
     await windowOpen(booked);
@@ -352,17 +318,21 @@ nginxTest(
     const noticesBefore = await world.db.prisma.notification.count({ where: { reservationId: booked.id } });
 
     await world.restart();
-    // nginx's publisher does not end with the service: its session is open and taken back, and
-    // nginx's next update call confirms it.
-    expect(before.child.exitCode).toBeNull();
-    await waitFor(() => gate().publishersOf(booked.id).length === 1);
-    expect(await sessionsOf(booked)).toHaveLength(1);
-    expect((await sessionsOf(booked))[0]!.endedAt).toBeNull();
-    await watchHls(booked.code, passcodeSegment(booked.passcode));
+    // nginx's publisher outlives the service when no update call fell while it was down (nginx
+    // takes an unreachable Slotcast as a refusal and drops the publisher; how long the restart
+    // takes decides which): taken back, it is confirmed by the next update and still plays.
+    // Dropped, its end (publish_done, sent while the service was down) is lost, and the gate
+    // lets it go after its grace. Either way the session is accounted for, and nothing blocks the
+    // organizer's reconnect.
+    await waitFor(async () => gate().publishersOf(booked.id).length === 1 || before.child.exitCode !== null, 10_000);
+    if (before.child.exitCode === null) {
+      await watchHls(booked.code, passcodeSegment(booked.passcode));
+      await before.stop();
+    }
+    await waitFor(async () => (await sessionsOf(booked))[0]?.endedAt != null, 20_000);
+    expect(['disconnected', 'gone']).toContain((await sessionsOf(booked))[0]!.endReason);
 
-    // The publisher drops and reconnects inside the window: admitted again.
-    await before.stop();
-    await waitFor(async () => (await sessionsOf(booked))[0]?.endReason === 'disconnected');
+    // The reconnect inside the window: admitted again.
     const after = start(ingestOf(booked));
     await waitFor(async () => (await sessionsOf(booked)).length === 2, 10_000);
     await waitFor(() => gate().publishersOf(booked.id).length === 1);

@@ -1,6 +1,8 @@
 /**
  * What every server's hook routes share (issue 9): the gate, the servers by hook secret, each
  * server's driver, the HLS viewer sessions — and the secret check every hook call passes first.
+ * A call that comes while the service starts waits for the gate instead of being refused: the
+ * HTTP server listens before the gate has loaded its snapshot.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerKind } from '../../domain/server-kind.js';
@@ -12,8 +14,11 @@ import type { HlsViewers } from '../hls-viewers.js';
 import type { HookAuth, HookServer } from '../hook-auth.js';
 
 export interface HookContext {
-  /** The gate, once streaming has started (hooks before that are refused: the servers fail closed). */
-  gate(): StreamGate | undefined;
+  /**
+   * The gate; while the service is still starting, it once it has started (the HTTP server
+   * listens a moment before the gate runs). Undefined when it does not come: streaming is stopping.
+   */
+  gate(): Promise<StreamGate | undefined>;
   auth: HookAuth;
   driver(serverId: string): StreamDriver | undefined;
   hls: HlsViewers;
@@ -29,6 +34,9 @@ export async function hookCaller(
   reply: FastifyReply,
   kind: ServerKind,
   context: HookContext,
+  /** What to answer while there is no gate (default 503, which fails closed: nginx drops the client). */
+  withoutGate: (reply: FastifyReply) => unknown = (reply) =>
+    reply.code(503).send({ error: { code: 'streaming_off', message: 'Streaming is not running.' } }),
 ): Promise<{ server: HookServer; gate: StreamGate } | undefined> {
   const secret = typeof request.params.secret === 'string' ? request.params.secret : '';
   const server = secret ? await context.auth.find(kind, secret) : undefined;
@@ -45,9 +53,9 @@ export async function hookCaller(
       });
     return undefined;
   }
-  const gate = context.gate();
+  const gate = await context.gate();
   if (!gate) {
-    await reply.code(503).send({ error: { code: 'streaming_off', message: 'Streaming has not started yet.' } });
+    await withoutGate(reply);
     return undefined;
   }
   return { server, gate };

@@ -53,10 +53,16 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
   const players = new Map<string, Viewer>();
 
   app.post<{ Params: { secret: string; call: string } }>('/hooks/nginx-rtmp/:secret/:call', async (request, reply) => {
-    const caller = await hookCaller(request, reply, 'nginx_rtmp', context);
+    const call = request.params.call as (typeof CALLS)[number];
+    // Without a gate (the service is stopping) an update carries on, as when nginx cannot reach
+    // Slotcast at all: a restart must not drop every publisher; the next start judges them again.
+    const caller = await hookCaller(request, reply, 'nginx_rtmp', context, (answer) =>
+      call === 'update'
+        ? answer.send(ok)
+        : answer.code(503).send({ error: { code: 'streaming_off', message: 'Streaming is not running.' } }),
+    );
     if (!caller) return reply;
     const { server, gate } = caller;
-    const call = request.params.call as (typeof CALLS)[number];
     const parsed = callbackForm.safeParse(request.body ?? {});
     if (!CALLS.includes(call) || !parsed.success)
       return reply.code(400).send({ error: { code: 'bad_request', message: 'Not an nginx-rtmp callback.' } });

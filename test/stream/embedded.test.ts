@@ -99,7 +99,8 @@ test('GIVEN a permitted reservation in its window THEN its key is refused (recon
   expect((await start(ingestOf(booked)).exited).code).not.toBe(0);
   await waitFor(() => mailsTo(/Stream refused/).some((mail) => /reconfirm first/i.test(mail.parsed.text ?? '')));
   expect(await sessionsOf(booked)).toHaveLength(0);
-  expect(await status(booked)).toBe('permitted');
+  // The refusal made nothing live; never reconfirmed, it lapses at its start (which a slow run may reach).
+  expect(['permitted', 'lapsed']).toContain(await status(booked));
 }, 60_000);
 
 test('the rightful stream, end to end: refused before the window (once told), admitted in it and live, a second publisher refused, viewers by token and passcode get H.264, strangers nothing, cut at end + buffer, completed, one attendance summary', async () => {

@@ -186,7 +186,8 @@ nginxTest(
     expect((await start(ingestOf(booked)).exited).code).not.toBe(0);
     await waitFor(() => mailsTo(/Stream refused/).some((mail) => /reconfirm first/i.test(mail.parsed.text ?? '')));
     expect(await sessionsOf(booked)).toHaveLength(0);
-    expect(await status(booked)).toBe('permitted');
+    // The refusal made nothing live; never reconfirmed, it lapses at its start (which a slow run may reach).
+    expect(['permitted', 'lapsed']).toContain(await status(booked));
   },
 );
 

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './support/fixtures.js';
+import { portAnswers } from './support/ports.js';
 
 let dataDir: string;
 let npm: ChildProcess | undefined;
@@ -56,17 +56,6 @@ function descendants(root: number): number[] {
     }
   }
   return found;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** `npm start` on a fresh data directory, once it has printed its start-up lines. */

@@ -7,13 +7,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { NginxConfigOptions, NginxServer } from '../../src/stream/config/nginx.js';
 import { NGINX_DEFAULTS, nginxConfig } from '../../src/stream/config/nginx.js';
 import { waitFor } from './fixtures.js';
+import { freePort } from '../../src/store/embedded.js';
+import { portAnswers } from './ports.js';
 import { recordSkipped } from './skipped.js';
 
 /** SLOTCAST_NGINX names another binary (or a missing one, to see the skip line). */
@@ -32,14 +32,6 @@ export function nginxTest(name: string, fn: () => Promise<void>, timeoutMs = 60_
   }
   recordSkipped(MISSING, `${basename(expect.getState().testPath ?? 'unknown')}: ${name}`);
   test.skip(name, fn);
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface Ports {
@@ -93,7 +85,7 @@ export async function startNginx(
   await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`nginx exited: ${output}`);
-      return accepts(ports.rtmp);
+      return portAnswers(ports.rtmp);
     },
     10_000,
     50,
@@ -114,17 +106,6 @@ export async function startNginx(
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** What an MPEG-TS segment holds: packets well-formed, the PMT's stream types, an H.264 key frame seen. */

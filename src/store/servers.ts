@@ -4,6 +4,7 @@
  */
 import type { ServerKind } from '../domain/server-kind.js';
 import type { Sql } from './sql.js';
+import { statement } from './sql.js';
 
 export interface ServerRow {
   id: string;
@@ -19,9 +20,10 @@ export interface ServerRow {
   mediaBaseUrl: string | null;
 }
 
-const SELECT_SERVER = `SELECT id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl",
+const SERVER_COLUMNS = `id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl",
   capacity, buffer_seconds AS "bufferSeconds", active, kind, control_url AS "controlUrl",
-  media_base_url AS "mediaBaseUrl" FROM distribution_server`;
+  media_base_url AS "mediaBaseUrl"`;
+const SELECT_SERVER = `SELECT ${SERVER_COLUMNS} FROM distribution_server`;
 
 export function bufferMs(server: Pick<ServerRow, 'bufferSeconds'>): number {
   return server.bufferSeconds * 1_000;
@@ -76,4 +78,16 @@ export class ServerDirectory {
       });
     return this.loading;
   }
+}
+
+/** The active servers of these kinds, with their hook secrets (the hooks' authentication). */
+export async function hookServers(sql: Sql, kinds: ServerKind[]): Promise<Array<ServerRow & { hookSecret: string }>> {
+  const { rows } = await sql.query<ServerRow & { hookSecret: string }>(
+    statement(
+      `SELECT ${SERVER_COLUMNS}, hook_secret AS "hookSecret" FROM distribution_server
+       WHERE active AND kind::text = ANY($1::text[])`,
+      [kinds],
+    ),
+  );
+  return rows;
 }

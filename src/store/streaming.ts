@@ -5,7 +5,6 @@
 import type { ViewerStay } from '../domain/admission.js';
 import type { ServerKind } from '../domain/server-kind.js';
 import type { ReservationStatus } from '../domain/status.js';
-import type { ServerRow } from './servers.js';
 import type { Sql } from './sql.js';
 import { statement } from './sql.js';
 
@@ -103,20 +102,6 @@ export async function openPublishSessions(
       `SELECT id, reservation_id AS "reservationId", server_id AS "serverId", client_id AS "clientId", ip
        FROM publish_session WHERE server_id = ANY($1::uuid[]) AND ended_at IS NULL`,
       [serverIds],
-    ),
-  );
-  return rows;
-}
-
-/** The active servers of these kinds, with their hook secrets (the hooks' authentication). */
-export async function hookServers(sql: Sql, kinds: ServerKind[]): Promise<Array<ServerRow & { hookSecret: string }>> {
-  const { rows } = await sql.query<ServerRow & { hookSecret: string }>(
-    statement(
-      `SELECT id, name, ingest_base_url AS "ingestBaseUrl", playback_base_url AS "playbackBaseUrl", capacity,
-         buffer_seconds AS "bufferSeconds", active, kind, control_url AS "controlUrl", media_base_url AS "mediaBaseUrl",
-         hook_secret AS "hookSecret"
-       FROM distribution_server WHERE active AND kind::text = ANY($1::text[])`,
-      [kinds],
     ),
   );
   return rows;

@@ -73,6 +73,11 @@ export type PlayDecision =
       reason: Exclude<ViewerDecision, { admitted: true }>['reason'] | 'too_many_tries';
     };
 
+/** The HTTP status of a refused viewer, wherever they come in (FLV route, HLS auth, MediaMTX read). */
+export function viewerRefusalStatus(reason: string): 401 | 403 | 429 {
+  return reason === 'too_many_tries' ? 429 : reason === 'missing_credentials' ? 401 : 403;
+}
+
 export interface GateOptions {
   /** Reload the whole snapshot this often (default 10 s), for commits made in other processes. */
   refreshEveryMs?: number;
@@ -326,8 +331,7 @@ export class StreamGate {
     const now = request.now ?? this.deps.clock();
     const { decision, reservation } = this.check({ ...request, now });
     if (!decision.admitted) {
-      const status = decision.reason === 'too_many_tries' ? 429 : decision.reason === 'missing_credentials' ? 401 : 403;
-      return { admitted: false, status, reason: decision.reason };
+      return { admitted: false, status: viewerRefusalStatus(decision.reason), reason: decision.reason };
     }
     const admitted = reservation!;
     const viewer = {

@@ -8,6 +8,7 @@
  */
 import type { ViewerCredentials } from '../domain/admission.js';
 import type { StreamGate, Viewer } from './gate.js';
+import { viewerRefusalStatus } from './gate.js';
 
 export type HlsAnswer = { status: 200; streamKey: string } | { status: 401 | 403 | 429 };
 
@@ -34,7 +35,7 @@ export class HlsViewers {
       const { decision, reservation } = gate.check(request);
       if (!decision.admitted || reservation?.id !== known.reservationId) {
         this.end(key, gate);
-        return { status: statusOf(decision.admitted ? 'wrong_credentials' : decision.reason) };
+        return { status: viewerRefusalStatus(decision.admitted ? 'wrong_credentials' : decision.reason) };
       }
       known.timer.refresh();
       return { status: 200, streamKey: reservation.streamKey };
@@ -69,8 +70,4 @@ export class HlsViewers {
     this.sessions.delete(key);
     gate?.playEnded(session.viewer);
   }
-}
-
-function statusOf(reason: string): 401 | 403 | 429 {
-  return reason === 'too_many_tries' ? 429 : reason === 'missing_credentials' ? 401 : 403;
 }

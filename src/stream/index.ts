@@ -13,7 +13,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ViewerCredentials } from '../domain/admission.js';
 import type { Logger } from '../log.js';
 import type { GateReservation } from '../store/streaming.js';
-import { hookServers } from '../store/streaming.js';
+import { hookServers } from '../store/servers.js';
 import type { StreamDriver, StreamMedia } from './driver.js';
 import { EMBEDDED_APP, EmbeddedStreamServer } from './drivers/embedded.js';
 import { driverFor, HOOK_KINDS, hookKinds } from './drivers/index.js';

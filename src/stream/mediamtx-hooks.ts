@@ -24,6 +24,7 @@ import type { Logger } from '../log.js';
 import type { MediamtxDriver } from './drivers/mediamtx.js';
 import { MEDIAMTX_APP } from './drivers/mediamtx.js';
 import type { StreamGate } from './gate.js';
+import { viewerRefusalStatus } from './gate.js';
 
 export interface MediamtxHookOptions {
   /** The gate, once streaming has started (the routes are registered before): waits while it starts. */
@@ -173,7 +174,5 @@ function read(
   // No credential is no guess (RTSP and browsers send theirs only once asked): 401, not counted.
   if (!token && !passcode) return 401;
   const { decision } = gate.check({ code: target.code, credentials: { token, passcode }, ip: auth.ip });
-  if (decision.admitted) return 204;
-  if (decision.reason === 'too_many_tries') return 429;
-  return decision.reason === 'missing_credentials' ? 401 : 403;
+  return decision.admitted ? 204 : viewerRefusalStatus(decision.reason);
 }

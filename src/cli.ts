@@ -14,10 +14,11 @@ import { fieldErrors } from './app/commands.js';
 import { formatDuration, parseDuration } from './domain/duration.js';
 import { enforcementNote, kindLabel, parseKind, SERVER_KINDS } from './domain/server-kind.js';
 import type { Config } from './config.js';
-import { ConfigError, loadConfigFromEnvironment } from './config.js';
+import { ConfigError, configuredUrl, loadConfigFromEnvironment } from './config.js';
 import type { Logger } from './log.js';
 import { coerceError, createLogger } from './log.js';
-import { buildDeps, configuredUrl, startService } from './main.js';
+import { buildDeps, startService } from './main.js';
+import { mediamtxConfigCommand } from './stream/config/mediamtx-command.js';
 import { nginxConfig } from './stream/config/nginx.js';
 import { openDatabase } from './store/database.js';
 import { readMigrations } from './store/migrate.js';
@@ -87,11 +88,7 @@ async function main(argv: string[]): Promise<number> {
     case 'nginx-config':
       return nginxConfigCommand(config, log, [subcommand ?? '', ...rest].filter(Boolean));
     case 'mediamtx-config':
-      return (await import('./stream/config/mediamtx-command.js')).mediamtxConfigCommand(
-        config,
-        log,
-        [subcommand ?? '', ...rest].filter(Boolean),
-      );
+      return mediamtxConfigCommand(config, log, [subcommand ?? '', ...rest].filter(Boolean));
     case 'reservations':
       if (subcommand !== 'list')
         throw new UsageError('Usage: slotcast reservations list [--status S] [--from ISO] [--to ISO]');

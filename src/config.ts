@@ -293,3 +293,8 @@ export async function loadConfigFromEnvironment(): Promise<Config> {
   dotenv.config({ quiet: true });
   return loadConfig(process.env);
 }
+
+/** Where the service is reached when PUBLIC_URL is unset: where it is configured to listen. */
+export function configuredUrl(config: Config): string {
+  return config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+}

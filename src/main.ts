@@ -10,6 +10,7 @@ import { noMetrics } from './app/metrics.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
+import { configuredUrl } from './config.js';
 import { discordPlatform } from './discord/index.js';
 import { API_PREFIX, apiRoutes, healthRoutes } from './http/api.js';
 import { closeApp, createHttpApp, listen } from './http/app.js';
@@ -48,11 +49,6 @@ export interface Service {
 export interface ServiceOptions {
   /** service: HTTP, chat apps and (unless JOBS=off) the job processor. worker: only the job processor. */
   role?: 'service' | 'worker';
-}
-
-/** Where the service is reached when PUBLIC_URL is unset: where it is configured to listen. */
-export function configuredUrl(config: Config): string {
-  return config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
 }
 
 export function buildDeps(

@@ -6,6 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config.js';
+import { configuredUrl } from '../../config.js';
+import { kindLabel } from '../../domain/server-kind.js';
 import type { Logger } from '../../log.js';
 import { openDatabase } from '../../store/database.js';
 import { mediamtxConfig } from './mediamtx.js';
@@ -29,8 +31,7 @@ export async function mediamtxConfigCommand(config: Config, log: Logger, args: s
     console.error(`mediamtx-config needs --server NAME.\n${USAGE}`);
     return 2;
   }
-  const slotcastUrl =
-    values['slotcast-url'] ?? config.http.publicUrl ?? `http://${config.http.host}:${config.http.port}`;
+  const slotcastUrl = values['slotcast-url'] ?? configuredUrl(config);
   if (!/^https?:\/\//.test(slotcastUrl)) {
     console.error(`--slotcast-url must be an http or https URL.\n${USAGE}`);
     return 2;
@@ -44,7 +45,7 @@ export async function mediamtxConfigCommand(config: Config, log: Logger, args: s
     }
     if (server.kind !== 'mediamtx') {
       console.error(
-        `Server "${server.name}" is of kind ${server.kind.replace('_', '-')}, not mediamtx: add one with \`npx slotcast server add --kind mediamtx …\`.`,
+        `Server "${server.name}" is of kind ${kindLabel(server.kind)}, not mediamtx: add one with \`npx slotcast server add --kind mediamtx …\`.`,
       );
       return 1;
     }

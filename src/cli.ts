@@ -18,8 +18,8 @@ import { ConfigError, configuredUrl, loadConfigFromEnvironment } from './config.
 import type { Logger } from './log.js';
 import { coerceError, createLogger } from './log.js';
 import { buildDeps, startService } from './main.js';
-import { mediamtxConfigCommand } from './stream/config/mediamtx-command.js';
-import { nginxConfig } from './stream/config/nginx.js';
+import { mediamtxConfigCommand } from './stream/mediamtx/config-command.js';
+import { nginxConfig } from './stream/nginx-rtmp/config.js';
 import { openDatabase } from './store/database.js';
 import { readMigrations } from './store/migrate.js';
 import { setWorkspaceNotifyMode } from './store/settings.js';

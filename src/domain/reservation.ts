@@ -88,7 +88,7 @@ export function playbackUrl(playbackBaseUrl: string, code: string): string {
 /**
  * Where the organizer publishes (given to them only): OBS and ffmpeg publish to
  * `url + '/' + streamKey`. A MediaMTX path is one its viewers read too, so there the path is the
- * reservation's code and the key travels as the publisher's token (src/stream/drivers/mediamtx.ts);
+ * reservation's code and the key travels as the publisher's token (src/stream/mediamtx/driver.ts);
  * every other kind takes the key as the stream name.
  */
 export function ingestOf(reservation: {

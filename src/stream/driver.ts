@@ -1,6 +1,6 @@
 /**
  * What the streaming gate (gate.ts) needs of each kind of distribution server. One driver per
- * kind, in src/stream/drivers/<kind>.ts: it turns the server's own events (node-media-server's
+ * kind, in src/stream/<kind>/driver.ts: it turns the server's own events (node-media-server's
  * hooks, nginx-rtmp's callbacks, MediaMTX's auth requests) into calls of the gate, and carries out
  * what the gate decides (cutting a publisher). Where organizers publish and viewers watch is the
  * domain's (ingestOf, playbackUrl in src/domain/reservation.ts), the same for every front end.

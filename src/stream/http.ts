@@ -12,7 +12,7 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { EmbeddedStreamServer } from './drivers/embedded.js';
+import type { EmbeddedStreamServer } from './embedded/server.js';
 import type { StreamGate } from './gate.js';
 
 /** What the routes need; filled in once streaming has started (the HTTP server starts first). */

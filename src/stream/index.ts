@@ -15,13 +15,13 @@ import type { Logger } from '../log.js';
 import type { GateReservation } from '../store/streaming.js';
 import { hookServers } from '../store/servers.js';
 import type { StreamDriver, StreamMedia } from './driver.js';
-import { EMBEDDED_APP, EmbeddedStreamServer } from './drivers/embedded.js';
-import { driverFor, HOOK_KINDS, hookKinds } from './drivers/index.js';
+import { EMBEDDED_APP, EmbeddedStreamServer } from './embedded/server.js';
+import { driverFor, HOOK_KINDS, hookKinds } from './kinds.js';
 import type { GateOptions } from './gate.js';
 import { StreamGate } from './gate.js';
 import { HlsViewers } from './hls-viewers.js';
 import { HookAuth } from './hook-auth.js';
-import type { HookContext } from './hooks/context.js';
+import type { HookContext } from './hooks.js';
 import type { StreamRoutes } from './http.js';
 import { streamRoutes } from './http.js';
 

@@ -5,7 +5,7 @@
 import type { HookServer } from '../../src/stream/hook-auth.js';
 import { HookAuth } from '../../src/stream/hook-auth.js';
 import { sameSecret } from '../../src/app/secrets.js';
-import { credentialSegment, parseCredentialSegment } from '../../src/stream/drivers/nginx-rtmp.js';
+import { credentialSegment, parseCredentialSegment } from '../../src/stream/nginx-rtmp/driver.js';
 
 const server = (id: string, hookSecret: string, kind: HookServer['kind'] = 'nginx_rtmp'): HookServer => ({
   id,

@@ -1,6 +1,6 @@
 /**
  * Real nginx with libnginx-mod-rtmp for the nginx-rtmp tests: started with exactly the
- * configuration `slotcast nginx-config` prints (src/stream/config/nginx.ts), in a directory of
+ * configuration `slotcast nginx-config` prints (src/stream/nginx-rtmp/config.ts), in a directory of
  * its own, on free ports. Where nginx or the module is not installed, the tests are skipped and
  * recorded (test/support/skipped.ts); `.ci/run` installs them.
  */
@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { NginxConfigOptions, NginxServer } from '../../src/stream/config/nginx.js';
-import { NGINX_DEFAULTS, nginxConfig } from '../../src/stream/config/nginx.js';
+import type { NginxConfigOptions, NginxServer } from '../../src/stream/nginx-rtmp/config.js';
+import { NGINX_DEFAULTS, nginxConfig } from '../../src/stream/nginx-rtmp/config.js';
 import { waitFor } from './fixtures.js';
 import { freePort } from '../../src/store/embedded.js';
 import { portAnswers } from './ports.js';

@@ -4,16 +4,16 @@
  * service, and src/stream/index.ts starts it and serves it with its own driver.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ServerKind } from '../../domain/server-kind.js';
-import type { Logger } from '../../log.js';
-import type { ServerRow } from '../../store/servers.js';
-import type { StreamDriver } from '../driver.js';
-import type { HookContext } from '../hooks/context.js';
-import { nginxRtmpHooks } from '../hooks/nginx-rtmp.js';
-import { mediamtxHooks } from '../mediamtx-hooks.js';
+import type { ServerKind } from '../domain/server-kind.js';
+import type { Logger } from '../log.js';
+import type { ServerRow } from '../store/servers.js';
+import type { StreamDriver } from './driver.js';
+import type { HookContext } from './hooks.js';
+import { nginxRtmpHooks } from './nginx-rtmp/hooks.js';
+import { mediamtxHooks } from './mediamtx/hooks.js';
 import { externalDriver } from './external.js';
-import { MediamtxDriver } from './mediamtx.js';
-import { nginxRtmpDriver } from './nginx-rtmp.js';
+import { MediamtxDriver } from './mediamtx/driver.js';
+import { nginxRtmpDriver } from './nginx-rtmp/driver.js';
 
 export interface HookKind {
   kind: ServerKind;

@@ -6,14 +6,14 @@
  * its documentation gives them (see mediamtx.test.ts) and a fake of its control API.
  */
 import { randomUUID } from 'node:crypto';
-import { createToken } from '../../src/app/tokens.js';
-import { viewerToken } from '../../src/domain/viewer-token.js';
-import { apiClient } from '../support/api.js';
-import { waitFor } from '../support/fixtures.js';
-import type { FakeMediamtxControl } from '../support/mediamtx.js';
-import { startFakeMediamtxControl } from '../support/mediamtx.js';
-import type { TestService } from '../support/service.js';
-import { startTestService } from '../support/service.js';
+import { createToken } from '../../../src/app/tokens.js';
+import { viewerToken } from '../../../src/domain/viewer-token.js';
+import { apiClient } from '../../support/api.js';
+import { waitFor } from '../../support/fixtures.js';
+import type { FakeMediamtxControl } from '../../support/mediamtx.js';
+import { startFakeMediamtxControl } from '../../support/mediamtx.js';
+import type { TestService } from '../../support/service.js';
+import { startTestService } from '../../support/service.js';
 
 const MEDIA = 'http://media.example.org:8888';
 let world: TestService;

@@ -1,6 +1,6 @@
 /**
  * `npx slotcast mediamtx-config --server NAME [--slotcast-url URL]`: prints the MediaMTX
- * configuration for a server of kind mediamtx (src/stream/config/mediamtx.ts) on stdout, so that
+ * configuration for a server of kind mediamtx (src/stream/mediamtx/config.ts) on stdout, so that
  * `> mediamtx.yml` gives the file. Hook URLs start at PUBLIC_URL (else http://HOST:PORT), or at
  * --slotcast-url when MediaMTX reaches Slotcast by another name.
  */
@@ -10,7 +10,7 @@ import { configuredUrl } from '../../config.js';
 import { kindLabel } from '../../domain/server-kind.js';
 import type { Logger } from '../../log.js';
 import { openDatabase } from '../../store/database.js';
-import { mediamtxConfig } from './mediamtx.js';
+import { mediamtxConfig } from './config.js';
 
 const USAGE = 'Usage: npx slotcast mediamtx-config --server NAME [--slotcast-url URL]';
 

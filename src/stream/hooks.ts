@@ -5,13 +5,13 @@
  * HTTP server listens before the gate has loaded its snapshot.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServerKind } from '../../domain/server-kind.js';
-import { kindLabel } from '../../domain/server-kind.js';
-import type { Logger } from '../../log.js';
-import type { StreamDriver } from '../driver.js';
-import type { StreamGate } from '../gate.js';
-import type { HlsViewers } from '../hls-viewers.js';
-import type { HookAuth, HookServer } from '../hook-auth.js';
+import type { ServerKind } from '../domain/server-kind.js';
+import { kindLabel } from '../domain/server-kind.js';
+import type { Logger } from '../log.js';
+import type { StreamDriver } from './driver.js';
+import type { StreamGate } from './gate.js';
+import type { HlsViewers } from './hls-viewers.js';
+import type { HookAuth, HookServer } from './hook-auth.js';
 
 export interface HookContext {
   /**

@@ -16,18 +16,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
-import { requestReservation } from '../../src/app/request.js';
-import { viewerToken } from '../../src/domain/viewer-token.js';
-import { closeApp, createHttpApp, listen } from '../../src/http/app.js';
-import { createLogger } from '../../src/log.js';
-import { MediamtxDriver } from '../../src/stream/drivers/mediamtx.js';
-import { StreamGate } from '../../src/stream/gate.js';
-import { mediamtxHooks } from '../../src/stream/mediamtx-hooks.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import type { FakeMediamtxControl } from '../support/mediamtx.js';
-import { startFakeMediamtxControl } from '../support/mediamtx.js';
-import { MINUTE, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
+import { cancelReservation, reconfirmReservation } from '../../../src/app/lifecycle.js';
+import { requestReservation } from '../../../src/app/request.js';
+import { viewerToken } from '../../../src/domain/viewer-token.js';
+import { closeApp, createHttpApp, listen } from '../../../src/http/app.js';
+import { createLogger } from '../../../src/log.js';
+import { MediamtxDriver } from '../../../src/stream/mediamtx/driver.js';
+import { StreamGate } from '../../../src/stream/gate.js';
+import { mediamtxHooks } from '../../../src/stream/mediamtx/hooks.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import type { FakeMediamtxControl } from '../../support/mediamtx.js';
+import { startFakeMediamtxControl } from '../../support/mediamtx.js';
+import { MINUTE, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../../support/fixtures.js';
 
 let db: TestDatabase;
 let deps: ReturnType<typeof makeDeps>;

@@ -1,6 +1,6 @@
 /**
  * The nginx-rtmp kind (issue 9): nginx with libnginx-mod-rtmp asks Slotcast's hooks
- * (src/stream/hooks/nginx-rtmp.ts) before it lets a publisher or viewer in; this driver carries
+ * (src/stream/nginx-rtmp/hooks.ts) before it lets a publisher or viewer in; this driver carries
  * out what the gate decides. A publisher is cut through nginx-rtmp's control module on loopback
  * (`GET {control}/drop/publisher?app=APP&clientid=N`), at once; should that call fail, the next
  * `on_update` (every few seconds) is refused and nginx drops the publisher itself.
@@ -12,7 +12,7 @@
 import type { Logger } from '../../log.js';
 import { coerceError } from '../../log.js';
 import type { ServerRow } from '../../store/servers.js';
-import { rtmpApplication } from '../config/nginx.js';
+import { rtmpApplication } from './config.js';
 import type { PublisherSession, StreamDriver, ViewerCredential } from '../driver.js';
 
 /** How long a control call may take before it counts as failed (on_update is the backup). */

@@ -1,6 +1,6 @@
 /**
  * The mediamtx kind (issue 9): MediaMTX with `authMethod: http` asks Slotcast before every publish
- * and read (src/stream/mediamtx-hooks.ts); this driver ends publishes through MediaMTX's control
+ * and read (src/stream/mediamtx/hooks.ts); this driver ends publishes through MediaMTX's control
  * API and notices when a publisher has gone.
  *
  * Paths. A stream lives at `live/<RESERVATION CODE>`, not at its stream key: viewers read the

@@ -4,7 +4,7 @@
 import { jest } from '@jest/globals';
 import { loadConfig } from '../../../src/config.js';
 import { silentLogger } from '../../../src/log.js';
-import { mediamtxConfigCommand } from '../../../src/stream/config/mediamtx-command.js';
+import { mediamtxConfigCommand } from '../../../src/stream/mediamtx/config-command.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { makeServer } from '../../support/fixtures.js';
 

@@ -6,22 +6,22 @@
  * 1 s; the test waits on conditions, never on a guess.
  */
 import { spawn } from 'node:child_process';
-import { addServer } from '../../src/app/servers.js';
-import { SYSTEM_ACTOR } from '../../src/app/lifecycle.js';
-import { createToken } from '../../src/app/tokens.js';
-import { viewerToken } from '../../src/domain/viewer-token.js';
-import { createLogger } from '../../src/log.js';
-import { waitFor } from '../support/fixtures.js';
-import type { Ports, TestNginx } from '../support/nginx.js';
-import { freePort } from '../../src/store/embedded.js';
-import { freePorts, hasNginx, nginxTest, parseTs, startNginx } from '../support/nginx.js';
-import type { TestService } from '../support/service.js';
-import { startTestService } from '../support/service.js';
-import type { TestSmtp } from '../support/smtp.js';
-import { startTestSmtp } from '../support/smtp.js';
-import { FFMPEG } from '../support/stream.js';
-import { apiClient } from '../support/api.js';
-import { liveHelpers } from '../support/live.js';
+import { addServer } from '../../../src/app/servers.js';
+import { SYSTEM_ACTOR } from '../../../src/app/lifecycle.js';
+import { createToken } from '../../../src/app/tokens.js';
+import { viewerToken } from '../../../src/domain/viewer-token.js';
+import { createLogger } from '../../../src/log.js';
+import { waitFor } from '../../support/fixtures.js';
+import type { Ports, TestNginx } from '../../support/nginx.js';
+import { freePort } from '../../../src/store/embedded.js';
+import { freePorts, hasNginx, nginxTest, parseTs, startNginx } from '../../support/nginx.js';
+import type { TestService } from '../../support/service.js';
+import { startTestService } from '../../support/service.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { startTestSmtp } from '../../support/smtp.js';
+import { FFMPEG } from '../../support/stream.js';
+import { apiClient } from '../../support/api.js';
+import { liveHelpers } from '../../support/live.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';

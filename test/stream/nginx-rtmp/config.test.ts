@@ -2,7 +2,7 @@
  * The nginx configuration generator (pure). That nginx runs it and it works is proven in
  * test/stream/nginx.test.ts; here: what it must say, and what must vary.
  */
-import { hlsPrefix, nginxConfig, rtmpApplication } from '../../../src/stream/config/nginx.js';
+import { hlsPrefix, nginxConfig, rtmpApplication } from '../../../src/stream/nginx-rtmp/config.js';
 
 const SERVER = {
   hookSecret: 'a1b2c3secret',

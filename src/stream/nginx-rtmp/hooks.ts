@@ -18,12 +18,12 @@
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { rtmpApplication } from '../config/nginx.js';
-import type { NginxRtmpDriver } from '../drivers/nginx-rtmp.js';
-import { parseCredentialSegment } from '../drivers/nginx-rtmp.js';
+import { rtmpApplication } from './config.js';
+import type { NginxRtmpDriver } from './driver.js';
+import { parseCredentialSegment } from './driver.js';
 import type { Viewer } from '../gate.js';
-import type { HookContext } from './context.js';
-import { hookCaller } from './context.js';
+import type { HookContext } from '../hooks.js';
+import { hookCaller } from '../hooks.js';
 
 /** A form field given once; a repeated or missing one counts as empty (no credential is guessed at). */
 const field = z.unknown().transform((value) => (typeof value === 'string' ? value : ''));

@@ -8,7 +8,7 @@
  * viewer rules, api/metrics/pprof → refused (the generated configuration excludes them anyway and
  * keeps the API on loopback).
  *
- * Paths are `live/<code>` (see drivers/mediamtx.ts for why): a publisher gives the stream key as
+ * Paths are `live/<code>` (see driver.ts beside this file for why): a publisher gives the stream key as
  * its token (RTMP/RTSP `?token=`, WHIP Bearer) or password (SRT); `live/<stream key>` is accepted
  * for publishing too. A reader gives a personal token (`?t=`, `?token=`, Bearer) or the passcode
  * (`?passcode=`, or the password of HTTP Basic with any user name).
@@ -16,15 +16,15 @@
  * The secret is a path segment: request log lines name the route pattern, and nothing here logs
  * the path, the query or the body.
  */
-import { sameSecret } from '../app/secrets.js';
+import { sameSecret } from '../../app/secrets.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerKind } from '../domain/server-kind.js';
-import type { Logger } from '../log.js';
-import type { MediamtxDriver } from './drivers/mediamtx.js';
-import { MEDIAMTX_APP } from './drivers/mediamtx.js';
-import type { StreamGate } from './gate.js';
-import { viewerRefusalStatus } from './gate.js';
+import type { ServerKind } from '../../domain/server-kind.js';
+import type { Logger } from '../../log.js';
+import type { MediamtxDriver } from './driver.js';
+import { MEDIAMTX_APP } from './driver.js';
+import type { StreamGate } from '../gate.js';
+import { viewerRefusalStatus } from '../gate.js';
 
 export interface MediamtxHookOptions {
   /** The gate, once streaming has started (the routes are registered before): waits while it starts. */

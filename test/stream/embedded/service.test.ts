@@ -5,19 +5,19 @@
  * Windows are seconds long and the buffer 1 s, so the slots open and end while the test waits
  * for them (on conditions, never on a guess).
  */
-import { finishReservation } from '../../src/app/stream.js';
-import { createToken } from '../../src/app/tokens.js';
-import { viewerToken } from '../../src/domain/viewer-token.js';
-import { createLogger } from '../../src/log.js';
-import type { TestService } from '../support/service.js';
-import { startTestService } from '../support/service.js';
-import type { TestSmtp } from '../support/smtp.js';
-import { startTestSmtp } from '../support/smtp.js';
-import { waitFor } from '../support/fixtures.js';
-import { h264Tags, readFlv } from '../support/stream.js';
-import { apiClient } from '../support/api.js';
-import type { Booked } from '../support/live.js';
-import { liveHelpers } from '../support/live.js';
+import { finishReservation } from '../../../src/app/stream.js';
+import { createToken } from '../../../src/app/tokens.js';
+import { viewerToken } from '../../../src/domain/viewer-token.js';
+import { createLogger } from '../../../src/log.js';
+import type { TestService } from '../../support/service.js';
+import { startTestService } from '../../support/service.js';
+import type { TestSmtp } from '../../support/smtp.js';
+import { startTestSmtp } from '../../support/smtp.js';
+import { waitFor } from '../../support/fixtures.js';
+import { h264Tags, readFlv } from '../../support/stream.js';
+import { apiClient } from '../../support/api.js';
+import type { Booked } from '../../support/live.js';
+import { liveHelpers } from '../../support/live.js';
 
 const BUFFER_MS = 1_000;
 const ORGANIZER = 'organizer@example.org';

@@ -1,8 +1,8 @@
 /**
  * The MediaMTX configuration `slotcast mediamtx-config` prints: pure, no MediaMTX needed.
  */
-import { mediamtxConfig } from '../../../src/stream/config/mediamtx.js';
-import { mediamtxTarget } from '../../../src/stream/mediamtx-hooks.js';
+import { mediamtxConfig } from '../../../src/stream/mediamtx/config.js';
+import { mediamtxTarget } from '../../../src/stream/mediamtx/hooks.js';
 
 const input = {
   serverName: 'studio',

@@ -2,7 +2,7 @@
  * External servers: booked only. Slotcast never hears from them, so there is nothing to cut and
  * nothing to check; the URLs are the server's own.
  */
-import type { StreamDriver } from '../driver.js';
+import type { StreamDriver } from './driver.js';
 
 export const externalDriver: StreamDriver = {
   kind: 'external',

@@ -6,7 +6,7 @@
  *
  * It holds the server's hook secret (in authHTTPAddress): treat the file like a password.
  */
-import { MEDIAMTX_APP } from '../drivers/mediamtx.js';
+import { MEDIAMTX_APP } from './driver.js';
 
 export interface MediamtxConfigInput {
   serverName: string;

@@ -10,11 +10,11 @@
  * start, and the Agenda sweeper lapses anything overdue as a backstop. Several processes may
  * race for one reservation; the lapse use case locks the row and the loser does nothing.
  */
-import pg from 'pg';
 import { lapseReservation } from '../app/lifecycle.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
+import { PgListener } from '../store/listener.js';
 import type { Sql } from '../store/sql.js';
 import { statement } from '../store/sql.js';
 import { forEachConcurrently } from './concurrency.js';
@@ -25,8 +25,6 @@ export const DEADLINE_CHANNEL = 'slotcast_deadlines';
 // Timers further out than this are re-read from the table when they fire (Node timers cap at ~24.8 days).
 const LONGEST_TIMER_MS = 60 * 60_000;
 const BATCH = 500;
-const RECONNECT_FIRST_MS = 1_000;
-const RECONNECT_LONGEST_MS = 10_000;
 
 async function dueIds(sql: Sql, limit: number): Promise<string[]> {
   const { rows } = await sql.query<{ id: string }>(
@@ -55,74 +53,32 @@ export class DeadlineClock {
   private timerAt = Infinity;
   private running: Promise<void> | undefined;
   private again = false;
-  private listener: pg.Client | undefined;
-  private listenFailures = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly listener: PgListener;
   private stopped = false;
   private readonly failures: RepeatedErrors;
 
   constructor(
     private readonly deps: AppDeps,
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly log: Logger,
     private readonly concurrency = 32,
   ) {
     this.failures = new RepeatedErrors(log, 'deadline clock failed; retrying every 5 s');
-  }
-
-  async start(): Promise<void> {
-    await this.listen();
-    await this.run();
-  }
-
-  /**
-   * LISTENs on a connection of its own. When the connection is lost (the database restarts, an
-   * administrator ends the session) it is made again, with backoff, for as long as the clock
-   * runs; the clock then re-reads the table, since NOTIFYs sent meanwhile reached nobody.
-   */
-  private async listen(): Promise<void> {
-    const listener = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 10_000 });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost || this.stopped) return;
-      lost = true;
-      void listener.end().catch(() => undefined);
-      this.listenAgain(error);
-    };
-    listener.on('error', onLost);
-    listener.on('end', () => onLost());
-    listener.on('notification', (message) => {
-      if (message.channel === DEADLINE_CHANNEL && message.payload) this.poke(new Date(message.payload));
+    this.listener = new PgListener({
+      databaseUrl,
+      channels: [DEADLINE_CHANNEL],
+      name: 'the deadline clock',
+      log,
+      onNotification: (_channel, payload) => payload && this.poke(new Date(payload)),
+      // NOTIFYs sent while it was away reached nobody: the table says what is due.
+      onReconnected: () => void this.run(),
     });
-    try {
-      await listener.connect();
-      await listener.query(`LISTEN ${DEADLINE_CHANNEL}`);
-    } catch (error) {
-      lost = true; // the caller decides what comes next
-      await listener.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.stopped) await listener.end().catch(() => undefined);
-    else this.listener = listener;
   }
 
-  private listenAgain(error?: Error): void {
-    if (this.stopped) return;
-    if (this.listenFailures++ === 0)
-      this.log.warn('the deadline clock lost its database connection; reconnecting', { error: error?.message });
-    const delay = Math.min(RECONNECT_FIRST_MS * 2 ** Math.min(this.listenFailures - 1, 5), RECONNECT_LONGEST_MS);
-    this.reconnectTimer = setTimeout(() => {
-      this.listen().then(
-        () => {
-          if (this.stopped) return;
-          this.log.info('the deadline clock is listening again');
-          this.listenFailures = 0;
-          void this.run();
-        },
-        (failure: unknown) => this.listenAgain(coerceError(failure)),
-      );
-    }, delay);
-    this.reconnectTimer.unref();
+  /** Listens on its own connection (see PgListener), then sets the timer from the table. */
+  async start(): Promise<void> {
+    await this.listener.start();
+    await this.run();
   }
 
   /** Makes sure the clock fires at `at` or earlier. */
@@ -134,9 +90,8 @@ export class DeadlineClock {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.running?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   private setTimer(at: number): void {

@@ -195,7 +195,11 @@ async function endingTogether(service: Service, file: string): Promise<void> {
   const reservations = await Promise.all(Array.from({ length: STREAMS }, () => book(deps, startsAt, endsAt)));
   await until(() => Date.now() >= startsAt.getTime() - BUFFER_MS, 10_000, 'the window');
   const pushes = reservations.map((r) => push(file, `${r.server.ingestBaseUrl}/${r.streamKey}`));
-  await until(() => reservations.every((r) => gate.publishersOf(r.id).length === 1), 10_000, 'all publishers admitted');
+  await until(
+    async () => (await Promise.all(reservations.map((r) => gate.isPublishing(r.id)))).every(Boolean),
+    10_000,
+    'all publishers admitted',
+  );
   const closesAt = endsAt.getTime() + BUFFER_MS;
   const exits = await Promise.all(pushes.map((p) => p.exited));
   const delays = exits.map((at) => at - closesAt).sort((a, b) => a - b);
@@ -235,7 +239,7 @@ async function manyViewers(service: Service, file: string): Promise<void> {
   await until(() => Date.now() >= startsAt.getTime() - BUFFER_MS, 10_000, 'the window');
   const publisher = push(file, `${reservation.server.ingestBaseUrl}/${reservation.streamKey}`);
   const gate = service.streaming!.gate!;
-  await until(() => gate.publishersOf(reservation.id).length === 1, 10_000, 'the publisher');
+  await until(() => gate.isPublishing(reservation.id), 10_000, 'the publisher');
   const direct = await watchers(service.streaming!.embedded!.flvUrl(reservation.streamKey));
   const gated = await watchers(`${service.url}/live/${reservation.code}.flv?passcode=${reservation.passcode}`);
   publisher.stop();

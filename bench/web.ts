@@ -91,7 +91,7 @@ await withBenchDatabase(async (url) => {
     );
     publisher.stop = () => child.kill('SIGKILL');
     const gate = service.streaming!.gate!;
-    await until(() => gate.publishersOf(id).length === 1, 10_000, 'the publisher');
+    await until(() => gate.isPublishing(id), 10_000, 'the publisher');
     await until(
       async () =>
         (await deps.pool.query(`SELECT status FROM reservation WHERE id = $1`, [id])).rows[0].status === 'live',

@@ -151,6 +151,15 @@ const ENV = z.object({
   RTMP_HOST: z.string().min(1).optional(),
   /** The ingest URL organizers are given, when encoders reach RTMP by another name (default rtmp://RTMP_HOST:port/live). */
   RTMP_PUBLIC_URL: url(['rtmp:', 'rtmps:']).optional(),
+  /**
+   * The name of the embedded server this instance runs (default embedded). Each instance that
+   * runs one on a shared database needs a name of its own: a second instance with a name already
+   * running refuses to start.
+   */
+  EMBEDDED_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.-]{0,62}$/, 'EMBEDDED_NAME must be 1–63 letters, digits, ".", "_" or "-".')
+    .default('embedded'),
   /** The embedded server's set-up/teardown buffer, applied at every start (default 2m). */
   EMBEDDED_BUFFER: duration('2m', { zero: 'allowed' }),
 });
@@ -188,6 +197,7 @@ export interface Config {
     rtmpHost: string;
     rtmpPublicUrl: string | undefined;
     embeddedBufferMs: number;
+    embeddedName: string;
   };
 }
 
@@ -262,6 +272,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       rtmpHost: env.RTMP_HOST ?? env.HOST,
       rtmpPublicUrl: env.RTMP_PUBLIC_URL?.replace(/\/+$/, ''),
       embeddedBufferMs: env.EMBEDDED_BUFFER,
+      embeddedName: env.EMBEDDED_NAME,
     },
   };
 }

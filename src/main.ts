@@ -132,7 +132,7 @@ export async function startService(config: Config, log: Logger, options: Service
       stops.push(async () => {
         await Promise.all(connections.map((connection) => connection.stop()));
       });
-      streaming = createStreaming(config, deps, log);
+      streaming = createStreaming(config, deps, log, { databaseUrl: database.url });
       const stream = streaming;
       const app = await createHttpApp(log, { observe: (observation) => metrics.httpRequest(observation) });
       http = app;
@@ -169,7 +169,7 @@ export async function startService(config: Config, log: Logger, options: Service
       const started = streaming;
       stops.push(() => started.stop());
       await started.start(url);
-      metrics.watchStreams(() => started.gate?.activity() ?? []);
+      metrics.watchStreams(async () => (await started.gate?.activity()) ?? []);
       await Promise.all(connections.map((connection) => connection.started));
     }
 

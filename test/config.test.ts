@@ -77,6 +77,7 @@ describe('streaming settings', () => {
       rtmpHost: '127.0.0.1',
       rtmpPublicUrl: undefined,
       embeddedBufferMs: 120_000,
+      embeddedName: 'embedded',
     });
   });
 

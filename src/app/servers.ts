@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
-import { defaultBufferSeconds, SERVER_KINDS } from '../domain/server-kind.js';
+import { defaultBufferSeconds, kindLabel, SERVER_KINDS } from '../domain/server-kind.js';
 import { isUniqueViolation } from '../store/sql.js';
 import type { ServerRow } from '../store/servers.js';
 import { text } from './commands.js';
@@ -104,17 +104,24 @@ export async function listServers(deps: AppDeps, options: { activeOnly?: boolean
 }
 
 /**
- * The server named "embedded" (issue 9): made on first start, and kept pointing at this run's
- * ingest and watch URLs (RTMP_PORT=0 picks a new port each time) and configured buffer.
+ * This instance's embedded server, named EMBEDDED_NAME (issues 9 and 16): made on first start,
+ * and kept pointing at this run's ingest and watch URLs (RTMP_PORT=0 picks a new port each time)
+ * and configured buffer. A server of another kind by that name is never taken over.
  */
 export async function ensureEmbeddedServer(
   deps: AppDeps,
-  settings: { ingestBaseUrl: string; playbackBaseUrl: string; bufferSeconds: number },
+  settings: { name: string; ingestBaseUrl: string; playbackBaseUrl: string; bufferSeconds: number },
 ): Promise<ServerRow> {
-  const data = { kind: 'embedded' as const, ...settings };
+  const { name, ...rest } = settings;
+  const existing = await deps.db.distributionServer.findUnique({ where: { name } });
+  if (existing && existing.kind !== 'embedded')
+    throw new Error(
+      `The server "${name}" is a ${kindLabel(existing.kind)} server: give the embedded one another EMBEDDED_NAME.`,
+    );
+  const data = { kind: 'embedded' as const, ...rest };
   const server = await deps.db.distributionServer.upsert({
-    where: { name: 'embedded' },
-    create: { name: 'embedded', ...data },
+    where: { name },
+    create: { name, ...data },
     update: data,
   });
   deps.servers.invalidate();

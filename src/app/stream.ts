@@ -2,11 +2,11 @@
  * What happens at the streaming server, as use cases (issue 9): a publish admitted (the first
  * one makes the reservation live), a publish refused (audited; the organizer told once per
  * reservation and reason), viewers joining and leaving, and the attendance summary once the
- * stream is over. Each is one transaction; the gate (src/stream/gate.ts) calls them after it has
- * decided, from memory, what the server must do.
+ * stream is over. Each is one transaction on the shared database, so every Slotcast instance
+ * behind a balancer agrees (issue 16); the gate (src/stream/gate.ts) calls them.
  */
 import type { PublishRefusalReason, PublishWindow } from '../domain/admission.js';
-import { isToldToOrganizer, summarizeAttendance } from '../domain/admission.js';
+import { decidePublish, isToldToOrganizer, summarizeAttendance } from '../domain/admission.js';
 import { planAttendanceSummary, planPublishRefused } from '../domain/notifications.js';
 import { isEnforcing } from '../domain/server-kind.js';
 import { transition } from '../domain/status.js';
@@ -22,6 +22,8 @@ import {
   hasPublished,
   insertPublishSession,
   insertViewerSession,
+  openSessionOf,
+  touchPublishSessions,
 } from '../store/streaming.js';
 import type { AppDeps } from './deps.js';
 import { announce } from './events.js';
@@ -34,28 +36,63 @@ export interface PublishStart {
   clientId: string;
   ip: string;
   at: Date;
+  /**
+   * A publisher whose server has not spoken of it for this long has gone (its end was missed):
+   * it holds the reservation no more.
+   */
+  silentMs: number;
 }
 
+export type PublishClaim =
+  | { admitted: true; sessionId: string }
+  | { admitted: false; reason: PublishRefusalReason; window?: PublishWindow };
+
 /**
- * An admitted publish: recorded, and the first one makes a confirmed reservation live (the
- * stream, not the clock, says when it is live). A reconnect into a live reservation only records
- * its session. Returns the publish session's id.
+ * A publisher wants into a reservation: decided on the locked row, so every instance agrees —
+ * one publisher per reservation (the open session; unique in the database), the reservation's
+ * state as committed, whoever committed it. Admitted, the session is recorded and the first
+ * publish makes a confirmed reservation live (the stream, not the clock, says when it is live); a
+ * reconnect into a live reservation only records its session. The same connection asking again
+ * (nginx's update call landing on another instance) gets its own session back.
  */
-export async function streamStarted(deps: AppDeps, start: PublishStart): Promise<string> {
+export async function claimPublish(deps: AppDeps, start: PublishStart): Promise<PublishClaim> {
   const outcome = await inTransaction(deps.pool, async (sql) => {
     const before = await lockReservation(sql, start.reservationId);
+    if (!before) return { claim: { admitted: false, reason: 'unknown_key' } as PublishClaim, live: undefined };
+    const holder = await openSessionOf(sql, before.id);
+    if (holder && holder.serverId === start.serverId && holder.clientId === start.clientId) {
+      await touchPublishSessions(sql, holder.serverId, [holder.clientId]);
+      return { claim: { admitted: true, sessionId: holder.id } as PublishClaim, live: undefined };
+    }
+    const silent = holder !== undefined && holder.silentSeconds * 1_000 >= start.silentMs;
+    const decision = decidePublish({
+      reservation: {
+        id: before.id,
+        serverId: before.server.id,
+        status: before.status,
+        startsAt: before.startsAt,
+        endsAt: before.endsAt,
+        bufferMs: (before.server.bufferSeconds ?? 0) * 1_000,
+      },
+      serverId: start.serverId,
+      now: start.at,
+      otherPublisher: holder !== undefined && !silent,
+    });
+    if (!decision.admitted) return { claim: decision as PublishClaim, live: undefined };
+    if (holder) await endPublishSession(sql, holder.id, start.at, 'gone');
     const sessionId = await insertPublishSession(sql, start);
-    if (!before || !transition(before.status, 'start').ok) return { sessionId, live: undefined };
+    const claim: PublishClaim = { admitted: true, sessionId };
+    if (!transition(before.status, 'start').ok) return { claim, live: undefined };
     const live = await updateReservation(sql, before.id, { status: 'live' });
     await recordEffects(sql, live.id, [], {
       actor: SYSTEM_ACTOR,
       action: 'started',
       details: { from: before.status, to: 'live', by: 'stream', client: start.clientId, ip: start.ip },
     });
-    return { sessionId, live };
+    return { claim, live };
   });
   if (outcome.live) await announce(deps, { kind: 'started', reservation: outcome.live, notificationIds: [] });
-  return outcome.sessionId;
+  return outcome.claim;
 }
 
 export async function streamStopped(deps: AppDeps, sessionId: string, at: Date, reason: string): Promise<void> {

@@ -20,8 +20,8 @@ import type { Sql } from '../store/sql.js';
 import { outboxBacklog } from '../store/notifications.js';
 import { HttpError } from './json.js';
 
-/** Who streams to and watches which reservation right now (the gate's view). */
-export type StreamActivity = () => Array<{ code: string; publishers: number; viewers: number }>;
+/** Who streams to and watches which reservation right now, fleet-wide (the gate reads the database). */
+export type StreamActivity = () => Promise<Array<{ code: string; publishers: number; viewers: number }>>;
 
 // Delivery takes from milliseconds (a file, a local SMTP) to hours (retries with backoff).
 const DELIVERY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 1800, 3600, 4 * 3600, 24 * 3600];
@@ -32,7 +32,7 @@ const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 export class PrometheusMetrics implements Metrics {
   readonly registry = new Registry();
   // Set once streaming has started; none while it is off.
-  private streams: StreamActivity = () => [];
+  private streams: StreamActivity = async () => [];
 
   private readonly deliveryLatency = new Histogram({
     name: 'slotcast_delivery_latency_seconds',
@@ -96,10 +96,10 @@ export class PrometheusMetrics implements Metrics {
     });
     new Gauge({
       name: 'slotcast_live_streams',
-      help: 'Reservations with a publisher admitted right now, on the servers this process gates.',
+      help: 'Reservations with a publisher admitted right now, by any instance.',
       registers: [this.registry],
-      collect() {
-        this.set(metrics.streams().filter((stream) => stream.publishers > 0).length);
+      async collect() {
+        this.set((await metrics.streams()).filter((stream) => stream.publishers > 0).length);
       },
     });
     new Gauge({
@@ -107,11 +107,11 @@ export class PrometheusMetrics implements Metrics {
       help: 'Viewers admitted right now, by reservation code.',
       labelNames: ['reservation'],
       registers: [this.registry],
-      collect() {
+      async collect() {
         // Reset first: a stream that ended must drop out, not stay at its last count.
+        const streams = await metrics.streams();
         this.reset();
-        for (const stream of metrics.streams())
-          if (stream.viewers > 0) this.set({ reservation: stream.code }, stream.viewers);
+        for (const stream of streams) if (stream.viewers > 0) this.set({ reservation: stream.code }, stream.viewers);
       },
     });
   }

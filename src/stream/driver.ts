@@ -21,6 +21,13 @@ export type ViewerCredential = { token: string } | { passcode: string };
 
 export interface StreamDriver {
   readonly kind: ServerKind;
+  /**
+   * Whether a publisher its server has not spoken of for a while has gone: true where something
+   * speaks of live publishers regularly (nginx's update calls, the embedded server's owner); false
+   * where silence may only mean the server cannot be asked (MediaMTX: its driver ends publishers
+   * it sees gone).
+   */
+  readonly endsWhenSilent: boolean;
   /** Disconnects the publisher, at once. Must not throw. */
   cut(session: PublisherSession): void;
   /**

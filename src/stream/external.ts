@@ -6,5 +6,6 @@ import type { StreamDriver } from './driver.js';
 
 export const externalDriver: StreamDriver = {
   kind: 'external',
+  endsWhenSilent: false,
   cut: () => {},
 };

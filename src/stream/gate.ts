@@ -1,44 +1,52 @@
 /**
- * The streaming gate, used by every kind of server Slotcast enforces (issue 9). Servers ask it
- * synchronously — node-media-server's hooks are synchronous, and an answer given later would
- * admit the publisher until then — so it decides from an in-memory snapshot of the reservations
- * on enforcing servers, loaded at start, kept current by the use cases' commit events
- * (AppDeps.listeners) and reloaded every `refreshEveryMs` for commits made by other processes.
+ * The streaming gate, used by every kind of server Slotcast enforces (issues 9 and 16). Any
+ * number of Slotcast instances run one behind a balancer, and a server's successive calls land on
+ * different ones, so what they must agree on lives in PostgreSQL:
  *
- * What it decides, it records through the use cases in src/app/stream.ts, after answering: the
- * publish session, the first publish making the reservation live, refusals (audited, the
- * organizer told once per reservation and reason), viewer sessions, and the attendance summary
- * once the stream is over. Cut timers end a stream at end + buffer; a reservation cancelled or
- * moved while it streams is cut at once.
+ * - who publishes: one open publish session per reservation, claimed in a transaction on the
+ *   locked reservation (src/app/stream.ts `claimPublish`), kept alive by its server's calls;
+ * - who watches: viewers seen through requests (HLS, RTMP plays) are one session per viewer
+ *   whatever instance they reach; wrong tries are counted per address fleet-wide (gate/limiter.ts);
+ * - cuts: claimed once (gate/cuts.ts).
+ *
+ * Memory holds only what is near now (gate/snapshot.ts), kept current by NOTIFY, and the
+ * connections this process itself holds: its embedded server's publishers (node-media-server's
+ * hooks are synchronous, so they are answered from memory and the database has the last word a
+ * moment later) and HTTP-FLV viewers.
  */
-import { randomUUID } from 'node:crypto';
-import type { AppDeps } from '../app/deps.js';
-import type { CommittedEvent, CommitListener } from '../app/events.js';
-import {
-  finishReservation,
-  publishRefused,
-  streamStarted,
-  streamStopped,
-  summarizeStream,
-  viewerJoined,
-  viewerLeft,
-} from '../app/stream.js';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { PublishDecision, ViewerCredentials, ViewerDecision } from '../domain/admission.js';
-import { cutReason, decidePublish, decideViewer, publishWindow } from '../domain/admission.js';
+import { cutReason, decidePublish, decideViewer } from '../domain/admission.js';
 import { isEnforcing } from '../domain/server-kind.js';
 import { tokenOwner } from '../domain/viewer-token.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
-import type { StoredReservation } from '../store/reservations.js';
+import { PgListener } from '../store/listener.js';
 import type { GateReservation } from '../store/streaming.js';
 import {
+  endClientSession,
+  endIdleViewers,
+  endKeyedViewer,
   endOpenPublishSessions,
-  gateReservation,
-  gateReservations,
-  openPublishSessions,
+  endSilentSessions,
+  endViewerSession,
+  insertViewerSession,
+  keyedViewerOpen,
+  keyedViewerSeen,
+  openSessionOf,
+  openSessionOfClient,
+  openSessionsOn,
+  openViewerCount,
+  streamActivity,
+  touchPublishSessions,
   viewerTokenKey,
 } from '../store/streaming.js';
 import type { PublisherSession, StreamDriver } from './driver.js';
+import { Cuts } from './gate/cuts.js';
+import { WrongTries } from './gate/limiter.js';
+import type { GatePort } from './gate/port.js';
+import type { ReservationNotice } from './gate/snapshot.js';
+import { ReservationSnapshot } from './gate/snapshot.js';
 
 export interface PublishRequest {
   serverId: string;
@@ -57,7 +65,7 @@ export interface PlayRequest {
   now?: Date;
 }
 
-/** An admitted viewer; the HTTP route ends its response when the gate calls `onEnd`. */
+/** An admitted viewer on a connection this process holds; the route ends it when `onEnd` is called. */
 export interface Viewer {
   id: string;
   reservationId: string;
@@ -65,13 +73,23 @@ export interface Viewer {
   onEnd: (reason: string) => void;
 }
 
+export type ViewerRefusal = Exclude<ViewerDecision, { admitted: true }>['reason'] | 'too_many_tries';
+
 export type PlayDecision =
   | { admitted: true; viewer: Viewer; reservation: GateReservation }
-  | {
-      admitted: false;
-      status: 401 | 403 | 429;
-      reason: Exclude<ViewerDecision, { admitted: true }>['reason'] | 'too_many_tries';
-    };
+  | { admitted: false; status: 401 | 403 | 404 | 429; reason: ViewerRefusal | 'not_served_here' };
+
+/** A viewer seen through requests: HLS (each playlist and segment) or an nginx RTMP play. */
+export type KeyedViewerRequest = PlayRequest & {
+  /** The server the request came through: a reservation on another server is not served there. */
+  serverId: string;
+  /** An RTMP player's connection id (nginx `clientid`); none for HLS. */
+  player?: string;
+};
+
+export type KeyedViewerAnswer =
+  | { status: 200; reservation: GateReservation; key: string }
+  | { status: 401 | 403 | 429; reason: ViewerRefusal | 'wrong_server' };
 
 /** The HTTP status of a refused viewer, wherever they come in (FLV route, HLS auth, MediaMTX read). */
 export function viewerRefusalStatus(reason: string): 401 | 403 | 429 {
@@ -79,67 +97,94 @@ export function viewerRefusalStatus(reason: string): 401 | 403 | 429 {
 }
 
 export interface GateOptions {
-  /** Reload the whole snapshot this often (default 10 s), for commits made in other processes. */
+  /** Reload the reservations near now this often (default 10 s). */
   refreshEveryMs?: number;
+  /** How far ahead reservations are kept in memory (default 15 min, plus the longest buffer). */
+  horizonMs?: number;
   /**
-   * A publisher found open at start (a server whose publishers outlive this process, nginx-rtmp)
-   * must be heard of within this long (its server's update call), or it is taken as gone
-   * (default 10 s: a few of nginx's 2 s updates).
+   * A publisher its server has not spoken of for this long has gone (default 10 s: a few of
+   * nginx's 2 s update calls). Also how long a starting instance waits before judging silence,
+   * so that it never ends sessions others keep alive.
    */
-  restoredGraceMs?: number;
+  silentMs?: number;
+  /** An HLS viewer with no request for this long has left (default 15 s, a few segments). */
+  viewerIdleMs?: number;
+  /** How often sessions are kept alive and silent ones ended (default 2 s). */
+  sweepEveryMs?: number;
   /** Wrong credentials from one address within a minute before it gets 429 (default 10). */
   maxWrongTriesPerMinute?: number;
+  /** How long an nginx-rtmp or MediaMTX publish waits for a holder that may be its own dropped connection (default 1 s). */
+  reconnectWaitMs?: number;
 }
 
 interface Served {
   name: string;
   driver: StreamDriver;
-  /** Publishers of this server end when this process stops (embedded: they are connected to it). */
+  /** Its publishers are connected to this process (embedded): they end with it, and only it cuts them. */
   endsWithProcess: boolean;
 }
 
-interface Publisher extends PublisherSession {
+interface LocalViewer extends Viewer {
   sessionId: Promise<string | undefined>;
-  /**
-   * False for a publisher restored from an open session at start until its server speaks of it
-   * again: its end may have been missed while this process was down, so it blocks nobody.
-   */
-  verified: boolean;
 }
 
-// setTimeout's longest delay; a cut further ahead is re-armed when this fires.
-const LONGEST_TIMER_MS = 2_147_483_647;
-const MINUTE_MS = 60_000;
+export const RESERVATION_CHANNEL = 'slotcast_reservation';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class StreamGate {
-  private readonly byId = new Map<string, GateReservation>();
-  private readonly byKey = new Map<string, GateReservation>();
-  private readonly byCode = new Map<string, GateReservation>();
+  private readonly snapshot: ReservationSnapshot;
+  private readonly tries: WrongTries;
+  private readonly cuts: Cuts;
   private readonly served = new Map<string, Served>();
-  private readonly publishers = new Map<string, Publisher>();
-  private readonly viewers = new Map<string, Viewer & { sessionId: Promise<string | undefined> }>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly wrongTries = new Map<string, number[]>();
+  /** Publishers connected to this process (its embedded server), by client id. */
+  private readonly connected = new Map<string, PublisherSession>();
+  private readonly viewers = new Map<string, LocalViewer>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private tokenKey = '';
+  private readonly listener: PgListener | undefined;
   private readonly log: Logger;
-  private readonly refreshEveryMs: number;
-  private readonly maxWrongTries: number;
-  private readonly restoredGraceMs: number;
-  private graceTimer: NodeJS.Timeout | undefined;
-
-  /** Subscribed to the use cases' commits by `start`. */
-  readonly onCommit: CommitListener = (event) => this.committed(event);
+  private readonly options: Required<GateOptions>;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private startedAt = 0;
+  private tokenKey = '';
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly port: GatePort,
     options: GateOptions = {},
   ) {
-    this.log = deps.log;
-    this.refreshEveryMs = options.refreshEveryMs ?? 10_000;
-    this.maxWrongTries = options.maxWrongTriesPerMinute ?? 10;
-    this.restoredGraceMs = options.restoredGraceMs ?? 10_000;
+    this.log = port.log;
+    this.options = {
+      refreshEveryMs: options.refreshEveryMs ?? 10_000,
+      horizonMs: options.horizonMs ?? 15 * 60_000,
+      silentMs: options.silentMs ?? 10_000,
+      viewerIdleMs: options.viewerIdleMs ?? 15_000,
+      sweepEveryMs: options.sweepEveryMs ?? 2_000,
+      maxWrongTriesPerMinute: options.maxWrongTriesPerMinute ?? 10,
+      reconnectWaitMs: options.reconnectWaitMs ?? 1_000,
+    };
+    this.snapshot = new ReservationSnapshot(port.sql, port.clock, this.options.horizonMs);
+    this.tries = new WrongTries(port.sql, this.options.maxWrongTriesPerMinute);
+    this.cuts = new Cuts(port, {
+      cuttable: () => [...this.served.keys()],
+      dropPublisher: (publisher) => this.drop(publisher),
+      dropPlayer: (serverId, clientId) => {
+        const driver = this.served.get(serverId)?.driver as { dropViewer?: (id: string) => void } | undefined;
+        driver?.dropViewer?.(clientId);
+      },
+      endLocal: (reservationId, reason) => this.endLocal(reservationId, reason),
+      track: (work) => this.track(work),
+    });
+    if (port.databaseUrl)
+      this.listener = new PgListener({
+        databaseUrl: port.databaseUrl,
+        channels: [RESERVATION_CHANNEL],
+        name: 'the streaming gate',
+        log: port.log,
+        onNotification: (_channel, payload) => this.heard(payload),
+        // Commits made while it was away reached nobody: read the window anew.
+        onReconnected: () => void this.track(this.refresh()),
+      });
   }
 
   /** Serves a server of an enforcing kind through its driver. */
@@ -148,35 +193,33 @@ export class StreamGate {
   }
 
   async start(): Promise<void> {
-    this.tokenKey = await viewerTokenKey(this.deps.pool);
-    // Publishers connected to a previous run of this process ended with it.
-    const ended = [...this.served].filter(([, served]) => served.endsWithProcess).map(([id]) => id);
-    if (ended.length > 0) await endOpenPublishSessions(this.deps.pool, ended, this.deps.clock(), 'service_stopped');
-    await this.restorePublishers();
+    this.tokenKey = await viewerTokenKey(this.port.sql);
+    // Publishers connected to a previous run of this process ended with it (its own servers only).
+    const own = [...this.served].filter(([, served]) => served.endsWithProcess).map(([id]) => id);
+    if (own.length > 0) await endOpenPublishSessions(this.port.sql, own, this.port.clock(), 'service_stopped');
+    await this.listener?.start();
     await this.refresh();
-    this.deps.listeners.push(this.onCommit);
-    this.refreshTimer = setInterval(() => {
-      this.track(this.refresh());
-    }, this.refreshEveryMs);
+    this.startedAt = Date.now();
+    this.refreshTimer = setInterval(() => void this.track(this.refresh()), this.options.refreshEveryMs);
     this.refreshTimer.unref();
+    this.sweepTimer = setInterval(() => void this.track(this.sweep()), this.options.sweepEveryMs);
+    this.sweepTimer.unref();
   }
 
   /**
-   * Stops timers and listening, and records the end of the sessions that end with this process;
-   * publishers of other servers (nginx-rtmp) stream on, and the next start finds them.
+   * Stops timers and listening, and ends what this process holds: its embedded server's
+   * publishers and its HTTP-FLV viewers. Nothing another instance holds is touched; publishers
+   * of nginx-rtmp and MediaMTX stream on.
    */
   async stop(): Promise<void> {
     clearInterval(this.refreshTimer);
-    clearTimeout(this.graceTimer);
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    const index = this.deps.listeners.indexOf(this.onCommit);
-    if (index >= 0) this.deps.listeners.splice(index, 1);
-    const now = this.deps.clock();
-    for (const [key, publisher] of this.publishers) {
-      if (!this.served.get(publisher.serverId)?.endsWithProcess) continue;
-      this.publishers.delete(key);
-      this.track(this.recordEnd(publisher, now, 'service_stopped'));
+    clearInterval(this.sweepTimer);
+    this.cuts.stop();
+    await this.listener?.stop();
+    const now = this.port.clock();
+    for (const publisher of [...this.connected.values()]) {
+      this.connected.delete(publisher.clientId);
+      this.track(endClientSession(this.port.sql, publisher.serverId, publisher.clientId, now, 'service_stopped'));
     }
     for (const viewer of [...this.viewers.values()]) {
       viewer.onEnd('service_stopped');
@@ -190,124 +233,148 @@ export class StreamGate {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** A publisher wants in. Decided from memory, synchronously; recorded afterwards. */
-  publish(request: PublishRequest): PublishDecision {
-    const now = request.now ?? this.deps.clock();
-    const reservation = this.byKey.get(request.key);
+  /**
+   * A publisher wants in through a server that can wait for the answer (nginx-rtmp, MediaMTX):
+   * decided by PostgreSQL, so every instance agrees. A holder may be this organizer's own dropped
+   * connection whose end has not been heard yet (on another instance): the claim is tried again
+   * for a moment before "already publishing" is the answer.
+   */
+  async publish(request: PublishRequest): Promise<PublishDecision> {
+    const now = request.now ?? this.port.clock();
     const served = this.served.get(request.serverId);
-    const otherPublisher = reservation !== undefined && this.isHeld(reservation.id);
-    const decision: PublishDecision = served
-      ? decidePublish({ reservation, serverId: request.serverId, now, otherPublisher })
-      : { admitted: false, reason: 'unknown_key' };
-    const facts = { server: served?.name, client: request.clientId, ip: request.ip, reservation: reservation?.code };
-    this.deps.metrics.publishDecided(decision);
-    if (!decision.admitted) {
-      this.log.info('publish refused', { ...facts, reason: decision.reason });
-      this.track(
-        publishRefused(this.deps, {
-          reservationId: decision.reason === 'unknown_key' ? undefined : reservation?.id,
-          serverId: request.serverId,
-          serverName: served?.name ?? request.serverId,
-          reason: decision.reason,
-          window: decision.window,
-          clientId: request.clientId,
-          ip: request.ip,
-          at: now,
-        }),
-      );
-      return decision;
+    // From the database, not memory: a commit made a moment ago elsewhere counts.
+    const reservation = served ? await this.snapshot.readByKey(request.key) : undefined;
+    let decision: PublishDecision = decidePublish({
+      reservation,
+      serverId: request.serverId,
+      now,
+      otherPublisher: false,
+    });
+    if (decision.admitted) {
+      decision = await this.claim(request, reservation!, now);
+      const waitUntil = Date.now() + this.options.reconnectWaitMs;
+      while (!decision.admitted && decision.reason === 'already_publishing' && Date.now() < waitUntil) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        decision = await this.claim(request, reservation!, request.now ?? this.port.clock());
+      }
     }
-    this.admit(request, reservation!, now, facts);
+    this.decided(request, reservation, decision, now);
     return decision;
   }
 
   /**
-   * The server asks again whether a publisher may go on (nginx-rtmp's on_update). A publisher the
-   * gate holds may (its cut timer ends it in time); one restored at start is thereby confirmed.
-   * One the gate does not know (its publish was decided by a previous run that never recorded
-   * it) is judged as a new publish, quietly: admitted and recorded if it would be now, else
-   * refused without another audit or notice — it was told when it was refused or cut.
+   * A publisher wants in through the embedded server, whose hooks are synchronous: answered from
+   * memory at once (a key not near its window is refused, worded from the database after), then
+   * claimed in the database, which may still refuse it (a commit not heard yet): it is cut then.
    */
-  update(request: PublishRequest): boolean {
-    const now = request.now ?? this.deps.clock();
-    const known = this.publishers.get(this.publisherKey(request.serverId, request.clientId));
-    const reservation = this.byKey.get(request.key);
-    if (known) {
-      if (known.reservationId !== reservation?.id) return false;
-      known.verified = true;
+  publishNow(request: PublishRequest): PublishDecision {
+    const now = request.now ?? this.port.clock();
+    const served = this.served.get(request.serverId);
+    const reservation = this.snapshot.cachedByKey(request.key);
+    const otherPublisher =
+      reservation !== undefined &&
+      [...this.connected.values()].some((publisher) => publisher.reservationId === reservation.id);
+    const decision: PublishDecision = served
+      ? decidePublish({ reservation, serverId: request.serverId, now, otherPublisher })
+      : { admitted: false, reason: 'unknown_key' };
+    if (!decision.admitted) {
+      this.port.metrics.publishDecided(decision);
+      this.track(this.wordRefusal(request, reservation, decision, now));
+      return decision;
+    }
+    const publisher = {
+      serverId: request.serverId,
+      clientId: request.clientId,
+      reservationId: reservation!.id,
+      ip: request.ip,
+    };
+    this.connected.set(request.clientId, publisher);
+    this.track(
+      this.claim(request, reservation!, now).then((claimed) => {
+        if (claimed.admitted) {
+          this.decided(request, reservation, claimed, now);
+          return;
+        }
+        if (!this.connected.has(request.clientId)) return;
+        this.connected.delete(request.clientId);
+        this.drop(publisher);
+        this.decided(request, reservation, claimed, now);
+      }),
+    );
+    return decision;
+  }
+
+  /**
+   * The server asks again whether a publisher may go on (nginx-rtmp's update call, wherever it
+   * lands): the reservation is judged anew — cancelled, lapsed, moved or out of its window, and
+   * the publisher is refused (and the stream cut once, by whoever claims it). A publisher with no
+   * open session (one a previous run admitted but never recorded, or ended as silent while every
+   * instance was away) is judged as a new publish, quietly: no second refusal notice.
+   */
+  async update(request: PublishRequest): Promise<boolean> {
+    const now = request.now ?? this.port.clock();
+    if (!this.served.has(request.serverId)) return false;
+    const [session, reservation] = await Promise.all([
+      openSessionOfClient(this.port.sql, request.serverId, request.clientId),
+      this.snapshot.readByKey(request.key),
+    ]);
+    if (session) {
+      if (session.reservationId !== reservation?.id) return false;
+      const reason = reservation.serverId !== request.serverId ? 'moved' : cutReason(reservation, now);
+      if (reason) {
+        this.track(this.cuts.cut(reservation, reason, reason === 'moved' ? reservation.serverId : undefined));
+        return false;
+      }
+      await touchPublishSessions(this.port.sql, request.serverId, [request.clientId]);
       return true;
     }
-    if (!this.served.has(request.serverId)) return false;
-    const otherPublisher = reservation !== undefined && this.isHeld(reservation.id);
-    const decision = decidePublish({ reservation, serverId: request.serverId, now, otherPublisher });
-    if (!decision.admitted) return false;
-    // Refusals here are not counted again (they were when refused or cut); admissions are new.
-    this.deps.metrics.publishDecided(decision);
-    const served = this.served.get(request.serverId);
-    this.admit(request, reservation!, now, {
-      server: served?.name,
-      client: request.clientId,
-      ip: request.ip,
-      reservation: reservation?.code,
-    });
+    const rules = decidePublish({ reservation, serverId: request.serverId, now, otherPublisher: false });
+    if (!rules.admitted) return false;
+    const claimed = await this.claim(request, reservation!, now);
+    if (!claimed.admitted) return false;
+    this.decided(request, reservation, claimed, now);
     return true;
   }
 
-  private admit(
-    request: PublishRequest,
-    admitted: GateReservation,
-    now: Date,
-    facts: Record<string, string | undefined>,
-  ): void {
-    // A publisher restored at start and not heard of since is taken as gone: it blocks nobody.
-    for (const stale of this.publishersOf(admitted.id) as Publisher[]) {
-      if (stale.verified) continue;
-      this.publishers.delete(this.publisherKey(stale.serverId, stale.clientId));
-      this.track(this.recordEnd(stale, now, 'gone'));
-    }
-    const publisher: Publisher = {
-      serverId: request.serverId,
-      clientId: request.clientId,
-      reservationId: admitted.id,
-      ip: request.ip,
-      sessionId: Promise.resolve(undefined),
-      verified: true,
-    };
-    publisher.sessionId = this.track(
-      streamStarted(this.deps, { ...publisher, at: now }).catch((error: unknown) => {
-        this.log.error('recording a publish failed', { ...facts, error: coerceError(error).message });
-        return undefined;
-      }),
-    );
-    this.publishers.set(this.publisherKey(request.serverId, request.clientId), publisher);
-    // The stream makes it live; the commit event confirms it a moment later.
-    if (admitted.status === 'confirmed') admitted.status = 'live';
-    this.log.info('publish admitted', facts);
-    this.arm(admitted.id, now);
+  /** The publisher disconnected (or the server says it stopped). */
+  publishEnded(serverId: string, clientId: string, now: Date = this.port.clock()): Promise<void> {
+    if (this.connected.get(clientId)?.serverId === serverId) this.connected.delete(clientId);
+    return this.track(endClientSession(this.port.sql, serverId, clientId, now, 'disconnected').then(() => undefined));
   }
 
-  /** The publisher disconnected (or the server says it stopped). */
-  publishEnded(serverId: string, clientId: string, now: Date = this.deps.clock()): void {
-    const key = this.publisherKey(serverId, clientId);
-    const publisher = this.publishers.get(key);
-    if (!publisher) return;
-    this.publishers.delete(key);
-    this.track(this.recordEnd(publisher, now, 'disconnected'));
-    this.arm(publisher.reservationId, now);
+  /** The server lists these publishers as there (MediaMTX's path list): they are kept alive. */
+  seen(serverId: string, clientIds: string[]): Promise<void> {
+    return this.track(touchPublishSessions(this.port.sql, serverId, clientIds));
+  }
+
+  /** The publishers admitted on a server, by any instance (MediaMTX's driver compares them with its list). */
+  publishersOn(serverId: string): Promise<Array<{ clientId: string; silentSeconds: number }>> {
+    return openSessionsOn(this.port.sql, serverId);
+  }
+
+  /** Who publishes into the reservation right now, admitted by any instance (one at most). */
+  async publishersOf(reservationId: string): Promise<PublisherSession[]> {
+    const session = await openSessionOf(this.port.sql, reservationId);
+    return session ? [session] : [];
+  }
+
+  /** Whether someone publishes into the reservation right now, on any instance. */
+  async isPublishing(reservationId: string): Promise<boolean> {
+    return (await this.publishersOf(reservationId)).length > 0;
   }
 
   /**
    * Checks a viewer's credentials without letting them in (the watch page): wrong and missing
-   * ones count towards the address's limit like the stream's.
+   * ones count towards the address's limit, fleet-wide.
    */
-  check(request: PlayRequest): {
+  async check(request: PlayRequest): Promise<{
     decision: ViewerDecision | { admitted: false; reason: 'too_many_tries' };
     reservation: GateReservation | undefined;
-  } {
-    const now = request.now ?? this.deps.clock();
-    if (this.triesOf(request.ip, now) >= this.maxWrongTries)
+  }> {
+    const now = request.now ?? this.port.clock();
+    if (await this.tries.blocked(request.ip, now))
       return { decision: { admitted: false, reason: 'too_many_tries' }, reservation: undefined };
-    const reservation = this.byCode.get(request.code.toUpperCase());
+    const reservation = await this.snapshot.findByCode(request.code);
     const { token } = request.credentials;
     const tokenInvitee =
       reservation && token ? tokenOwner(this.tokenKey, reservation.id, reservation.emails, token) : undefined;
@@ -318,7 +385,7 @@ export class StreamGate {
       now,
     });
     if (!decision.admitted && (decision.reason === 'missing_credentials' || decision.reason === 'wrong_credentials'))
-      this.wrongTries.set(request.ip, [...(this.wrongTries.get(request.ip) ?? []), now.getTime()]);
+      await this.tries.record(request.ip, now);
     return {
       decision,
       reservation:
@@ -326,217 +393,296 @@ export class StreamGate {
     };
   }
 
-  /** A viewer wants in (the HTTP route has the credentials). */
-  play(request: PlayRequest): PlayDecision {
-    const now = request.now ?? this.deps.clock();
-    const { decision, reservation } = this.check({ ...request, now });
-    if (!decision.admitted) {
+  /**
+   * A viewer on a connection this process holds (HTTP-FLV of its embedded server `serverId`):
+   * recorded only once admitted and served here.
+   */
+  async play(request: PlayRequest & { serverId: string | undefined }): Promise<PlayDecision> {
+    const now = request.now ?? this.port.clock();
+    const { decision, reservation } = await this.check({ ...request, now });
+    if (!decision.admitted)
       return { admitted: false, status: viewerRefusalStatus(decision.reason), reason: decision.reason };
-    }
     const admitted = reservation!;
-    const viewer = {
+    if (admitted.serverId !== request.serverId) return { admitted: false, status: 404, reason: 'not_served_here' };
+    const viewer: LocalViewer = {
       id: randomUUID(),
       reservationId: admitted.id,
-      onEnd: (_reason: string) => {},
-      sessionId: Promise.resolve<string | undefined>(undefined),
+      onEnd: () => {},
+      sessionId: this.track(
+        insertViewerSession(this.port.sql, {
+          reservationId: admitted.id,
+          credential: decision.credential,
+          invitee: decision.invitee,
+          ip: request.ip,
+          at: now,
+        }).catch((error: unknown) => {
+          this.log.error('recording a viewer failed', {
+            reservation: admitted.code,
+            error: coerceError(error).message,
+          });
+          return undefined;
+        }),
+      ),
     };
-    viewer.sessionId = this.track(
-      viewerJoined(this.deps, {
-        reservationId: admitted.id,
-        credential: decision.credential,
-        invitee: decision.invitee,
-        ip: request.ip,
-        at: now,
-      }).catch((error: unknown) => {
-        this.log.error('recording a viewer failed', { reservation: admitted.code, error: coerceError(error).message });
-        return undefined;
-      }),
-    );
     this.viewers.set(viewer.id, viewer);
-    this.arm(admitted.id, now);
+    this.cuts.arm(admitted);
     return { admitted: true, viewer, reservation: admitted };
   }
 
-  /** The viewer left (or was ended). */
-  playEnded(viewer: Pick<Viewer, 'id'>, now: Date = this.deps.clock()): void {
+  /** The viewer on a connection of this process left (or was ended). */
+  playEnded(viewer: Pick<Viewer, 'id'>, now: Date = this.port.clock()): void {
     const known = this.viewers.get(viewer.id);
     if (!known) return;
     this.viewers.delete(viewer.id);
-    this.track(known.sessionId.then((id) => (id ? viewerLeft(this.deps, id, now) : undefined)));
-  }
-
-  /** The snapshot's view of a reservation (drivers and the watch page read it). */
-  reservation(idOrCode: string): GateReservation | undefined {
-    return this.byId.get(idOrCode) ?? this.byCode.get(idOrCode.toUpperCase());
-  }
-
-  /** Publishers currently admitted into a reservation. */
-  publishersOf(reservationId: string): PublisherSession[] {
-    return [...this.publishers.values()].filter((publisher) => publisher.reservationId === reservationId);
-  }
-
-  /** Every reservation someone streams to or watches right now (for /metrics). */
-  activity(): Array<{ code: string; publishers: number; viewers: number }> {
-    const active = new Set([
-      ...[...this.publishers.values()].map((publisher) => publisher.reservationId),
-      ...[...this.viewers.values()].map((viewer) => viewer.reservationId),
-    ]);
-    return [...active].map((id) => ({
-      code: this.byId.get(id)?.code ?? id,
-      publishers: this.publishersOf(id).length,
-      viewers: this.viewersOf(id),
-    }));
-  }
-
-  viewersOf(reservationId: string): number {
-    return [...this.viewers.values()].filter((viewer) => viewer.reservationId === reservationId).length;
-  }
-
-  /** Someone streams into it: a publisher restored at start and not heard of since does not count. */
-  private isHeld(reservationId: string): boolean {
-    return [...this.publishers.values()].some(
-      (publisher) => publisher.reservationId === reservationId && publisher.verified,
-    );
-  }
-
-  private triesOf(ip: string, now: Date): number {
-    const recent = (this.wrongTries.get(ip) ?? []).filter((at) => at > now.getTime() - MINUTE_MS);
-    if (recent.length === 0) this.wrongTries.delete(ip);
-    else this.wrongTries.set(ip, recent);
-    return recent.length;
-  }
-
-  private publisherKey(serverId: string, clientId: string): string {
-    return `${serverId}:${clientId}`;
-  }
-
-  private async recordEnd(publisher: Publisher, at: Date, reason: string): Promise<void> {
-    const id = await publisher.sessionId;
-    if (id) await streamStopped(this.deps, id, at, reason);
-  }
-
-  /** Sets the reservation's cut timer (or cuts now) while anyone streams or watches. */
-  private arm(reservationId: string, now: Date = this.deps.clock()): void {
-    clearTimeout(this.timers.get(reservationId));
-    this.timers.delete(reservationId);
-    const active = this.publishersOf(reservationId).length > 0 || this.viewersOf(reservationId) > 0;
-    if (!active) return;
-    const reservation = this.byId.get(reservationId);
-    const strayed = this.publishersOf(reservationId).some((publisher) => publisher.serverId !== reservation?.serverId);
-    const reason = strayed ? 'moved' : cutReason(reservation, now);
-    if (reason) {
-      this.cut(reservationId, reason, now);
-      return;
-    }
-    const delay = publishWindow(reservation!).closesAt.getTime() - now.getTime();
-    const timer = setTimeout(() => this.arm(reservationId), Math.min(Math.max(delay, 1), LONGEST_TIMER_MS));
-    this.timers.set(reservationId, timer);
-  }
-
-  /** Disconnects every publisher and viewer of the reservation, then winds the stream up. */
-  private cut(reservationId: string, reason: string, now: Date): void {
-    const reservation = this.byId.get(reservationId);
-    for (const publisher of this.publishersOf(reservationId)) {
-      this.publishers.delete(this.publisherKey(publisher.serverId, publisher.clientId));
-      try {
-        this.served.get(publisher.serverId)?.driver.cut(publisher);
-      } catch (error) {
-        this.log.error('cutting a publisher failed', {
-          reservation: reservation?.code,
-          error: coerceError(error).message,
-        });
-      }
-      this.track(this.recordEnd(publisher as Publisher, now, reason));
-    }
-    for (const viewer of [...this.viewers.values()].filter((v) => v.reservationId === reservationId)) {
-      viewer.onEnd(reason);
-      this.playEnded(viewer, now);
-    }
-    this.log.info('stream cut', { reservation: reservation?.code, reason });
-    const windUp =
-      reason === 'window_ended'
-        ? finishReservation(this.deps, reservationId)
-        : summarizeStream(this.deps, reservationId, reason);
-    this.track(
-      windUp.catch((error: unknown) =>
-        this.log.error('winding up a stream failed', {
-          reservation: reservation?.code,
-          error: coerceError(error).message,
-        }),
-      ),
-    );
+    this.track(known.sessionId.then((id) => (id ? endViewerSession(this.port.sql, id, now) : undefined)));
   }
 
   /**
-   * Publishers of servers whose publishers outlive this process (nginx-rtmp) stream on while it
-   * restarts: their open sessions are taken back, unconfirmed until the server's next update call
-   * names them, and ended as gone if none does within the grace (their end was missed).
+   * A viewer seen through requests (every HLS playlist and segment; an nginx RTMP play): checked
+   * each time, and one session per viewer — reservation, credential and address — whatever
+   * instance the request reaches. Recorded only once admitted on the reservation's own server.
    */
-  private async restorePublishers(): Promise<void> {
-    const outliving = [...this.served].filter(([, served]) => !served.endsWithProcess).map(([id]) => id);
-    if (outliving.length === 0) return;
-    for (const open of await openPublishSessions(this.deps.pool, outliving)) {
-      this.publishers.set(this.publisherKey(open.serverId, open.clientId), {
-        ...open,
-        sessionId: Promise.resolve(open.id),
-        verified: false,
-      });
-    }
-    this.graceTimer = setTimeout(() => {
-      const now = this.deps.clock();
-      for (const [key, publisher] of this.publishers) {
-        if (publisher.verified) continue;
-        this.publishers.delete(key);
-        this.track(this.recordEnd(publisher, now, 'gone'));
-        this.arm(publisher.reservationId, now);
-      }
-    }, this.restoredGraceMs);
-    this.graceTimer.unref();
+  async keyedViewer(request: KeyedViewerRequest): Promise<KeyedViewerAnswer> {
+    const now = request.now ?? this.port.clock();
+    const { decision, reservation } = await this.check({ ...request, now });
+    if (!decision.admitted) return { status: viewerRefusalStatus(decision.reason), reason: decision.reason };
+    if (reservation!.serverId !== request.serverId) return { status: 403, reason: 'wrong_server' };
+    const key = request.player
+      ? `rtmp:${request.serverId}:${request.player}`
+      : `hls:${createHmac('sha256', this.tokenKey)
+          .update(
+            [reservation!.id, request.credentials.token ?? '', request.credentials.passcode ?? '', request.ip].join(
+              '\n',
+            ),
+          )
+          .digest('base64url')}`;
+    await keyedViewerSeen(this.port.sql, {
+      reservationId: reservation!.id,
+      key,
+      credential: decision.credential,
+      invitee: decision.invitee,
+      ip: request.ip,
+      at: now,
+    });
+    return { status: 200, reservation: reservation!, key };
   }
 
+  /** Whether an RTMP player's session is still open (nginx's update call for a player). */
+  playerWatching(serverId: string, player: string): Promise<boolean> {
+    return keyedViewerOpen(this.port.sql, `rtmp:${serverId}:${player}`);
+  }
+
+  /** An RTMP player left (nginx's play_done). */
+  playerLeft(serverId: string, player: string, now: Date = this.port.clock()): Promise<void> {
+    return this.track(endKeyedViewer(this.port.sql, `rtmp:${serverId}:${player}`, now));
+  }
+
+  /** A reservation by id or code: from memory when near now, else from the database. */
+  reservation(idOrCode: string): Promise<GateReservation | undefined> {
+    return UUID.test(idOrCode) ? this.snapshot.findById(idOrCode) : this.snapshot.findByCode(idOrCode);
+  }
+
+  /** Viewers watching the reservation right now, on any instance. */
+  viewersOf(reservationId: string): Promise<number> {
+    return openViewerCount(this.port.sql, reservationId);
+  }
+
+  /** How many reservations are held in memory (bounded by those near now). */
+  get kept(): number {
+    return this.snapshot.size;
+  }
+
+  /** Every reservation someone streams to or watches right now, fleet-wide (for /metrics). */
+  activity(): Promise<Array<{ code: string; publishers: number; viewers: number }>> {
+    return streamActivity(this.port.sql);
+  }
+
+  private claim(request: PublishRequest, reservation: GateReservation, at: Date): Promise<PublishDecision> {
+    return this.port.records
+      .claimPublish({
+        reservationId: reservation.id,
+        serverId: request.serverId,
+        clientId: request.clientId,
+        ip: request.ip,
+        at,
+        silentMs: this.options.silentMs,
+      })
+      .then((claimed) => (claimed.admitted ? { admitted: true as const } : claimed));
+  }
+
+  /** Logs, counts and records a decision; an admitted one arms the reservation's cut. */
+  private decided(
+    request: PublishRequest,
+    reservation: GateReservation | undefined,
+    decision: PublishDecision,
+    at: Date,
+  ): void {
+    const served = this.served.get(request.serverId);
+    const facts = { server: served?.name, client: request.clientId, ip: request.ip, reservation: reservation?.code };
+    this.port.metrics.publishDecided(decision);
+    if (decision.admitted) {
+      this.log.info('publish admitted', facts);
+      if (reservation) this.cuts.arm({ ...reservation, status: 'live' });
+      return;
+    }
+    this.log.info('publish refused', { ...facts, reason: decision.reason });
+    this.track(
+      this.port.records
+        .publishRefused({
+          reservationId: decision.reason === 'unknown_key' ? undefined : reservation?.id,
+          serverId: request.serverId,
+          serverName: served?.name ?? request.serverId,
+          reason: decision.reason,
+          window: decision.window,
+          clientId: request.clientId,
+          ip: request.ip,
+          at,
+        })
+        .catch((error: unknown) =>
+          this.log.error('recording a refused publish failed', { ...facts, error: coerceError(error).message }),
+        ),
+    );
+  }
+
+  /** A refusal answered from memory, worded from the database (the key may be far from its window). */
+  private async wordRefusal(
+    request: PublishRequest,
+    cached: GateReservation | undefined,
+    decision: Exclude<PublishDecision, { admitted: true }>,
+    at: Date,
+  ): Promise<void> {
+    const reservation = cached ?? (request.key ? await this.snapshot.findByKey(request.key) : undefined);
+    const worded =
+      cached || !reservation
+        ? decision
+        : decidePublish({ reservation, serverId: request.serverId, now: at, otherPublisher: false });
+    // Refused at once from memory, yet admissible: only a commit not heard of yet does that.
+    const reason = worded.admitted ? decision : worded;
+    this.log.info('publish refused', {
+      server: this.served.get(request.serverId)?.name,
+      client: request.clientId,
+      ip: request.ip,
+      reservation: reservation?.code,
+      reason: reason.reason,
+    });
+    await this.port.records.publishRefused({
+      reservationId: reason.reason === 'unknown_key' ? undefined : reservation?.id,
+      serverId: request.serverId,
+      serverName: this.served.get(request.serverId)?.name ?? request.serverId,
+      reason: reason.reason,
+      window: reason.window,
+      clientId: request.clientId,
+      ip: request.ip,
+      at,
+    });
+  }
+
+  private drop(publisher: PublisherSession): void {
+    if (this.connected.get(publisher.clientId)?.serverId === publisher.serverId)
+      this.connected.delete(publisher.clientId);
+    try {
+      this.served.get(publisher.serverId)?.driver.cut(publisher);
+    } catch (error) {
+      this.log.error('cutting a publisher failed', { error: coerceError(error).message });
+    }
+  }
+
+  /** Ends this process's own connections to a reservation (a cut). */
+  private endLocal(reservationId: string, reason: string): void {
+    for (const publisher of [...this.connected.values()])
+      if (publisher.reservationId === reservationId) this.drop(publisher);
+    const now = this.port.clock();
+    for (const viewer of [...this.viewers.values()]) {
+      if (viewer.reservationId !== reservationId) continue;
+      viewer.onEnd(reason);
+      this.playEnded(viewer, now);
+    }
+  }
+
+  /** Reads the reservations near now anew, arms their cuts, and re-judges those that left. */
   private async refresh(): Promise<void> {
     try {
-      const rows = await gateReservations(this.deps.pool);
-      for (const row of rows) this.put(row);
+      const { left, current } = await this.snapshot.reload();
+      for (const row of current) this.rejudge(row, undefined);
+      for (const row of left) {
+        this.cuts.disarm(row.id);
+        if (this.hasLocal(row.id)) await this.heardOf(row.id);
+      }
     } catch (error) {
       this.log.warn('reloading the streaming snapshot failed', { error: coerceError(error).message });
     }
   }
 
-  private committed(event: CommittedEvent): void {
-    const stored = event.reservation as Partial<StoredReservation> & CommittedEvent['reservation'];
-    const known = this.byId.has(stored.id);
-    if (!known && !isEnforcing(stored.server.kind)) return;
-    if (typeof stored.streamKey === 'string') {
-      this.put({
-        id: stored.id,
-        code: stored.code,
-        title: stored.title,
-        serverId: stored.server.id,
-        serverKind: stored.server.kind ?? 'external',
-        status: stored.status,
-        startsAt: stored.startsAt,
-        endsAt: stored.endsAt,
-        bufferMs: (stored.server.bufferSeconds ?? 0) * 1_000,
-        passcode: stored.passcode,
-        streamKey: stored.streamKey,
-        emails: stored.invitees.emails,
-      });
+  private heard(payload: string): void {
+    let notice: ReservationNotice;
+    try {
+      notice = JSON.parse(payload) as ReservationNotice;
+    } catch {
       return;
     }
-    this.track(gateReservation(this.deps.pool, stored.id).then((row) => row && this.put(row)));
+    this.track(this.heardOf(notice.id, notice));
   }
 
-  /** Takes in a reservation's current state and re-judges its running stream. */
-  private put(row: GateReservation): void {
-    const previous = this.byId.get(row.id);
-    if (previous && previous.streamKey !== row.streamKey) this.byKey.delete(previous.streamKey);
-    // An admitted publish marked it live before its commit came back: never step back from that.
-    if (previous?.status === 'live' && row.status === 'confirmed') row.status = 'live';
-    this.byId.set(row.id, row);
-    this.byKey.set(row.streamKey, row);
-    this.byCode.set(row.code, row);
-    if (this.timers.has(row.id) || this.publishersOf(row.id).length > 0) this.arm(row.id);
+  /** A commit to a reservation, made anywhere: its stream is judged anew. */
+  private async heardOf(id: string, notice?: ReservationNotice): Promise<void> {
+    try {
+      const change = await this.snapshot.changed(id, notice);
+      if (!change) return;
+      if (!change.current) {
+        if (change.previous) await this.cuts.cut(change.previous, 'cancelled');
+        return;
+      }
+      this.rejudge(change.current, change.previous);
+    } catch (error) {
+      this.log.warn('re-reading a reservation failed', { reservation: id, error: coerceError(error).message });
+    }
+  }
+
+  private rejudge(current: GateReservation, previous: GateReservation | undefined): void {
+    const now = this.port.clock();
+    const reason = cutReason(current, now);
+    if (reason) {
+      // Only a stream that may run has anything to cut (a confirmed one before its window has not).
+      const couldStream = current.status === 'live' || previous?.status === 'live' || this.hasLocal(current.id);
+      if (couldStream) this.track(this.cuts.cut(current, reason));
+      else this.cuts.disarm(current.id);
+      return;
+    }
+    if (previous && previous.serverId !== current.serverId)
+      this.track(this.cuts.cut(current, 'moved', current.serverId));
+    this.cuts.arm(current);
+  }
+
+  private hasLocal(reservationId: string): boolean {
+    return (
+      [...this.connected.values()].some((publisher) => publisher.reservationId === reservationId) ||
+      [...this.viewers.values()].some((viewer) => viewer.reservationId === reservationId)
+    );
+  }
+
+  /**
+   * Keeps this process's own publishers alive, ends publishers nobody has heard of for a while
+   * (a crashed instance's embedded publishers; nginx publishers whose end was missed), idle HLS
+   * viewers, and wrong tries older than their minute. Silence is judged only once this instance
+   * has run that long itself: starting, it never ends what other instances keep alive.
+   */
+  private async sweep(): Promise<void> {
+    const now = this.port.clock();
+    try {
+      const own = new Map<string, string[]>();
+      for (const publisher of this.connected.values())
+        own.set(publisher.serverId, [...(own.get(publisher.serverId) ?? []), publisher.clientId]);
+      for (const [serverId, clientIds] of own) await touchPublishSessions(this.port.sql, serverId, clientIds);
+      if (Date.now() - this.startedAt >= this.options.silentMs) {
+        const silent = [...this.served].filter(([, served]) => served.driver.endsWhenSilent).map(([id]) => id);
+        for (const gone of await endSilentSessions(this.port.sql, silent, this.options.silentMs, now))
+          this.log.info('publisher gone: its server has not spoken of it', { session: gone.id });
+      }
+      await endIdleViewers(this.port.sql, this.options.viewerIdleMs);
+      await this.tries.sweep(now);
+    } catch (error) {
+      this.log.warn('keeping stream sessions failed', { error: coerceError(error).message });
+    }
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

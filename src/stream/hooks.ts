@@ -1,6 +1,6 @@
 /**
  * What every server's hook routes share (issue 9): the gate, the servers by hook secret, each
- * server's driver, the HLS viewer sessions — and the secret check every hook call passes first.
+ * server's driver — and the secret check every hook call passes first.
  * A call that comes while the service starts waits for the gate instead of being refused: the
  * HTTP server listens before the gate has loaded its snapshot.
  */
@@ -10,7 +10,6 @@ import { kindLabel } from '../domain/server-kind.js';
 import type { Logger } from '../log.js';
 import type { StreamDriver } from './driver.js';
 import type { StreamGate } from './gate.js';
-import type { HlsViewers } from './hls-viewers.js';
 import type { HookAuth, HookServer } from './hook-auth.js';
 
 export interface HookContext {
@@ -21,7 +20,6 @@ export interface HookContext {
   gate(): Promise<StreamGate | undefined>;
   auth: HookAuth;
   driver(serverId: string): StreamDriver | undefined;
-  hls: HlsViewers;
   log: Logger;
 }
 

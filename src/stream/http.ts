@@ -55,10 +55,12 @@ export async function streamRoutes(app: FastifyInstance, routes: StreamRoutes): 
       const credentials = { token: one(request.query.t), passcode: one(request.query.passcode) };
       // The stream is piped from node-media-server for as long as it lasts: Fastify lets go of the reply.
       reply.hijack();
-      playStream(routes, gate, request.raw, reply.raw, {
+      await playStream(routes, gate, request.raw, reply.raw, {
         code: stream[1]!,
         credentials,
         ip: request.ip.replace(/^::ffff:/, ''),
+        // Only this process's own embedded server is served here.
+        serverId: routes.embedded?.servedId,
       });
     },
   );
@@ -69,26 +71,26 @@ function one(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function playStream(
+async function playStream(
   routes: StreamRoutes,
   gate: StreamGate,
   req: IncomingMessage,
   res: ServerResponse,
   request: Parameters<StreamGate['play']>[0],
-): void {
-  const decision = gate.play(request);
-  if (!decision.admitted) {
+): Promise<void> {
+  const decision = await gate.play(request);
+  const embedded = routes.embedded;
+  if (!decision.admitted || !embedded) {
+    // A refused viewer is recorded nowhere: not an attendee.
+    if (decision.admitted || decision.reason === 'not_served_here') {
+      sendJson(res, 404, { error: { code: 'not_found', message: 'This stream is not served here.' } });
+      return;
+    }
     if (decision.status === 401) res.setHeader('www-authenticate', 'Passcode');
     sendJson(res, decision.status, { error: { code: decision.reason, message: MESSAGES[decision.reason] } });
     return;
   }
   const { viewer, reservation } = decision;
-  const embedded = routes.embedded;
-  if (reservation.serverKind !== 'embedded' || !embedded) {
-    gate.playEnded(viewer);
-    sendJson(res, 404, { error: { code: 'not_found', message: 'This stream is not served here.' } });
-    return;
-  }
   const upstream = httpRequest(embedded.flvUrl(reservation.streamKey), { method: 'GET' });
   let ended = false;
   const end = () => {

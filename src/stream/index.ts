@@ -1,6 +1,7 @@
 /**
- * Streaming in the service (issue 9): the gate every enforcing kind uses; unless STREAMING=off,
- * the embedded node-media-server as the server named "embedded"; and every active server of a
+ * Streaming in the service (issues 9 and 16): the gate every enforcing kind uses; unless
+ * STREAMING=off, the embedded node-media-server as the server named EMBEDDED_NAME (one instance
+ * per name on a database); and every active server of a
  * kind that calls Slotcast's hooks (nginx-rtmp, MediaMTX), served through its driver — those added while
  * the service runs are found on their first hook call. Assembled by the composition root:
  * `routes` go to the HTTP server before it listens, `start` runs once the service's public URL is
@@ -19,7 +20,9 @@ import { EMBEDDED_APP, EmbeddedStreamServer } from './embedded/server.js';
 import { driverFor, HOOK_KINDS, hookKinds } from './kinds.js';
 import type { GateOptions } from './gate.js';
 import { StreamGate } from './gate.js';
-import { HlsViewers } from './hls-viewers.js';
+import { gatePort } from './gate/port.js';
+import { holdName } from '../store/locks.js';
+import type { HeldName } from '../store/locks.js';
 import { HookAuth } from './hook-auth.js';
 import type { HookContext } from './hooks.js';
 import type { StreamRoutes } from './http.js';
@@ -43,7 +46,13 @@ export interface Streaming {
 // How long a hook call made while the service starts waits for the gate (nginx's own timeout is longer).
 const GATE_WAIT_MS = 10_000;
 
-export function createStreaming(config: Config, deps: AppDeps, log: Logger, gateOptions: GateOptions = {}): Streaming {
+export interface StreamingOptions {
+  /** The database every instance shares: the gate LISTENs there for other instances' commits. */
+  databaseUrl: string | undefined;
+  gate?: GateOptions;
+}
+
+export function createStreaming(config: Config, deps: AppDeps, log: Logger, options: StreamingOptions): Streaming {
   const routes: StreamRoutes = { gate: undefined, embedded: undefined };
   const drivers = new Map<string, StreamDriver>();
   // What each driver was made from: a reload that finds the server unchanged keeps its driver,
@@ -71,7 +80,7 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
       if (serving) driver.watch?.(serving);
     },
   });
-  const hls = new HlsViewers();
+  let embeddedName: HeldName | undefined;
   // Hook calls that come between the HTTP server listening and the gate starting wait for it.
   let gateStarted: (gate: StreamGate | undefined) => void = () => {};
   const started = new Promise<StreamGate | undefined>((resolve) => {
@@ -86,7 +95,7 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
     return Promise.race([started, timeout]).finally(() => clearTimeout(timer));
   };
   let stopping = false;
-  const hooks: HookContext = { gate: gateFor, auth, driver: (id) => drivers.get(id), hls, log };
+  const hooks: HookContext = { gate: gateFor, auth, driver: (id) => drivers.get(id), log };
   const streaming: Streaming = {
     routes: async (app) => {
       await streamRoutes(app, routes);
@@ -116,10 +125,18 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
       return [...origins];
     },
     async start(publicUrl) {
-      const gate = new StreamGate(deps, gateOptions);
+      const gate = new StreamGate(gatePort(deps, options.databaseUrl), options.gate);
       serving = gate;
       const settings = config.streaming;
       if (settings.embedded) {
+        // One instance per embedded server: two running one name would take each other's row.
+        if (options.databaseUrl) {
+          embeddedName = await holdName(options.databaseUrl, `embedded:${settings.embeddedName}`, log);
+          if (!embeddedName)
+            throw new Error(
+              `Another Slotcast instance runs the embedded server "${settings.embeddedName}" on this database: give this one its own EMBEDDED_NAME (or STREAMING=off).`,
+            );
+        }
         const embedded = new EmbeddedStreamServer({ rtmpHost: settings.rtmpHost, rtmpPort: settings.rtmpPort, log });
         await embedded.listen();
         streaming.embedded = embedded;
@@ -127,6 +144,7 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
         const host = ['0.0.0.0', '::'].includes(settings.rtmpHost) ? new URL(publicUrl).hostname : settings.rtmpHost;
         const ingestUrl = settings.rtmpPublicUrl ?? `rtmp://${host}:${embedded.rtmpPort}/${EMBEDDED_APP}`;
         const server = await ensureEmbeddedServer(deps, {
+          name: settings.embeddedName,
           ingestBaseUrl: ingestUrl,
           playbackBaseUrl: `${publicUrl.replace(/\/+$/, '')}/watch`,
           bufferSeconds: Math.round(settings.embeddedBufferMs / 1_000),
@@ -147,10 +165,10 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, gate
       stopping = true;
       routes.gate = undefined;
       gateStarted(undefined);
-      hls.stop(streaming.gate);
       await Promise.all([...drivers.values()].map((driver) => driver.stop?.()));
       await streaming.gate?.stop();
       await streaming.embedded?.stop();
+      await embeddedName?.release();
     },
   };
   return streaming;

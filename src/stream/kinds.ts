@@ -24,20 +24,7 @@ export interface HookKind {
 
 export const HOOK_KINDS: readonly HookKind[] = [
   { kind: 'nginx_rtmp', driver: nginxRtmpDriver, routes: nginxRtmpHooks },
-  {
-    kind: 'mediamtx',
-    driver: (server, log) => new MediamtxDriver({ server, log }),
-    routes: (app, context) =>
-      mediamtxHooks(app, {
-        gate: context.gate,
-        serverBySecret: (secret) => context.auth.find('mediamtx', secret),
-        driverOf: (serverId) => {
-          const driver = context.driver(serverId);
-          return driver instanceof MediamtxDriver ? driver : undefined;
-        },
-        log: context.log,
-      }),
-  },
+  { kind: 'mediamtx', driver: (server, log) => new MediamtxDriver({ server, log }), routes: mediamtxHooks },
 ];
 
 /** The kinds whose servers call Slotcast's hooks. */

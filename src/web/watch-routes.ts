@@ -61,11 +61,11 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
     return passcode?.valid && passcode.value ? { passcode: passcode.value } : {};
   }
 
-  function check(request: FastifyRequest, code: string, credentials: ViewerCredentials): Checked {
+  async function check(request: FastifyRequest, code: string, credentials: ViewerCredentials): Promise<Checked> {
     const gate = settings.gate();
     if (!gate) return { ok: false, reason: 'streaming_off' };
     if (!credentials.token && !credentials.passcode) return { ok: false, reason: 'missing_credentials' };
-    const { decision, reservation } = gate.check({ code, credentials, ip: ipOf(request) });
+    const { decision, reservation } = await gate.check({ code, credentials, ip: ipOf(request) });
     if (!reservation) {
       const reason = decision.admitted ? 'wrong_credentials' : decision.reason;
       return { ok: false, reason: reason === 'too_many_tries' ? reason : 'wrong_credentials' };
@@ -96,7 +96,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
         ...words,
         startsAt: reservation.startsAt.toISOString(),
         endsAt: reservation.endsAt.toISOString(),
-        viewers: settings.gate()?.viewersOf(reservation.id) ?? 0,
+        viewers: (await settings.gate()?.viewersOf(reservation.id)) ?? 0,
       },
     };
   }
@@ -155,7 +155,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
       if (typeof request.query.passcode === 'string' && request.query.passcode) {
         return acceptPasscode(request, reply, code, request.query.passcode);
       }
-      const checked = check(request, code, credentialsOf(request, code));
+      const checked = await check(request, code, credentialsOf(request, code));
       if (!checked.ok) return refusedPage(request, reply, code, checked);
       const now = context.port.chat.clock();
       const state = await stateOf(checked.reservation, now);
@@ -187,7 +187,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
   );
 
   async function acceptPasscode(request: WatchRequest, reply: FastifyReply, code: string, typed: string) {
-    const checked = check(request, code, { passcode: typed });
+    const checked = await check(request, code, { passcode: typed });
     if (!checked.ok) return refusedPage(request, reply, code, checked, typed.slice(0, 64));
     reply.setCookie(passcodeCookie(code), typed.trim(), {
       path: '/watch/',
@@ -225,7 +225,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
   app.get<{ Params: { code: string }; Querystring: { t?: string } }>('/watch/:code/state', async (request, reply) => {
     const code = codeOf(request);
     const checked = CODE.test(code)
-      ? check(request, code, credentialsOf(request, code))
+      ? await check(request, code, credentialsOf(request, code))
       : ({ ok: false, reason: 'wrong_credentials' } as const);
     reply.header('cache-control', 'no-store');
     if (!checked.ok) {
@@ -245,7 +245,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
     async (request, reply) => {
       const code = codeOf(request);
       const checked = CODE.test(code)
-        ? check(request, code, credentialsOf(request, code))
+        ? await check(request, code, credentialsOf(request, code))
         : ({ ok: false, reason: 'wrong_credentials' } as const);
       if (!checked.ok) return refusedPage(request, reply, code.slice(0, 16), checked);
       const details = await context.port.watchDetails(checked.reservation.id);

@@ -107,7 +107,9 @@ test('GIVEN a reservation left unconfirmed WHEN its deadline passes THEN one lap
 test('GIVEN publishes refused and admitted by the gate THEN decisions by reason, live streams and viewers', async () => {
   const gate = world.service.streaming!.gate!;
   const server = (await world.db.prisma.distributionServer.findUniqueOrThrow({ where: { name: 'embedded' } })).id;
-  expect(gate.publish({ serverId: server, key: 'sk_nobody', clientId: 'c1', ip: '127.0.0.1' }).admitted).toBe(false);
+  expect((await gate.publish({ serverId: server, key: 'sk_nobody', clientId: 'c1', ip: '127.0.0.1' })).admitted).toBe(
+    false,
+  );
 
   const startsAt = new Date(Date.now() + 30_000);
   const created = await api('POST', '/reservations', {
@@ -123,18 +125,23 @@ test('GIVEN publishes refused and admitted by the gate THEN decisions by reason,
     ingest: { streamKey: string };
   };
   expect(
-    gate.publish({ serverId: server, key: booked.ingest.streamKey, clientId: 'c2', ip: '127.0.0.1' }),
+    await gate.publish({ serverId: server, key: booked.ingest.streamKey, clientId: 'c2', ip: '127.0.0.1' }),
   ).toMatchObject({
     admitted: false,
     reason: 'not_reconfirmed',
   });
   expect((await api('POST', `/reservations/${booked.id}/reconfirm`)).status).toBe(200);
-  await waitFor(() => gate.reservation(booked.id)?.status === 'confirmed');
   expect(
-    gate.publish({ serverId: server, key: booked.ingest.streamKey, clientId: 'c3', ip: '127.0.0.1' }).admitted,
+    (await gate.publish({ serverId: server, key: booked.ingest.streamKey, clientId: 'c3', ip: '127.0.0.1' })).admitted,
   ).toBe(true);
-  const viewer = gate.play({ code: booked.code, credentials: { passcode: booked.passcode }, ip: '127.0.0.1' });
+  const viewer = await gate.play({
+    code: booked.code,
+    credentials: { passcode: booked.passcode },
+    ip: '127.0.0.1',
+    serverId: server,
+  });
   expect(viewer.admitted).toBe(true);
+  await gate.settled();
 
   const samples = await scrape();
   expect(samples.get('slotcast_publish_decisions_total{outcome="refused",reason="unknown_key"}')).toBe(1);
@@ -144,7 +151,8 @@ test('GIVEN publishes refused and admitted by the gate THEN decisions by reason,
   expect(samples.get(`slotcast_stream_viewers{reservation="${booked.code}"}`)).toBe(1);
 
   if (viewer.admitted) gate.playEnded(viewer.viewer);
-  gate.publishEnded(server, 'c3');
+  await gate.publishEnded(server, 'c3');
+  await gate.settled();
   const after = await scrape();
   expect(after.get('slotcast_live_streams')).toBe(0);
   expect(after.has(`slotcast_stream_viewers{reservation="${booked.code}"}`)).toBe(false);

@@ -1,13 +1,14 @@
 /**
- * Publishers that outlive the service (nginx-rtmp's are connected to nginx, not to us): a new
- * gate takes their open sessions back, unconfirmed until the server's update call names them;
- * one never named again is taken as gone and blocks nobody. Against real PostgreSQL, with a
- * driver that only notes whom it was told to cut.
+ * Publishers that outlive the service (nginx-rtmp's are connected to nginx, not to us): their
+ * sessions live in the database, so a new gate (a restart, or another instance) knows them and the
+ * server's update call keeps them alive; one its server stops speaking of is ended as gone and
+ * blocks nobody. Against real PostgreSQL, with a driver that only notes whom it was told to cut.
  */
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
+import { gatePort } from '../../src/stream/gate/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
@@ -17,14 +18,15 @@ let deps: ReturnType<typeof makeDeps>;
 const cuts: PublisherSession[] = [];
 const driver: StreamDriver = {
   kind: 'nginx_rtmp',
+  endsWhenSilent: true,
   cut: (session) => void cuts.push(session),
 };
 let server: Awaited<ReturnType<typeof makeServer>>;
 const organizer = makeActor();
 const gates: StreamGate[] = [];
 
-async function newGate(restoredGraceMs = 60_000): Promise<StreamGate> {
-  const gate = new StreamGate(deps, { restoredGraceMs });
+async function newGate(silentMs = 60_000): Promise<StreamGate> {
+  const gate = new StreamGate(gatePort(deps, db.url), { silentMs, sweepEveryMs: 100 });
   gate.serve(server, driver, { endsWithProcess: false });
   await gate.start();
   gates.push(gate);
@@ -54,8 +56,8 @@ async function live(gate: StreamGate, clientId: string) {
   await reconfirmReservation(deps, organizer, requested.value.id);
   const reservation = await db.prisma.reservation.findUniqueOrThrow({ where: { id: requested.value.id } });
   clock.set(reservation.startsAt);
-  await waitFor(() => gate.reservation(reservation.id)?.status === 'confirmed');
-  expect(gate.publish({ serverId: server.id, key: reservation.streamKey, clientId, ip: '192.0.2.1' })).toEqual({
+  await waitFor(async () => (await gate.reservation(reservation.id))?.status === 'confirmed');
+  expect(await gate.publish({ serverId: server.id, key: reservation.streamKey, clientId, ip: '192.0.2.1' })).toEqual({
     admitted: true,
   });
   await gate.settled();
@@ -65,29 +67,32 @@ async function live(gate: StreamGate, clientId: string) {
 const sessionsOf = (reservationId: string) =>
   db.prisma.publishSession.findMany({ where: { reservationId }, orderBy: { startedAt: 'asc' } });
 
-test('GIVEN a publisher streaming on while the gate restarts THEN its session is taken back, the update call confirms it, and a second publisher is still refused', async () => {
+test('GIVEN a publisher streaming on while the gate restarts THEN a new gate knows its session, the update call keeps it, and a second publisher is still refused', async () => {
   const first = await newGate();
   const reservation = await live(first, 'n-1');
   await first.stop();
   expect((await sessionsOf(reservation.id))[0]!.endedAt).toBeNull();
 
   const second = await newGate();
-  expect(second.publishersOf(reservation.id).map((p) => p.clientId)).toEqual(['n-1']);
+  expect((await second.publishersOf(reservation.id)).map((p) => p.clientId)).toEqual(['n-1']);
   const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
-  expect(second.update({ ...call, clientId: 'n-1' })).toBe(true);
-  expect(second.publish({ ...call, clientId: 'n-2' })).toMatchObject({ admitted: false, reason: 'already_publishing' });
+  expect(await second.update({ ...call, clientId: 'n-1' })).toBe(true);
+  expect(await second.publish({ ...call, clientId: 'n-2' })).toMatchObject({
+    admitted: false,
+    reason: 'already_publishing',
+  });
   await second.settled();
   expect(await sessionsOf(reservation.id)).toHaveLength(1);
   await second.stop();
 });
 
-test('GIVEN a restored publisher never heard of again THEN it blocks nobody: a reconnect replaces it, and after the grace it is ended as gone', async () => {
+test('GIVEN a publisher its server no longer speaks of THEN it blocks nobody: a reconnect replaces it, and a silent one is ended as gone without a cut', async () => {
   const first = await newGate();
   const reservation = await live(first, 'g-1');
   await first.stop();
   const second = await newGate(300);
   const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
-  expect(second.publish({ ...call, clientId: 'g-2' })).toEqual({ admitted: true });
+  expect(await second.publish({ ...call, clientId: 'g-2' })).toEqual({ admitted: true });
   await second.settled();
   const sessions = await sessionsOf(reservation.id);
   expect(sessions.map((s) => [s.clientId, s.endReason])).toEqual([
@@ -96,10 +101,9 @@ test('GIVEN a restored publisher never heard of again THEN it blocks nobody: a r
   ]);
   await second.stop();
 
-  // Nobody confirms the restored one within the grace: ended as gone, and a cut is not asked for.
+  // Nobody speaks of it any more: ended as gone, and a cut is not asked for.
   const third = await newGate(300);
-  expect(third.publishersOf(reservation.id).map((p) => p.clientId)).toEqual(['g-2']);
-  await waitFor(() => third.publishersOf(reservation.id).length === 0, 5_000);
+  await waitFor(async () => (await third.publishersOf(reservation.id)).length === 0, 5_000);
   await third.settled();
   expect((await sessionsOf(reservation.id)).at(-1)).toMatchObject({ clientId: 'g-2', endReason: 'gone' });
   expect(cuts.map((cut) => cut.clientId)).not.toContain('g-2');
@@ -108,17 +112,17 @@ test('GIVEN a restored publisher never heard of again THEN it blocks nobody: a r
 test('GIVEN an update call for a publisher the gate does not know THEN it is admitted when a publish would be, and refused quietly once cancelled', async () => {
   const gate = await newGate();
   const reservation = await live(gate, 'u-1');
-  gate.publishEnded(server.id, 'u-1');
+  await gate.publishEnded(server.id, 'u-1');
   const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
-  expect(gate.update({ ...call, clientId: 'u-2' })).toBe(true);
+  expect(await gate.update({ ...call, clientId: 'u-2' })).toBe(true);
   await gate.settled();
   expect((await sessionsOf(reservation.id)).map((s) => s.clientId)).toEqual(['u-1', 'u-2']);
 
   await cancelReservation(deps, organizer, reservation.id);
-  expect(cuts.map((cut) => cut.clientId)).toContain('u-2');
+  await waitFor(() => cuts.some((cut) => cut.clientId === 'u-2'));
   const auditsBefore = await db.prisma.auditEntry.count({ where: { action: 'publish_refused' } });
-  expect(gate.update({ ...call, clientId: 'u-2' })).toBe(false);
-  expect(gate.update({ ...call, clientId: 'u-3' })).toBe(false);
+  expect(await gate.update({ ...call, clientId: 'u-2' })).toBe(false);
+  expect(await gate.update({ ...call, clientId: 'u-3' })).toBe(false);
   await gate.settled();
   expect(await db.prisma.auditEntry.count({ where: { action: 'publish_refused' } })).toBe(auditsBefore);
 });

@@ -7,6 +7,7 @@ import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle
 import { requestReservation } from '../../src/app/request.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
+import { gatePort } from '../../src/stream/gate/port.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
@@ -16,7 +17,8 @@ let deps: ReturnType<typeof makeDeps>;
 let gate: StreamGate;
 const cuts: PublisherSession[] = [];
 const driver: StreamDriver = {
-  kind: 'embedded',
+  kind: 'nginx_rtmp',
+  endsWhenSilent: true,
   cut: (session) => void cuts.push(session),
 };
 let server: Awaited<ReturnType<typeof makeServer>>;
@@ -26,7 +28,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   deps = makeDeps(db, { clock: clock.now });
   server = await makeServer(db.prisma, { kind: 'embedded', bufferSeconds: 120 });
-  gate = new StreamGate(deps);
+  gate = new StreamGate(gatePort(deps, db.url));
   gate.serve(server, driver);
   await gate.start();
 });
@@ -53,11 +55,11 @@ const publish = (key: string, clientId: string, at: Date) =>
 test('GIVEN a confirmed reservation THEN its key is refused before start − buffer, admitted in the window (live), and a second publisher is refused', async () => {
   const reservation = await booked();
   const early = new Date(reservation.startsAt.getTime() - 3 * MINUTE);
-  expect(publish(reservation.streamKey, 'c1', early)).toMatchObject({ admitted: false, reason: 'too_early' });
-  expect(publish('sk_nobodys', 'c2', early)).toMatchObject({ admitted: false, reason: 'unknown_key' });
+  expect(await publish(reservation.streamKey, 'c1', early)).toMatchObject({ admitted: false, reason: 'too_early' });
+  expect(await publish('sk_nobodys', 'c2', early)).toMatchObject({ admitted: false, reason: 'unknown_key' });
   const inWindow = new Date(reservation.startsAt.getTime() - MINUTE);
-  expect(publish(reservation.streamKey, 'c3', inWindow)).toEqual({ admitted: true });
-  expect(publish(reservation.streamKey, 'c4', inWindow)).toMatchObject({
+  expect(await publish(reservation.streamKey, 'c3', inWindow)).toEqual({ admitted: true });
+  expect(await publish(reservation.streamKey, 'c4', inWindow)).toMatchObject({
     admitted: false,
     reason: 'already_publishing',
   });
@@ -76,7 +78,7 @@ test('GIVEN a confirmed reservation THEN its key is refused before start − buf
 
 test('GIVEN the same refusal three times THEN it is audited three times and the organizer told once', async () => {
   const reservation = await booked(false);
-  for (const client of ['a', 'b', 'c']) publish(reservation.streamKey, client, reservation.startsAt);
+  for (const client of ['a', 'b', 'c']) await publish(reservation.streamKey, client, reservation.startsAt);
   await gate.settled();
   const notices = await db.prisma.notification.findMany({
     where: { reservationId: reservation.id, event: 'publish_refused' },
@@ -92,30 +94,31 @@ test('GIVEN the same refusal three times THEN it is audited three times and the 
 test('GIVEN a live stream WHEN the reservation is cancelled THEN the publisher is cut at once and the session ends "cancelled"', async () => {
   const reservation = await booked();
   clock.set(reservation.startsAt);
-  expect(publish(reservation.streamKey, 'live-1', reservation.startsAt)).toEqual({ admitted: true });
+  expect(await publish(reservation.streamKey, 'live-1', reservation.startsAt)).toEqual({ admitted: true });
   await gate.settled();
   await cancelReservation(deps, organizer, reservation.id);
-  expect(cuts.map((cut) => cut.clientId)).toContain('live-1');
+  // Heard through NOTIFY, as another instance's cancel would be.
+  await waitFor(() => cuts.some((cut) => cut.clientId === 'live-1'));
   await gate.settled();
   await waitFor(async () => {
     const [session] = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
     return session?.endReason === 'cancelled';
   });
-  expect(publish(reservation.streamKey, 'live-2', reservation.startsAt)).toMatchObject({ reason: 'cancelled' });
+  expect(await publish(reservation.streamKey, 'live-2', reservation.startsAt)).toMatchObject({ reason: 'cancelled' });
 });
 
 test('GIVEN more than 10 wrong viewer credentials in a minute from one address THEN it gets 429, even with the right passcode, until the minute has passed', async () => {
   const reservation = await booked();
   const now = reservation.startsAt;
   const tryWith = (passcode: string, ip = '198.51.100.7', at = now) =>
-    gate.play({ code: reservation.code, credentials: { passcode }, ip, now: at });
-  for (let i = 0; i < 10; i++) expect(tryWith('WRONG')).toMatchObject({ admitted: false, status: 403 });
-  expect(tryWith(reservation.passcode)).toMatchObject({ admitted: false, status: 429 });
-  expect(tryWith(reservation.passcode, '198.51.100.8')).toMatchObject({ admitted: true });
+    gate.play({ code: reservation.code, credentials: { passcode }, ip, now: at, serverId: server.id });
+  for (let i = 0; i < 10; i++) expect(await tryWith('WRONG')).toMatchObject({ admitted: false, status: 403 });
+  expect(await tryWith(reservation.passcode)).toMatchObject({ admitted: false, status: 429 });
+  expect(await tryWith(reservation.passcode, '198.51.100.8')).toMatchObject({ admitted: true });
   const later = new Date(now.getTime() + 61_000);
-  const again = tryWith(reservation.passcode, '198.51.100.7', later);
+  const again = await tryWith(reservation.passcode, '198.51.100.7', later);
   expect(again).toMatchObject({ admitted: true });
-  for (const decision of [again, tryWith(reservation.passcode, '198.51.100.8')])
+  for (const decision of [again, await tryWith(reservation.passcode, '198.51.100.8')])
     if (decision.admitted) gate.playEnded(decision.viewer);
   await gate.settled();
 });

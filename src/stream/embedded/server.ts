@@ -90,6 +90,8 @@ export class EmbeddedStreamServer {
 
   readonly driver: StreamDriver = {
     kind: 'embedded',
+    // This process keeps its own publishers alive (the gate's sweep); a crashed one's fall silent.
+    endsWhenSilent: true,
     cut: (publisher: PublisherSession) => {
       const session = this.sessions.get(publisher.clientId);
       if (session) this.tearDown(session);
@@ -100,7 +102,7 @@ export class EmbeddedStreamServer {
     if (!this.sessions.has(session.id)) return;
     // Only RTMP publishes, into the one application; the loopback HTTP side takes no publishers.
     const key = session.protocol === 'rtmp' && session.streamApp === EMBEDDED_APP ? session.streamName : '';
-    const decision = this.gate?.publish({
+    const decision = this.gate?.publishNow({
       serverId: this.serverId,
       key,
       clientId: session.id,
@@ -150,6 +152,11 @@ export class EmbeddedStreamServer {
   attach(gate: StreamGate, serverId: string): void {
     this.gate = gate;
     this.serverId = serverId;
+  }
+
+  /** The server row this process runs (set by `attach`). */
+  get servedId(): string | undefined {
+    return this.serverId || undefined;
   }
 
   /** The stream as node-media-server serves it on loopback (the gate's route reads it). */

@@ -74,6 +74,8 @@ interface Tracked {
 
 export class MediamtxDriver implements StreamDriver {
   readonly kind = 'mediamtx' as const;
+  // The API not answering is not the publisher gone: this driver ends those it sees gone.
+  readonly endsWhenSilent = false;
   private readonly tracked = new Map<string, Tracked>();
   private readonly controlUrl: string | undefined;
   private readonly pollEveryMs: number;
@@ -157,9 +159,13 @@ export class MediamtxDriver implements StreamDriver {
   private poll(force = false): Promise<void> {
     if (this.polling && !force) return this.polling;
     const run = this.readSources()
-      .then((sources) => {
-        if (sources) this.reconcile(sources);
-      })
+      .then((sources) => (sources ? this.reconcile(sources) : undefined))
+      .catch((error: unknown) =>
+        this.options.log.warn('comparing MediaMTX publishers failed', {
+          server: this.serverId,
+          error: coerceError(error).message,
+        }),
+      )
       .finally(() => {
         if (this.polling === run) this.polling = undefined;
       });
@@ -167,27 +173,47 @@ export class MediamtxDriver implements StreamDriver {
     return run;
   }
 
-  private reconcile(sources: Map<string, Source>): void {
+  /**
+   * Compares MediaMTX's list with the publishers admitted on this server by any instance (the
+   * database): listed ones are kept alive; an admitted one no longer listed has gone — at once if
+   * this driver saw it listed before, else once `startGraceMs` has passed (MediaMTX lists a path
+   * once its tracks are set up, a moment after the auth). Every instance's driver does this; what
+   * they end or kick is decided by the same facts, and ending twice is a no-op.
+   */
+  private async reconcile(sources: Map<string, Source>): Promise<void> {
+    const gate = this.gate;
+    if (!gate) return;
+    const listed = [...sources.keys()];
+    await gate.seen(this.serverId, listed);
+    const admitted = await gate.publishersOn(this.serverId);
     const now = Date.now();
-    for (const [clientId, tracked] of this.tracked) {
-      const source = sources.get(clientId);
+    for (const publisher of admitted) {
+      const source = sources.get(publisher.clientId);
+      const tracked = this.tracked.get(publisher.clientId);
       if (source) {
-        tracked.seen = true;
-        tracked.collection = COLLECTION_BY_SOURCE[source.type] ?? tracked.collection;
+        if (tracked) {
+          tracked.seen = true;
+          tracked.collection = COLLECTION_BY_SOURCE[source.type] ?? tracked.collection;
+        }
         continue;
       }
-      if (!tracked.seen && now - tracked.admittedAt < this.startGraceMs) continue;
-      this.tracked.delete(clientId);
-      this.gate?.publishEnded(this.serverId, clientId);
+      const young = tracked
+        ? !tracked.seen && now - tracked.admittedAt < this.startGraceMs
+        : publisher.silentSeconds * 1_000 < this.startGraceMs;
+      if (young) continue;
+      this.tracked.delete(publisher.clientId);
+      await gate.publishEnded(this.serverId, publisher.clientId);
     }
-    // A publisher on a gated path that the gate never admitted here: one that connected before
-    // this process started (a restart). Kicked, it reconnects and is judged like any other. Only
-    // when two reads in a row list it: a read that began before a cut still lists the publisher
-    // just cut (and kicked), which is no stray.
+    for (const clientId of this.tracked.keys())
+      if (!admitted.some((publisher) => publisher.clientId === clientId)) this.tracked.delete(clientId);
+    // A publisher on a gated path that no instance admitted (one that connected while Slotcast
+    // was away). Kicked, it reconnects and is judged like any other. Only when two reads in a row
+    // list it: a read that began before a cut still lists the publisher just cut, which is no stray.
+    const known = new Set(admitted.map((publisher) => publisher.clientId));
     const strays = new Set<string>();
     for (const [id, source] of sources) {
       const collection = COLLECTION_BY_SOURCE[source.type];
-      if (this.tracked.has(id) || !collection || !source.path.startsWith(`${MEDIAMTX_APP}/`)) continue;
+      if (known.has(id) || this.tracked.has(id) || !collection || !source.path.startsWith(`${MEDIAMTX_APP}/`)) continue;
       if (!this.strays.has(id)) {
         strays.add(id);
         continue;

@@ -19,22 +19,11 @@
 import { sameSecret } from '../../app/secrets.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ServerKind } from '../../domain/server-kind.js';
-import type { Logger } from '../../log.js';
-import type { MediamtxDriver } from './driver.js';
-import { MEDIAMTX_APP } from './driver.js';
+import type { HookContext } from '../hooks.js';
+import { hookCaller } from '../hooks.js';
+import { MEDIAMTX_APP, MediamtxDriver } from './driver.js';
 import type { StreamGate } from '../gate.js';
 import { viewerRefusalStatus } from '../gate.js';
-
-export interface MediamtxHookOptions {
-  /** The gate, once streaming has started (the routes are registered before): waits while it starts. */
-  gate: () => Promise<StreamGate | undefined>;
-  /** The server whose hook secret this is, if any. */
-  serverBySecret: (secret: string) => Promise<{ id: string; name: string; kind: ServerKind } | undefined>;
-  /** The driver serving that server (it kicks publishers and notices them leave). */
-  driverOf: (serverId: string) => MediamtxDriver | undefined;
-  log: Logger;
-}
 
 const text = z
   .string()
@@ -69,10 +58,10 @@ export function mediamtxTarget(path: string): MediamtxTarget {
   return CODE.test(parts[1]) ? { code: parts[1].toUpperCase() } : { key: parts[1] };
 }
 
-export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookOptions): Promise<void> {
+export async function mediamtxHooks(app: FastifyInstance, context: HookContext): Promise<void> {
   // A configuration that lost its secret gets the same answer as a wrong one, not a 404.
   app.post('/hooks/mediamtx/auth', async (request, reply) => {
-    options.log.warn('MediaMTX hook called without a secret', { ip: request.ip });
+    context.log.warn('MediaMTX hook called without a secret', { ip: request.ip });
     return reply
       .code(403)
       .header('cache-control', 'no-store')
@@ -82,20 +71,17 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
     const refuse = (status: number, code: string, message: string) =>
       reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
-    const secret = request.params.secret;
-    const server = secret ? await options.serverBySecret(secret) : undefined;
-    if (server?.kind !== 'mediamtx') {
-      options.log.warn('MediaMTX hook called with an unknown secret', { ip: request.ip });
-      return refuse(403, 'forbidden', 'Unknown hook secret.');
-    }
     const parsed = mediamtxAuthSchema.safeParse(request.body);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
       return refuse(400, 'invalid_body', `Not a MediaMTX auth request: ${problems.join('; ')}`);
     }
-    const gate = await options.gate();
-    const driver = options.driverOf(server.id);
-    if (!gate || !driver) return refuse(503, 'streaming_off', 'Streaming is not running for this server.');
+    const caller = await hookCaller(request, reply, 'mediamtx', context);
+    if (!caller) return reply;
+    const { server, gate } = caller;
+    const driver = context.driver(server.id);
+    if (!(driver instanceof MediamtxDriver))
+      return refuse(503, 'streaming_off', 'Streaming is not running for this server.');
 
     const auth = parsed.data;
     const query = new URLSearchParams(auth.query);
@@ -105,7 +91,7 @@ export async function mediamtxHooks(app: FastifyInstance, options: MediamtxHookO
         return answer(await publish(gate, driver, server.id, auth, query, target));
       case 'read':
       case 'playback':
-        return answer(read(gate, server.id, auth, query, target));
+        return answer(await read(gate, server.id, auth, query, target));
       default:
         // The API, metrics and pprof stay on loopback, excluded from this check by the config.
         return refuse(403, 'forbidden', `Slotcast does not authorise "${auth.action}".`);
@@ -143,36 +129,36 @@ async function publish(
   } else if (target) {
     // RTSP clients send credentials only once asked: no credential is no attempt yet.
     if (!given) return 401;
-    const reservation = gate.reservation(target.code);
+    const reservation = await gate.reservation(target.code);
     // The key must be this path's reservation's: another reservation's key opens no other path.
     if (reservation && sameSecret(given, reservation.streamKey)) {
       key = reservation.streamKey;
       // Its "other publisher" may be this organizer's dropped connection: ask MediaMTX first.
-      if (gate.publishersOf(reservation.id).length > 0) await driver.settle();
+      if (await gate.isPublishing(reservation.id)) await driver.settle();
     }
   }
-  const decision = gate.publish({ serverId, key, clientId: auth.id, ip: auth.ip });
+  const decision = await gate.publish({ serverId, key, clientId: auth.id, ip: auth.ip });
   if (!decision.admitted) return 403;
   driver.admitted(auth.id, auth.protocol);
   return 204;
 }
 
-function read(
+async function read(
   gate: StreamGate,
   serverId: string,
   auth: MediamtxAuthRequest,
   query: URLSearchParams,
   target: MediamtxTarget,
-): number {
+): Promise<number> {
   // Viewers read by code only: a stream key in a viewer's URL would let them publish.
   if (!target || !('code' in target)) return 403;
   // A reservation streams on its own server only: nothing to read of it here.
-  const reservation = gate.reservation(target.code);
+  const reservation = await gate.reservation(target.code);
   if (reservation && reservation.serverId !== serverId) return 403;
   const token = auth.token || query.get('t') || query.get('token') || undefined;
   const passcode = query.get('passcode') || auth.password || undefined;
   // No credential is no guess (RTSP and browsers send theirs only once asked): 401, not counted.
   if (!token && !passcode) return 401;
-  const { decision } = gate.check({ code: target.code, credentials: { token, passcode }, ip: auth.ip });
+  const { decision } = await gate.check({ code: target.code, credentials: { token, passcode }, ip: auth.ip });
   return decision.admitted ? 204 : viewerRefusalStatus(decision.reason);
 }

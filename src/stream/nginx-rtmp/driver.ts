@@ -65,6 +65,8 @@ export function nginxRtmpDriver(
   };
   return {
     kind: 'nginx_rtmp',
+    // nginx calls update every notify_update_timeout for every publisher it has.
+    endsWhenSilent: true,
     cut: (publisher: PublisherSession) => drop('publisher', publisher.clientId),
     dropViewer: (clientId) => drop('subscriber', clientId),
     media: (reservation, credential) =>

@@ -13,15 +13,16 @@
  * - hls (GET, nginx's auth_request for every playlist and segment request) → 2xx with the stream's
  *   directory in `X-Slotcast-Stream`, or 401/403/429.
  *
+ * Any instance may get any call (issue 16): every answer comes from the gate's shared state, so
+ * a publisher's update calls and a viewer's segment requests may alternate between instances.
+ *
  * The route pattern (not the URL) is what gets logged, so the secret stays out of the logs.
  */
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { rtmpApplication } from './config.js';
-import type { NginxRtmpDriver } from './driver.js';
 import { parseCredentialSegment } from './driver.js';
-import type { Viewer } from '../gate.js';
 import type { HookContext } from '../hooks.js';
 import { hookCaller } from '../hooks.js';
 
@@ -49,8 +50,6 @@ const refused = (code: string) => ({ error: { code, message: 'Refused by Slotcas
 
 export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext): Promise<void> {
   if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(fastifyFormbody);
-  /** RTMP viewers by server and nginx client id, for play_done and update_play. */
-  const players = new Map<string, Viewer>();
 
   app.post<{ Params: { secret: string; call: string } }>('/hooks/nginx-rtmp/:secret/:call', async (request, reply) => {
     const call = request.params.call as (typeof CALLS)[number];
@@ -70,45 +69,35 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
     // Publishing and playing only in the application the configuration defines.
     const key = form.app === rtmpApplication(server.ingestBaseUrl) ? form.name : '';
     const client = { serverId: server.id, clientId: form.clientid, ip: form.addr };
-    const playerKey = `${server.id}:${form.clientid}`;
     switch (call) {
       case 'publish': {
-        const decision = gate.publish({ ...client, key });
+        const decision = await gate.publish({ ...client, key });
         return decision.admitted ? reply.send(ok) : reply.code(403).send(refused(decision.reason));
       }
       case 'publish_done':
-        gate.publishEnded(server.id, form.clientid);
+        await gate.publishEnded(server.id, form.clientid);
         return reply.send(ok);
       case 'update':
         if (form.call === 'update_play')
-          return players.has(playerKey) ? reply.send(ok) : reply.code(403).send(refused('cut'));
-        return gate.update({ ...client, key }) ? reply.send(ok) : reply.code(403).send(refused('cut'));
+          return (await gate.playerWatching(server.id, form.clientid))
+            ? reply.send(ok)
+            : reply.code(403).send(refused('cut'));
+        return (await gate.update({ ...client, key })) ? reply.send(ok) : reply.code(403).send(refused('cut'));
       case 'play': {
-        const decision = gate.play({
+        const answer = await gate.keyedViewer({
+          serverId: server.id,
+          player: form.clientid,
           code: key,
           credentials: { token: form.t, passcode: form.passcode },
           ip: form.addr,
         });
-        if (!decision.admitted) return reply.code(decision.status).send(refused(decision.reason));
-        const { viewer, reservation } = decision;
-        if (reservation.serverId !== server.id) {
-          gate.playEnded(viewer);
-          return reply.code(403).send(refused('wrong_server'));
-        }
-        players.set(playerKey, viewer);
-        viewer.onEnd = () => {
-          players.delete(playerKey);
-          (context.driver(server.id) as NginxRtmpDriver | undefined)?.dropViewer(form.clientid);
-        };
+        if (answer.status !== 200) return reply.code(answer.status).send(refused(answer.reason));
         // Played under its code; nginx plays the stream the key names (nginx only, not the viewer, sees it).
-        return reply.code(302).header('location', reservation.streamKey).send();
+        return reply.code(302).header('location', answer.reservation.streamKey).send();
       }
-      case 'play_done': {
-        const viewer = players.get(playerKey);
-        players.delete(playerKey);
-        if (viewer) gate.playEnded(viewer);
+      case 'play_done':
+        await gate.playerLeft(server.id, form.clientid);
         return reply.send(ok);
-      }
     }
   });
 
@@ -119,7 +108,7 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
       const value = request.headers[name];
       return typeof value === 'string' ? value : '';
     };
-    const answer = context.hls.request(caller.gate, {
+    const answer = await caller.gate.keyedViewer({
       serverId: caller.server.id,
       code: header('x-slotcast-code'),
       credentials: parseCredentialSegment(header('x-slotcast-credential')),
@@ -128,6 +117,6 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
     });
     reply.header('cache-control', 'no-store');
     if (answer.status !== 200) return reply.code(answer.status).send(refused('viewer_refused'));
-    return reply.header('x-slotcast-stream', answer.streamKey).send(ok);
+    return reply.header('x-slotcast-stream', answer.reservation.streamKey).send(ok);
   });
 }

@@ -135,7 +135,7 @@ test('the rightful stream, end to end: refused before the window (once told), ad
   await waitFor(async () =>
     (await refusalsOf(booked)).some((a) => (a.details as { reason: string }).reason === 'already_publishing'),
   );
-  expect(gate().publishersOf(booked.id)).toHaveLength(1);
+  expect(await gate().publishersOf(booked.id)).toHaveLength(1);
   await waitFor(() =>
     mailsTo(/Stream refused/).some((mail) =>
       /someone else is already streaming with your key/.test(mail.parsed.text ?? ''),
@@ -149,7 +149,7 @@ test('the rightful stream, end to end: refused before the window (once told), ad
   expect(h264Tags(byToken).some((tag) => tag.frameType === 1)).toBe(true);
   // A viewer still watching when the slot ends is ended with the stream; meanwhile another joins.
   const lingering = watch(booked, `?t=${annToken}`, 1_000_000);
-  await waitFor(() => gate().viewersOf(booked.id) === 1);
+  await waitFor(async () => (await gate().viewersOf(booked.id)) === 1);
   const byPasscode = await watch(booked, `?passcode=${booked.passcode}`);
   expect(byPasscode.flv).toBe(true);
   expect(h264Tags(byPasscode).length).toBeGreaterThanOrEqual(5);
@@ -248,7 +248,7 @@ test('GIVEN a live stream WHEN the service restarts THEN a reconnect inside the 
 
   const after = start(await currentIngest(booked));
   await waitFor(async () => (await sessionsOf(booked)).length === 2, 15_000);
-  await waitFor(() => gate().publishersOf(booked.id).length === 1);
+  await waitFor(async () => (await gate().publishersOf(booked.id)).length === 1);
   expect(await status(booked)).toBe('live');
   const viewer = await watch(booked, `?passcode=${booked.passcode}`, 3);
   expect(h264Tags(viewer).length).toBeGreaterThanOrEqual(3);

@@ -23,6 +23,9 @@ import { closeApp, createHttpApp, listen } from '../../../src/http/app.js';
 import { createLogger } from '../../../src/log.js';
 import { MediamtxDriver } from '../../../src/stream/mediamtx/driver.js';
 import { StreamGate } from '../../../src/stream/gate.js';
+import { gatePort } from '../../../src/stream/gate/port.js';
+import { HookAuth } from '../../../src/stream/hook-auth.js';
+import { hookServers } from '../../../src/store/servers.js';
 import { mediamtxHooks } from '../../../src/stream/mediamtx/hooks.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import type { FakeMediamtxControl } from '../../support/mediamtx.js';
@@ -63,7 +66,7 @@ beforeAll(async () => {
   server = await makeServer(db.prisma, { kind: 'mediamtx', bufferSeconds: BUFFER_MS / 1_000 });
   secrets.add(server.hookSecret);
   driver = new MediamtxDriver({ server: { id: server.id, controlUrl }, log, pollEveryMs: 100, startGraceMs: 2_000 });
-  gate = new StreamGate(deps);
+  gate = new StreamGate(gatePort(deps, db.url));
   gate.serve(server, driver);
   await gate.start();
   driver.watch(gate);
@@ -71,9 +74,8 @@ beforeAll(async () => {
   app = await createHttpApp(log);
   await app.register(mediamtxHooks, {
     gate: async () => gate,
-    serverBySecret: async (secret) =>
-      (await db.prisma.distributionServer.findUnique({ where: { hookSecret: secret } })) ?? undefined,
-    driverOf: (id) => (id === server.id ? driver : undefined),
+    auth: new HookAuth({ load: () => hookServers(deps.pool, ['mediamtx']), onServer: () => {} }),
+    driver: (id) => (id === server.id ? driver : undefined),
     log,
   });
   const { port } = await listen(app, 0, '127.0.0.1');
@@ -270,10 +272,10 @@ test('GIVEN a publisher that dropped THEN its reconnect is admitted at once (Med
   control.sources.delete(first.id);
   const again = await publishRtmp(reservation.code, reservation.streamKey);
   expect(again.status).toBe(204);
-  expect(gate.publishersOf(reservation.id).map((p) => p.clientId)).toEqual([again.id]);
+  expect((await gate.publishersOf(reservation.id)).map((p) => p.clientId)).toEqual([again.id]);
   // It stops for good: the poll ends its session.
   control.sources.delete(again.id);
-  await waitFor(() => gate.publishersOf(reservation.id).length === 0, 5_000);
+  await waitFor(async () => (await gate.publishersOf(reservation.id)).length === 0, 5_000);
   await gate.settled();
   const sessions = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
   expect(sessions.map((s) => s.endReason).sort()).toEqual(['disconnected', 'disconnected']);

@@ -210,7 +210,7 @@ nginxTest(
     // In the window: admitted, and live within a second of the admission.
     await windowOpen(booked);
     const rightful = start(ingestOf(booked));
-    await waitFor(() => gate().publishersOf(booked.id).length === 1, 10_000);
+    await waitFor(async () => (await gate().publishersOf(booked.id)).length === 1, 10_000);
     const admittedAt = Date.now();
     await waitFor(async () => (await status(booked)) === 'live', 1_000);
     expect(Date.now() - admittedAt).toBeLessThan(1_000);
@@ -219,7 +219,7 @@ nginxTest(
     const second = start(ingestOf(booked));
     expect((await second.exited).code).not.toBe(0);
     expect(rightful.child.exitCode).toBeNull();
-    expect(gate().publishersOf(booked.id)).toHaveLength(1);
+    expect(await gate().publishersOf(booked.id)).toHaveLength(1);
 
     // HLS by personal token and by passcode: MPEG-TS with H.264, and no stream key in any URL.
     for (const credential of [tokenSegment(ann), passcodeSegment(booked.passcode)]) {
@@ -326,7 +326,10 @@ nginxTest(
     // Dropped, its end (publish_done, sent while the service was down) is lost, and the gate
     // lets it go after its grace. Either way the session is accounted for, and nothing blocks the
     // organizer's reconnect.
-    await waitFor(async () => gate().publishersOf(booked.id).length === 1 || before.child.exitCode !== null, 10_000);
+    await waitFor(
+      async () => (await gate().publishersOf(booked.id)).length === 1 || before.child.exitCode !== null,
+      10_000,
+    );
     if (before.child.exitCode === null) {
       await watchHls(booked.code, passcodeSegment(booked.passcode));
       await before.stop();
@@ -337,7 +340,7 @@ nginxTest(
     // The reconnect inside the window: admitted again.
     const after = start(ingestOf(booked));
     await waitFor(async () => (await sessionsOf(booked)).length === 2, 10_000);
-    await waitFor(() => gate().publishersOf(booked.id).length === 1);
+    await waitFor(async () => (await gate().publishersOf(booked.id)).length === 1);
     expect(await status(booked)).toBe('live');
     expect(await world.db.prisma.auditEntry.count({ where: { reservationId: booked.id, action: 'started' } })).toBe(1);
     expect(await world.db.prisma.notification.count({ where: { reservationId: booked.id } })).toBe(noticesBefore);

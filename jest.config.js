@@ -3,7 +3,7 @@
 // so ts-jest only transpiles (isolatedModules) and stays fast.
 /** @type {import('jest').Config} */
 export default {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
@@ -17,8 +17,9 @@ export default {
   // Two cores: two workers keep PostgreSQL and the tests from starving each other.
   maxWorkers: 2,
   // Agenda 6.2.6 leaves a timer of lockLifetime/2 (5 minutes) behind for every job it ran, even
-  // after stop() (JobProcessor's checkIfJobIsStillAlive), which would hold a test process open
-  // for minutes after its last test. Every test closes what it opened; this only ends the wait.
+  // after stop() (JobProcessor's checkIfJobIsStillAlive): environment.js unrefs it, so a worker
+  // exits when its last test file is done and Jest's "failed to exit gracefully" means a leak of
+  // ours. forceExit only ends the wait of a single file run in band, should one ever be left.
   // The service itself exits explicitly after a clean shutdown (src/cli.ts).
   forceExit: true,
 };

@@ -110,16 +110,30 @@ watchTest(
     });
 
     const page = await (await newContext(browser!)).newPage();
+    const hls = `http://127.0.0.1:${ports.http}/hls/${code}/t.${personal}/`;
+    // nginx writes the playlist once it has cut the first fragment, a moment after the publish made
+    // the stream live and the page started its player: until then the playlist is a 404 (and
+    // Chromium's line for it), which the player waits through (watch.js). Only those — before nginx
+    // first served the playlist — are set apart; the player must not have given up on them (below).
+    let playlistServed = false;
+    const notWrittenYet: string[] = [];
     const problems: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`${message.text()} (${message.location().url})`);
+      if (message.type() !== 'error') return;
+      const text = `${message.text()} (${message.location().url})`;
+      if (!playlistServed && message.location().url === `${hls}index.m3u8` && /status of 404\b/.test(message.text()))
+        notWrittenYet.push(text);
+      else problems.push(text);
     });
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     const fromNginx: string[] = [];
     page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
-      else if (r.url().startsWith(`http://127.0.0.1:${ports.http}/hls/${code}/t.${personal}/`))
+      if (!playlistServed && r.status() === 404 && r.url() === `${hls}index.m3u8`) notWrittenYet.push(r.url());
+      else if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
+      else if (r.url().startsWith(hls)) {
         fromNginx.push(r.url().split('/').at(-1)!);
+        if (r.url() === `${hls}index.m3u8`) playlistServed = true;
+      }
     });
     const response = await page.goto(`${base()}/watch/${code}?t=${personal}`);
     expect(response?.status()).toBe(200);
@@ -141,11 +155,18 @@ watchTest(
     ).catch(async (error: Error) => {
       const watch = await page.evaluate(() => (globalThis as unknown as { slotcastWatch?: unknown }).slotcastWatch);
       throw new Error(
-        `${error.message}\nwatch: ${JSON.stringify(watch)}\nconsole: ${problems.join('\n')}\nnginx: ${nginx!.output().slice(-2_000)}`,
+        `${error.message}\nwatch: ${JSON.stringify(watch)}\nbefore the playlist: ${notWrittenYet.join('\n')}\nconsole: ${problems.join('\n')}\nnginx: ${nginx!.output().slice(-2_000)}`,
       );
     });
     expect(video.width).toBe(320);
     expect(await stateOf(page)).toBe('live');
+    // The first player played: it never failed and was never restarted ("Reconnecting…"), however
+    // long it waited for the playlist.
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { slotcastWatch: { attempts: number } }).slotcastWatch.attempts,
+      ),
+    ).toBe(1);
     // Nothing covers the playing video (no "Connecting…" or "Buffering…" left over it).
     await page.locator('[data-overlay]').waitFor({ state: 'hidden', timeout: 5_000 });
     // It was hls.js that played it, fetching the playlist and segments from nginx with the personal token.

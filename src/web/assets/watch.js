@@ -9,6 +9,13 @@
   // Live video that stops moving this long is reconnected: a publisher that dropped leaves the
   // player waiting on an open connection that brings nothing more.
   const STALL_MS = 5000;
+  // nginx-rtmp writes a stream's first playlist only once it has cut the first fragment (its
+  // hls_fragment, at the publisher's next key frame), seconds after the publish made the stream
+  // live and the page started its player: until then the playlist is a 404. hls.js gives up on a
+  // 4xx at once, which put "Reconnecting…" in front of everyone who arrived at the start; instead
+  // the player asks again every PLAYLIST_RETRY_MS for up to PLAYLIST_WAIT_MS, still "Connecting…".
+  const PLAYLIST_RETRY_MS = 500;
+  const PLAYLIST_WAIT_MS = 15000;
 
   document.addEventListener('DOMContentLoaded', () => {
     const configElement = document.getElementById('watch-config');
@@ -26,6 +33,8 @@
     let state = config.state;
     let player;
     let retryTimer;
+    // hls.js is waiting for the first playlist: not a stall (it gives up by itself, see above).
+    let awaitingPlaylist = false;
     // For the tests and the benchmark: what the page is doing, read from outside.
     const status = { state: state.state, attempts: 0, firstFrameAt: undefined };
     window.slotcastWatch = status;
@@ -41,6 +50,7 @@
 
     function stopPlayer() {
       clearTimeout(retryTimer);
+      awaitingPlaylist = false;
       if (!player) return;
       try {
         player.destroy();
@@ -84,10 +94,33 @@
         player = flv;
         play();
       } else if (config.media.type === 'hls' && window.Hls?.isSupported()) {
-        const hls = new window.Hls({ liveSyncDurationCount: 3, manifestLoadingMaxRetry: 2 });
+        const hls = new window.Hls({
+          liveSyncDurationCount: 3,
+          manifestLoadPolicy: {
+            default: {
+              // hls.js's defaults, but for errorRetry.
+              maxTimeToFirstByteMs: Number.POSITIVE_INFINITY,
+              maxLoadTimeMs: 20000,
+              timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+              // Other errors: two more tries; a 404 (the playlist is not written yet): up to PLAYLIST_WAIT_MS.
+              errorRetry: {
+                maxNumRetry: 2,
+                retryDelayMs: PLAYLIST_RETRY_MS,
+                maxRetryDelayMs: PLAYLIST_RETRY_MS,
+                backoff: 'linear',
+                shouldRetry: (_config, retryCount, _isTimeout, response, retry) =>
+                  retry || (response?.code === 404 && retryCount < PLAYLIST_WAIT_MS / PLAYLIST_RETRY_MS),
+              },
+            },
+          },
+        });
+        hls.on(window.Hls.Events.MANIFEST_LOADED, () => {
+          awaitingPlaylist = false;
+        });
         hls.on(window.Hls.Events.ERROR, (_event, data) => {
           if (data.fatal) retrySoon();
         });
+        awaitingPlaylist = true;
         hls.loadSource(config.media.url);
         hls.attachMedia(video);
         player = hls;
@@ -208,7 +241,7 @@
     let lastTime = -1;
     let lastMovedAt = Date.now();
     function watchdog() {
-      if (!player || !state.playing) {
+      if (!player || !state.playing || awaitingPlaylist) {
         lastMovedAt = Date.now();
         return;
       }

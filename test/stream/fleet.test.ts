@@ -241,6 +241,25 @@ const tokenSegment = (token: string) => `t.${token}`;
 const passcodeSegment = (passcode: string) => `p.${Buffer.from(passcode).toString('base64url')}`;
 
 nginxTest(
+  'the harness: consecutive requests through the balancer alternate over the instances, and steering lands the next one where asked',
+  async () => {
+    const mark = fleet.balancer.mark();
+    for (let i = 0; i < 2 * fleet.instances.length; i++) await fetch(`${fleet.balancer.url}/healthz`);
+    const answeredBy = fleet.balancer.since(mark).map((call) => call.instance?.name);
+    expect(new Set(answeredBy).size).toBe(fleet.instances.length);
+    expect(answeredBy.every((name, index) => index === 0 || name !== answeredBy[index - 1])).toBe(
+      fleet.instances.length > 1,
+    );
+    for (const target of [...fleet.instances, ...fleet.instances].reverse()) {
+      await fleet.balancer.steer(target);
+      const stepMark = fleet.balancer.mark();
+      await fetch(`${fleet.balancer.url}/healthz`);
+      expect(fleet.balancer.since(stepMark)[0]?.instance?.name).toBe(target.name);
+    }
+  },
+);
+
+nginxTest(
   'a. GIVEN a publisher streaming WHEN a 2nd publisher with the key comes 1 s later, on either instance THEN the 2nd is refused and the 1st streams on with its one session open',
   async () => {
     await onEachInstance(async (target) => {

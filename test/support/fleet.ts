@@ -45,6 +45,9 @@ const FLEET_DEFAULTS: Record<string, string> = {
   JOB_POLL_EVERY: '1s',
 };
 
+/** What `slotcast serve` and `slotcast worker` print once they run (src/cli.ts). */
+const READY = /Slotcast is listening on|Slotcast worker is processing jobs/;
+
 /** A JSON log line of an instance (pino: level, time, msg and the facts). */
 export interface LogLine {
   level: string;
@@ -120,6 +123,8 @@ export class Instance {
     readonly name: string,
     readonly port: number,
     readonly env: Record<string, string>,
+    /** `serve` (HTTP, hooks, jobs) or `worker` (only the job processor: deadlines, reminders, delivery). */
+    readonly command: 'serve' | 'worker' = 'serve',
   ) {
     this.url = `http://127.0.0.1:${port}`;
   }
@@ -145,7 +150,7 @@ export class Instance {
       () => {
         if (run.exitCode !== null || run.signalCode !== null)
           throw new Error(`instance ${this.name} exited (${run.exitCode ?? run.signalCode}): ${this.tail()}`);
-        return /Slotcast is listening on/.test(this.text.slice(this.text.lastIndexOf('--- start')));
+        return READY.test(this.text.slice(this.text.lastIndexOf('--- start')));
       },
       timeoutMs,
       50,
@@ -170,7 +175,7 @@ export class Instance {
     let started = false;
     await waitFor(
       () => {
-        started = /Slotcast is listening on/.test(this.text.slice(from));
+        started = READY.test(this.text.slice(from));
         return started || run.exitCode !== null || run.signalCode !== null;
       },
       timeoutMs,
@@ -216,7 +221,7 @@ export class Instance {
     // A group of its own: killing the group leaves nothing behind, whatever it started. Out of
     // the caller's group a Ctrl-C no longer reaches it, so it runs the service's own orphan check
     // (src/cli.ts watchParent, on when started by a script): it stops once its parent is gone.
-    const child = spawn(process.execPath, ['bin/slotcast.js', 'serve'], {
+    const child = spawn(process.execPath, ['bin/slotcast.js', this.command], {
       cwd: ROOT,
       env: { npm_lifecycle_event: 'fleet', ...env },
       detached: true,
@@ -464,12 +469,16 @@ export interface FleetOptions {
   instanceEnv?: (index: number) => Record<string, string> | Promise<Record<string, string>>;
   /** The database every instance uses; default a clone of the test template (test/support/database.ts). */
   database?: DbHandle & { url: string; drop?: () => Promise<void> };
+  /** Processes running only the job processor (`slotcast worker`), outside the balancer (default 0). */
+  workers?: number;
   /** The e-mail of the fleet's admin API token (the organizer of what the tests book). */
   organizerEmail?: string;
 }
 
 export interface Fleet {
   instances: Instance[];
+  /** `slotcast worker` processes on the same database: W1, W2, … */
+  workers: Instance[];
   balancer: Balancer;
   /** The database every instance uses, for reading facts. */
   db: DbHandle & { url: string };
@@ -483,7 +492,7 @@ export interface Fleet {
   addNginxRtmp(options: NginxRtmpOptions): Promise<FleetNginxRtmp>;
   /** An instance outside the balancer, on the same database and settings (e.g. one that must refuse to start). */
   extraInstance(env?: Record<string, string>): Promise<Instance>;
-  /** Every instance's log lines (instance attached), in no particular order across instances. */
+  /** Every process's log lines (its name attached: A, B…, W1…), in no particular order across instances. */
   logs(): Array<LogLine & { instance: string }>;
   /** Kills every process it started (instances, balancer, nginx) and drops the database it made. */
   close(): Promise<void>;
@@ -496,29 +505,43 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const dataDirs: string[] = [];
   const extras: Instance[] = [];
   const nginxRtmp: FleetNginxRtmp[] = [];
-  const made = async (index: number, name: string, env: Record<string, string> = {}) => {
+  const made = async (
+    index: number,
+    name: string,
+    env: Record<string, string> = {},
+    command: 'serve' | 'worker' = 'serve',
+  ) => {
     const dataDir = mkdtempSync(join(tmpdir(), `slotcast-fleet-${name}-`));
     // As root, nothing here needs another user; readable like the service's own test directories.
     chmodSync(dataDir, 0o755);
     dataDirs.push(dataDir);
     const port = await freePort();
-    return new Instance(index, name, port, {
-      ...FLEET_DEFAULTS,
-      RTMP_PORT: String(await freePort()),
-      ...options.env,
-      ...(index < count ? await options.instanceEnv?.(index) : {}),
-      ...env,
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-    });
+    return new Instance(
+      index,
+      name,
+      port,
+      {
+        ...FLEET_DEFAULTS,
+        RTMP_PORT: String(await freePort()),
+        ...options.env,
+        ...(index < count ? await options.instanceEnv?.(index) : {}),
+        ...env,
+        DATABASE_URL: database.url,
+        DATA_DIR: dataDir,
+        PORT: String(port),
+      },
+      command,
+    );
   };
   const instances: Instance[] = [];
   for (let index = 0; index < count; index++) instances.push(await made(index, String.fromCharCode(65 + index)));
+  const workers: Instance[] = [];
+  for (let index = 0; index < (options.workers ?? 0); index++)
+    workers.push(await made(count + 100 + index, `W${index + 1}`, {}, 'worker'));
   let balancer: Balancer | undefined;
   const close = async () => {
     for (const rtmp of nginxRtmp) await rtmp.nginx.stop().catch(() => undefined);
-    await Promise.all([...instances, ...extras].map((instance) => instance.kill()));
+    await Promise.all([...instances, ...workers, ...extras].map((instance) => instance.kill()));
     await balancer?.stop();
     // A database it made is dropped (closing its connections); one it was given is the giver's.
     if (!options.database) await database.drop?.();
@@ -531,7 +554,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
     for (const instance of instances) instance.env.PUBLIC_URL ??= publicUrl;
     // One instance first: it is the one that would create what the database lacks at first start.
     await instances[0]!.start();
-    await Promise.all(instances.slice(1).map((instance) => instance.start()));
+    await Promise.all([...instances.slice(1), ...workers].map((instance) => instance.start()));
     balancer = await Balancer.start(instances, balancerPort);
   } catch (error) {
     await close();
@@ -550,6 +573,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   );
   const fleet: Fleet = {
     instances,
+    workers,
     balancer: balancer!,
     db: database,
     api,
@@ -600,7 +624,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       return instance;
     },
     logs: () =>
-      [...instances, ...extras].flatMap((instance) =>
+      [...instances, ...workers, ...extras].flatMap((instance) =>
         instance.logs().map((line) => ({ ...line, instance: instance.name })),
       ),
     close,

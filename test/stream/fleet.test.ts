@@ -51,7 +51,8 @@ beforeAll(async () => {
   if (!hasNginx) return;
   fleet = await startFleet({ instances: INSTANCES });
   rtmp = await fleet.addNginxRtmp({ name: SERVER, bufferSeconds: BUFFER_SECONDS, updateSeconds: UPDATE_SECONDS });
-}, 120_000);
+  // Two service processes starting on two busy cores can take most of a minute each.
+}, 180_000);
 
 afterAll(async () => {
   for (const viewer of viewers) await viewer.stop();
@@ -619,7 +620,8 @@ nginxTest(
     for (const viewer of watching) await viewer.stop();
     for (const { publisher } of streams) await publisher.stop();
   },
-  120_000,
+  // Two restarts of a service process, each up to a minute on busy cores, and the grace after.
+  180_000,
 );
 
 describe('i. embedded servers: one per instance, named by EMBEDDED_NAME', () => {
@@ -633,7 +635,7 @@ describe('i. embedded servers: one per instance, named by EMBEDDED_NAME', () => 
       env: { STREAMING: 'embedded', EMBEDDED_BUFFER: '5m' },
       instanceEnv: (index) => ({ EMBEDDED_NAME: NAMES[index]! }),
     });
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await embedded?.close();
   });

@@ -144,7 +144,7 @@ export class Instance {
   }
 
   /** Starts the process; resolves once it says it is listening (or rejects with what it printed on exit). */
-  async start(overrides: Record<string, string> = {}, timeoutMs = 60_000): Promise<void> {
+  async start(overrides: Record<string, string> = {}, timeoutMs = 90_000): Promise<void> {
     const run = this.spawn(overrides);
     await waitFor(
       () => {

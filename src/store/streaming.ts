@@ -318,10 +318,12 @@ export async function keyedViewerSeen(
   return rows[0]?.opened ?? false;
 }
 
-/** Whether a keyed viewer's session is open. */
-export async function keyedViewerOpen(sql: Sql, key: string): Promise<boolean> {
+/** A keyed viewer is still there (nginx's update call for a player): whether its session is open. */
+export async function keyedViewerStillThere(sql: Sql, key: string): Promise<boolean> {
   const { rows } = await sql.query(
-    statement('SELECT 1 FROM viewer_session WHERE session_key = $1 AND left_at IS NULL LIMIT 1', [key]),
+    statement('UPDATE viewer_session SET last_seen_at = now() WHERE session_key = $1 AND left_at IS NULL RETURNING 1', [
+      key,
+    ]),
   );
   return rows.length > 0;
 }

@@ -31,8 +31,8 @@ import {
   endSilentSessions,
   endViewerSession,
   insertViewerSession,
-  keyedViewerOpen,
   keyedViewerSeen,
+  keyedViewerStillThere,
   openSessionOf,
   openSessionOfClient,
   openSessionsOn,
@@ -467,9 +467,9 @@ export class StreamGate {
     return { status: 200, reservation: reservation!, key };
   }
 
-  /** Whether an RTMP player's session is still open (nginx's update call for a player). */
+  /** Whether an RTMP player's session is still open (nginx's update call for a player, which keeps it alive). */
   playerWatching(serverId: string, player: string): Promise<boolean> {
-    return keyedViewerOpen(this.port.sql, `rtmp:${serverId}:${player}`);
+    return keyedViewerStillThere(this.port.sql, `rtmp:${serverId}:${player}`);
   }
 
   /** An RTMP player left (nginx's play_done). */

@@ -675,13 +675,14 @@ describe('i. embedded servers: one per instance, named by EMBEDDED_NAME', () => 
   );
 
   nginxTest(
-    "i3. GIVEN a slot on embedded server a WHEN its key is published to b's embedded server THEN it is refused, and a admits it",
+    "i3. GIVEN a slot on embedded server b WHEN its key is published to a's embedded server THEN it is refused, and b admits it",
     async () => {
-      const booked = await book({ on: embedded, server: 'a' });
+      // On b, so that a (capacity 1, like every embedded server) stays free for i4's slot.
+      const booked = await book({ on: embedded, server: 'b' });
       await knownEverywhere(booked);
-      const b = (await rowsOf()).find((row) => row.name === 'b');
-      expect(b).toBeDefined();
-      const wrong = start(`${b!.ingestBaseUrl}/${booked.streamKey}`);
+      const a = (await rowsOf()).find((row) => row.name === 'a');
+      expect(a).toBeDefined();
+      const wrong = start(`${a!.ingestBaseUrl}/${booked.streamKey}`);
       expect((await wrong.exited).code).not.toBe(0);
       expect(await sessionsOf(booked)).toEqual([]);
       const right = start(booked.ingest);

@@ -139,9 +139,20 @@ export async function listen(
   return { port: typeof address === 'object' && address ? address.port : port, host };
 }
 
-/** Stops listening and ends every connection, kept-alive ones included. */
-export async function closeApp(app: FastifyInstance): Promise<void> {
+/**
+ * Stops listening, ends idle kept-alive connections at once, and lets requests in flight finish
+ * for up to `drainMs` before ending every connection. A hook call cut off mid-way would make
+ * nginx drop its client (it does not retry a POST), so a rolling restart behind a balancer must
+ * answer what it has begun.
+ */
+export async function closeApp(app: FastifyInstance, drainMs = 2_000): Promise<void> {
   const closing = app.close();
-  app.server.closeAllConnections();
-  await closing;
+  app.server.closeIdleConnections();
+  const force = setTimeout(() => app.server.closeAllConnections(), drainMs);
+  force.unref();
+  try {
+    await closing;
+  } finally {
+    clearTimeout(force);
+  }
 }

@@ -278,7 +278,6 @@ export class StreamGate {
       ? decidePublish({ reservation, serverId: request.serverId, now, otherPublisher })
       : { admitted: false, reason: 'unknown_key' };
     if (!decision.admitted) {
-      this.port.metrics.publishDecided(decision);
       this.track(this.wordRefusal(request, reservation, decision, now));
       return decision;
     }
@@ -551,30 +550,13 @@ export class StreamGate {
     decision: Exclude<PublishDecision, { admitted: true }>,
     at: Date,
   ): Promise<void> {
-    const reservation = cached ?? (request.key ? await this.snapshot.findByKey(request.key) : undefined);
+    const reservation = cached ?? (await this.snapshot.readByKey(request.key));
     const worded =
       cached || !reservation
         ? decision
         : decidePublish({ reservation, serverId: request.serverId, now: at, otherPublisher: false });
-    // Refused at once from memory, yet admissible: only a commit not heard of yet does that.
-    const reason = worded.admitted ? decision : worded;
-    this.log.info('publish refused', {
-      server: this.served.get(request.serverId)?.name,
-      client: request.clientId,
-      ip: request.ip,
-      reservation: reservation?.code,
-      reason: reason.reason,
-    });
-    await this.port.records.publishRefused({
-      reservationId: reason.reason === 'unknown_key' ? undefined : reservation?.id,
-      serverId: request.serverId,
-      serverName: this.served.get(request.serverId)?.name ?? request.serverId,
-      reason: reason.reason,
-      window: reason.window,
-      clientId: request.clientId,
-      ip: request.ip,
-      at,
-    });
+    // Refused at once from memory, yet admissible by the database: a commit not heard of yet.
+    this.decided(request, reservation, worded.admitted ? decision : worded, at);
   }
 
   private drop(publisher: PublisherSession): void {

@@ -9,10 +9,13 @@
  * (3) 100 concurrent HTTP-FLV viewers of one stream through the service's gate, against the same
  *     viewers straight from node-media-server on loopback: bytes delivered per second, ratio
  *     (goal ≥ 90%).
+ * (4) The gate's snapshot at 1,000 and at 100,000 future reservations: the idle service's RSS,
+ *     CPU and event-loop lag, in a child process of its own (bench/stream-snapshot.ts; goal
+ *     ratio ≤ 1.2).
  *
  * Publishers send pre-encoded files with `-c copy`, so ffmpeg's encoding does not take the CPU
  * the service needs. BENCH_SECONDS (default 10) sets how long each viewer phase runs;
- * BENCH_PARTS (default 1,2,3) which parts run. A part that fails says so and the run goes on.
+ * BENCH_PARTS (default 1,2,3,4) which parts run. A part that fails says so and the run goes on.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +36,7 @@ import type { Service } from '../src/main.js';
 import { startService } from '../src/main.js';
 import type { StoredReservation } from '../src/store/reservations.js';
 import { FFMPEG } from '../test/support/stream.js';
+import { snapshotAtScale } from './stream-snapshot.js';
 import { percentile, phase, sleep, until, withBenchDatabase } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -313,7 +317,7 @@ async function manyViewers(service: Service, file: string): Promise<void> {
   }
 }
 
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3').split(',').map((part) => part.trim()));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((part) => part.trim()));
 
 /** Parts (1)–(3): the whole service in this process, as the service runs them. */
 async function underLoad(url: string): Promise<void> {
@@ -352,6 +356,8 @@ async function underLoad(url: string): Promise<void> {
 const ran = await phase('bench:stream', () =>
   withBenchDatabase(async (url) => {
     if (['1', '2', '3'].some((part) => PARTS.has(part))) await phase('(1)–(3)', () => underLoad(url));
+    // After the in-process service has stopped: its gate would load part (4)'s reservations too.
+    if (PARTS.has('4')) await phase('(4)', () => snapshotAtScale(url));
   }),
 );
 // Everything this run started has stopped, but Agenda (6.2.6) leaves a 5-minute timer per job it

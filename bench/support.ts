@@ -35,3 +35,22 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one phase of a benchmark; a phase that fails prints why and the run goes on with the
+ * next, so one bad phase on a loaded machine never loses the others' figures. True when it ran.
+ */
+export async function phase(label: string, work: () => Promise<void>): Promise<boolean> {
+  const started = performance.now();
+  try {
+    await work();
+    return true;
+  } catch (error) {
+    console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  } finally {
+    console.error(`${label} took ${((performance.now() - started) / 1_000).toFixed(1)} s`);
+  }
+}

@@ -5,8 +5,9 @@
  *
  * - who publishes: one open publish session per reservation, claimed in a transaction on the
  *   locked reservation (src/app/stream.ts `claimPublish`), kept alive by its server's calls;
- * - who watches: viewers seen through requests (HLS, RTMP plays) are one session per viewer
- *   whatever instance they reach; wrong tries are counted per address fleet-wide (gate/limiter.ts);
+ * - who watches (gate/viewers.ts): viewers seen through requests (HLS, RTMP plays) are one
+ *   session per viewer whatever instance they reach; wrong tries are counted per address
+ *   fleet-wide (gate/limiter.ts);
  * - cuts: claimed once (gate/cuts.ts).
  *
  * Memory holds only what is near now (gate/snapshot.ts), kept current by NOTIFY, and the
@@ -14,11 +15,8 @@
  * hooks are synchronous, so they are answered from memory and the database has the last word a
  * moment later) and HTTP-FLV viewers.
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import type { PublishDecision, ViewerCredentials, ViewerDecision } from '../domain/admission.js';
-import { cutReason, decidePublish, decideViewer } from '../domain/admission.js';
-import { isEnforcing } from '../domain/server-kind.js';
-import { tokenOwner } from '../domain/viewer-token.js';
+import type { PublishDecision } from '../domain/admission.js';
+import { cutReason, decidePublish } from '../domain/admission.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
 import { PgListener } from '../store/listener.js';
@@ -26,23 +24,19 @@ import type { GateReservation } from '../store/streaming.js';
 import {
   endClientSession,
   endIdleViewers,
-  endKeyedViewer,
   endOpenPublishSessions,
   endSilentSessions,
-  endViewerSession,
-  insertViewerSession,
-  keyedViewerSeen,
-  keyedViewerStillThere,
   openSessionOf,
   openSessionOfClient,
   openSessionsOn,
-  openViewerCount,
   streamActivity,
   touchPublishSessions,
   viewerTokenKey,
 } from '../store/streaming.js';
 import type { PublisherSession, StreamDriver } from './driver.js';
 import { Cuts } from './gate/cuts.js';
+import type { KeyedViewerAnswer, KeyedViewerRequest, PlayDecision, PlayRequest, Viewer } from './gate/viewers.js';
+import { GateViewers } from './gate/viewers.js';
 import { WrongTries } from './gate/limiter.js';
 import type { GatePort } from './gate/port.js';
 import type { ReservationNotice } from './gate/snapshot.js';
@@ -57,44 +51,15 @@ export interface PublishRequest {
   now?: Date;
 }
 
-export interface PlayRequest {
-  /** The reservation's code, any case. */
-  code: string;
-  credentials: ViewerCredentials;
-  ip: string;
-  now?: Date;
-}
-
-/** An admitted viewer on a connection this process holds; the route ends it when `onEnd` is called. */
-export interface Viewer {
-  id: string;
-  reservationId: string;
-  /** Called by the gate when the stream is cut: the route ends the response. */
-  onEnd: (reason: string) => void;
-}
-
-export type ViewerRefusal = Exclude<ViewerDecision, { admitted: true }>['reason'] | 'too_many_tries';
-
-export type PlayDecision =
-  | { admitted: true; viewer: Viewer; reservation: GateReservation }
-  | { admitted: false; status: 401 | 403 | 404 | 429; reason: ViewerRefusal | 'not_served_here' };
-
-/** A viewer seen through requests: HLS (each playlist and segment) or an nginx RTMP play. */
-export type KeyedViewerRequest = PlayRequest & {
-  /** The server the request came through: a reservation on another server is not served there. */
-  serverId: string;
-  /** An RTMP player's connection id (nginx `clientid`); none for HLS. */
-  player?: string;
-};
-
-export type KeyedViewerAnswer =
-  | { status: 200; reservation: GateReservation; key: string }
-  | { status: 401 | 403 | 429; reason: ViewerRefusal | 'wrong_server' };
-
-/** The HTTP status of a refused viewer, wherever they come in (FLV route, HLS auth, MediaMTX read). */
-export function viewerRefusalStatus(reason: string): 401 | 403 | 429 {
-  return reason === 'too_many_tries' ? 429 : reason === 'missing_credentials' ? 401 : 403;
-}
+export type {
+  KeyedViewerAnswer,
+  KeyedViewerRequest,
+  PlayDecision,
+  PlayRequest,
+  Viewer,
+  ViewerRefusal,
+} from './gate/viewers.js';
+export { viewerRefusalStatus } from './gate/viewers.js';
 
 export interface GateOptions {
   /** Reload the reservations near now this often (default 10 s). */
@@ -124,10 +89,6 @@ interface Served {
   endsWithProcess: boolean;
 }
 
-interface LocalViewer extends Viewer {
-  sessionId: Promise<string | undefined>;
-}
-
 export const RESERVATION_CHANNEL = 'slotcast_reservation';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -139,7 +100,8 @@ export class StreamGate {
   private readonly served = new Map<string, Served>();
   /** Publishers connected to this process (its embedded server), by client id. */
   private readonly connected = new Map<string, PublisherSession>();
-  private readonly viewers = new Map<string, LocalViewer>();
+  /** Who watches: the viewers' side of the gate. */
+  readonly viewers: GateViewers;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly listener: PgListener | undefined;
   private readonly log: Logger;
@@ -165,6 +127,14 @@ export class StreamGate {
     };
     this.snapshot = new ReservationSnapshot(port.sql, port.clock, this.options.horizonMs);
     this.tries = new WrongTries(port.sql, this.options.maxWrongTriesPerMinute);
+    this.viewers = new GateViewers(
+      port,
+      this.snapshot,
+      this.tries,
+      () => this.tokenKey,
+      (reservation) => this.cuts.arm(reservation),
+      (work) => this.track(work),
+    );
     this.cuts = new Cuts(port, {
       cuttable: () => [...this.served.keys()],
       dropPublisher: (publisher) => this.drop(publisher),
@@ -221,10 +191,7 @@ export class StreamGate {
       this.connected.delete(publisher.clientId);
       this.track(endClientSession(this.port.sql, publisher.serverId, publisher.clientId, now, 'service_stopped'));
     }
-    for (const viewer of [...this.viewers.values()]) {
-      viewer.onEnd('service_stopped');
-      this.playEnded(viewer, now);
-    }
+    this.viewers.endConnections('service_stopped');
     await this.settled();
   }
 
@@ -362,128 +329,40 @@ export class StreamGate {
     return (await this.publishersOf(reservationId)).length > 0;
   }
 
-  /**
-   * Checks a viewer's credentials without letting them in (the watch page): wrong and missing
-   * ones count towards the address's limit, fleet-wide.
-   */
-  async check(request: PlayRequest): Promise<{
-    decision: ViewerDecision | { admitted: false; reason: 'too_many_tries' };
-    reservation: GateReservation | undefined;
-  }> {
-    const now = request.now ?? this.port.clock();
-    if (await this.tries.blocked(request.ip, now))
-      return { decision: { admitted: false, reason: 'too_many_tries' }, reservation: undefined };
-    const reservation = await this.snapshot.findByCode(request.code);
-    const { token } = request.credentials;
-    const tokenInvitee =
-      reservation && token ? tokenOwner(this.tokenKey, reservation.id, reservation.emails, token) : undefined;
-    const decision = decideViewer({
-      reservation: reservation && isEnforcing(reservation.serverKind) ? reservation : undefined,
-      credentials: request.credentials,
-      tokenInvitee,
-      now,
-    });
-    if (!decision.admitted && (decision.reason === 'missing_credentials' || decision.reason === 'wrong_credentials'))
-      await this.tries.record(request.ip, now);
-    return {
-      decision,
-      reservation:
-        decision.admitted || decision.reason === 'not_live' || decision.reason === 'over' ? reservation : undefined,
-    };
+  /** Checks a viewer's credentials without letting them in (the watch page). See GateViewers. */
+  check(request: PlayRequest): ReturnType<GateViewers['check']> {
+    return this.viewers.check(request);
   }
 
-  /**
-   * A viewer on a connection this process holds (HTTP-FLV of its embedded server `serverId`):
-   * recorded only once admitted and served here.
-   */
-  async play(request: PlayRequest & { serverId: string | undefined }): Promise<PlayDecision> {
-    const now = request.now ?? this.port.clock();
-    const { decision, reservation } = await this.check({ ...request, now });
-    if (!decision.admitted)
-      return { admitted: false, status: viewerRefusalStatus(decision.reason), reason: decision.reason };
-    const admitted = reservation!;
-    if (admitted.serverId !== request.serverId) return { admitted: false, status: 404, reason: 'not_served_here' };
-    const viewer: LocalViewer = {
-      id: randomUUID(),
-      reservationId: admitted.id,
-      onEnd: () => {},
-      sessionId: this.track(
-        insertViewerSession(this.port.sql, {
-          reservationId: admitted.id,
-          credential: decision.credential,
-          invitee: decision.invitee,
-          ip: request.ip,
-          at: now,
-        }).catch((error: unknown) => {
-          this.log.error('recording a viewer failed', {
-            reservation: admitted.code,
-            error: coerceError(error).message,
-          });
-          return undefined;
-        }),
-      ),
-    };
-    this.viewers.set(viewer.id, viewer);
-    this.cuts.arm(admitted);
-    return { admitted: true, viewer, reservation: admitted };
+  /** A viewer on a connection this process holds (HTTP-FLV of its embedded server). */
+  play(request: PlayRequest & { serverId: string | undefined }): Promise<PlayDecision> {
+    return this.viewers.play(request);
   }
 
-  /** The viewer on a connection of this process left (or was ended). */
-  playEnded(viewer: Pick<Viewer, 'id'>, now: Date = this.port.clock()): void {
-    const known = this.viewers.get(viewer.id);
-    if (!known) return;
-    this.viewers.delete(viewer.id);
-    this.track(known.sessionId.then((id) => (id ? endViewerSession(this.port.sql, id, now) : undefined)));
+  playEnded(viewer: Pick<Viewer, 'id'>, now?: Date): void {
+    this.viewers.playEnded(viewer, now);
   }
 
-  /**
-   * A viewer seen through requests (every HLS playlist and segment; an nginx RTMP play): checked
-   * each time, and one session per viewer — reservation, credential and address — whatever
-   * instance the request reaches. Recorded only once admitted on the reservation's own server.
-   */
-  async keyedViewer(request: KeyedViewerRequest): Promise<KeyedViewerAnswer> {
-    const now = request.now ?? this.port.clock();
-    const { decision, reservation } = await this.check({ ...request, now });
-    if (!decision.admitted) return { status: viewerRefusalStatus(decision.reason), reason: decision.reason };
-    if (reservation!.serverId !== request.serverId) return { status: 403, reason: 'wrong_server' };
-    const key = request.player
-      ? `rtmp:${request.serverId}:${request.player}`
-      : `hls:${createHmac('sha256', this.tokenKey)
-          .update(
-            [reservation!.id, request.credentials.token ?? '', request.credentials.passcode ?? '', request.ip].join(
-              '\n',
-            ),
-          )
-          .digest('base64url')}`;
-    await keyedViewerSeen(this.port.sql, {
-      reservationId: reservation!.id,
-      key,
-      credential: decision.credential,
-      invitee: decision.invitee,
-      ip: request.ip,
-      at: now,
-    });
-    return { status: 200, reservation: reservation!, key };
+  /** A viewer seen through requests (HLS, nginx RTMP plays): one session fleet-wide. */
+  keyedViewer(request: KeyedViewerRequest): Promise<KeyedViewerAnswer> {
+    return this.viewers.keyedViewer(request);
   }
 
-  /** Whether an RTMP player's session is still open (nginx's update call for a player, which keeps it alive). */
   playerWatching(serverId: string, player: string): Promise<boolean> {
-    return keyedViewerStillThere(this.port.sql, `rtmp:${serverId}:${player}`);
+    return this.viewers.playerWatching(serverId, player);
   }
 
-  /** An RTMP player left (nginx's play_done). */
-  playerLeft(serverId: string, player: string, now: Date = this.port.clock()): Promise<void> {
-    return this.track(endKeyedViewer(this.port.sql, `rtmp:${serverId}:${player}`, now));
+  playerLeft(serverId: string, player: string, now?: Date): Promise<void> {
+    return this.viewers.playerLeft(serverId, player, now);
+  }
+
+  viewersOf(reservationId: string): Promise<number> {
+    return this.viewers.viewersOf(reservationId);
   }
 
   /** A reservation by id or code: from memory when near now, else from the database. */
   reservation(idOrCode: string): Promise<GateReservation | undefined> {
     return UUID.test(idOrCode) ? this.snapshot.findById(idOrCode) : this.snapshot.findByCode(idOrCode);
-  }
-
-  /** Viewers watching the reservation right now, on any instance. */
-  viewersOf(reservationId: string): Promise<number> {
-    return openViewerCount(this.port.sql, reservationId);
   }
 
   /** How many reservations are held in memory (bounded by those near now). */
@@ -573,12 +452,7 @@ export class StreamGate {
   private endLocal(reservationId: string, reason: string): void {
     for (const publisher of [...this.connected.values()])
       if (publisher.reservationId === reservationId) this.drop(publisher);
-    const now = this.port.clock();
-    for (const viewer of [...this.viewers.values()]) {
-      if (viewer.reservationId !== reservationId) continue;
-      viewer.onEnd(reason);
-      this.playEnded(viewer, now);
-    }
+    this.viewers.endConnections(reason, reservationId);
   }
 
   /** Reads the reservations near now anew, arms their cuts, and re-judges those that left. */
@@ -638,7 +512,7 @@ export class StreamGate {
   private hasLocal(reservationId: string): boolean {
     return (
       [...this.connected.values()].some((publisher) => publisher.reservationId === reservationId) ||
-      [...this.viewers.values()].some((viewer) => viewer.reservationId === reservationId)
+      this.viewers.holds(reservationId)
     );
   }
 

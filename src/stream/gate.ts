@@ -19,6 +19,7 @@ import type { PublishDecision } from '../domain/admission.js';
 import { cutReason, decidePublish } from '../domain/admission.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
+import { RepeatedErrors } from '../jobs/repeated-errors.js';
 import { PgListener } from '../store/listener.js';
 import type { GateReservation } from '../store/streaming.js';
 import {
@@ -109,6 +110,8 @@ export class StreamGate {
   private refreshTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
+  /** While the database is away every sweep and reload fails alike: said once a minute. */
+  private readonly failures: RepeatedErrors;
   private tokenKey = '';
 
   constructor(
@@ -116,6 +119,7 @@ export class StreamGate {
     options: GateOptions = {},
   ) {
     this.log = port.log;
+    this.failures = new RepeatedErrors(port.log, 'the streaming gate cannot reach the database; retrying');
     this.options = {
       refreshEveryMs: options.refreshEveryMs ?? 10_000,
       horizonMs: options.horizonMs ?? 15 * 60_000,
@@ -256,16 +260,23 @@ export class StreamGate {
     };
     this.connected.set(request.clientId, publisher);
     this.track(
-      this.claim(request, reservation!, now).then((claimed) => {
-        if (claimed.admitted) {
+      this.claim(request, reservation!, now).then(
+        (claimed) => {
+          if (claimed.admitted) {
+            this.decided(request, reservation, claimed, now);
+            return;
+          }
+          if (!this.connected.has(request.clientId)) return;
+          this.connected.delete(request.clientId);
+          this.drop(publisher);
           this.decided(request, reservation, claimed, now);
-          return;
-        }
-        if (!this.connected.has(request.clientId)) return;
-        this.connected.delete(request.clientId);
-        this.drop(publisher);
-        this.decided(request, reservation, claimed, now);
-      }),
+        },
+        (error: unknown) => {
+          // The database is away: memory admitted it, and its cut timer still runs here.
+          this.failures.report(coerceError(error), { doing: 'recording a publish' });
+          this.cuts.arm(reservation!);
+        },
+      ),
     );
     return decision;
   }
@@ -278,8 +289,19 @@ export class StreamGate {
    * instance was away) is judged as a new publish, quietly: no second refusal notice.
    */
   async update(request: PublishRequest): Promise<boolean> {
-    const now = request.now ?? this.port.clock();
     if (!this.served.has(request.serverId)) return false;
+    try {
+      return await this.judgeAgain(request);
+    } catch (error) {
+      // The database is away: a publisher it admitted streams on (nginx would drop it on any
+      // error), and is judged again at the first update call after the database is back.
+      this.failures.report(coerceError(error), { doing: 'judging an update call' });
+      return true;
+    }
+  }
+
+  private async judgeAgain(request: PublishRequest): Promise<boolean> {
+    const now = request.now ?? this.port.clock();
     const [session, reservation] = await Promise.all([
       openSessionOfClient(this.port.sql, request.serverId, request.clientId),
       this.snapshot.readByKey(request.key),
@@ -465,7 +487,7 @@ export class StreamGate {
         if (this.hasLocal(row.id)) await this.heardOf(row.id);
       }
     } catch (error) {
-      this.log.warn('reloading the streaming snapshot failed', { error: coerceError(error).message });
+      this.failures.report(coerceError(error), { doing: 'reloading the streaming snapshot' });
     }
   }
 
@@ -490,7 +512,7 @@ export class StreamGate {
       }
       this.rejudge(change.current, change.previous);
     } catch (error) {
-      this.log.warn('re-reading a reservation failed', { reservation: id, error: coerceError(error).message });
+      this.failures.report(coerceError(error), { doing: 're-reading a reservation' });
     }
   }
 
@@ -537,7 +559,7 @@ export class StreamGate {
       await endIdleViewers(this.port.sql, this.options.viewerIdleMs);
       await this.tries.sweep(now);
     } catch (error) {
-      this.log.warn('keeping stream sessions failed', { error: coerceError(error).message });
+      this.failures.report(coerceError(error), { doing: 'keeping stream sessions' });
     }
   }
 

@@ -25,8 +25,9 @@ let server: Awaited<ReturnType<typeof makeServer>>;
 const organizer = makeActor();
 const gates: StreamGate[] = [];
 
-async function newGate(silentMs = 60_000): Promise<StreamGate> {
-  const gate = new StreamGate(gatePort(deps, db.url), { silentMs, sweepEveryMs: 100 });
+/** `sweepEveryMs`: how often silent publishers are ended (the claim judges silence too). */
+async function newGate(silentMs = 60_000, sweepEveryMs = 100): Promise<StreamGate> {
+  const gate = new StreamGate(gatePort(deps, db.url), { silentMs, sweepEveryMs });
   gate.serve(server, driver, { endsWithProcess: false });
   await gate.start();
   gates.push(gate);
@@ -90,7 +91,8 @@ test('GIVEN a publisher its server no longer speaks of THEN it blocks nobody: a 
   const first = await newGate();
   const reservation = await live(first, 'g-1');
   await first.stop();
-  const second = await newGate(300);
+  // Its sweep waits: only the claim judges g-1 silent here, and g-2 stays open for the check.
+  const second = await newGate(300, 60_000);
   const call = { serverId: server.id, key: reservation.streamKey, ip: '192.0.2.1' };
   expect(await second.publish({ ...call, clientId: 'g-2' })).toEqual({ admitted: true });
   await second.settled();

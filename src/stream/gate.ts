@@ -387,9 +387,9 @@ export class StreamGate {
     return UUID.test(idOrCode) ? this.snapshot.findById(idOrCode) : this.snapshot.findByCode(idOrCode);
   }
 
-  /** How many reservations are held in memory (bounded by those near now). */
-  get kept(): number {
-    return this.snapshot.size;
+  /** Whether the reservation is held in memory (those near now are; nothing else is). */
+  keeps(reservationId: string): boolean {
+    return this.snapshot.cachedById(reservationId) !== undefined;
   }
 
   /** Every reservation someone streams to or watches right now, fleet-wide (for /metrics). */

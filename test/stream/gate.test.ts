@@ -122,3 +122,26 @@ test('GIVEN more than 10 wrong viewer credentials in a minute from one address T
     if (decision.admitted) gate.playEnded(decision.viewer);
   await gate.settled();
 });
+
+test('GIVEN a booking far ahead THEN the gate keeps nothing of it in memory; one near its window is kept, and forgotten once cancelled, yet its key is still judged from the database', async () => {
+  clock.set(new Date());
+  const far = await booked();
+  // The far booking's NOTIFY has been heard once the later one's has (NOTIFYs arrive in commit order).
+  const near = await requestReservation(
+    deps,
+    organizer,
+    makeRequest(server.name, { startInMs: 5 * MINUTE, lengthMs: 10 * MINUTE }),
+  );
+  if (!near.ok) throw new Error(near.message);
+  await waitFor(() => gate.keeps(near.value.id));
+  expect(gate.keeps(far.id)).toBe(false);
+
+  await cancelReservation(deps, organizer, near.value.id);
+  await waitFor(() => !gate.keeps(near.value.id));
+  const nearKey = (await db.prisma.reservation.findUniqueOrThrow({ where: { id: near.value.id } })).streamKey;
+  expect(await publish(nearKey, 'after-cancel', clock.now())).toMatchObject({ admitted: false, reason: 'cancelled' });
+  expect(await publish(far.streamKey, 'far-ahead', clock.now())).toMatchObject({
+    admitted: false,
+    reason: 'too_early',
+  });
+});

@@ -41,10 +41,6 @@ export class ReservationSnapshot {
     private readonly horizonMs: number,
   ) {}
 
-  get size(): number {
-    return this.byId.size;
-  }
-
   /** Until when reservations are kept: the horizon, widened by the earliest a window can open. */
   private until(): Date {
     return new Date(this.clock().getTime() + this.horizonMs + this.longestBuffer);
@@ -85,6 +81,10 @@ export class ReservationSnapshot {
   /** From memory only (node-media-server's synchronous hooks): undefined if not near its window. */
   cachedByKey(key: string): GateReservation | undefined {
     return this.byKey.get(key);
+  }
+
+  cachedById(id: string): GateReservation | undefined {
+    return this.byId.get(id);
   }
 
   /** By id: from memory, else by the primary key (never kept). */

@@ -251,6 +251,13 @@ nginxTest(
     // A segment asked for directly without credentials: refused too.
     expect((await fetch(hls(booked.code, 'none', '0.ts'))).status).toBe(401);
 
+    // The service's own HTTP-FLV route serves only its embedded server: 404, and no attendee recorded.
+    const viewersBefore = await world.db.prisma.viewerSession.count({ where: { reservationId: booked.id } });
+    const notHere = await fetch(`${base()}/live/${booked.code}.flv?passcode=${encodeURIComponent(booked.passcode)}`);
+    expect(notHere.status).toBe(404);
+    await gate().settled();
+    expect(await world.db.prisma.viewerSession.count({ where: { reservationId: booked.id } })).toBe(viewersBefore);
+
     // The watch page plays HLS from nginx: the URL carries the token, never the key; the CSP allows nginx's origin.
     const page = await fetch(`${base()}/watch/${booked.code}?t=${ann}`);
     const html = await page.text();

@@ -193,6 +193,20 @@ nginxTest(
 );
 
 nginxTest(
+  "GIVEN an nginx-rtmp stream in its window THEN the service's own HTTP-FLV route answers 404 with the right passcode, and records no viewer",
+  async () => {
+    // Long enough that the window is still open on a loaded machine; cancelled after, to free the slot.
+    const booked = await book(1_200, 120_000);
+    await windowOpen(booked);
+    const notHere = await fetch(`${base()}/live/${booked.code}.flv?passcode=${encodeURIComponent(booked.passcode)}`);
+    expect(notHere.status).toBe(404);
+    await gate().settled();
+    expect(await world.db.prisma.viewerSession.count({ where: { reservationId: booked.id } })).toBe(0);
+    expect((await api('POST', `/reservations/${booked.id}/cancel`, {})).status).toBe(200);
+  },
+);
+
+nginxTest(
   'the rightful stream through nginx: refused before the window, admitted in it and live within a second, a second publisher refused, HLS and RTMP viewers by token and passcode, strangers nothing, cut within a second of end + buffer, completed, told once each',
   async () => {
     const booked = await book(4_000, 5_000, { emails: ['ann@example.org', 'bob@example.org'] });
@@ -250,13 +264,6 @@ nginxTest(
     }
     // A segment asked for directly without credentials: refused too.
     expect((await fetch(hls(booked.code, 'none', '0.ts'))).status).toBe(401);
-
-    // The service's own HTTP-FLV route serves only its embedded server: 404, and no attendee recorded.
-    const viewersBefore = await world.db.prisma.viewerSession.count({ where: { reservationId: booked.id } });
-    const notHere = await fetch(`${base()}/live/${booked.code}.flv?passcode=${encodeURIComponent(booked.passcode)}`);
-    expect(notHere.status).toBe(404);
-    await gate().settled();
-    expect(await world.db.prisma.viewerSession.count({ where: { reservationId: booked.id } })).toBe(viewersBefore);
 
     // The watch page plays HLS from nginx: the URL carries the token, never the key; the CSP allows nginx's origin.
     const page = await fetch(`${base()}/watch/${booked.code}?t=${ann}`);

@@ -30,15 +30,17 @@ const GATE_COLUMNS = `r.id, r.code, r.title, r.server_id AS "serverId", s.kind A
   FROM reservation r JOIN distribution_server s ON s.id = r.server_id`;
 
 /**
- * The reservations on enforcing servers that hold a slot and start before `until`: what the
- * gate keeps in memory (those streaming now or soon). Read by the partial index on starts_at, so
- * its cost follows the reservations near now, not all the future ones.
+ * The reservations on enforcing servers that hold a slot and start before `until`, and every live
+ * one (a server's buffer may open a window earlier than `until` reaches): what the gate keeps in
+ * memory. Read by the partial index on starts_at and the status index, so its cost follows the
+ * reservations near now, not all the future ones.
  */
 export async function nearReservations(sql: Sql, until: Date): Promise<GateReservation[]> {
   const { rows } = await sql.query<GateReservation>(
     statement(
       `SELECT ${GATE_COLUMNS}
-       WHERE s.kind <> 'external' AND r.status IN ('permitted', 'confirmed', 'live') AND r.starts_at <= $1`,
+       WHERE s.kind <> 'external' AND r.status IN ('permitted', 'confirmed', 'live')
+         AND (r.starts_at <= $1 OR r.status = 'live')`,
       [until],
     ),
   );

@@ -79,6 +79,12 @@ export interface GateOptions {
   sweepEveryMs?: number;
   /** Wrong credentials from one address within a minute before it gets 429 (default 10). */
   maxWrongTriesPerMinute?: number;
+  /**
+   * Called when a distribution server was added or changed by any instance or the CLI (NOTIFY),
+   * and after a lost connection: the service reads its servers again, so every instance serves a
+   * new server (and cuts on it) at once, not at its first hook call.
+   */
+  onServersChanged?: () => void;
   /** How long an nginx-rtmp or MediaMTX publish waits for a holder that may be its own dropped connection (default 1 s). */
   reconnectWaitMs?: number;
 }
@@ -91,6 +97,8 @@ interface Served {
 }
 
 export const RESERVATION_CHANNEL = 'slotcast_reservation';
+/** Where the distribution_server table's trigger says a server was added or changed. */
+export const SERVER_CHANNEL = 'slotcast_server';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -106,7 +114,8 @@ export class StreamGate {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly listener: PgListener | undefined;
   private readonly log: Logger;
-  private readonly options: Required<GateOptions>;
+  private readonly options: Required<Omit<GateOptions, 'onServersChanged'>>;
+  private readonly serversChanged: () => void;
   private refreshTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private startedAt = 0;
@@ -129,6 +138,7 @@ export class StreamGate {
       maxWrongTriesPerMinute: options.maxWrongTriesPerMinute ?? 10,
       reconnectWaitMs: options.reconnectWaitMs ?? 1_000,
     };
+    this.serversChanged = options.onServersChanged ?? (() => {});
     this.snapshot = new ReservationSnapshot(port.sql, port.clock, this.options.horizonMs);
     this.tries = new WrongTries(port.sql, this.options.maxWrongTriesPerMinute);
     this.viewers = new GateViewers(
@@ -152,12 +162,16 @@ export class StreamGate {
     if (port.databaseUrl)
       this.listener = new PgListener({
         databaseUrl: port.databaseUrl,
-        channels: [RESERVATION_CHANNEL],
+        channels: [RESERVATION_CHANNEL, SERVER_CHANNEL],
         name: 'the streaming gate',
         log: port.log,
-        onNotification: (_channel, payload) => this.heard(payload),
-        // Commits made while it was away reached nobody: read the window anew.
-        onReconnected: () => void this.track(this.refresh()),
+        onNotification: (channel, payload) =>
+          channel === SERVER_CHANNEL ? this.serversChanged() : this.heard(payload),
+        // Commits made while it was away reached nobody: read the servers and the window anew.
+        onReconnected: () => {
+          this.serversChanged();
+          void this.track(this.refresh());
+        },
       });
   }
 
@@ -422,7 +436,11 @@ export class StreamGate {
     this.port.metrics.publishDecided(decision);
     if (decision.admitted) {
       this.log.info('publish admitted', facts);
-      if (reservation) this.cuts.arm({ ...reservation, status: 'live' });
+      if (reservation) {
+        // Held and armed at once: a cancel heard a moment later must find it here.
+        this.snapshot.streaming(reservation);
+        this.cuts.arm({ ...reservation, status: 'live' });
+      }
       return;
     }
     this.log.info('publish refused', { ...facts, reason: decision.reason });

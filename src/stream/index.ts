@@ -1,9 +1,10 @@
 /**
  * Streaming in the service (issues 9 and 16): the gate every enforcing kind uses; unless
  * STREAMING=off, the embedded node-media-server as the server named EMBEDDED_NAME (one instance
- * per name on a database); and every active server of a
- * kind that calls Slotcast's hooks (nginx-rtmp, MediaMTX), served through its driver — those added while
- * the service runs are found on their first hook call. Assembled by the composition root:
+ * per name on a database); and every active server of a kind that calls Slotcast's hooks
+ * (nginx-rtmp, MediaMTX), served through its driver — one added or changed while the service runs,
+ * by any instance or the CLI, is served at once (NOTIFY; also on its first hook call). Assembled by
+ * the composition root:
  * `routes` go to the HTTP server before it listens, `start` runs once the service's public URL is
  * known (the embedded server's watch links are under it).
  */
@@ -13,6 +14,7 @@ import type { Config } from '../config.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ViewerCredentials } from '../domain/admission.js';
 import type { Logger } from '../log.js';
+import { coerceError } from '../log.js';
 import type { GateReservation } from '../store/streaming.js';
 import { hookServers } from '../store/servers.js';
 import type { StreamDriver, StreamMedia } from './driver.js';
@@ -125,7 +127,16 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, opti
       return [...origins];
     },
     async start(publicUrl) {
-      const gate = new StreamGate(gatePort(deps, options.databaseUrl), options.gate);
+      const gate = new StreamGate(gatePort(deps, options.databaseUrl), {
+        ...options.gate,
+        // A server added or changed anywhere is served here at once: its hooks, its cuts, its player.
+        onServersChanged: () =>
+          void auth
+            .reload()
+            .catch((error: unknown) =>
+              log.warn('reading the servers again failed', { error: coerceError(error).message }),
+            ),
+      });
       serving = gate;
       const settings = config.streaming;
       if (settings.embedded) {

@@ -15,6 +15,8 @@ let db: TestDatabase;
 const clock = new TestClock();
 let deps: ReturnType<typeof makeDeps>;
 let gate: StreamGate;
+/** Gates a test starts besides the file's own, stopped after all. */
+const gates: StreamGate[] = [];
 const cuts: PublisherSession[] = [];
 const driver: StreamDriver = {
   kind: 'nginx_rtmp',
@@ -33,6 +35,7 @@ beforeAll(async () => {
   await gate.start();
 });
 afterAll(async () => {
+  for (const other of gates) await other.stop();
   await gate.stop();
   await db.drop();
 });
@@ -58,6 +61,8 @@ test('GIVEN a confirmed reservation THEN its key is refused before start − buf
   expect(await publish(reservation.streamKey, 'c1', early)).toMatchObject({ admitted: false, reason: 'too_early' });
   expect(await publish('sk_nobodys', 'c2', early)).toMatchObject({ admitted: false, reason: 'unknown_key' });
   const inWindow = new Date(reservation.startsAt.getTime() - MINUTE);
+  // The gate's own clock too: a live stream is judged again on every commit, by the clock.
+  clock.set(inWindow);
   expect(await publish(reservation.streamKey, 'c3', inWindow)).toEqual({ admitted: true });
   expect(await publish(reservation.streamKey, 'c4', inWindow)).toMatchObject({
     admitted: false,
@@ -144,4 +149,32 @@ test('GIVEN a booking far ahead THEN the gate keeps nothing of it in memory; one
     admitted: false,
     reason: 'too_early',
   });
+});
+
+test('GIVEN a server added while the gate runs THEN the gate hears of it at once, and a stream on it whose window opens before the horizon is kept while live, so a cancel cuts it', async () => {
+  clock.set(new Date());
+  let told = 0;
+  // A horizon of nothing and no reload meanwhile: what the gate holds comes from NOTIFY and admissions.
+  const other = new StreamGate(gatePort(deps, db.url), {
+    horizonMs: 0,
+    refreshEveryMs: 3_600_000,
+    onServersChanged: () => void told++,
+  });
+  gates.push(other);
+  await other.start();
+  const long = await makeServer(db.prisma, { kind: 'nginx_rtmp', bufferSeconds: 600 });
+  await waitFor(() => told > 0);
+  other.serve(long, driver);
+
+  // Starts in 5 minutes, beyond what the gate looked ahead at its last reload, but inside its 10-minute buffer.
+  const requested = await requestReservation(deps, organizer, makeRequest(long.name, { startInMs: 5 * MINUTE }));
+  if (!requested.ok) throw new Error(requested.message);
+  await reconfirmReservation(deps, organizer, requested.value.id);
+  const { streamKey } = await db.prisma.reservation.findUniqueOrThrow({ where: { id: requested.value.id } });
+  expect(await other.publish({ serverId: long.id, key: streamKey, clientId: 'long-1', ip: '192.0.2.9' })).toEqual({
+    admitted: true,
+  });
+  expect(other.keeps(requested.value.id)).toBe(true);
+  await cancelReservation(deps, organizer, requested.value.id);
+  await waitFor(() => cuts.some((cut) => cut.clientId === 'long-1'));
 });

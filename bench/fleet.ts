@@ -123,8 +123,10 @@ function cleanUp(): Promise<void> {
   })();
   return cleaning;
 }
+// Kept installed while the clean-up runs: a second signal is ignored, not fatal mid-clean-up.
 for (const name of ['SIGINT', 'SIGTERM'] as const)
-  process.once(name, () => {
+  process.on(name, () => {
+    if (cleaning) return;
     console.error(`bench:fleet: ${name}, stopping what it started`);
     void cleanUp().finally(() => process.exit(130));
   });

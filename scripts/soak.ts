@@ -59,19 +59,46 @@ if (!(MINUTES > 0) || !(INSTANCES >= 1) || !(WORKERS >= 0)) {
 const RSS_RATIO = 1.2;
 
 let aborted = false;
-let postgres: SoakPostgres | undefined;
-process.on('SIGINT', () => {
-  if (aborted) {
+/** What the run started, for `cleanUp`. */
+const running: {
+  postgres?: SoakPostgres;
+  fleet?: Fleet;
+  smtp?: TestSmtp;
+  db?: ReturnType<typeof openDb>;
+  work?: string;
+} = {};
+let cleaning: Promise<void> | undefined;
+
+/** Kills and removes everything the run started; once, whoever asks first (the end of the run, a signal). */
+function cleanUp(): Promise<void> {
+  cleaning ??= (async () => {
     killChildren();
-    process.exit(130);
-  }
-  aborted = true;
-  console.error('soak: interrupted — stopping everything (Ctrl-C again to leave at once)');
-});
+    await running.fleet
+      ?.close()
+      .catch((error: unknown) => console.error(`soak: closing the fleet: ${(error as Error).message}`));
+    await running.db?.close().catch(() => undefined);
+    await running.smtp?.close().catch(() => undefined);
+    running.postgres?.close();
+    running.postgres = undefined;
+    if (running.work) rmSync(running.work, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+// Ctrl-C (or a process manager's TERM): stop at once, killing everything, rather than wait for the
+// scenarios under way. A second signal leaves without waiting for the clean-up.
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+  process.on(name, () => {
+    if (aborted) process.exit(130);
+    aborted = true;
+    console.error(`soak: ${name} — killing everything it started`);
+    void cleanUp().then(() => process.exit(130));
+  });
 process.on('exit', () => {
-  // The fleet's own exit hook kills the instances and nginx; these are ours.
+  // Last resort (an uncaught error): the fleet's own exit hook kills the instances and nginx; these are ours.
   killChildren();
-  postgres?.close();
+  running.postgres?.close();
+  if (running.work) rmSync(running.work, { recursive: true, force: true });
 });
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -170,20 +197,21 @@ async function drain(fleet: Fleet, ids: string[], timeoutMs: number): Promise<st
 async function main(): Promise<number> {
   const durationMs = MINUTES * 60_000;
   const work = mkdtempSync(join(tmpdir(), 'slotcast-soak-'));
-  let fleet: Fleet | undefined;
-  let smtp: TestSmtp | undefined;
-  let db: ReturnType<typeof openDb> | undefined;
+  running.work = work;
   const rss = new RssWatch(Math.max(30_000, durationMs * 0.12));
   try {
     log(
       `soak: ${MINUTES} min, ${INSTANCES} instances, ${WORKERS} workers; ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, ${mb(totalmem())}`,
     );
-    postgres = await startSoakPostgres();
+    const postgres = await startSoakPostgres();
+    running.postgres = postgres;
     await migrate(postgres.url);
-    db = openDb(postgres.url, { max: 5 });
-    smtp = await startTestSmtp();
+    const db = openDb(postgres.url, { max: 5 });
+    running.db = db;
+    const smtp = await startTestSmtp();
+    running.smtp = smtp;
     const embeddedNames = Array.from({ length: INSTANCES }, (_, index) => `e${index}`);
-    fleet = await startFleet({
+    const fleet = await startFleet({
       instances: INSTANCES,
       workers: WORKERS,
       database: { ...db, url: postgres.url },
@@ -197,6 +225,7 @@ async function main(): Promise<number> {
       },
       instanceEnv: (index) => ({ EMBEDDED_NAME: embeddedNames[index]! }),
     });
+    running.fleet = fleet;
     const rtmp = await fleet.addNginxRtmp({
       name: STUDIO,
       bufferSeconds: BUFFER_SECONDS,
@@ -299,15 +328,7 @@ async function main(): Promise<number> {
     return failed === 0 ? 0 : 1;
   } finally {
     rss.stop();
-    killChildren();
-    await fleet
-      ?.close()
-      .catch((error: unknown) => console.error(`soak: closing the fleet: ${(error as Error).message}`));
-    await db?.close().catch(() => undefined);
-    await smtp?.close().catch(() => undefined);
-    postgres?.close();
-    postgres = undefined;
-    rmSync(work, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 

@@ -264,6 +264,14 @@ async function main(): Promise<number> {
       faults,
       kills,
       restarted: (instance) => rss.watch(instance),
+      nextWindowEnd: () => {
+        const now = Date.now();
+        const ends = record.streams
+          .filter((stream) => stream.plan.startsWith('to-end'))
+          .map((stream) => stream.endsAt + BUFFER_SECONDS * 1_000)
+          .filter((at) => at > now + 1_000 && at < now + 60_000);
+        return ends.length > 0 ? Math.min(...ends) : undefined;
+      },
     });
     const endSample = setTimeout(() => {
       for (const instance of [...fleet!.instances, ...fleet!.workers]) {

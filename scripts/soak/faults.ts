@@ -29,6 +29,18 @@ export interface FaultContext {
   kills: Map<string, number>;
   /** Called with a process started anew (its warm-up RSS is taken later). */
   restarted: (instance: Instance) => void;
+  /** The next window end of a stream left to end (ms since the epoch) within a minute, if any. */
+  nextWindowEnd: () => number | undefined;
+}
+
+/**
+ * Waits (up to a minute) until a stream's window is about to end, so that the database fault falls
+ * on a cut's cause and the table can say how late that cut came; at once when none is due.
+ */
+async function onACause(ctx: FaultContext): Promise<void> {
+  const due = ctx.nextWindowEnd();
+  if (due === undefined) return;
+  while (Date.now() < due - 200 && !ctx.aborted()) await sleep(Math.min(200, due - 200 - Date.now()));
 }
 
 async function at(ctx: FaultContext, fraction: number): Promise<boolean> {
@@ -77,6 +89,7 @@ export async function injectFaults(ctx: FaultContext): Promise<void> {
     ctx.faults.push({ name: 'slow SMTP', from, to: Date.now(), outage: false, detail: '5 s per message' });
   }
   if (await at(ctx, 0.5)) {
+    await onACause(ctx);
     const from = Date.now();
     await ctx.postgres.restartFast();
     ctx.faults.push({
@@ -88,6 +101,7 @@ export async function injectFaults(ctx: FaultContext): Promise<void> {
     });
   }
   if (await at(ctx, 0.62)) {
+    await onACause(ctx);
     const from = Date.now();
     const ended = await ctx.postgres.terminateAll();
     ctx.faults.push({

@@ -289,6 +289,8 @@ export interface BalancedCall {
 /** nginx as a round-robin load balancer over the instances, in a directory and process group of its own. */
 export class Balancer {
   readonly url: string;
+  /** Instances taken out of the upstream (`server … down`): no request reaches them until put back. */
+  private readonly withheld = new Set<Instance>();
   private constructor(
     private readonly child: ChildProcess,
     private readonly dir: string,
@@ -383,6 +385,32 @@ export class Balancer {
     );
   }
 
+  /**
+   * Takes `instance` out of the balancer (true) or puts it back (false), as an operator draining a
+   * machine would: the upstream is rewritten (`down` marks it, so the call log still names every
+   * instance) and nginx reloaded. Resolves once requests through the balancer reach the instances
+   * the new upstream names (nginx's old workers may finish calls already under way).
+   */
+  async withhold(instance: Instance, out = true, timeoutMs = 10_000): Promise<void> {
+    if (out) this.withheld.add(instance);
+    else this.withheld.delete(instance);
+    writeFileSync(join(this.dir, 'nginx.conf'), balancerConfig(this.dir, this.port, this.instances, this.withheld));
+    signal(this.child.pid!, 'SIGHUP');
+    const wanted = this.instances.filter((member) => member.running && !this.withheld.has(member));
+    await waitFor(
+      async () => {
+        const mark = this.mark();
+        for (let i = 0; i < 2 * this.instances.length; i++)
+          await fetch(`${this.url}/healthz`).then((response) => response.arrayBuffer());
+        const reached = new Set(this.since(mark).map((call) => call.instance));
+        if (out) return !reached.has(instance);
+        return wanted.every((member) => reached.has(member));
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
   /** What nginx said on stderr (its error log). */
   errors(): string {
     return this.output();
@@ -394,7 +422,7 @@ export class Balancer {
   }
 }
 
-function balancerConfig(dir: string, port: number, instances: Instance[]): string {
+function balancerConfig(dir: string, port: number, instances: Instance[], withheld = new Set<Instance>()): string {
   return [
     'worker_processes 1;',
     `pid ${dir}/nginx.pid;`,
@@ -420,7 +448,10 @@ function balancerConfig(dir: string, port: number, instances: Instance[]): strin
     '  upstream slotcast {',
     // A stopped instance's share goes to the next one (a refused connection is retried there),
     // and it is tried again a second later.
-    ...instances.map((instance) => `    server 127.0.0.1:${instance.port} max_fails=1 fail_timeout=1s;`),
+    ...instances.map(
+      (instance) =>
+        `    server 127.0.0.1:${instance.port} max_fails=1 fail_timeout=1s${withheld.has(instance) ? ' down' : ''};`,
+    ),
     '  }',
     '  server {',
     `    listen 127.0.0.1:${port};`,

@@ -192,23 +192,25 @@ export async function endOpenPublishSessions(sql: Sql, serverIds: string[], at: 
 }
 
 /**
- * Open sessions on these servers that nobody has heard of for `silentMs` (their server's update
+ * Open sessions on servers of these kinds that nobody has heard of for `silentMs` (their server's update
  * calls, MediaMTX's path list, the embedded server's owner) have gone: ended, and returned to
  * the one instance whose UPDATE ended them.
  */
 export async function endSilentSessions(
   sql: Sql,
-  serverIds: string[],
+  kinds: ServerKind[],
   silentMs: number,
   at: Date,
 ): Promise<Array<{ id: string; reservationId: string }>> {
-  if (serverIds.length === 0) return [];
+  if (kinds.length === 0) return [];
   const { rows } = await sql.query<{ id: string; reservationId: string }>(
     statement(
-      `UPDATE publish_session SET ended_at = $3, end_reason = 'gone'
-       WHERE server_id = ANY($1::uuid[]) AND ended_at IS NULL AND last_seen_at < now() - make_interval(secs => $2)
-       RETURNING id, reservation_id AS "reservationId"`,
-      [serverIds, silentMs / 1_000, at],
+      `UPDATE publish_session p SET ended_at = $3, end_reason = 'gone'
+       FROM distribution_server s
+       WHERE s.id = p.server_id AND s.kind::text = ANY($1::text[])
+         AND p.ended_at IS NULL AND p.last_seen_at < now() - make_interval(secs => $2)
+       RETURNING p.id, p.reservation_id AS "reservationId"`,
+      [kinds, silentMs / 1_000, at],
     ),
   );
   return rows;
@@ -277,8 +279,8 @@ export async function insertViewerSession(
 ): Promise<string> {
   const { rows } = await sql.query<{ id: string }>(
     statement(
-      `INSERT INTO viewer_session (id, reservation_id, credential, invitee, ip, joined_at)
-       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5) RETURNING id`,
+      `INSERT INTO viewer_session (id, reservation_id, credential, invitee, ip, joined_at, last_seen_at)
+       VALUES (gen_random_uuid(), $1::uuid, $2, $3, $4, $5, now()) RETURNING id`,
       [viewer.reservationId, viewer.credential, viewer.invitee, viewer.ip, viewer.at],
     ),
   );
@@ -336,12 +338,15 @@ export async function endKeyedViewer(sql: Sql, key: string, at: Date): Promise<v
   );
 }
 
-/** Keyed viewers idle for `idleMs` have left, when they were last seen. */
+/**
+ * Viewers unheard of for `idleMs` have left, when they were last seen: keyed ones that stopped
+ * asking, and connections whose instance died without saying so.
+ */
 export async function endIdleViewers(sql: Sql, idleMs: number): Promise<number> {
   const { rowCount } = await sql.query(
     statement(
       `UPDATE viewer_session SET left_at = greatest(joined_at, last_seen_at)
-       WHERE left_at IS NULL AND session_key IS NOT NULL AND last_seen_at < now() - make_interval(secs => $1)`,
+       WHERE left_at IS NULL AND last_seen_at < now() - make_interval(secs => $1)`,
       [idleMs / 1_000],
     ),
   );
@@ -359,6 +364,14 @@ export async function endKeyedViewersOf(sql: Sql, reservationId: string, at: Dat
     ),
   );
   return rows.map((row) => row.key);
+}
+
+/** The instance holding these viewers' connections says they are still there. */
+export async function touchViewerSessions(sql: Sql, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await sql.query(
+    statement('UPDATE viewer_session SET last_seen_at = now() WHERE id = ANY($1::uuid[]) AND left_at IS NULL', [ids]),
+  );
 }
 
 /** Viewers watching a reservation right now, on any instance. */

@@ -16,6 +16,7 @@
  * moment later) and HTTP-FLV viewers.
  */
 import type { PublishDecision } from '../domain/admission.js';
+import type { ServerKind } from '../domain/server-kind.js';
 import { cutReason, decidePublish } from '../domain/admission.js';
 import type { Logger } from '../log.js';
 import { coerceError } from '../log.js';
@@ -73,7 +74,7 @@ export interface GateOptions {
    * so that it never ends sessions others keep alive.
    */
   silentMs?: number;
-  /** An HLS viewer with no request for this long has left (default 15 s, a few segments). */
+  /** A viewer unheard of this long has left: no HLS request, or its FLV connection's instance silent (default 15 s). */
   viewerIdleMs?: number;
   /** How often sessions are kept alive and silent ones ended (default 2 s). */
   sweepEveryMs?: number;
@@ -569,9 +570,13 @@ export class StreamGate {
       for (const publisher of this.connected.values())
         own.set(publisher.serverId, [...(own.get(publisher.serverId) ?? []), publisher.clientId]);
       for (const [serverId, clientIds] of own) await touchPublishSessions(this.port.sql, serverId, clientIds);
+      await this.viewers.keepAlive();
       if (Date.now() - this.startedAt >= this.options.silentMs) {
-        const silent = [...this.served].filter(([, served]) => served.driver.endsWhenSilent).map(([id]) => id);
-        for (const gone of await endSilentSessions(this.port.sql, silent, this.options.silentMs, now))
+        // Every embedded server's owner keeps its publishers alive, whichever instance it is: a
+        // killed one's fall silent, and any instance ends them.
+        const kinds = new Set<ServerKind>(['embedded']);
+        for (const served of this.served.values()) if (served.driver.endsWhenSilent) kinds.add(served.driver.kind);
+        for (const gone of await endSilentSessions(this.port.sql, [...kinds], this.options.silentMs, now))
           this.log.info('publisher gone: its server has not spoken of it', { session: gone.id });
       }
       await endIdleViewers(this.port.sql, this.options.viewerIdleMs);

@@ -13,6 +13,7 @@
  * moment it is booked); nginx calls on_update every 2 s, its default. The tests wait on
  * conditions: calls seen by the balancer, rows in PostgreSQL, processes exiting.
  */
+import { get } from 'node:http';
 import { viewerToken } from '../../src/domain/viewer-token.js';
 import { waitFor } from '../support/fixtures.js';
 import type { BalancedCall, Fleet, FleetNginxRtmp, Instance } from '../support/fleet.js';
@@ -712,5 +713,45 @@ describe('i. embedded servers: one per instance, named by EMBEDDED_NAME', () => 
       await publisher.stop();
     },
     60_000,
+  );
+
+  nginxTest(
+    "i5. GIVEN a publisher and an HTTP-FLV viewer on b's embedded server WHEN b is killed (SIGKILL) THEN a ends both sessions once they fall silent, and b starts again",
+    async () => {
+      // b's one stream slot is free again: i3's booking on it is cancelled first.
+      const holding = await embedded.db.prisma.reservation.findMany({
+        where: { server: { name: 'b' }, status: { in: ['permitted', 'confirmed', 'live'] } },
+      });
+      for (const { id } of holding)
+        expect((await embedded.api('POST', `/reservations/${id}/cancel`, {})).status).toBe(200);
+      const booked = await book({ on: embedded, server: 'b', via: embedded.instances[1]! });
+      await knownEverywhere(booked);
+      const publisher = start(booked.ingest);
+      await waitFor(async () => (await sessionsOf(booked)).length === 1, 10_000);
+      const b = embedded.instances[1]!;
+      // The FLV stream is served by the instance that runs the embedded server: b itself.
+      const viewer = get(`${b.url}/live/${booked.code}.flv?passcode=${encodeURIComponent(booked.passcode)}`);
+      viewer.on('response', (response) => response.resume());
+      viewer.on('error', () => {});
+      const viewersOf = () => embedded.db.prisma.viewerSession.findMany({ where: { reservationId: booked.id } });
+      await waitFor(async () => (await viewersOf()).length === 1, 10_000);
+
+      await b.kill();
+      // Nobody says b's connections are there any more: a's sweep ends them (silent 10 s, idle 15 s).
+      const ended = await waitFor(
+        async () => {
+          const [session] = await sessionsOf(booked);
+          const [watcher] = await viewersOf();
+          return session?.endReason && watcher?.leftAt ? { publish: session.endReason, viewerLeft: true } : undefined;
+        },
+        45_000,
+        250,
+      );
+      expect(ended).toEqual({ publish: 'gone', viewerLeft: true });
+      viewer.destroy();
+      await publisher.stop();
+      await b.start();
+    },
+    120_000,
   );
 });

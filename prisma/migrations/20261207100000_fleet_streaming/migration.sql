@@ -7,7 +7,8 @@
 --   `cut_at` is when an instance cut it: set once, so a cut is carried out once.
 -- * One viewer, one session: an HLS viewer's requests reach any instance; `session_key` (a hash
 --   of the reservation, credential and address — never the credential) names the viewer, and at
---   most one session per key is open.
+--   most one session per key is open. `last_seen_at`: its last request, or the last time the
+--   instance holding its connection (HTTP-FLV) said it is still there.
 -- * Wrong viewer credentials are counted per address across the fleet.
 -- * Every commit to a reservation or a server is NOTIFYed, so every instance hears of it within
 --   milliseconds whoever committed it (a use case, a job, an operator's SQL).
@@ -26,8 +27,10 @@ CREATE INDEX "publish_session_open_by_client" ON "publish_session"("server_id", 
 ALTER TABLE "viewer_session" ADD COLUMN "session_key" TEXT, ADD COLUMN "last_seen_at" TIMESTAMPTZ(3);
 CREATE UNIQUE INDEX "viewer_session_one_open" ON "viewer_session"("reservation_id", "session_key")
   WHERE "left_at" IS NULL AND "session_key" IS NOT NULL;
-CREATE INDEX "viewer_session_open_keyed" ON "viewer_session"("last_seen_at")
-  WHERE "left_at" IS NULL AND "session_key" IS NOT NULL;
+-- Every viewer session opened from now on is kept alive (its requests, or the instance holding its
+-- connection); one unheard of for a while has left, whoever notices.
+CREATE INDEX "viewer_session_open_seen" ON "viewer_session"("last_seen_at")
+  WHERE "left_at" IS NULL AND "last_seen_at" IS NOT NULL;
 
 -- CreateTable
 CREATE TABLE "viewer_wrong_try" (

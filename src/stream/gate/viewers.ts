@@ -7,7 +7,10 @@
  *   a cut or a stop ends their responses;
  * - viewers seen through requests (HLS playlists and segments, nginx RTMP plays): one session per
  *   viewer — reservation, credential and address, keyed by an HMAC that holds no credential —
- *   whatever instance each request reaches; idle ones are ended by the gate's sweep.
+ *   whatever instance each request reaches.
+ *
+ * Both are kept alive (requests; this process's sweep for its connections), and the gate's sweep
+ * on any instance ends those unheard of for a while: a killed instance's viewers leave too.
  *
  * A refused viewer, or one not served where it asked, is recorded nowhere: it is no attendee.
  */
@@ -25,6 +28,7 @@ import {
   keyedViewerSeen,
   keyedViewerStillThere,
   openViewerCount,
+  touchViewerSessions,
 } from '../../store/streaming.js';
 import type { WrongTries } from './limiter.js';
 import type { GatePort } from './port.js';
@@ -205,6 +209,15 @@ export class GateViewers {
   /** Viewers watching the reservation right now, on any instance. */
   viewersOf(reservationId: string): Promise<number> {
     return openViewerCount(this.port.sql, reservationId);
+  }
+
+  /** Says that the connections this process holds are still there (a dead instance's fall silent). */
+  async keepAlive(): Promise<void> {
+    const ids = await Promise.all([...this.connections.values()].map((viewer) => viewer.sessionId));
+    await touchViewerSessions(
+      this.port.sql,
+      ids.filter((id): id is string => id !== undefined),
+    );
   }
 
   /** Whether this process holds a viewer's connection to the reservation. */

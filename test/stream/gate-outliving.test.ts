@@ -4,8 +4,10 @@
  * server's update call keeps them alive; one its server stops speaking of is ended as gone and
  * blocks nobody. Against real PostgreSQL, with a driver that only notes whom it was told to cut.
  */
+import pg from 'pg';
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
+import { createLogger } from '../../src/log.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
 import { gatePort } from '../../src/stream/gate/port.js';
@@ -127,4 +129,19 @@ test('GIVEN an update call for a publisher the gate does not know THEN it is adm
   expect(await gate.update({ ...call, clientId: 'u-3' })).toBe(false);
   await gate.settled();
   expect(await db.prisma.auditEntry.count({ where: { action: 'publish_refused' } })).toBe(auditsBefore);
+});
+
+test('GIVEN the database cannot be reached THEN an update call keeps an admitted publisher streaming, a new publish is refused, and the gate says so once', async () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', format: 'json', write: (line) => lines.push(line) });
+  // A pool on a port where no PostgreSQL listens: every statement fails, as in an outage.
+  const away = new pg.Pool({ connectionString: 'postgresql://nobody@127.0.0.1:9/none', connectionTimeoutMillis: 500 });
+  const gate = new StreamGate({ ...gatePort(deps, undefined), sql: away, log });
+  gate.serve(server, driver, { endsWithProcess: false });
+  const call = { serverId: server.id, key: 'sk_any', ip: '192.0.2.1' };
+  expect(await gate.update({ ...call, clientId: 'o-1' })).toBe(true);
+  expect(await gate.update({ ...call, clientId: 'o-1' })).toBe(true);
+  await expect(gate.publish({ ...call, clientId: 'o-2' })).rejects.toThrow();
+  expect(lines.filter((line) => line.includes('cannot reach the database'))).toHaveLength(1);
+  await away.end();
 });

@@ -79,14 +79,18 @@ export function publishLoop(file: string, url: string, keepOn: () => boolean): P
       children.add(child);
       current = child;
       run.starts++;
-      await new Promise<void>((resolve) =>
-        child.once('exit', () => {
-          children.delete(child);
+      await new Promise<void>((resolve) => {
+        const ended = () => {
+          if (!children.delete(child)) return;
           run.exits.push({ at: Date.now(), ours: stopped || kicked });
           kicked = false;
           resolve();
-        }),
-      );
+        };
+        child.once('exit', ended);
+        // ffmpeg could not be started (its binary gone: node_modules reinstalled under a running
+        // soak, seen here): counted as an exit and tried again, not an unhandled 'error' event.
+        child.once('error', ended);
+      });
       if (!stopped) await sleep(1_000);
     }
   })();

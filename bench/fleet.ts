@@ -21,7 +21,6 @@
  * Loopback only. BENCH_HOOKS (200) and BENCH_STREAMS (20) make the parts smaller.
  */
 import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -36,8 +35,7 @@ import type { Fleet, Instance } from '../test/support/fleet.js';
 import { Balancer, startFleet } from '../test/support/fleet.js';
 import type { TestNginx } from '../test/support/nginx.js';
 import { freePorts, hasNginx, startNginx } from '../test/support/nginx.js';
-import { FFMPEG } from '../test/support/stream.js';
-import { percentile, until } from './support.js';
+import { encodeFlv, percentile, phase, pushFlv, until } from './support.js';
 
 const HOOKS = Number(process.env.BENCH_HOOKS ?? 200);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 20);
@@ -67,20 +65,6 @@ async function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T
     return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** One part of the run: a failure is printed and the next part runs. */
-async function part(label: string, work: () => Promise<void>): Promise<boolean> {
-  const started = performance.now();
-  try {
-    await work();
-    return true;
-  } catch (error) {
-    console.log(`${label} FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    return false;
-  } finally {
-    console.error(`${label} took ${((performance.now() - started) / 1_000).toFixed(1)} s`);
   }
 }
 
@@ -157,36 +141,12 @@ function runDirectory(prefix: string): string {
 }
 
 /** A pre-encoded 320×240 H.264 + AAC FLV file, so publishers send it with `-c copy` and no encoding. */
-function encodeSmall(dir: string): string {
-  const file = join(dir, 'small.flv');
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25'];
-  args.push('-f', 'lavfi', '-i', 'sine', '-t', '10', '-c:v', 'libx264', '-preset', 'ultrafast');
-  args.push('-b:v', '300k', '-g', '25', '-c:a', 'aac', '-f', 'flv', file);
-  const result = spawnSync(FFMPEG, args, { timeout: 60_000 });
-  if (result.status !== 0) throw new Error(`ffmpeg could not encode: ${result.stderr}`);
-  return file;
-}
-
-/** Sends the file at real-time speed, looped, until cut or killed; `exited` resolves with when. */
+/** A publisher whose ffmpeg is killed with the run, whatever happens. */
 function push(file: string, url: string) {
-  const child = spawn(
-    FFMPEG,
-    ['-hide_banner', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', file, '-c', 'copy', '-f', 'flv', url],
-    { stdio: 'ignore' },
-  );
-  ffmpegs.add(child);
-  const exited = new Promise<number>((resolve) =>
-    child.once('exit', () => {
-      ffmpegs.delete(child);
-      resolve(Date.now());
-    }),
-  );
-  return {
-    child,
-    exited,
-    running: () => child.exitCode === null && child.signalCode === null,
-    stop: () => child.kill('SIGKILL'),
-  };
+  const publisher = pushFlv(file, url);
+  ffmpegs.add(publisher.child);
+  void publisher.exited.then(() => ffmpegs.delete(publisher.child));
+  return publisher;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -556,7 +516,7 @@ async function main(): Promise<boolean> {
   const handle: DbHandle = openDb(embedded.url, { max: 5 });
   cleanups.push(() => handle.close());
   const media = runDirectory('slotcast-bench-media-');
-  const file = encodeSmall(media);
+  const file = encodeFlv(media, 'small', 10, '320x240', '300k');
   const started = performance.now();
   const fleet = await startFleet({
     instances: INSTANCES,
@@ -565,8 +525,8 @@ async function main(): Promise<boolean> {
   });
   cleanups.push(() => fleet.close());
   console.error(`fleet of ${INSTANCES} started in ${((performance.now() - started) / 1_000).toFixed(1)} s`);
-  const hooks = await part('(1)', () => publishHooks(fleet, embedded.url));
-  const cuts = await part('(2)', () => cancelToCut(fleet, file));
+  const hooks = await phase('(1)', () => publishHooks(fleet, embedded.url));
+  const cuts = await phase('(2)', () => cancelToCut(fleet, file));
   return hooks && cuts;
 }
 

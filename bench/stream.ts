@@ -17,7 +17,6 @@
  * the service needs. BENCH_SECONDS (default 10) sets how long each viewer phase runs;
  * BENCH_PARTS (default 1,2,3,4) which parts run. A part that fails says so and the run goes on.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -35,9 +34,8 @@ import { silentLogger } from '../src/log.js';
 import type { Service } from '../src/main.js';
 import { startService } from '../src/main.js';
 import type { StoredReservation } from '../src/store/reservations.js';
-import { FFMPEG } from '../test/support/stream.js';
 import { snapshotAtScale } from './stream-snapshot.js';
-import { percentile, phase, sleep, until, withBenchDatabase } from './support.js';
+import { encodeFlv, percentile, phase, pushFlv, sleep, until, withBenchDatabase } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const STREAMS = 20;
@@ -45,30 +43,6 @@ const VIEWERS = 100;
 const BUFFER_MS = 1_000;
 const DAY = 24 * 3_600_000;
 const ADMIN: Actor = { platform: 'api', tenantId: 'api', userId: 'bench', name: 'Bench', isAdmin: true, email: null };
-
-/** A pre-encoded H.264 + AAC FLV file of `seconds`, at `size` and `bitrate`. */
-function encode(dir: string, name: string, seconds: number, size: string, bitrate: string): string {
-  const file = join(dir, `${name}.flv`);
-  const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`];
-  args.push('-f', 'lavfi', '-i', 'sine', '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast');
-  args.push('-b:v', bitrate, '-g', '25', '-c:a', 'aac', '-f', 'flv', file);
-  const result = spawnSync(FFMPEG, args);
-  if (result.status !== 0) throw new Error(`ffmpeg could not encode: ${result.stderr}`);
-  return file;
-}
-
-/** Sends the file at real-time speed, looped, until stopped or cut. Resolves with when it exited. */
-function push(file: string, url: string) {
-  const child = spawn(
-    FFMPEG,
-    ['-hide_banner', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', file, '-c', 'copy', '-f', 'flv', url],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(Date.now())));
-  return { child, exited, stop: () => child.kill('SIGKILL') };
-}
 
 async function book(deps: AppDeps, startsAt: Date, endsAt: Date, server = 'embedded'): Promise<StoredReservation> {
   const requested = await requestReservation(deps, ADMIN, {
@@ -245,7 +219,7 @@ async function endingTogether(service: Service, file: string): Promise<void> {
   const gate = service.streaming!.gate!;
   const { reservations, startsAt, endsAt } = await bookNear(service.deps, STREAMS, 3_000, 5_000);
   await sleep(startsAt.getTime() - BUFFER_MS - Date.now());
-  const pushes = reservations.map((r) => push(file, `${r.server.ingestBaseUrl}/${r.streamKey}`));
+  const pushes = reservations.map((r) => pushFlv(file, `${r.server.ingestBaseUrl}/${r.streamKey}`));
   try {
     const closesAt = endsAt.getTime() + BUFFER_MS;
     await until(
@@ -301,7 +275,7 @@ async function manyViewers(service: Service, file: string): Promise<void> {
   const booked = await bookNear(service.deps, 1, 2_000, 10 * 60_000);
   const reservation = booked.reservations[0]!;
   await sleep(booked.startsAt.getTime() - BUFFER_MS - Date.now());
-  const publisher = push(file, `${reservation.server.ingestBaseUrl}/${reservation.streamKey}`);
+  const publisher = pushFlv(file, `${reservation.server.ingestBaseUrl}/${reservation.streamKey}`);
   try {
     const gate = service.streaming!.gate!;
     await until(() => gate.isPublishing(reservation.id), 10_000, 'the publisher');
@@ -343,9 +317,9 @@ async function underLoad(url: string): Promise<void> {
     running.deps.servers.invalidate();
     if (PARTS.has('1')) await phase('(1)', () => publishHooks(running));
     if (PARTS.has('2'))
-      await phase('(2)', async () => endingTogether(running, encode(files, 'small', 10, '320x240', '300k')));
+      await phase('(2)', async () => endingTogether(running, encodeFlv(files, 'small', 10, '320x240', '300k')));
     if (PARTS.has('3'))
-      await phase('(3)', async () => manyViewers(running, encode(files, 'large', 10, '1280x720', '2500k')));
+      await phase('(3)', async () => manyViewers(running, encodeFlv(files, 'large', 10, '1280x720', '2500k')));
   } finally {
     await service?.stop();
     rmSync(dataDir, { recursive: true, force: true });

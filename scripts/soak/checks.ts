@@ -3,6 +3,7 @@
  * (nginx-config's output exposes no /stat page: publish sessions are read from publish_session),
  * the mail the SMTP server received and every process's log.
  */
+import { summarizeAttendance } from '../../src/domain/admission.js';
 import type { Fleet } from '../../test/support/fleet.js';
 import type { TestSmtp } from '../../test/support/smtp.js';
 import type { DriveRecord } from './drive.js';
@@ -240,22 +241,6 @@ export async function publishersCut(fleet: Fleet, record: DriveRecord, faults: F
   };
 }
 
-/** Peak concurrent stays, as the summary computes it (src/domain/admission.ts summarizeAttendance). */
-function sweepPeak(stays: Array<{ joinedAt: Date; leftAt: Date | null }>, until: Date): number {
-  const edges = stays.flatMap((stay) => [
-    { at: stay.joinedAt.getTime(), step: 1 },
-    { at: (stay.leftAt ?? until).getTime(), step: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.step - b.step);
-  let current = 0;
-  let peak = 0;
-  for (const edge of edges) {
-    current += edge.step;
-    peak = Math.max(peak, current);
-  }
-  return peak;
-}
-
 export async function summaries(fleet: Fleet, record: DriveRecord): Promise<Check[]> {
   const streamed = await fleet.db.pool.query<{ id: string; code: string; status: string }>(
     `SELECT DISTINCT r.id, r.code, r.status FROM reservation r JOIN publish_session p ON p.reservation_id = r.id`,
@@ -294,10 +279,14 @@ export async function summaries(fleet: Fleet, record: DriveRecord): Promise<Chec
       continue;
     }
     const summary = own[0]!;
-    const db = sweepPeak(
-      stays.rows.filter((stay) => stay.id === row.id),
+    // The rows as they are now, by the summary's own rule: a summary computed before a session
+    // it counts was ended, or from a session that should not exist, differs from the viewers driven.
+    const db = summarizeAttendance(
+      stays.rows
+        .filter((stay) => stay.id === row.id)
+        .map((stay) => ({ ...stay, credential: stay.credential as 'token' | 'passcode', invitee: null })),
       summary.at,
-    );
+    ).peakConcurrent;
     const driven = record.streams.find((stream) => stream.id === row.id);
     const watched = driven ? driven.viewers.filter((viewer) => viewer.watched).length : undefined;
     const peak = summary.details.peakConcurrent;

@@ -1,8 +1,8 @@
 /**
- * What happens at the streaming server, as use cases (issue 9): a publish admitted (the first
+ * What happens at the streaming server, as use cases (issue 9): a publish claimed (the first
  * one makes the reservation live), a publish refused (audited; the organizer told once per
- * reservation and reason), viewers joining and leaving, and the attendance summary once the
- * stream is over. Each is one transaction on the shared database, so every Slotcast instance
+ * reservation and reason), and the attendance summary once the stream is over (viewer sessions
+ * are plain records: src/stream/gate/viewers.ts). Each is one transaction on the shared database, so every Slotcast instance
  * behind a balancer agrees (issue 16); the gate (src/stream/gate.ts) calls them.
  */
 import type { PublishRefusalReason, PublishWindow } from '../domain/admission.js';
@@ -17,11 +17,9 @@ import { inTransaction } from '../store/sql.js';
 import {
   closeStreamSessions,
   endPublishSession,
-  endViewerSession,
   hasAttendanceSummary,
   hasPublished,
   insertPublishSession,
-  insertViewerSession,
   openSessionOf,
   touchPublishSessions,
 } from '../store/streaming.js';
@@ -95,10 +93,6 @@ export async function claimPublish(deps: AppDeps, start: PublishStart): Promise<
   return outcome.claim;
 }
 
-export async function streamStopped(deps: AppDeps, sessionId: string, at: Date, reason: string): Promise<void> {
-  await endPublishSession(deps.pool, sessionId, at, reason);
-}
-
 export interface PublishRefusalRecord {
   reservationId: string | undefined;
   serverId: string;
@@ -144,17 +138,6 @@ export async function publishRefused(deps: AppDeps, refusal: PublishRefusalRecor
   if (outcome.reservation && outcome.ids.length > 0)
     await announce(deps, { kind: 'publish_refused', reservation: outcome.reservation, notificationIds: outcome.ids });
   return outcome.ids.length > 0;
-}
-
-export async function viewerJoined(
-  deps: AppDeps,
-  viewer: { reservationId: string; credential: 'token' | 'passcode'; invitee: string | null; ip: string; at: Date },
-): Promise<string> {
-  return insertViewerSession(deps.pool, viewer);
-}
-
-export async function viewerLeft(deps: AppDeps, viewerId: string, at: Date): Promise<void> {
-  await endViewerSession(deps.pool, viewerId, at);
 }
 
 /**

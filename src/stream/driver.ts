@@ -30,6 +30,8 @@ export interface StreamDriver {
   readonly endsWhenSilent: boolean;
   /** Disconnects the publisher, at once. Must not throw. */
   cut(session: PublisherSession): void;
+  /** Disconnects a viewer the server itself serves by connection (nginx-rtmp's RTMP players). Must not throw. */
+  dropViewer?(clientId: string): void;
   /**
    * What the watch page's player fetches, when the server serves viewers itself (nginx-rtmp's
    * HLS); undefined when the service's own routes do (embedded) or nothing is served.

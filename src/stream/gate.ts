@@ -153,10 +153,7 @@ export class StreamGate {
     this.cuts = new Cuts(port, {
       cuttable: () => [...this.served.keys()],
       dropPublisher: (publisher) => this.drop(publisher),
-      dropPlayer: (serverId, clientId) => {
-        const driver = this.served.get(serverId)?.driver as { dropViewer?: (id: string) => void } | undefined;
-        driver?.dropViewer?.(clientId);
-      },
+      dropPlayer: (serverId, clientId) => this.served.get(serverId)?.driver.dropViewer?.(clientId),
       endLocal: (reservationId, reason) => this.endLocal(reservationId, reason),
       track: (work) => this.track(work),
     });

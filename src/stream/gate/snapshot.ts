@@ -104,20 +104,10 @@ export class ReservationSnapshot {
     return key ? gateReservationByKey(this.sql, key) : undefined;
   }
 
-  /** By stream key: from memory, else by the index (never kept). */
-  async findByKey(key: string): Promise<GateReservation | undefined> {
-    return this.byKey.get(key) ?? (key ? gateReservationByKey(this.sql, key) : undefined);
-  }
-
   /** By code, any case: from memory, else by the index (never kept). */
   async findByCode(code: string): Promise<GateReservation | undefined> {
     const upper = code.toUpperCase();
     return this.byCode.get(upper) ?? (upper ? gateReservationByCode(this.sql, upper) : undefined);
-  }
-
-  /** The kept reservations (their cut timers). */
-  all(): IterableIterator<GateReservation> {
-    return this.byId.values();
   }
 
   private put(row: GateReservation): void {

@@ -279,6 +279,8 @@ export interface BalancedCall {
   client: string;
   /** X-Real-IP: the viewer's address for HLS auth requests. */
   ip: string;
+  /** The query string (a probe's number: see Balancer.probe). */
+  args: string;
   status: number;
   /** The instance that answered (the last one tried); undefined when none could be reached. */
   instance: Instance | undefined;
@@ -291,6 +293,7 @@ export class Balancer {
   readonly url: string;
   /** Instances taken out of the upstream (`server … down`): no request reaches them until put back. */
   private readonly withheld = new Set<Instance>();
+  private probes = 0;
   private constructor(
     private readonly child: ChildProcess,
     private readonly dir: string,
@@ -348,6 +351,7 @@ export class Balancer {
           call: raw.call!,
           client: raw.client!,
           ip: raw.ip!,
+          args: raw.args ?? '',
           status: Number(raw.status),
           instance: reached,
           failedOver: tried.slice(0, -1).filter((instance): instance is Instance => instance !== undefined),
@@ -365,24 +369,27 @@ export class Balancer {
   }
 
   /**
-   * Makes `target` the instance the next request goes to, by sending harmless requests
-   * (GET /healthz) until the one before it has answered the latest call. Round robin over equal
-   * peers is a fixed cycle in nginx; a request of someone else's arriving in between (an update
-   * call) can still take the turn, so a test checks where its step really landed.
+   * Sends one harmless request (GET /healthz) through the balancer and resolves with its line in
+   * the call log. nginx writes that line after the answer has left, so a caller reading the log as
+   * soon as its fetch resolved could miss it: the probe's own number finds it instead.
+   */
+  async probe(): Promise<BalancedCall> {
+    const args = `probe=${++this.probes}`;
+    await fetch(`${this.url}/healthz?${args}`).then((response) => response.arrayBuffer());
+    return waitFor(() => this.calls().find((call) => call.args === args), 5_000, 5);
+  }
+
+  /**
+   * Makes `target` the instance the next request goes to, by sending probes until one has been
+   * answered by the instance before it. Round robin over equal peers is a fixed cycle in nginx; a
+   * request of someone else's arriving in between (an update call) can still take the turn, so a
+   * test checks where its step really landed.
    */
   async steer(target: Instance, timeoutMs = 5_000): Promise<void> {
     const running = this.instances.filter((instance) => instance.running);
     if (running.length <= 1) return;
     const before = running[(running.indexOf(target) - 1 + running.length) % running.length]!;
-    await waitFor(
-      async () => {
-        if (this.calls().at(-1)?.instance === before) return true;
-        await fetch(`${this.url}/healthz`).then((response) => response.arrayBuffer());
-        return this.calls().at(-1)?.instance === before;
-      },
-      timeoutMs,
-      0,
-    );
+    await waitFor(async () => (await this.probe()).instance === before, timeoutMs, 0);
   }
 
   /**
@@ -399,10 +406,8 @@ export class Balancer {
     const wanted = this.instances.filter((member) => member.running && !this.withheld.has(member));
     await waitFor(
       async () => {
-        const mark = this.mark();
-        for (let i = 0; i < 2 * this.instances.length; i++)
-          await fetch(`${this.url}/healthz`).then((response) => response.arrayBuffer());
-        const reached = new Set(this.since(mark).map((call) => call.instance));
+        const reached = new Set<Instance | undefined>();
+        for (let i = 0; i < 2 * this.instances.length; i++) reached.add((await this.probe()).instance);
         if (out) return !reached.has(instance);
         return wanted.every((member) => reached.has(member));
       },
@@ -442,7 +447,7 @@ function balancerConfig(dir: string, port: number, instances: Instance[], withhe
     '  map $request_body $fleet_client { "~(^|&)clientid=(?<fleet_id>[0-9]+)" $fleet_id; default ""; }',
     '  map $request_body $fleet_form_call { "~(^|&)call=(?<fleet_c>[a-z_]+)" $fleet_c; default ""; }',
     '  log_format fleet escape=json \'{"at":"$msec","route":"$fleet_route","call":"$fleet_form_call",\'',
-    '    \'"client":"$fleet_client","ip":"$http_x_real_ip","status":"$status",\'',
+    '    \'"client":"$fleet_client","ip":"$http_x_real_ip","args":"$args","status":"$status",\'',
     '    \'"upstream":"$upstream_addr","upstreamStatus":"$upstream_status"}\';',
     `  access_log ${dir}/logs/calls.log fleet;`,
     '  upstream slotcast {',

@@ -214,10 +214,40 @@ export class ConfigError extends Error {
   constructor(
     readonly variable: string,
     detail: string,
+    message = `Invalid configuration: ${variable} ${detail}`,
   ) {
-    super(`Invalid configuration: ${variable} ${detail}`);
+    super(message);
     this.name = 'ConfigError';
   }
+}
+
+/** The settings a listener's port and interface come from, to name them when it cannot listen. */
+export interface ListenSettings {
+  port: 'PORT' | 'RTMP_PORT';
+  host: 'HOST' | 'RTMP_HOST';
+}
+
+/**
+ * What a listener that could not start says: a port already taken (another Slotcast, another RTMP
+ * server), one that needs root, or an interface this machine does not have — each as one line
+ * naming the setting to change, instead of Node's `listen EADDRINUSE … 1935`. Other errors are
+ * returned as they are.
+ */
+export function listenFailure(settings: ListenSettings, host: string, port: number, thrown: unknown): Error {
+  const code = (thrown as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const fix = `set ${settings.port} to a free port (0 picks one)`;
+  const detail =
+    code === 'EADDRINUSE'
+      ? `${where} is already in use: stop what listens there, or ${fix}.`
+      : code === 'EACCES'
+        ? `${where} needs privileges this process lacks (ports below 1024 need root): ${fix}.`
+        : code === 'EADDRNOTAVAIL'
+          ? `${host} is not an address of this machine: set ${settings.host} to one of its addresses (0.0.0.0: all of them).`
+          : undefined;
+  if (!detail) return thrown instanceof Error ? thrown : new Error(String(thrown));
+  const variable = code === 'EADDRNOTAVAIL' ? settings.host : settings.port;
+  return new ConfigError(variable, detail, `Cannot listen on ${settings.port}=${port}: ${detail}`);
 }
 
 /** Builds the config from an environment (process.env by default). Throws ConfigError on the first bad variable. */

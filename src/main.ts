@@ -10,7 +10,7 @@ import { noMetrics } from './app/metrics.js';
 import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
-import { configuredUrl } from './config.js';
+import { configuredUrl, listenFailure } from './config.js';
 import { discordPlatform } from './discord/index.js';
 import { API_PREFIX, apiRoutes, healthRoutes } from './http/api.js';
 import { closeApp, createHttpApp, listen } from './http/app.js';
@@ -162,7 +162,9 @@ export async function startService(config: Config, log: Logger, options: Service
         },
       });
       await app.register(streaming.routes);
-      const address = await listen(app, config.http.port, config.http.host);
+      const address = await listen(app, config.http.port, config.http.host).catch((error: unknown) => {
+        throw listenFailure({ port: 'PORT', host: 'HOST' }, config.http.host, config.http.port, error);
+      });
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
       listeningAt = url;
       // Stopped before the HTTP server: viewers' responses are ended and sessions recorded first.

@@ -6,6 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from './support/fixtures.js';
 import { recordSkipped } from './support/skipped.js';
@@ -205,6 +207,42 @@ test('a bad setting stops start-up with one line naming the variable', () => {
     'Invalid configuration: RECONFIRM_LEAD must be a duration like 30m, 24h or 90d (got "whenever")',
   );
 });
+
+/** A port of 127.0.0.1 held by this test while `work` runs. */
+async function holdingAPort<T>(work: (port: number) => T): Promise<T> {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  try {
+    return work((holder.address() as AddressInfo).port);
+  } finally {
+    await new Promise((resolve) => holder.close(resolve));
+  }
+}
+
+test.each([
+  ['RTMP_PORT', 'the embedded RTMP server'],
+  ['PORT', 'the HTTP server'],
+])(
+  'a %s already taken (%s) stops start-up with one line naming the setting, and a non-zero exit',
+  async (setting) => {
+    const result = await holdingAPort((port) =>
+      spawnSync(process.execPath, [BIN, 'serve'], {
+        // Its own embedded server's name: the service of beforeAll holds "embedded" on this database.
+        env: { ...env(), EMBEDDED_NAME: 'port-test', [setting]: String(port) },
+        encoding: 'utf8',
+        timeout: 60_000,
+      }),
+    );
+    expect(result.status).not.toBe(0);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(
+      new RegExp(
+        `^Cannot listen on ${setting}=\\d+: 127\\.0\\.0\\.1:\\d+ is already in use: stop what listens there, or set ${setting} to a free port \\(0 picks one\\)\\.$`,
+      ),
+    );
+    expect(result.stderr).not.toMatch(/EADDRINUSE/);
+  },
+  90_000,
+);
 
 // As root, the embedded PostgreSQL runs as a `postgres` user: a root-owned 0700 directory (what
 // mkdtemp makes) on the way to its data locks it out.

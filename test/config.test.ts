@@ -1,4 +1,19 @@
-import { ConfigError, loadConfig } from '../src/config.js';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, listenFailure, loadConfig } from '../src/config.js';
+
+/** The error Node gives a listener on host:port (undefined when it listens). */
+async function listenError(port: number, host: string): Promise<unknown> {
+  const server = createServer();
+  try {
+    return await new Promise((resolve) => {
+      server.once('error', resolve);
+      server.listen(port, host, () => resolve(undefined));
+    });
+  } finally {
+    server.close();
+  }
+}
 
 describe('configuration', () => {
   test('GIVEN nothing set THEN the documented defaults apply', () => {
@@ -90,5 +105,41 @@ describe('streaming settings', () => {
     });
     expect(() => loadConfig({ STREAMING: 'nginx' })).toThrow(/STREAMING/);
     expect(() => loadConfig({ RTMP_PUBLIC_URL: 'http://x' })).toThrow(/RTMP_PUBLIC_URL/);
+  });
+
+  test('GIVEN a listener that cannot start THEN one line names the setting to change', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const taken = listenFailure(
+        { port: 'RTMP_PORT', host: 'RTMP_HOST' },
+        '127.0.0.1',
+        port,
+        await listenError(port, '127.0.0.1'),
+      );
+      expect(taken).toBeInstanceOf(ConfigError);
+      expect(taken.message).toBe(
+        `Cannot listen on RTMP_PORT=${port}: 127.0.0.1:${port} is already in use: stop what listens there, or set RTMP_PORT to a free port (0 picks one).`,
+      );
+    } finally {
+      holder.close();
+    }
+    // 192.0.2.1 is documentation's own address (TEST-NET-1): no machine has it.
+    const elsewhere = listenFailure(
+      { port: 'PORT', host: 'HOST' },
+      '192.0.2.1',
+      3000,
+      await listenError(3000, '192.0.2.1'),
+    );
+    expect(elsewhere.message).toBe(
+      'Cannot listen on PORT=3000: 192.0.2.1 is not an address of this machine: set HOST to one of its addresses (0.0.0.0: all of them).',
+    );
+    const privileged = Object.assign(new Error('listen EACCES: permission denied 0.0.0.0:80'), { code: 'EACCES' });
+    expect(listenFailure({ port: 'PORT', host: 'HOST' }, '0.0.0.0', 80, privileged).message).toBe(
+      'Cannot listen on PORT=80: 0.0.0.0:80 needs privileges this process lacks (ports below 1024 need root): set PORT to a free port (0 picks one).',
+    );
+    const other = new Error('something else');
+    expect(listenFailure({ port: 'PORT', host: 'HOST' }, '127.0.0.1', 3000, other)).toBe(other);
   });
 });

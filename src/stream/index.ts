@@ -11,6 +11,7 @@
 import type { AppDeps } from '../app/deps.js';
 import { ensureEmbeddedServer } from '../app/servers.js';
 import type { Config } from '../config.js';
+import { listenFailure } from '../config.js';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ViewerCredentials } from '../domain/admission.js';
 import type { Logger } from '../log.js';
@@ -149,7 +150,9 @@ export function createStreaming(config: Config, deps: AppDeps, log: Logger, opti
             );
         }
         const embedded = new EmbeddedStreamServer({ rtmpHost: settings.rtmpHost, rtmpPort: settings.rtmpPort, log });
-        await embedded.listen();
+        await embedded.listen().catch((error: unknown) => {
+          throw listenFailure({ port: 'RTMP_PORT', host: 'RTMP_HOST' }, settings.rtmpHost, settings.rtmpPort, error);
+        });
         streaming.embedded = embedded;
         // Listening everywhere: encoders reach it by the name people reach the service by.
         const host = ['0.0.0.0', '::'].includes(settings.rtmpHost) ? new URL(publicUrl).hostname : settings.rtmpHost;

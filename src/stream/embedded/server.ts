@@ -137,14 +137,19 @@ export class EmbeddedStreamServer {
       this.register(session, socket);
       session.run();
     });
-    this.rtmpPort = await listenOn(this.rtmp, this.options.rtmpPort, this.options.rtmpHost);
-
     this.flv = createHttpServer((req, res) => this.serveFlv(req, res));
     this.flv.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
-    this.flvPort = await listenOn(this.flv, 0, '127.0.0.1');
+    try {
+      this.rtmpPort = await listenOn(this.rtmp, this.options.rtmpPort, this.options.rtmpHost);
+      this.flvPort = await listenOn(this.flv, 0, '127.0.0.1');
+    } catch (error) {
+      // A port taken: nothing of this server stays behind (its event handlers, the other listener).
+      await this.stop();
+      throw error;
+    }
     this.options.log.debug('embedded streaming server listening', { rtmp: this.rtmpPort, flv: this.flvPort });
   }
 

@@ -14,14 +14,15 @@ import { fieldErrors } from './app/commands.js';
 import { formatDuration, parseDuration } from './domain/duration.js';
 import { enforcementNote, kindLabel, parseKind, SERVER_KINDS } from './domain/server-kind.js';
 import type { Config } from './config.js';
-import { ConfigError, configuredUrl, loadConfigFromEnvironment } from './config.js';
+import { ConfigError, loadConfigFromEnvironment } from './config.js';
 import type { Logger } from './log.js';
 import { coerceError, createLogger } from './log.js';
-import { buildDeps, startService } from './main.js';
+import { buildDeps } from './deps.js';
 import { mediamtxConfigCommand } from './stream/mediamtx/config-command.js';
 import { nginxConfig } from './stream/nginx-rtmp/config.js';
 import { openDatabase } from './store/database.js';
 import { readMigrations } from './store/migrate.js';
+import { serviceUrl } from './store/service-url.js';
 import { setWorkspaceNotifyMode } from './store/settings.js';
 
 const HELP = `slotcast — book live-streaming time from chat
@@ -113,6 +114,8 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
   process.on('unhandledRejection', (reason) =>
     log.error('unhandled rejection', { error: coerceError(reason).message }),
   );
+  // Loaded only here: the other commands need none of the service (HTTP, chat, jobs, streaming).
+  const { startService } = await import('./main.js');
   const service = await startService(config, log, { role });
   const tokens = await service.deps.db.apiToken.count().catch(() => undefined);
   if (service.url) console.log(`Slotcast is listening on ${service.url}`);
@@ -181,7 +184,13 @@ async function withDeps(
 ): Promise<number> {
   const database = await openDatabase(config, log);
   try {
-    return (await work(buildDeps(config, database, log), database)) ?? 0;
+    const url = await serviceUrl(config, database.pool);
+    return (
+      (await work(
+        buildDeps(config, database, log, () => url),
+        database,
+      )) ?? 0
+    );
   } finally {
     await database.close();
   }
@@ -212,7 +221,7 @@ async function tokenCreate(config: Config, log: Logger, args: string[]): Promise
       `Created ${outcome.value.admin ? 'admin ' : ''}token "${outcome.value.name}". It is shown only now; keep it safe:\n\n  ${outcome.value.token}\n`,
     );
     console.log(
-      `Use it as:  curl -H "Authorization: Bearer ${outcome.value.token}" http://${config.http.host}:${config.http.port}/api/v1/servers`,
+      `Use it as:  curl -H "Authorization: Bearer ${outcome.value.token}" ${deps.publicUrl()}/api/v1/servers`,
     );
   });
 }
@@ -333,7 +342,7 @@ async function nginxConfigCommand(config: Config, log: Logger, args: string[]): 
       console.error(`Note: "${server.name}" has no --media URL: the watch page cannot show its HLS stream.`);
     process.stdout.write(
       nginxConfig(server, {
-        slotcastUrl: flags['slotcast-url'] ?? configuredUrl(config),
+        slotcastUrl: flags['slotcast-url'] ?? deps.publicUrl(),
         ...(flags.origin ? { allowOrigin: new URL(flags.origin).origin } : {}),
         rtmpListen: flags['rtmp-listen'],
         httpListen: flags['http-listen'],

@@ -4,10 +4,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/deps.js';
-import { PlatformStates } from './app/health.js';
-import type { Metrics } from './app/metrics.js';
-import { noMetrics } from './app/metrics.js';
-import { randomSecrets } from './app/secrets.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { configuredUrl, listenFailure } from './config.js';
@@ -26,12 +22,16 @@ import { keepConnecting } from './platforms.js';
 import { slackPlatform } from './slack/index.js';
 import type { Database } from './store/database.js';
 import { openDatabase } from './store/database.js';
-import { ServerDirectory } from './store/servers.js';
+import { clearServiceUrl, recordServiceUrl } from './store/service-url.js';
 import { webCookieKey } from './store/web-access.js';
 import { webRoutes } from './web/routes.js';
 import { createWebPort } from './web/port.js';
 import type { Streaming } from './stream/index.js';
 import { createStreaming } from './stream/index.js';
+import { buildDeps } from './deps.js';
+
+// Where the benches and older callers found it.
+export { buildDeps };
 
 export interface Service {
   deps: AppDeps;
@@ -49,29 +49,6 @@ export interface Service {
 export interface ServiceOptions {
   /** service: HTTP, chat apps and (unless JOBS=off) the job processor. worker: only the job processor. */
   role?: 'service' | 'worker';
-}
-
-export function buildDeps(
-  config: Config,
-  database: Pick<Database, 'prisma' | 'pool'>,
-  log: Logger,
-  publicUrl: () => string = () => configuredUrl(config),
-  metrics: Metrics = noMetrics,
-): AppDeps {
-  return {
-    db: database.prisma,
-    pool: database.pool,
-    servers: new ServerDirectory(database.pool),
-    policy: config.policy,
-    clock: () => new Date(),
-    secrets: randomSecrets,
-    log,
-    publicUrl,
-    web: config.web,
-    listeners: [],
-    platformStates: new PlatformStates(),
-    metrics,
-  };
 }
 
 export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Service> {
@@ -167,6 +144,10 @@ export async function startService(config: Config, log: Logger, options: Service
       });
       url = config.http.publicUrl ?? `http://${address.host}:${address.port}`;
       listeningAt = url;
+      // The CLI's links point here, whatever port this service was given.
+      const recorded = url;
+      await recordServiceUrl(database.pool, recorded);
+      stops.push(() => clearServiceUrl(database.pool, recorded));
       // Stopped before the HTTP server: viewers' responses are ended and sessions recorded first.
       const started = streaming;
       stops.push(() => started.stop());

@@ -197,6 +197,20 @@ test('slotcast open prints a sign-in link as a token’s owner or a chat user, t
   expect(usage.stderr).toMatch(/open needs --as/);
 }, 60_000);
 
+test('without PUBLIC_URL the CLI’s links point at the running service, on the port it was given', () => {
+  // The service listens on a port of its own choosing (PORT=0); this CLI is configured for another.
+  const url = /listening on (http:\S+)/.exec(output)![1]!;
+  const elsewhere = { PORT: '4567' };
+  const token = cliWith(elsewhere, 'token', 'create', '--name', 'links');
+  expect(token.status).toBe(0);
+  expect(token.stdout).toContain(`/api/v1/servers`);
+  expect(token.stdout).toMatch(new RegExp(`curl -H "Authorization: Bearer slc_[\\w-]+" ${url}/api/v1/servers`));
+  const link = cliWith(elsewhere, 'open', '--as', 'links');
+  expect(link.stdout).toMatch(new RegExp(`^ {2}${url}/open/wl_[\\w-]{43}$`, 'm'));
+  const nginx = cliWith(elsewhere, 'nginx-config', '--server', 'studio-n');
+  expect(nginx.stdout).toContain(`on_publish ${url}/hooks/nginx-rtmp/`);
+}, 60_000);
+
 test('a bad setting stops start-up with one line naming the variable', () => {
   const result = spawnSync(process.execPath, [BIN, 'serve'], {
     env: { ...env(), RECONFIRM_LEAD: 'whenever' },
@@ -292,3 +306,10 @@ test('SIGTERM stops the service and its embedded PostgreSQL: no orphan process',
   expect({ code, output: clean ? '' : stopping.slice(-3000) }).toEqual({ code: 0, output: '' });
   await waitFor(() => !alive(pid!), 15_000);
 }, 30_000);
+
+test('once the service has stopped, the CLI’s links follow its own configuration again', () => {
+  expect(service!.exitCode).toBe(0);
+  const link = cliWith({ PORT: '4567' }, 'open', '--as', 'links');
+  expect(link.status).toBe(0);
+  expect(link.stdout).toMatch(/^ {2}http:\/\/127\.0\.0\.1:4567\/open\/wl_[\w-]{43}$/m);
+}, 60_000);

@@ -1,15 +1,15 @@
 /**
  * `npx slotcast mediamtx-config --server NAME [--slotcast-url URL]`: prints the MediaMTX
  * configuration for a server of kind mediamtx (src/stream/mediamtx/config.ts) on stdout, so that
- * `> mediamtx.yml` gives the file. Hook URLs start at PUBLIC_URL (else http://HOST:PORT), or at
- * --slotcast-url when MediaMTX reaches Slotcast by another name.
+ * `> mediamtx.yml` gives the file. Hook URLs start at PUBLIC_URL (else where the running service
+ * listens, else http://HOST:PORT), or at --slotcast-url when MediaMTX reaches Slotcast by another name.
  */
 import { parseArgs } from 'node:util';
 import type { Config } from '../../config.js';
-import { configuredUrl } from '../../config.js';
 import { kindLabel } from '../../domain/server-kind.js';
 import type { Logger } from '../../log.js';
 import { openDatabase } from '../../store/database.js';
+import { serviceUrl } from '../../store/service-url.js';
 import { mediamtxConfig } from './config.js';
 
 const USAGE = 'Usage: npx slotcast mediamtx-config --server NAME [--slotcast-url URL]';
@@ -31,13 +31,14 @@ export async function mediamtxConfigCommand(config: Config, log: Logger, args: s
     console.error(`mediamtx-config needs --server NAME.\n${USAGE}`);
     return 2;
   }
-  const slotcastUrl = values['slotcast-url'] ?? configuredUrl(config);
-  if (!/^https?:\/\//.test(slotcastUrl)) {
+  const given = values['slotcast-url'];
+  if (given !== undefined && !/^https?:\/\//.test(given)) {
     console.error(`--slotcast-url must be an http or https URL.\n${USAGE}`);
     return 2;
   }
   const database = await openDatabase(config, log);
   try {
+    const slotcastUrl = given ?? (await serviceUrl(config, database.pool));
     const server = await database.prisma.distributionServer.findUnique({ where: { name: values.server } });
     if (!server) {
       console.error(`No server named "${values.server}". See \`npx slotcast server list\`.`);

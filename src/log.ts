@@ -91,9 +91,37 @@ function maskSecrets(fields: Record<string, unknown>): Record<string, unknown> {
   const masked: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    masked[key] = SECRET_KEY.test(key) ? CENSOR : value instanceof Error ? value.message : value;
+    masked[key] = SECRET_KEY.test(key)
+      ? CENSOR
+      : value instanceof Error
+        ? bounded(value.message, ERROR_MAX_CHARS)
+        : boundedValue(value, key === 'error' ? ERROR_MAX_CHARS : FIELD_MAX_CHARS, 0);
   }
   return masked;
+}
+
+/**
+ * The most characters of one field's text a line holds. Some facts come from outside: a streaming
+ * server's hook call supplies client ids, names, addresses and arguments of any length (a 250 KB
+ * client id once made a 250 KB line). Error messages get more room: they carry the diagnosis.
+ */
+export const FIELD_MAX_CHARS = 200;
+const ERROR_MAX_CHARS = 2_000;
+
+/** `text`, or its first `max` characters and a marker saying how much was cut. */
+export function bounded(text: string, max = FIELD_MAX_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…[${text.length - max} more characters cut]`;
+}
+
+/** Texts bounded inside objects and arrays too (a few levels: fields are facts, not documents). */
+function boundedValue(value: unknown, max: number, depth: number): unknown {
+  if (typeof value === 'string') return bounded(value, max);
+  if (depth >= 3 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => boundedValue(item, max, depth + 1));
+  // Plain objects only: a Date, URL or Buffer is written as its own JSON says.
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, boundedValue(item, max, depth + 1)]));
 }
 
 /** pino writes whole lines; hands each one, without its newline, to `write`. */

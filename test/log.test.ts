@@ -2,7 +2,7 @@
  * The logger: JSON lines for log shippers, readable lines on a terminal, and secrets masked twice
  * over — by key before pino, and by pino's redact paths for values nested one level down.
  */
-import { createLogger, prettyLine } from '../src/log.js';
+import { createLogger, FIELD_MAX_CHARS, prettyLine } from '../src/log.js';
 
 function capture(format: 'json' | 'pretty', level: 'debug' | 'info' = 'info') {
   const lines: string[] = [];
@@ -47,4 +47,19 @@ test.each([
   log.info('something happened', fields);
   expect(lines[0]).not.toMatch(/secret|482913/);
   expect(lines[0]).toContain('[redacted]');
+});
+
+test('GIVEN a field of 250 KB (a hook call supplies any length) THEN the line holds its first 200 characters and says how much was cut', () => {
+  const { lines, log } = capture('json');
+  const huge = 'x'.repeat(250_000);
+  const at = new Date('2026-12-07T20:00:00.000Z');
+  log.info('publish refused', { client: huge, nested: { name: huge, list: [huge] }, at, error: 'e'.repeat(5_000) });
+  expect(lines[0]!.length).toBeLessThan(3_000);
+  const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+  const cut = `${'x'.repeat(FIELD_MAX_CHARS)}…[${250_000 - FIELD_MAX_CHARS} more characters cut]`;
+  expect(record).toMatchObject({ client: cut, nested: { name: cut, list: [cut] }, at: '2026-12-07T20:00:00.000Z' });
+  // An error message gets more room: it carries the diagnosis.
+  expect(record.error).toBe(`${'e'.repeat(2_000)}…[3000 more characters cut]`);
+  log.info('short', { client: 'x'.repeat(FIELD_MAX_CHARS) });
+  expect((JSON.parse(lines[1]!) as Record<string, unknown>).client).toBe('x'.repeat(FIELD_MAX_CHARS));
 });

@@ -30,4 +30,15 @@ export class RepeatedErrors {
       ...(seen?.repeats ? { repeated: seen.repeats } : {}),
     });
   }
+
+  /**
+   * The attempts succeed again: said once, with how many failures went unsaid, if any failure was
+   * reported since the last recovery. The next failure is then reported at once.
+   */
+  recovered(message: string, fields: Record<string, unknown> = {}): void {
+    if (this.last.size === 0) return;
+    const unsaid = [...this.last.values()].reduce((sum, seen) => sum + seen.repeats, 0);
+    this.last.clear();
+    this.log.info(message, { ...fields, ...(unsaid ? { repeated: unsaid } : {}) });
+  }
 }

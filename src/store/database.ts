@@ -33,7 +33,7 @@ export async function openDatabase(
   try {
     if (options.migrate !== false) {
       const applied = await migrate(url);
-      if (applied.length > 0) log.info('applied migrations', { migrations: applied.join(',') });
+      if (applied.length > 0) log.info('applied migrations', { migrations: applied });
     }
   } catch (error) {
     await stopEmbedded();

@@ -12,6 +12,14 @@ import type { StreamDriver } from './driver.js';
 import type { StreamGate } from './gate.js';
 import type { HookAuth, HookServer } from './hook-auth.js';
 
+/**
+ * The longest client id or address a hook call may name. Real ones are short (nginx-rtmp's client
+ * ids are numbers, MediaMTX's UUIDs, addresses at most an IPv6 with its zone); longer is no server
+ * of ours speaking, and would not fit the indexes that find a publisher by client id and count
+ * wrong tries by address (a 250 KB client id failed its insert with a 500). Refused with a 400.
+ */
+export const HOOK_ID_MAX_CHARS = 200;
+
 export interface HookContext {
   /**
    * The gate; while the service is still starting, it once it has started (the HTTP server

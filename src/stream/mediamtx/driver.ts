@@ -19,6 +19,7 @@
  * no path's source any more has ended. A publish for a reservation the gate still sees streamed
  * checks the list first (`settle`), so a quick reconnect is not refused for its own ghost.
  */
+import { RepeatedErrors } from '../../jobs/repeated-errors.js';
 import type { Logger } from '../../log.js';
 import { coerceError } from '../../log.js';
 import type { PublisherSession, StreamDriver, StreamMedia, ViewerCredential } from '../driver.js';
@@ -86,12 +87,20 @@ export class MediamtxDriver implements StreamDriver {
   private polling: Promise<void> | undefined;
   /** Publishers the last read listed that the gate had not admitted here. */
   private strays = new Set<string>();
+  /**
+   * A MediaMTX that is down fails every read (every 2 s): said once a minute, and once when it
+   * answers again. The same for comparing what it lists with the database while that is away.
+   */
+  private readonly unreachable: RepeatedErrors;
+  private readonly comparing: RepeatedErrors;
 
   constructor(private readonly options: MediamtxDriverOptions) {
     this.controlUrl = options.server.controlUrl?.replace(/\/+$/, '') || undefined;
     this.pollEveryMs = options.pollEveryMs ?? 2_000;
     this.startGraceMs = options.startGraceMs ?? 10_000;
     this.timeoutMs = options.timeoutMs ?? 2_000;
+    this.unreachable = new RepeatedErrors(options.log, 'reading MediaMTX paths failed; retrying');
+    this.comparing = new RepeatedErrors(options.log, 'comparing MediaMTX publishers failed; retrying');
   }
 
   /** How many admitted publishers the driver watches. */
@@ -159,13 +168,12 @@ export class MediamtxDriver implements StreamDriver {
   private poll(force = false): Promise<void> {
     if (this.polling && !force) return this.polling;
     const run = this.readSources()
-      .then((sources) => (sources ? this.reconcile(sources) : undefined))
-      .catch((error: unknown) =>
-        this.options.log.warn('comparing MediaMTX publishers failed', {
-          server: this.serverId,
-          error: coerceError(error).message,
-        }),
-      )
+      .then(async (sources) => {
+        if (!sources) return;
+        await this.reconcile(sources);
+        this.comparing.recovered('comparing MediaMTX publishers works again', { server: this.serverId });
+      })
+      .catch((error: unknown) => this.comparing.report(coerceError(error), { server: this.serverId }))
       .finally(() => {
         if (this.polling === run) this.polling = undefined;
       });
@@ -242,13 +250,11 @@ export class MediamtxDriver implements StreamDriver {
         for (const item of body.items ?? [])
           if (item.source?.id) sources.set(item.source.id, { type: item.source.type ?? '', path: item.name ?? '' });
       }
+      this.unreachable.recovered('MediaMTX control API answers again', { server: this.serverId });
       return sources;
     } catch (error) {
       // Not knowing is not "gone": publishers stay until the API answers again (or the cut).
-      this.options.log.warn('reading MediaMTX paths failed', {
-        server: this.serverId,
-        error: coerceError(error).message,
-      });
+      this.unreachable.report(coerceError(error), { server: this.serverId });
       return undefined;
     }
   }

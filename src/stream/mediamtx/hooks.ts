@@ -20,7 +20,7 @@ import { sameSecret } from '../../app/secrets.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { HookContext } from '../hooks.js';
-import { hookCaller } from '../hooks.js';
+import { HOOK_ID_MAX_CHARS, hookCaller } from '../hooks.js';
 import { MEDIAMTX_APP, MediamtxDriver } from './driver.js';
 import type { StreamGate } from '../gate.js';
 import { viewerRefusalStatus } from '../gate.js';
@@ -36,13 +36,17 @@ export const mediamtxAuthSchema = z.object({
   user: text,
   password: text,
   token: text,
-  ip: text,
+  ip: z
+    .string()
+    .max(HOOK_ID_MAX_CHARS)
+    .nullish()
+    .transform((value) => value ?? ''),
   action: z.enum(['publish', 'read', 'playback', 'api', 'metrics', 'pprof'], {
     error: 'action must be one of publish, read, playback, api, metrics, pprof.',
   }),
   path: text,
   protocol: text,
-  id: z.string().max(200).nullish(),
+  id: z.string().max(HOOK_ID_MAX_CHARS).nullish(),
   query: text,
 });
 export type MediamtxAuthRequest = z.output<typeof mediamtxAuthSchema>;

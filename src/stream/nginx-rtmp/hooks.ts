@@ -24,10 +24,12 @@ import { z } from 'zod';
 import { rtmpApplication } from './config.js';
 import { parseCredentialSegment } from './driver.js';
 import type { HookContext } from '../hooks.js';
-import { hookCaller } from '../hooks.js';
+import { HOOK_ID_MAX_CHARS, hookCaller } from '../hooks.js';
 
 /** A form field given once; a repeated or missing one counts as empty (no credential is guessed at). */
 const field = z.unknown().transform((value) => (typeof value === 'string' ? value : ''));
+/** The same, for a client id or address: stored, indexed and logged, so bounded. */
+const idField = field.pipe(z.string().max(HOOK_ID_MAX_CHARS, `at most ${HOOK_ID_MAX_CHARS} characters`));
 const optionalField = z
   .unknown()
   .transform((value) => (typeof value === 'string' && value ? value : undefined))
@@ -36,8 +38,8 @@ const optionalField = z
 const callbackForm = z.looseObject({
   app: field,
   name: field,
-  addr: field,
-  clientid: field,
+  addr: idField,
+  clientid: idField,
   call: field,
   t: optionalField,
   passcode: optionalField,
@@ -63,8 +65,12 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
     if (!caller) return reply;
     const { server, gate } = caller;
     const parsed = callbackForm.safeParse(request.body ?? {});
-    if (!CALLS.includes(call) || !parsed.success)
-      return reply.code(400).send({ error: { code: 'bad_request', message: 'Not an nginx-rtmp callback.' } });
+    if (!CALLS.includes(call) || !parsed.success) {
+      const problems = parsed.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
+      return reply
+        .code(400)
+        .send({ error: { code: 'bad_request', message: ['Not an nginx-rtmp callback.', ...problems].join(' ') } });
+    }
     const form = parsed.data;
     // Publishing and playing only in the application the configuration defines.
     const key = form.app === rtmpApplication(server.ingestBaseUrl) ? form.name : '';
@@ -112,8 +118,9 @@ export async function nginxRtmpHooks(app: FastifyInstance, context: HookContext)
       serverId: caller.server.id,
       code: header('x-slotcast-code'),
       credentials: parseCredentialSegment(header('x-slotcast-credential')),
-      // nginx passes the viewer's address; the secret proved the call is nginx's.
-      ip: header('x-real-ip') || request.ip,
+      // nginx passes the viewer's address; the secret proved the call is nginx's. Stored and
+      // indexed with a wrong try, so bounded like the callbacks' addresses.
+      ip: (header('x-real-ip') || request.ip).slice(0, HOOK_ID_MAX_CHARS),
     });
     reply.header('cache-control', 'no-store');
     if (answer.status !== 200) return reply.code(answer.status).send(refused('viewer_refused'));

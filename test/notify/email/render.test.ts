@@ -77,9 +77,20 @@ describe.each(EVENTS)('the %s e-mail', (event) => {
 test('an invitation says who invites, to what, and when, in its first sentence', async () => {
   const mail = await mailFor(makeMessage('invitation_confirmed'));
   expect(mail.text!.split('\n')[3]).toBe('Aiko invites you to *Launch* — live on Thu, 3 Dec 2026, 19:00 JST.');
-  expect(mail.text).toContain(
-    'When: Thu, 3 Dec 2026, 19:00 JST – Thu, 3 Dec 2026, 20:00 JST (Asia/Tokyo); Thu, 3 Dec 2026, 10:00 UTC – Thu, 3 Dec 2026, 11:00 UTC',
-  );
+  expect(mail.text).toContain('When: Thu, 3 Dec 2026, 19:00 – 20:00 JST (10:00 – 11:00 UTC)');
+});
+
+test('in UTC, no time names its zone twice, in the text or the HTML', async () => {
+  for (const event of EVENTS) {
+    const mail = await mailFor(makeMessage(event), 'UTC');
+    for (const part of [mail.text ?? '', String(mail.html)]) {
+      expect(part).not.toMatch(/UTC\)? \(UTC\)/);
+      expect(part).not.toMatch(/\(UTC\)/);
+    }
+  }
+  const mail = await mailFor(makeMessage('invitation_confirmed'), 'UTC');
+  expect(mail.text).toContain('When: Thu, 3 Dec 2026, 10:00 – 11:00 UTC\n');
+  expect(mail.html).toContain('<td>Thu, 3 Dec 2026, 10:00 – 11:00 UTC</td>');
 });
 
 test('a change notice gives each changed time in the zone and in UTC, old → new', async () => {

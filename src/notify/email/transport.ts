@@ -6,6 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { SendMailOptions, TransportOptions } from 'nodemailer';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
@@ -17,6 +18,16 @@ import { renderEmail } from './render.js';
 /** A stable Message-ID per outbox row: a resend after a crash carries the same id, which lets receiving systems drop the duplicate. */
 export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
+}
+
+/**
+ * The Subject as header text that every client shows literally. nodemailer passes an ASCII
+ * subject through as typed, so a title holding MIME encoded-words (`=?utf-8?Q?a=0D=0ABcc:…?=`)
+ * would be decoded by the reader's client into whatever it encodes — a line break and a Bcc
+ * line, a bidi control. Encoded here as a whole, such text is decoded once, into itself.
+ */
+export function subjectHeader(subject: string): string {
+  return subject.includes('=?') ? encodeWord(subject, 'B', 52) : subject;
 }
 
 /** The address alone of a From header ("Slotcast <bookings@example.org>" → bookings@example.org). */
@@ -51,7 +62,7 @@ export function composeMail(message: MessageModel, settings: MailSettings): Send
   return {
     from: settings.from,
     to: message.recipient.recipient,
-    subject: rendered.subject,
+    subject: subjectHeader(rendered.subject),
     text: rendered.text,
     html: rendered.html,
     messageId: messageIdFor(message.notificationId),

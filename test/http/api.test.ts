@@ -54,7 +54,7 @@ async function call(
   }
   const response = await fetch(`${base}/api/v1${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text, headers: response.headers };
 }
 
 function isoIn(ms: number, offset = 'Z'): string {
@@ -320,6 +320,27 @@ describe('acting on reservations', () => {
       ),
     ).toBe(true);
     expect((await call('GET', '/reservations?status=bogus', { token: bobToken })).status).toBe(422);
+  });
+});
+
+describe('caching', () => {
+  test('GIVEN answers that carry a stream key or a passcode THEN each says Cache-Control: no-store', async () => {
+    const created = await call('POST', '/reservations', { body: validBody() });
+    expect(created.status).toBe(201);
+    expect(created.body.reservation.ingest.streamKey).toMatch(/^sk_/);
+    const code = created.body.reservation.code as string;
+    const answers = [
+      created,
+      await call('GET', `/reservations/${code}`),
+      await call('GET', '/reservations'),
+      await call('PATCH', `/reservations/${code}`, { body: { title: 'Town hall, moved' } }),
+      await call('POST', `/reservations/${code}/reconfirm`),
+      await call('POST', `/reservations/${code}/cancel`),
+    ];
+    for (const answer of answers) {
+      expect(answer.text).toMatch(/"passcode"/);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
   });
 });
 

@@ -186,6 +186,8 @@ describe('the organizer page', () => {
     const jar = await signIn(actor, reservation.code);
     const page = await get(jar, `/r/${reservation.code}`);
     expect(page.statusCode).toBe(200);
+    // It shows the stream key: no cache may keep it.
+    expect(page.headers['cache-control']).toBe('no-store');
     for (const expected of [
       reservation.title,
       'Permitted',

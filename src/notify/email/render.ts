@@ -44,11 +44,31 @@ function watchLines(message: MessageModel): Line[] {
 export interface EmailLinks {
   /** The reservation's organizer page, PUBLIC_URL/r/R-XXXX (src/web): its card and buttons. */
   organizerPage?: string;
+  /**
+   * One-time sign-in links to that page (src/app/web-access.ts, issueMailedLinks): secrets of
+   * the organizer's, made at delivery time for the permit prompt and the reconfirm reminder.
+   */
+  reconfirm?: string;
+  manage?: string;
 }
 
 /** The organizer's way to the reservation's page, in the e-mails that ask them to act. */
 function pageLines(links: EmailLinks): Line[] {
+  if (links.manage)
+    return [
+      ...(links.reconfirm ? [{ label: 'Reconfirm', value: links.reconfirm, link: true }] : []),
+      { label: 'Manage this reservation', value: links.manage, link: true },
+    ];
   return links.organizerPage ? [{ label: 'Manage it at', value: links.organizerPage, link: true }] : [];
+}
+
+/** What the links do, said once under them. */
+function pageWords(links: EmailLinks): string[] {
+  if (links.manage)
+    return [
+      'Each link signs you in once, without a password, and opens the reservation’s page. Opening Reconfirm reconfirms nothing by itself: the page asks you to press Reconfirm.',
+    ];
+  return links.organizerPage ? ['The page above shows the reservation with its buttons.'] : [];
 }
 
 function layout(message: MessageModel, timeZone: string, links: EmailLinks): Layout {
@@ -78,12 +98,7 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           ...watchLines(message),
           ...pageLines(links),
         ],
-        after: [
-          'Keep the stream key to yourself: anyone holding it can stream in your slot.',
-          ...(links.organizerPage
-            ? ['The page above shows the reservation with its buttons; sign in with /reserve open in Slack or Discord.']
-            : []),
-        ],
+        after: ['Keep the stream key to yourself: anyone holding it can stream in your slot.', ...pageWords(links)],
       };
     case 'invitation_tentative':
       return {
@@ -139,7 +154,7 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
       return {
         intro: ['Reminder: reconfirm ', title, ` by ${deadline}, or it lapses.`],
         details: [when, server, ...pageLines(links)],
-        after: [],
+        after: pageWords(links),
       };
     case 'start_reminder':
       return {

@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import type { MessageModel } from '../message.js';
 import type { Transport, Delivery, DeliveryResult } from '../transport.js';
 import { buildCalendar } from './ics.js';
+import type { EmailLinks } from './render.js';
 import { renderEmail } from './render.js';
 
 /** A stable Message-ID per outbox row: a resend after a crash carries the same id, which lets receiving systems drop the duplicate. */
@@ -52,12 +53,15 @@ export interface MailSettings {
  * calendar clients act on, and as the invite.ics attachment others offer — so nothing else is
  * attached.
  */
-export function composeMail(message: MessageModel, settings: MailSettings): SendMailOptions {
-  const rendered = renderEmail(
-    message,
-    settings.timeZone,
-    settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {},
-  );
+export function composeMail(
+  message: MessageModel,
+  settings: MailSettings,
+  signIn: Pick<EmailLinks, 'reconfirm' | 'manage'> = {},
+): SendMailOptions {
+  const rendered = renderEmail(message, settings.timeZone, {
+    ...(settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {}),
+    ...signIn,
+  });
   const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: settings.fromAddress });
   return {
     from: settings.from,
@@ -71,10 +75,22 @@ export function composeMail(message: MessageModel, settings: MailSettings): Send
   };
 }
 
+/**
+ * Makes the one-time sign-in links of an organizer's e-mail (src/app/web-access.ts), or none
+ * (a message that carries none, or no service to sign in to).
+ */
+export type MailedLinks = (message: MessageModel) => Promise<Pick<EmailLinks, 'reconfirm' | 'manage'>>;
+
+/** The e-mails that ask the organizer to act carry sign-in links: the permit prompt and the reconfirm reminder. */
+export function carriesSignInLinks(message: MessageModel): boolean {
+  return message.event === 'permit_prompt' || message.event === 'reconfirm_reminder';
+}
+
 export async function createEmailTransport(
   config: Config,
   log: Logger,
   publicUrl: () => string | undefined = () => config.http.publicUrl,
+  mailedLinks: MailedLinks = async () => ({}),
 ): Promise<Transport> {
   const from = config.mail.from;
   const fromAddress = mailAddress(from);
@@ -91,7 +107,8 @@ export async function createEmailTransport(
   }
 
   async function send({ message }: Delivery): Promise<DeliveryResult> {
-    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() });
+    const settings = { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() };
+    const mail = composeMail(message, settings, carriesSignInLinks(message) ? await mailedLinks(message) : {});
     try {
       const info = await transport.sendMail(mail);
       if (!config.mail.smtpUrl) {

@@ -147,3 +147,22 @@ test('with a public URL, the organizer’s permit prompt and reminder link to th
   // Without one (a service whose address is unknown to the worker), no link.
   expect((await mailFor(makeMessage('permit_prompt'))).text).not.toContain('Manage it at');
 });
+
+test('GIVEN sign-in links THEN the permit prompt and the reconfirm reminder carry Reconfirm and Manage this reservation, and say a link reconfirms nothing by itself', async () => {
+  const signIn = {
+    reconfirm: 'https://slotcast.example.org/open/wl_reconfirm?then=reconfirm',
+    manage: 'https://slotcast.example.org/open/wl_manage',
+  };
+  for (const event of ['permit_prompt', 'reconfirm_reminder'] as const) {
+    const info = await builder.sendMail(
+      composeMail(makeMessage(event), { ...settings, publicUrl: 'https://slotcast.example.org' }, signIn),
+    );
+    const mail = await simpleParser((info as unknown as { message: Buffer }).message);
+    expect(mail.text).toContain(`Reconfirm: ${signIn.reconfirm}\n`);
+    expect(mail.text).toContain(`Manage this reservation: ${signIn.manage}\n`);
+    expect(mail.text).toContain('Opening Reconfirm reconfirms nothing by itself');
+    expect(mail.text).not.toMatch(/\/reserve open|Slack or Discord/);
+    expect(mail.html).toContain(`<a href="${signIn.reconfirm}">`);
+    expect(mail.html).toContain(`<a href="${signIn.manage}">`);
+  }
+});

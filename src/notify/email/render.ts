@@ -7,6 +7,7 @@ import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
 import { attendanceLines, refusalText } from '../stream.js';
+import { stripBidiControls } from '../../domain/text.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -201,10 +202,34 @@ const asText = (sentence: Sentence) =>
   sentence.map((piece) => (typeof piece === 'string' ? piece : `*${piece.title}*`)).join('');
 const asHtml = (sentence: Sentence) =>
   sentence
-    .map((piece) => (typeof piece === 'string' ? escapeHtml(piece) : `<strong>${escapeHtml(piece.title)}</strong>`))
+    .map((piece) =>
+      typeof piece === 'string' ? escapeHtml(piece) : `<strong><bdi>${escapeHtml(piece.title)}</bdi></strong>`,
+    )
     .join('');
 
-export function renderEmail(message: MessageModel, timeZone: string, links: EmailLinks = {}): RenderedEmail {
+/**
+ * The message with the bidi controls taken out of what people typed or chat platforms named
+ * (src/domain/text.ts): titles and the rest are refused with them now, but names come from Slack
+ * and Discord, and rows from before the rule. In plain text nothing else could keep them from
+ * reversing the e-mail's own words.
+ */
+function printable(message: MessageModel): MessageModel {
+  const r = message.reservation;
+  return {
+    ...message,
+    actorName: stripBidiControls(message.actorName),
+    ...(message.reason ? { reason: stripBidiControls(message.reason) } : {}),
+    reservation: {
+      ...r,
+      title: stripBidiControls(r.title),
+      description: r.description === null ? null : stripBidiControls(r.description),
+      organizer: { ...r.organizer, name: stripBidiControls(r.organizer.name) },
+    },
+  };
+}
+
+export function renderEmail(typed: MessageModel, timeZone: string, links: EmailLinks = {}): RenderedEmail {
+  const message = printable(typed);
   const { intro, details, after } = layout(message, timeZone, links);
   const heading = message.reservation.title;
   const description =
@@ -234,10 +259,10 @@ export function renderEmail(message: MessageModel, timeZone: string, links: Emai
     .join('');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
-    `<h1 style="font-size:1.4em">${escapeHtml(heading)}</h1>`,
+    `<h1 dir="auto" style="font-size:1.4em">${escapeHtml(heading)}</h1>`,
     `<p>${asHtml(intro)}</p>`,
     rows ? `<table>${rows}</table>` : '',
-    ...description.map((paragraph) => `<p style="white-space:pre-wrap">${escapeHtml(paragraph)}</p>`),
+    ...description.map((paragraph) => `<p dir="auto" style="white-space:pre-wrap">${escapeHtml(paragraph)}</p>`),
     ...after.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
     `<p style="color:#666">Reservation ${escapeHtml(message.reservation.code)}</p>`,
     '</body></html>',

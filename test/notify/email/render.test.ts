@@ -52,8 +52,8 @@ describe.each(EVENTS)('the %s e-mail', (event) => {
     const [heading, underline, blank, first] = mail.text!.split('\n');
     expect([heading, underline, blank]).toEqual(['Launch', '======', '']);
     expect(first).toContain('*Launch*');
-    expect(mail.html).toContain('<h1 style="font-size:1.4em">Launch</h1>');
-    expect(/<p>(.*?)<\/p>/.exec(String(mail.html))?.[1]).toContain('<strong>Launch</strong>');
+    expect(mail.html).toContain('<h1 dir="auto" style="font-size:1.4em">Launch</h1>');
+    expect(/<p>(.*?)<\/p>/.exec(String(mail.html))?.[1]).toContain('<strong><bdi>Launch</bdi></strong>');
   });
 
   test('names the zone of its times (JST), never a bare GMT offset', () => {
@@ -123,7 +123,9 @@ test('user text is escaped in HTML and kept as typed in text', async () => {
   const title = 'Q&A <script>alert(1)</script>';
   const mail = await mailFor(makeMessage('invitation_confirmed', { reservation: { title } }));
   expect(mail.html).not.toContain('<script>');
-  expect(mail.html).toContain('<h1 style="font-size:1.4em">Q&amp;A &lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+  expect(mail.html).toContain(
+    '<h1 dir="auto" style="font-size:1.4em">Q&amp;A &lt;script&gt;alert(1)&lt;/script&gt;</h1>',
+  );
   expect(mail.text!.split('\n')[0]).toBe(title);
   expect(mail.subject).toBe(`Invitation: ${title}`);
 });
@@ -165,4 +167,21 @@ test('GIVEN sign-in links THEN the permit prompt and the reconfirm reminder carr
     expect(mail.html).toContain(`<a href="${signIn.reconfirm}">`);
     expect(mail.html).toContain(`<a href="${signIn.manage}">`);
   }
+});
+
+test('GIVEN bidi controls in a chat name or a title stored before the rule THEN the e-mail prints none, and isolates the title in HTML', async () => {
+  const message = makeMessage('invitation_confirmed', {
+    actorName: 'Aiko\u202e',
+    reservation: {
+      title: 'Launch \u202egnp.exe',
+      organizer: { platform: 'slack', tenantId: 'T1', userId: 'U1', name: 'Mallory\u202e\u2067' },
+    },
+  });
+  const mail = await mailFor(message);
+  for (const part of [mail.subject ?? '', mail.text ?? '', String(mail.html)])
+    expect(part).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+  expect(mail.subject).toBe('Invitation: Launch gnp.exe');
+  expect(mail.text).toContain('Mallory invites you to *Launch gnp.exe*');
+  expect(mail.html).toContain('<h1 dir="auto" style="font-size:1.4em">Launch gnp.exe</h1>');
+  expect(mail.html).toContain('<strong><bdi>Launch gnp.exe</bdi></strong>');
 });

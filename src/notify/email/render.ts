@@ -4,6 +4,7 @@
  * HTML; the subject is one line by construction (titles cannot hold line breaks).
  */
 import { describeChange, formatInstant, formatRange } from '../format.js';
+import type { FieldChange } from '../../domain/changes.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
 import { attendanceLines, refusalText } from '../stream.js';
@@ -72,6 +73,17 @@ function pageWords(links: EmailLinks): string[] {
   return links.organizerPage ? ['The page above shows the reservation with its buttons.'] : [];
 }
 
+/**
+ * A change as an invitee reads it. Server names are the operators' words (studio-a, a host):
+ * mails that invitees get never show them, and a move to another server is said by what it
+ * changes for a viewer — where to watch, given above.
+ */
+function changeLine(change: FieldChange, timeZone: string): string {
+  return change.field === 'server'
+    ? 'Where it streams: moved; watch at the link above.'
+    : describeChange(change, timeZone);
+}
+
 function layout(message: MessageModel, timeZone: string, links: EmailLinks): Layout {
   const r = message.reservation;
   const title = { title: r.title };
@@ -108,13 +120,13 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           title,
           ` — live on ${start} — and invites you. It is tentative until ${organizer} reconfirms it; you will hear either way.`,
         ],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'invitation_confirmed':
       return {
         intro: [`${organizer} invites you to `, title, ` — live on ${start}.`],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'confirmation_notice':
@@ -126,8 +138,8 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
     case 'change_notice':
       return {
         intro: [title, ` was changed by ${by}.`],
-        details: [when, server, ...watchLines(message)],
-        after: ['What changed:', ...(message.changes ?? []).map((change) => `• ${describeChange(change, timeZone)}`)],
+        details: [when, ...watchLines(message)],
+        after: ['What changed:', ...(message.changes ?? []).map((change) => `• ${changeLine(change, timeZone)}`)],
       };
     case 'cancellation_notice':
       return {
@@ -160,7 +172,7 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
     case 'start_reminder':
       return {
         intro: [title, ` starts soon — live on ${start}.`],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'publish_refused':

@@ -65,7 +65,7 @@ describe.each(EVENTS)('the %s e-mail', (event) => {
     const expected = WATCHING.includes(event);
     expect(mail.text!.includes('SESAME4242')).toBe(expected);
     expect(String(mail.html).includes('SESAME4242')).toBe(expected);
-    expect(mail.text!.includes('Watch at: https://watch.example.org/hls/r-7k3q')).toBe(expected);
+    expect(mail.text!.includes('Watch at: https://watch.example.org/hls/R-7K3Q')).toBe(expected);
   });
 
   test(`${event === 'permit_prompt' ? 'carries' : 'never carries'} the stream key`, () => {
@@ -184,4 +184,19 @@ test('GIVEN bidi controls in a chat name or a title stored before the rule THEN 
   expect(mail.text).toContain('Mallory invites you to *Launch gnp.exe*');
   expect(mail.html).toContain('<h1 dir="auto" style="font-size:1.4em">Launch gnp.exe</h1>');
   expect(mail.html).toContain('<strong><bdi>Launch gnp.exe</bdi></strong>');
+});
+
+test('GIVEN mail an invitee gets THEN it never names the server (an operator’s word, studio-a); the organizer’s own mails do', async () => {
+  const serverChange = { field: 'server' as const, from: 'studio-a', to: 'studio-b.internal.example.org' };
+  for (const event of ['invitation_tentative', 'invitation_confirmed', 'start_reminder', 'change_notice'] as const) {
+    const mail = await mailFor(makeMessage(event, event === 'change_notice' ? { changes: [serverChange] } : {}));
+    for (const part of [mail.text ?? '', String(mail.html)]) {
+      expect(part).not.toMatch(/studio-a|studio-b|internal\.example\.org/);
+      expect(part).not.toMatch(/>Server<|^Server:/m);
+    }
+    expect(mail.text).toContain('Watch at: https://watch.example.org/hls/R-7K3Q');
+  }
+  const moved = await mailFor(makeMessage('change_notice', { changes: [serverChange] }));
+  expect(moved.text).toContain('• Where it streams: moved; watch at the link above.');
+  expect((await mailFor(makeMessage('permit_prompt'))).text).toContain('Server: studio-a');
 });

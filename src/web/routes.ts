@@ -149,7 +149,8 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
           html`Slotcast's pages open with a sign-in link, asked for where you already are: type
             <code>/reserve open${code ? ` ${code}` : ''}</code> in Slack or Discord (the link is shown to you alone), or ask an
             operator to run <code>npx slotcast open${code ? ` ${code}` : ''} --as …</code>.`,
-          'A link works once, for a few minutes; the browser then stays signed in for the day.',
+          'Organizers who book through the API find such links in the e-mails that ask them to reconfirm.',
+          'A link works once; the browser then stays signed in for the day.',
         ]),
       ),
   };

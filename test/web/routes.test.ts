@@ -166,6 +166,8 @@ describe('sign-in links', () => {
     const page = await send('GET', '/r/R-ABCD');
     expect(page.statusCode).toBe(401);
     expect(page.body).toContain('<code>/reserve open R-ABCD</code>');
+    // An organizer with no chat is pointed at their e-mails' links.
+    expect(page.body).toContain('find such links in the e-mails that ask them to reconfirm');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain('media-src');
     expect((await send('GET', '/timeline')).statusCode).toBe(401);

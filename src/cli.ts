@@ -126,7 +126,10 @@ async function serve(config: Config, log: Logger, role: 'service' | 'worker'): P
     );
   console.log(`Database: ${service.database.description}`);
   if (role === 'service' && tokens === 0) {
-    console.log('No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin');
+    console.log(
+      'No API tokens yet. Create the first one with:\n  npx slotcast token create --name admin --admin --email you@example.org\n' +
+        '(--email is where the reservations made with it are mailed — the prompt to reconfirm, with its sign-in links; without it, none is sent)',
+    );
   }
   const signal = await stopRequested;
   log.info('shutting down', { signal });
@@ -533,7 +536,9 @@ async function doctor(config: Config, log: Logger): Promise<number> {
       const tokens = await database.prisma.apiToken.count();
       if (servers === 0) console.log('  ! no active distribution servers: add one with `npx slotcast server add`');
       if (tokens === 0)
-        console.log('  ! no API tokens: create one with `npx slotcast token create --name admin --admin`');
+        console.log(
+          '  ! no API tokens: create one with `npx slotcast token create --name admin --admin --email you@example.org`',
+        );
     }
   } finally {
     await database.close();

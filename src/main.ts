@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/deps.js';
+import { issueMailedLinks } from './app/web-access.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { configuredUrl, listenFailure } from './config.js';
@@ -16,6 +17,7 @@ import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
 import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
+import type { MailedLinks } from './notify/email/transport.js';
 import { createEmailTransport, mailAddress } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
 import { keepConnecting } from './platforms.js';
@@ -51,6 +53,25 @@ export interface ServiceOptions {
   role?: 'service' | 'worker';
 }
 
+/**
+ * The sign-in links of an organizer's e-mail, made as it is sent so that the outbox never holds
+ * them. A reservation the organizer can no longer see (gone) gets none; a failure to make them is
+ * thrown, and the delivery is retried.
+ */
+function mailedLinksFor(deps: AppDeps): MailedLinks {
+  return async (message) => {
+    const r = message.reservation;
+    const issued = await issueMailedLinks(deps, {
+      organizer: r.organizer,
+      email: message.recipient.recipient,
+      code: r.code,
+      ...(r.status === 'permitted' ? { reconfirmBy: new Date(r.reconfirmDeadline) } : {}),
+      endsAt: new Date(r.endsAt),
+    });
+    return issued.ok ? issued.value : {};
+  };
+}
+
 export async function startService(config: Config, log: Logger, options: ServiceOptions = {}): Promise<Service> {
   const role = options.role ?? 'service';
   const database = await openDatabase(config, log);
@@ -74,7 +95,7 @@ export async function startService(config: Config, log: Logger, options: Service
       (p): p is Platform => p !== undefined,
     );
     const transports: Transport[] = [
-      await createEmailTransport(config, log, deps.publicUrl),
+      await createEmailTransport(config, log, deps.publicUrl, mailedLinksFor(deps)),
       ...platforms.flatMap((platform) => platform.transports),
     ];
     stops.push(async () => {

@@ -60,7 +60,7 @@ beforeAll(async () => {
   service.stdout!.on('data', (chunk) => (output += chunk));
   service.stderr!.on('data', (chunk) => (output += chunk));
   // The start-up lines may come in separate chunks: wait for the last of them, not the first.
-  await waitFor(() => /listening on (http:\S+)/.test(output) && /token create .*\n/.test(output), 60_000);
+  await waitFor(() => /listening on (http:\S+)/.test(output) && /none is sent\)\n/.test(output), 60_000);
 }, 90_000);
 
 afterAll(async () => {
@@ -71,7 +71,9 @@ afterAll(async () => {
 test('npm start prints where it listens, which database, and how to create the first token', async () => {
   expect(output).toMatch(/Slotcast is listening on http:\/\/127\.0\.0\.1:\d+/);
   expect(output).toMatch(/Database: embedded PostgreSQL on 127\.0\.0\.1:\d+ \(data in .*postgres\)/);
-  expect(output).toMatch(/npx slotcast token create --name admin --admin/);
+  expect(output).toMatch(/npx slotcast token create --name admin --admin --email you@example.org\n/);
+  // Without --email no prompt to reconfirm is mailed: the hint says so.
+  expect(output).toMatch(/--email is where .* mailed .*without it, none is sent/);
   // Streaming is on by default: the embedded server, and where to publish.
   expect(output).toMatch(
     /Streaming: embedded server "embedded" — publish with OBS or ffmpeg to rtmp:\/\/127\.0\.0\.1:\d+\/live\/<stream key>/,

@@ -79,7 +79,7 @@ async function startNpm() {
   });
   npm.stdout!.on('data', (chunk) => (output += chunk));
   npm.stderr!.on('data', (chunk) => (output += chunk));
-  await waitFor(() => /listening on (http:\S+)/.test(output) && /token create .*\n/.test(output), 60_000);
+  await waitFor(() => /listening on (http:\S+)/.test(output) && /none is sent\)\n/.test(output), 60_000);
   const httpPort = Number(/listening on http:\/\/[\d.]+:(\d+)/.exec(output)![1]);
   const postgresPort = Number(/embedded PostgreSQL on [\d.]+:(\d+)/.exec(output)![1]);
   family = descendants(npm.pid!);

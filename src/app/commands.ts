@@ -13,6 +13,7 @@ import {
   isSlackChannelId,
   normalizeEmail,
 } from '../domain/invitees.js';
+import { bidiControlIn, bidiControlMessage, invisibleCharacterIn } from '../domain/text.js';
 
 // Control characters would let a title break a chat layout or forge lines in an e-mail header.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
@@ -39,16 +40,26 @@ export function text(what: string, required = `${what} must be text.`) {
   });
 }
 
+/** Refuses bidi controls in text people type (src/domain/text.ts says why). */
+const withoutBidiControls =
+  (what: string) =>
+  (value: string, context: z.RefinementCtx): void => {
+    const found = bidiControlIn(value);
+    if (found) context.addIssue({ code: 'custom', message: bidiControlMessage(what, found) });
+  };
+
 export const titleSchema = text('The title', 'The title is required.')
   .trim()
   .min(1, 'The title is required.')
   .max(200, 'The title can be at most 200 characters.')
-  .refine((value) => !CONTROL.test(value), 'The title cannot contain control characters or line breaks.');
+  .refine((value) => !CONTROL.test(value), 'The title cannot contain control characters or line breaks.')
+  .superRefine(withoutBidiControls('The title'));
 
 export const descriptionSchema = text('The description')
   .trim()
   .max(3000, 'The description can be at most 3000 characters.')
   .refine((value) => !CONTROL_EXCEPT_NEWLINES.test(value), 'The description cannot contain control characters.')
+  .superRefine(withoutBidiControls('The description'))
   .transform((value) => (value.length === 0 ? null : value));
 
 export const passcodeSchema = text('The passcode')
@@ -122,7 +133,21 @@ const contactList = (
   z
     .array(text(one, `Each of the ${kind} must be a string.`).trim(), { error: `${kind} must be a list.` })
     .superRefine((entries, context) => {
-      const message = describeContactProblems(kind, findContactProblems(entries, isValid, normalize));
+      // An invisible character makes a look-alike of a real contact: said by its place in the
+      // list, since the entry itself would print as the contact it imitates.
+      const noun = one.replace(/^an? /i, '');
+      entries.forEach((entry, index) => {
+        const found = invisibleCharacterIn(entry);
+        if (found)
+          context.addIssue({
+            code: 'custom',
+            message:
+              `${noun.charAt(0).toUpperCase() + noun.slice(1)} ${index + 1} holds an invisible character ` +
+              `(${found.codePoint}) at character ${found.position}: type it again without it.`,
+          });
+      });
+      const visible = entries.filter((entry) => !invisibleCharacterIn(entry));
+      const message = describeContactProblems(kind, findContactProblems(visible, isValid, normalize));
       if (message) context.addIssue({ code: 'custom', message });
     })
     .transform((entries) => entries.map(normalize));
@@ -171,6 +196,7 @@ export const cancelSchema = z.strictObject({
     .trim()
     .max(500, 'The reason can be at most 500 characters.')
     .refine((value) => !CONTROL_EXCEPT_NEWLINES.test(value), 'The reason cannot contain control characters.')
+    .superRefine(withoutBidiControls('The reason'))
     .transform((value) => (value.length === 0 ? null : value))
     .optional(),
 });

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Actor } from '../domain/reservation.js';
 import { isEmail } from '../domain/invitees.js';
+import { invisibleCharacterIn } from '../domain/text.js';
 import { isUniqueViolation } from '../store/sql.js';
 import type { Db } from '../store/client.js';
 import { fieldErrors, text } from './commands.js';
@@ -32,7 +33,14 @@ export const tokenSchema = z.object({
   email: text('The e-mail address')
     .trim()
     .superRefine((value, context) => {
-      if (!isEmail(value)) context.addIssue({ code: 'custom', message: `"${value}" is not a valid e-mail address.` });
+      const hidden = invisibleCharacterIn(value);
+      if (hidden)
+        context.addIssue({
+          code: 'custom',
+          message: `The e-mail address holds an invisible character (${hidden.codePoint}) at character ${hidden.position}: type it again without it.`,
+        });
+      else if (!isEmail(value))
+        context.addIssue({ code: 'custom', message: `"${value}" is not a valid e-mail address.` });
     })
     .optional(),
 });

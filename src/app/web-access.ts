@@ -62,7 +62,7 @@ export interface IssuedLink {
 export async function issueWebLink(
   deps: AppDeps,
   actor: Actor,
-  options: { reservation?: string } = {},
+  options: { reservation?: string; usableUntil?: Date } = {},
 ): Promise<Outcome<IssuedLink>> {
   let code: string | null = null;
   if (options.reservation !== undefined) {
@@ -73,12 +73,48 @@ export async function issueWebLink(
   const now = deps.clock();
   const token = newToken(LINK_PREFIX);
   const id = randomUUID();
-  const expiresAt = new Date(now.getTime() + deps.web.linkTtlMs);
+  // A link read later than it is asked for (in an e-mail) may last longer; never shorter.
+  const expiresAt = new Date(Math.max(now.getTime() + deps.web.linkTtlMs, options.usableUntil?.getTime() ?? 0));
   await insertWebLink(deps.pool, { id, tokenHash: hash(token), actor, reservationCode: code, expiresAt, now });
   // Two deletes on an index of a small table: cheap enough to do on every link.
   await pruneWebAccess(deps.pool, new Date(now.getTime() - REMEMBER_LINKS_MS));
   deps.log.info('web sign-in link issued', { link: id, platform: actor.platform, user: actor.userId });
   return ok({ url: `${deps.publicUrl()}${OPEN_PATH}/${token}`, expiresAt, next: pagePath(code) });
+}
+
+/** What an organizer's e-mail needs to carry links that sign its reader in. */
+export interface MailedLinksRequest {
+  organizer: Pick<Actor, 'platform' | 'tenantId' | 'userId' | 'name'>;
+  /** The address the e-mail goes to: the organizer's own (organizerContact). */
+  email: string;
+  code: string;
+  /** The Reconfirm link lasts until the deadline; absent, no Reconfirm link. */
+  reconfirmBy?: Date;
+  /** The Manage link lasts until the slot is over. */
+  endsAt: Date;
+}
+
+/** `PUBLIC_URL/open/<token>?then=reconfirm`: the sign-in lands on the card with its Reconfirm button to press. */
+export const THEN_RECONFIRM = 'reconfirm';
+
+/**
+ * The one-time links of an organizer's e-mail (permit prompt, reconfirm reminder), for organizers
+ * who have no chat to type `/reserve open` in. Each signs its reader in as the organizer — never
+ * as an admin, whatever their token may do — and leads to the reservation's page; neither acts on
+ * the reservation by being opened, so a mail scanner that fetches them changes nothing.
+ */
+export async function issueMailedLinks(
+  deps: AppDeps,
+  request: MailedLinksRequest,
+): Promise<Outcome<{ reconfirm?: string; manage: string }>> {
+  const actor: Actor = { ...request.organizer, isAdmin: false, email: request.email };
+  const issue = (usableUntil: Date) => issueWebLink(deps, actor, { reservation: request.code, usableUntil });
+  const manage = await issue(request.endsAt);
+  if (!manage.ok) return manage;
+  if (!request.reconfirmBy) return ok({ manage: manage.value.url });
+  const reconfirm = await issue(request.reconfirmBy);
+  if (!reconfirm.ok) return reconfirm;
+  return ok({ reconfirm: `${reconfirm.value.url}?then=${THEN_RECONFIRM}`, manage: manage.value.url });
 }
 
 export type LinkRedemption =

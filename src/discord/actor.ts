@@ -7,6 +7,7 @@
 import type { Interaction } from 'discord.js';
 import { PermissionFlagsBits } from 'discord.js';
 import type { Actor } from '../domain/reservation.js';
+import { stripBidiControls } from '../domain/text.js';
 
 export function actorOf(interaction: Interaction, guildIdFromButton?: string): Actor | undefined {
   const user = interaction.user;
@@ -26,5 +27,6 @@ export function actorOf(interaction: Interaction, guildIdFromButton?: string): A
 function displayName(interaction: Interaction): string {
   const member = interaction.member;
   const nick = member && 'nick' in member && typeof member.nick === 'string' ? member.nick : undefined;
-  return nick ?? interaction.user.globalName ?? interaction.user.username;
+  // Typed by its owner: its bidi controls would reverse our words around it (src/domain/text.ts).
+  return stripBidiControls(nick ?? interaction.user.globalName ?? interaction.user.username);
 }

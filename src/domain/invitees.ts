@@ -3,11 +3,14 @@
  * address so a front end can say exactly which entries are wrong.
  */
 
+import { invisibleCharacterIn } from './text.js';
+
 // Pragmatic, not RFC 5322: it accepts what people type into invitation forms and rejects what
 // is certainly not an address. The local part is dot-separated runs of anything but spaces,
 // control characters (nodemailer would drop them and mail someone else: a\u0001b@x.org goes to
 // ab@x.org) and the characters that delimit addresses; so no leading, trailing or double dot,
-// which RFC 5322 allows only inside quotes. The domain is dotted DNS labels.
+// which RFC 5322 allows only inside quotes. The domain is dotted DNS labels. Nor any invisible
+// character (src/domain/text.ts): ann\u200b@example.org is not ann.
 const LOCAL_CHARACTER = '[^\\s\\u0000-\\u001f\\u007f-\\u009f@<>(),;:"[\\]\\\\.]';
 const LOCAL = new RegExp(`^${LOCAL_CHARACTER}+(?:\\.${LOCAL_CHARACTER}+)*$`);
 const DOMAIN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i;
@@ -16,6 +19,7 @@ const DISCORD_SNOWFLAKE = /^\d{17,20}$/;
 
 /** At most 254 characters, 64 of them before the @ (RFC 5321's limits). */
 export function isEmail(text: string): boolean {
+  if (invisibleCharacterIn(text)) return false;
   const at = text.lastIndexOf('@');
   if (at < 0 || text.length > 254 || at > 64) return false;
   return LOCAL.test(text.slice(0, at)) && DOMAIN.test(text.slice(at + 1));

@@ -80,9 +80,14 @@ export function mayActOn(actor: Actor, organizer: Organizer): boolean {
   return actor.platform === organizer.platform && actor.tenantId === organizer.tenantId;
 }
 
-/** Where viewers watch (claim 2, docs/method.md): the server's playback base with the reservation's code. */
+/**
+ * Where viewers watch (claim 2, docs/method.md): the server's playback base with the reservation's
+ * code, written as people see it everywhere else (R-7K3Q). What reads it back takes any case: the
+ * watch page, /live/R-XXXX.flv, nginx-rtmp's HLS location and hooks, MediaMTX's hooks; links
+ * printed before (…/r-7k3q) keep working.
+ */
 export function playbackUrl(playbackBaseUrl: string, code: string): string {
-  return `${playbackBaseUrl.replace(/\/+$/, '')}/${code.toLowerCase()}`;
+  return `${playbackBaseUrl.replace(/\/+$/, '')}/${code}`;
 }
 
 /**

@@ -53,6 +53,9 @@ export async function apiRoutes(app: FastifyInstance, { deps }: { deps: AppDeps 
   app.decorateRequest('apiActor', undefined as unknown as Actor);
   // Before the body is read: an unauthenticated request gets its 401 whatever it sent.
   app.addHook('onRequest', async (request, reply) => {
+    // Every answer is one token holder's own, and a reservation's carries its passcode (its
+    // organizer's, the stream key too): no cache, the browser's or a proxy's, may keep one.
+    reply.header('cache-control', 'no-store');
     if (exceeded(await failedAuth(request, { increment: false }))) return tooManyFailures(reply);
     const actor = await authenticate(deps, request);
     if (actor) {

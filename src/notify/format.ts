@@ -77,11 +77,38 @@ export function formatInstantWithUtc(iso: string | Date, timeZone: string): stri
   return `${local} (${sameDay ? utc.slice(utc.lastIndexOf(',') + 2) : utc})`;
 }
 
-/** Start and end in the given zone, with UTC alongside when the zone is not UTC. */
+/** "Tue, 1 Dec 2026" and "19:00" of an instant in a zone, without the zone's name. */
+function dayAndTime(date: Date, timeZone: string): { day: string; time: string } {
+  const wall = formatter('en-GB', timeZone, DATE_AND_TIME).format(date);
+  const cut = wall.lastIndexOf(', ');
+  return { day: wall.slice(0, cut), time: wall.slice(cut + 2) };
+}
+
+/**
+ * "Tue, 1 Dec 2026, 19:00 – 20:00 JST": the day once when both ends fall on it, the zone named
+ * once (at the end) unless summer time begins or ends in between.
+ */
+function rangeIn(start: Date, end: Date, timeZone: string): { day: string; text: string } {
+  const from = dayAndTime(start, timeZone);
+  const to = dayAndTime(end, timeZone);
+  const [fromZone, toZone] = [zoneName(start, timeZone), zoneName(end, timeZone)];
+  const toText = from.day === to.day ? to.time : `${to.day}, ${to.time}`;
+  const fromText = fromZone === toZone ? from.time : `${from.time} ${fromZone}`;
+  return { day: from.day, text: `${from.day}, ${fromText} – ${toText} ${toZone}` };
+}
+
+/**
+ * Start and end in the given zone, with UTC alongside when the zone is not UTC, each zone named
+ * once: "Thu, 3 Dec 2026, 19:00 – 20:00 JST (10:00 – 11:00 UTC)"; in UTC "…, 10:00 – 11:00 UTC".
+ */
 export function formatRange(startsAt: string, endsAt: string, timeZone: string): string {
-  const local = `${formatInstant(startsAt, timeZone)} – ${formatInstant(endsAt, timeZone)} (${timeZone})`;
-  if (timeZone === 'UTC') return local;
-  return `${local}; ${formatInstant(startsAt, 'UTC')} – ${formatInstant(endsAt, 'UTC')}`;
+  const [start, end] = [new Date(startsAt), new Date(endsAt)];
+  const local = rangeIn(start, end, timeZone);
+  const utc = rangeIn(start, end, 'UTC');
+  if (local.text === utc.text) return local.text;
+  // The UTC times alone when they fall on the same day as the local start, the whole range when not.
+  const sameDay = utc.day === local.day && dayAndTime(end, 'UTC').day === utc.day;
+  return `${local.text} (${sameDay ? utc.text.slice(utc.day.length + 2) : utc.text})`;
 }
 
 /** One change as "Start: Tue … → Wed …". Times are shown in the zone and in UTC; lists as comma lists. */

@@ -5,6 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { Actor } from '../domain/reservation.js';
+import { stripBidiControls } from '../domain/text.js';
 import type { Logger } from '../log.js';
 
 export interface SlackActor extends Actor {
@@ -50,7 +51,11 @@ export class SlackActors {
     const base = { platform: 'slack' as const, tenantId: ref.teamId, userId: ref.userId };
     try {
       const { user } = await this.client.users.info({ user: ref.userId });
-      const name = user?.real_name || user?.profile?.display_name || user?.name || ref.fallbackName || ref.userId;
+      // A profile name is typed by its owner: its bidi controls would reverse our words around it
+      // wherever it is printed (src/domain/text.ts).
+      const name = stripBidiControls(
+        user?.real_name || user?.profile?.display_name || user?.name || ref.fallbackName || ref.userId,
+      );
       return {
         ...base,
         name,
@@ -64,7 +69,7 @@ export class SlackActors {
         user: ref.userId,
         error: (error as Error).message,
       });
-      return { ...base, name: ref.fallbackName ?? ref.userId, isAdmin: false };
+      return { ...base, name: stripBidiControls(ref.fallbackName ?? ref.userId), isAdmin: false };
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { cancelSchema } from '../app/commands.js';
+import { THEN_RECONFIRM } from '../app/web-access.js';
 import type { Refusal } from '../app/outcome.js';
 import { cardFor } from '../chat/card.js';
 import { chatChangeSchema, checkCommand } from '../chat/form.js';
@@ -30,6 +31,20 @@ const DONE: Record<string, Notice> = {
   unchanged: { kind: 'ok', text: 'Nothing was different, so nothing changed.' },
   cancelled: { kind: 'ok', text: 'Cancelled. Everyone who was told of the reservation hears of it.' },
 };
+
+/**
+ * What an e-mail's Reconfirm link lands on: the card, one press away from reconfirming, said so
+ * only while the card offers Reconfirm (a later visit just shows the card).
+ */
+function askFor(
+  ask: string | undefined,
+  { actor, reservation, now }: { actor: Actor; reservation: StoredReservation; now: Date },
+): Notice | undefined {
+  if (ask !== THEN_RECONFIRM) return undefined;
+  const card = cardFor(reservation, { reader: actor, place: 'direct_message', now });
+  if (!card.actions.includes('reconfirm')) return undefined;
+  return { kind: 'ok', text: 'You are signed in. Nothing is reconfirmed yet: press Reconfirm to reconfirm it.' };
+}
 
 /** datetime-local's "2026-12-10T19:00" in the zone it was typed in. */
 const WALL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -126,12 +141,17 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
   const done = (reply: FastifyReply, reservation: StoredReservation, what: keyof typeof DONE) =>
     reply.code(303).redirect(`${pagePath(reservation.code)}?done=${what}`);
 
-  app.get<{ Params: { code: string }; Querystring: { done?: string } }>('/r/:code', async (request, reply) => {
-    const found = await visible(request, reply);
-    if (!found) return reply;
-    const notice = request.query.done ? DONE[request.query.done] : undefined;
-    return showCard(request, reply, found.actor, found.reservation, 200, notice);
-  });
+  app.get<{ Params: { code: string }; Querystring: { done?: string; ask?: string } }>(
+    '/r/:code',
+    async (request, reply) => {
+      const found = await visible(request, reply);
+      if (!found) return reply;
+      const notice = request.query.done
+        ? DONE[request.query.done]
+        : askFor(request.query.ask, { ...found, now: chat.clock() });
+      return showCard(request, reply, found.actor, found.reservation, 200, notice);
+    },
+  );
 
   app.post<{ Params: { code: string } }>(
     '/r/:code/reconfirm',

@@ -14,6 +14,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_ZONE } from '../chat/zones.js';
 import type { Actor } from '../domain/reservation.js';
+import { THEN_RECONFIRM } from '../app/web-access.js';
 import { coerceError } from '../log.js';
 import type { AssetName } from './assets.js';
 import { ASSETS_PREFIX, OWN_ASSETS_DIR, VENDOR_DIRS, VENDOR_FILES, VENDOR_PREFIX, assetUrls } from './assets.js';
@@ -148,7 +149,8 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
           html`Slotcast's pages open with a sign-in link, asked for where you already are: type
             <code>/reserve open${code ? ` ${code}` : ''}</code> in Slack or Discord (the link is shown to you alone), or ask an
             operator to run <code>npx slotcast open${code ? ` ${code}` : ''} --as …</code>.`,
-          'A link works once, for a few minutes; the browser then stays signed in for the day.',
+          'Organizers who book through the API find such links in the e-mails that ask them to reconfirm.',
+          'A link works once; the browser then stays signed in for the day.',
         ]),
       ),
   };
@@ -189,14 +191,20 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
 
 /** `/open/<token>` (a sign-in link) and sign-out. */
 function registerAccessRoutes(app: FastifyInstance, context: WebContext): void {
-  app.get<{ Params: { token: string } }>('/open/:token', async (request, reply) => {
+  app.get<{ Params: { token: string }; Querystring: { then?: string } }>('/open/:token', async (request, reply) => {
     const opened = await context.port.redeemLink(request.params.token);
     const frame = context.frame(request, reply);
     if (opened.ok) {
       setSessionCookie(reply, context, opened.session, context.port.chat.clock());
-      return reply.code(303).header('cache-control', 'no-store').redirect(opened.next);
+      // An e-mail's Reconfirm link lands on the card asking for the press (a fixed word, nothing
+      // of the query is reflected); opening a link never acts, so a mail scanner changes nothing.
+      const asking = request.query.then === THEN_RECONFIRM && opened.next.startsWith('/r/');
+      return reply
+        .code(303)
+        .header('cache-control', 'no-store')
+        .redirect(asking ? `${opened.next}?ask=${THEN_RECONFIRM}` : opened.next);
     }
-    const again = html`Ask for a new one: type <code>/reserve open</code> in Slack or Discord, or run <code>npx slotcast open --as …</code>.`;
+    const again = html`Ask for a new one: type <code>/reserve open</code> in Slack or Discord, or ask an operator to run <code>npx slotcast open --as …</code>. A link from an e-mail works once too: the next e-mail about the reservation brings new ones.`;
     switch (opened.reason) {
       case 'used':
         return sendPage(
@@ -212,7 +220,7 @@ function registerAccessRoutes(app: FastifyInstance, context: WebContext): void {
           reply,
           410,
           messagePage(frame, 'This link has expired', [
-            html`It could be used until ${opened.expiredAt.toISOString().replace('T', ' ').slice(0, 16)} UTC. Sign-in links last a few minutes.`,
+            html`It could be used until ${opened.expiredAt.toISOString().replace('T', ' ').slice(0, 16)} UTC. Sign-in links asked for in chat last a few minutes; those in e-mails until the reservation’s deadline or end.`,
             again,
           ]),
         );

@@ -2,7 +2,13 @@
  * Sign-in links and sessions against real PostgreSQL, with a clock the test moves.
  */
 import { requestReservation } from '../../src/app/request.js';
-import { issueWebLink, redeemWebLink, webSessionActor, endWebSession } from '../../src/app/web-access.js';
+import {
+  endWebSession,
+  issueMailedLinks,
+  issueWebLink,
+  redeemWebLink,
+  webSessionActor,
+} from '../../src/app/web-access.js';
 import type { Logger } from '../../src/log.js';
 import { silentLogger } from '../../src/log.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -128,6 +134,35 @@ test('GIVEN someone else’s reservation or an unknown code THEN no link, the re
     });
   }
   expect(await db.prisma.webLink.count()).toBe(before);
+});
+
+test('GIVEN an organizer’s e-mail THEN its Reconfirm link lasts until the deadline, Manage until the end, each signing in as the organizer and never as an admin', async () => {
+  const organizer = makeActor({ isAdmin: true, email: 'boss@example.org' });
+  const made = await requestReservation(deps, organizer, makeRequest(serverName, { startInMs: 70 * HOUR }));
+  if (!made.ok) throw new Error(made.message);
+  const r = made.value;
+  const links = await issueMailedLinks(deps, {
+    organizer,
+    email: 'boss@example.org',
+    code: r.code,
+    reconfirmBy: r.reconfirmDeadline,
+    endsAt: r.endsAt,
+  });
+  if (!links.ok) throw new Error(links.message);
+  expect(links.value.reconfirm).toMatch(/\/open\/wl_[\w-]{43}\?then=reconfirm$/);
+  const reconfirmToken = tokenOf(links.value.reconfirm!).replace(/\?.*$/, '');
+  clock.advance(r.reconfirmDeadline.getTime() - clock.now().getTime() - MINUTE);
+  const opened = await redeemWebLink(deps, reconfirmToken);
+  if (!opened.ok) throw new Error(opened.reason);
+  expect(opened.next).toBe(`/r/${r.code}`);
+  expect(opened.actor).toMatchObject({ userId: organizer.userId, isAdmin: false, email: 'boss@example.org' });
+  clock.advance(r.endsAt.getTime() - clock.now().getTime());
+  expect(await redeemWebLink(deps, tokenOf(links.value.manage))).toMatchObject({ ok: false, reason: 'expired' });
+
+  // Nobody else's e-mail gets links to it.
+  expect(
+    await issueMailedLinks(deps, { organizer: makeActor(), email: 'x@example.org', code: r.code, endsAt: r.endsAt }),
+  ).toMatchObject({ ok: false, reason: 'not_found' });
 });
 
 test('GIVEN links issued and used THEN the log names rows, never a token', async () => {

@@ -47,7 +47,7 @@ describe('cardFor', () => {
     expect(card.actions).toEqual(['reconfirm', 'change', 'cancel']);
     expect(card.invitees?.emails).toEqual(['ann@example.org']);
     expect(card.ingest).toEqual({ url: 'rtmp://ingest.example.org/live', streamKey: 'sk_secret' });
-    expect(card.playbackUrl).toBe('https://watch.example.org/hls/r-7k3q');
+    expect(card.playbackUrl).toBe('https://watch.example.org/hls/R-7K3Q');
   });
 
   test('GIVEN the deadline has passed THEN only Cancel is offered', () => {

@@ -209,16 +209,16 @@ describe('GIVEN the DM prompt', () => {
     const embed = invitation?.embeds[0];
     expect(embed?.title).toBe('Launch @everyone');
     expect(JSON.stringify(embed)).toContain(`<t:${row.startsAt.getTime() / 1000}:F>`);
-    expect(JSON.stringify(embed)).toContain(`https://watch.example.org/hls/${row.code.toLowerCase()}`);
+    expect(JSON.stringify(embed)).toContain(`https://watch.example.org/hls/${row.code}`);
     expect(JSON.stringify(embed)).toContain('open-sesame');
-    expect(buttonIds(invitation)).toEqual([`link:https://watch.example.org/hls/${row.code.toLowerCase()}`]);
+    expect(buttonIds(invitation)).toEqual([`link:https://watch.example.org/hls/${row.code}`]);
     const post = bot.fake.callsTo('POST', new RegExp(`^/channels/${channelId}/messages$`))[0];
     expect(post?.body).toMatchObject({ allowed_mentions: { parse: [] } });
     const [event] = bot.fake.scheduledEventsOf(bot.guildId);
     expect(event).toMatchObject({
       name: 'Launch @everyone',
       entity_type: GuildScheduledEventEntityType.External,
-      entity_metadata: { location: `https://watch.example.org/hls/${row.code.toLowerCase()}` },
+      entity_metadata: { location: `https://watch.example.org/hls/${row.code}` },
       scheduled_start_time: row.startsAt.toISOString(),
       scheduled_end_time: row.endsAt.toISOString(),
     });

@@ -128,7 +128,7 @@ describe('GIVEN the service with the Discord bot (invitations on reconfirmation,
     });
     const { id: clickId } = click(`sc:rc:${id}:${guildId}`, promptOf(id));
     await fake.waitForOriginalEdit(clickId);
-    const playback = `https://watch.example.org/hls/${code.toLowerCase()}`;
+    const playback = `https://watch.example.org/hls/${code}`;
     const [invitation] = await waitFor(() =>
       channelPosts(channelId, code).length > 0 ? channelPosts(channelId, code) : undefined,
     );

@@ -65,7 +65,7 @@ describe('notification plans', () => {
     expect(planned).toHaveLength(4);
     for (const row of planned) {
       expect(row.event).toBe('invitation_confirmed');
-      expect(row.payload.reservation.playbackUrl).toBe('https://watch.example.org/hls/r-7k3q');
+      expect(row.payload.reservation.playbackUrl).toBe('https://watch.example.org/hls/R-7K3Q');
       expect(row.payload.reservation.passcode).toBe('PASS1234');
     }
   });

@@ -54,7 +54,7 @@ async function call(
   }
   const response = await fetch(`${base}/api/v1${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, text };
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, text, headers: response.headers };
 }
 
 function isoIn(ms: number, offset = 'Z'): string {
@@ -171,6 +171,10 @@ describe('POST /api/v1/reservations', () => {
     ['minute 60', () => validBody({ endsAt: '2026-12-24T10:60:00Z' }), 422, 'endsAt'],
     ['second 60', () => validBody({ endsAt: '2026-12-24T10:00:60Z' }), 422, 'endsAt'],
     ['month 13', () => validBody({ startsAt: '2026-13-01T10:00:00Z' }), 422, 'startsAt'],
+    ['a bidi override in the title', () => validBody({ title: 'Slides \u202egnp.exe' }), 422, 'title'],
+    ['a bidi isolate in the description', () => validBody({ description: 'Notes \u2067x' }), 422, 'description'],
+    ['a zero-width space in an e-mail', () => validBody({ emails: ['ann\u200b@example.org'] }), 422, 'emails'],
+    ['a word joiner in an e-mail', () => validBody({ emails: ['ann@exa\u2060mple.org'] }), 422, 'emails'],
     ['malformed JSON', () => '{"server": ', 400, ''],
     ['a JSON array', () => '[1,2]', 400, ''],
   ];
@@ -320,6 +324,58 @@ describe('acting on reservations', () => {
       ),
     ).toBe(true);
     expect((await call('GET', '/reservations?status=bogus', { token: bobToken })).status).toBe(422);
+  });
+});
+
+describe('characters nobody sees', () => {
+  test('GIVEN a look-alike invitee (ann\u200b@example.org) THEN 422 naming the address by its place, and nothing is written', async () => {
+    const before = await rowCounts();
+    const response = await call('POST', '/reservations', {
+      body: validBody({ emails: ['ann@example.org', 'ann\u200b@example.org'] }),
+    });
+    expect(response.status).toBe(422);
+    expect(response.body.error.fields).toEqual([
+      {
+        field: 'emails',
+        message: 'E-mail address 2 holds an invisible character (U+200B) at character 4: type it again without it.',
+      },
+    ]);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test('GIVEN a bidi control in a changed title or a cancel reason THEN 422 saying which character, and nothing changes', async () => {
+    const created = await call('POST', '/reservations', { body: validBody() });
+    const code = created.body.reservation.code as string;
+    const changed = await call('PATCH', `/reservations/${code}`, { body: { title: 'Review \u202etxt.exe' } });
+    expect(changed.status).toBe(422);
+    expect(changed.body.error.message).toBe(
+      'The title cannot contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069), which reverse the text around them: remove the U+202E at character 8.',
+    );
+    const cancelled = await call('POST', `/reservations/${code}/cancel`, { body: { reason: 'ill \u2066' } });
+    expect(cancelled.status).toBe(422);
+    const after = await call('GET', `/reservations/${code}`);
+    expect(after.body.reservation).toMatchObject({ title: 'Town hall', status: 'permitted' });
+  });
+});
+
+describe('caching', () => {
+  test('GIVEN answers that carry a stream key or a passcode THEN each says Cache-Control: no-store', async () => {
+    const created = await call('POST', '/reservations', { body: validBody() });
+    expect(created.status).toBe(201);
+    expect(created.body.reservation.ingest.streamKey).toMatch(/^sk_/);
+    const code = created.body.reservation.code as string;
+    const answers = [
+      created,
+      await call('GET', `/reservations/${code}`),
+      await call('GET', '/reservations'),
+      await call('PATCH', `/reservations/${code}`, { body: { title: 'Town hall, moved' } }),
+      await call('POST', `/reservations/${code}/reconfirm`),
+      await call('POST', `/reservations/${code}/cancel`),
+    ];
+    for (const answer of answers) {
+      expect(answer.text).toMatch(/"passcode"/);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+    }
   });
 });
 

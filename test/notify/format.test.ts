@@ -44,12 +44,22 @@ test('with UTC alongside: the time alone on the same day, the whole date when th
   expect(formatInstantWithUtc('2026-12-01T20:00:00Z', 'UTC')).toBe('Tue, 1 Dec 2026, 20:00 UTC');
 });
 
-test('a range names the zone by its id too, and gives UTC unless it is UTC', () => {
+test('a range names each zone once, the day once when both ends share it, and gives UTC unless it is UTC', () => {
   expect(formatRange('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z', 'Asia/Tokyo')).toBe(
-    'Tue, 1 Dec 2026, 19:00 JST – Tue, 1 Dec 2026, 20:00 JST (Asia/Tokyo); Tue, 1 Dec 2026, 10:00 UTC – Tue, 1 Dec 2026, 11:00 UTC',
+    'Tue, 1 Dec 2026, 19:00 – 20:00 JST (10:00 – 11:00 UTC)',
   );
-  expect(formatRange('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z', 'UTC')).toBe(
-    'Tue, 1 Dec 2026, 10:00 UTC – Tue, 1 Dec 2026, 11:00 UTC (UTC)',
+  expect(formatRange('2026-12-01T10:00:00Z', '2026-12-01T11:00:00Z', 'UTC')).toBe('Tue, 1 Dec 2026, 10:00 – 11:00 UTC');
+  // Across midnight in Tokyo: the end's date too.
+  expect(formatRange('2026-12-01T14:30:00Z', '2026-12-01T15:30:00Z', 'Asia/Tokyo')).toBe(
+    'Tue, 1 Dec 2026, 23:30 – Wed, 2 Dec 2026, 00:30 JST (14:30 – 15:30 UTC)',
+  );
+  // On another day in UTC: UTC's own date.
+  expect(formatRange('2026-12-01T20:00:00Z', '2026-12-01T21:00:00Z', 'Asia/Tokyo')).toBe(
+    'Wed, 2 Dec 2026, 05:00 – 06:00 JST (Tue, 1 Dec 2026, 20:00 – 21:00 UTC)',
+  );
+  // Summer time ends in between: each end names its own zone.
+  expect(formatRange('2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z', 'Europe/Paris')).toBe(
+    'Sun, 25 Oct 2026, 02:30 CEST – 02:30 CET (00:30 – 01:30 UTC)',
   );
 });
 

@@ -188,7 +188,7 @@ test('claims 1, 2, 3, 6: /reserve → modal → DM prompt → Reconfirm → chan
   expect(shown(redrawn)).not.toContain('reservation_reconfirm');
 
   const post = await channelPost('C0E2ECHAN1');
-  const playback = `https://watch.example.org/live/${reservation!.code.toLowerCase()}`;
+  const playback = `https://watch.example.org/live/${reservation!.code}`;
   expect(shown(post)).toContain(playback); // claim 2
   expect(shown(post)).toContain('sesame-42'); // claim 3
   expect(shown(post)).not.toContain(reservation!.streamKey);

@@ -23,7 +23,7 @@ export function makeMessage(event: NotificationEvent, overrides: MessageOverride
       title: 'Launch',
       description: 'Bring questions.',
       serverName: 'studio-a',
-      playbackUrl: 'https://watch.example.org/hls/r-7k3q',
+      playbackUrl: 'https://watch.example.org/hls/R-7K3Q',
       passcode: 'SESAME4242',
       startsAt: '2026-12-03T10:00:00.000Z',
       endsAt: '2026-12-03T11:00:00.000Z',

@@ -166,6 +166,8 @@ describe('sign-in links', () => {
     const page = await send('GET', '/r/R-ABCD');
     expect(page.statusCode).toBe(401);
     expect(page.body).toContain('<code>/reserve open R-ABCD</code>');
+    // An organizer with no chat is pointed at their e-mails' links.
+    expect(page.body).toContain('find such links in the e-mails that ask them to reconfirm');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['content-security-policy']).toContain('media-src');
     expect((await send('GET', '/timeline')).statusCode).toBe(401);
@@ -186,6 +188,8 @@ describe('the organizer page', () => {
     const jar = await signIn(actor, reservation.code);
     const page = await get(jar, `/r/${reservation.code}`);
     expect(page.statusCode).toBe(200);
+    // It shows the stream key: no cache may keep it.
+    expect(page.headers['cache-control']).toBe('no-store');
     for (const expected of [
       reservation.title,
       'Permitted',

@@ -4,9 +4,11 @@
  * HTML; the subject is one line by construction (titles cannot hold line breaks).
  */
 import { describeChange, formatInstant, formatRange } from '../format.js';
+import type { FieldChange } from '../../domain/changes.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
 import { attendanceLines, refusalText } from '../stream.js';
+import { stripBidiControls } from '../../domain/text.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -44,11 +46,42 @@ function watchLines(message: MessageModel): Line[] {
 export interface EmailLinks {
   /** The reservation's organizer page, PUBLIC_URL/r/R-XXXX (src/web): its card and buttons. */
   organizerPage?: string;
+  /**
+   * One-time sign-in links to that page (src/app/web-access.ts, issueMailedLinks): secrets of
+   * the organizer's, made at delivery time for the permit prompt and the reconfirm reminder.
+   */
+  reconfirm?: string;
+  manage?: string;
 }
 
 /** The organizer's way to the reservation's page, in the e-mails that ask them to act. */
 function pageLines(links: EmailLinks): Line[] {
+  if (links.manage)
+    return [
+      ...(links.reconfirm ? [{ label: 'Reconfirm', value: links.reconfirm, link: true }] : []),
+      { label: 'Manage this reservation', value: links.manage, link: true },
+    ];
   return links.organizerPage ? [{ label: 'Manage it at', value: links.organizerPage, link: true }] : [];
+}
+
+/** What the links do, said once under them. */
+function pageWords(links: EmailLinks): string[] {
+  if (links.manage)
+    return [
+      'Each link signs you in once, without a password, and opens the reservation’s page. Opening Reconfirm reconfirms nothing by itself: the page asks you to press Reconfirm.',
+    ];
+  return links.organizerPage ? ['The page above shows the reservation with its buttons.'] : [];
+}
+
+/**
+ * A change as an invitee reads it. Server names are the operators' words (studio-a, a host):
+ * mails that invitees get never show them, and a move to another server is said by what it
+ * changes for a viewer — where to watch, given above.
+ */
+function changeLine(change: FieldChange, timeZone: string): string {
+  return change.field === 'server'
+    ? 'Where it streams: moved; watch at the link above.'
+    : describeChange(change, timeZone);
 }
 
 function layout(message: MessageModel, timeZone: string, links: EmailLinks): Layout {
@@ -78,12 +111,7 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           ...watchLines(message),
           ...pageLines(links),
         ],
-        after: [
-          'Keep the stream key to yourself: anyone holding it can stream in your slot.',
-          ...(links.organizerPage
-            ? ['The page above shows the reservation with its buttons; sign in with /reserve open in Slack or Discord.']
-            : []),
-        ],
+        after: ['Keep the stream key to yourself: anyone holding it can stream in your slot.', ...pageWords(links)],
       };
     case 'invitation_tentative':
       return {
@@ -92,13 +120,13 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           title,
           ` — live on ${start} — and invites you. It is tentative until ${organizer} reconfirms it; you will hear either way.`,
         ],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'invitation_confirmed':
       return {
         intro: [`${organizer} invites you to `, title, ` — live on ${start}.`],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'confirmation_notice':
@@ -110,8 +138,8 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
     case 'change_notice':
       return {
         intro: [title, ` was changed by ${by}.`],
-        details: [when, server, ...watchLines(message)],
-        after: ['What changed:', ...(message.changes ?? []).map((change) => `• ${describeChange(change, timeZone)}`)],
+        details: [when, ...watchLines(message)],
+        after: ['What changed:', ...(message.changes ?? []).map((change) => `• ${changeLine(change, timeZone)}`)],
       };
     case 'cancellation_notice':
       return {
@@ -139,12 +167,12 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
       return {
         intro: ['Reminder: reconfirm ', title, ` by ${deadline}, or it lapses.`],
         details: [when, server, ...pageLines(links)],
-        after: [],
+        after: pageWords(links),
       };
     case 'start_reminder':
       return {
         intro: [title, ` starts soon — live on ${start}.`],
-        details: [when, server, ...watchLines(message)],
+        details: [when, ...watchLines(message)],
         after: [],
       };
     case 'publish_refused':
@@ -186,10 +214,34 @@ const asText = (sentence: Sentence) =>
   sentence.map((piece) => (typeof piece === 'string' ? piece : `*${piece.title}*`)).join('');
 const asHtml = (sentence: Sentence) =>
   sentence
-    .map((piece) => (typeof piece === 'string' ? escapeHtml(piece) : `<strong>${escapeHtml(piece.title)}</strong>`))
+    .map((piece) =>
+      typeof piece === 'string' ? escapeHtml(piece) : `<strong><bdi>${escapeHtml(piece.title)}</bdi></strong>`,
+    )
     .join('');
 
-export function renderEmail(message: MessageModel, timeZone: string, links: EmailLinks = {}): RenderedEmail {
+/**
+ * The message with the bidi controls taken out of what people typed or chat platforms named
+ * (src/domain/text.ts): titles and the rest are refused with them now, but names come from Slack
+ * and Discord, and rows from before the rule. In plain text nothing else could keep them from
+ * reversing the e-mail's own words.
+ */
+function printable(message: MessageModel): MessageModel {
+  const r = message.reservation;
+  return {
+    ...message,
+    actorName: stripBidiControls(message.actorName),
+    ...(message.reason ? { reason: stripBidiControls(message.reason) } : {}),
+    reservation: {
+      ...r,
+      title: stripBidiControls(r.title),
+      description: r.description === null ? null : stripBidiControls(r.description),
+      organizer: { ...r.organizer, name: stripBidiControls(r.organizer.name) },
+    },
+  };
+}
+
+export function renderEmail(typed: MessageModel, timeZone: string, links: EmailLinks = {}): RenderedEmail {
+  const message = printable(typed);
   const { intro, details, after } = layout(message, timeZone, links);
   const heading = message.reservation.title;
   const description =
@@ -219,10 +271,10 @@ export function renderEmail(message: MessageModel, timeZone: string, links: Emai
     .join('');
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif">',
-    `<h1 style="font-size:1.4em">${escapeHtml(heading)}</h1>`,
+    `<h1 dir="auto" style="font-size:1.4em">${escapeHtml(heading)}</h1>`,
     `<p>${asHtml(intro)}</p>`,
     rows ? `<table>${rows}</table>` : '',
-    ...description.map((paragraph) => `<p style="white-space:pre-wrap">${escapeHtml(paragraph)}</p>`),
+    ...description.map((paragraph) => `<p dir="auto" style="white-space:pre-wrap">${escapeHtml(paragraph)}</p>`),
     ...after.map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`),
     `<p style="color:#666">Reservation ${escapeHtml(message.reservation.code)}</p>`,
     '</body></html>',

@@ -6,17 +6,29 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { SendMailOptions, TransportOptions } from 'nodemailer';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { MessageModel } from '../message.js';
 import type { Transport, Delivery, DeliveryResult } from '../transport.js';
 import { buildCalendar } from './ics.js';
+import type { EmailLinks } from './render.js';
 import { renderEmail } from './render.js';
 
 /** A stable Message-ID per outbox row: a resend after a crash carries the same id, which lets receiving systems drop the duplicate. */
 export function messageIdFor(notificationId: string): string {
   return `<${notificationId}@slotcast>`;
+}
+
+/**
+ * The Subject as header text that every client shows literally. nodemailer passes an ASCII
+ * subject through as typed, so a title holding MIME encoded-words (`=?utf-8?Q?a=0D=0ABcc:…?=`)
+ * would be decoded by the reader's client into whatever it encodes — a line break and a Bcc
+ * line, a bidi control. Encoded here as a whole, such text is decoded once, into itself.
+ */
+export function subjectHeader(subject: string): string {
+  return subject.includes('=?') ? encodeWord(subject, 'B', 52) : subject;
 }
 
 /** The address alone of a From header ("Slotcast <bookings@example.org>" → bookings@example.org). */
@@ -41,17 +53,20 @@ export interface MailSettings {
  * calendar clients act on, and as the invite.ics attachment others offer — so nothing else is
  * attached.
  */
-export function composeMail(message: MessageModel, settings: MailSettings): SendMailOptions {
-  const rendered = renderEmail(
-    message,
-    settings.timeZone,
-    settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {},
-  );
+export function composeMail(
+  message: MessageModel,
+  settings: MailSettings,
+  signIn: Pick<EmailLinks, 'reconfirm' | 'manage'> = {},
+): SendMailOptions {
+  const rendered = renderEmail(message, settings.timeZone, {
+    ...(settings.publicUrl ? { organizerPage: `${settings.publicUrl}/r/${message.reservation.code}` } : {}),
+    ...signIn,
+  });
   const calendar = buildCalendar(message, { name: message.reservation.organizer.name, email: settings.fromAddress });
   return {
     from: settings.from,
     to: message.recipient.recipient,
-    subject: rendered.subject,
+    subject: subjectHeader(rendered.subject),
     text: rendered.text,
     html: rendered.html,
     messageId: messageIdFor(message.notificationId),
@@ -60,10 +75,22 @@ export function composeMail(message: MessageModel, settings: MailSettings): Send
   };
 }
 
+/**
+ * Makes the one-time sign-in links of an organizer's e-mail (src/app/web-access.ts), or none
+ * (a message that carries none, or no service to sign in to).
+ */
+export type MailedLinks = (message: MessageModel) => Promise<Pick<EmailLinks, 'reconfirm' | 'manage'>>;
+
+/** The e-mails that ask the organizer to act carry sign-in links: the permit prompt and the reconfirm reminder. */
+export function carriesSignInLinks(message: MessageModel): boolean {
+  return message.event === 'permit_prompt' || message.event === 'reconfirm_reminder';
+}
+
 export async function createEmailTransport(
   config: Config,
   log: Logger,
   publicUrl: () => string | undefined = () => config.http.publicUrl,
+  mailedLinks: MailedLinks = async () => ({}),
 ): Promise<Transport> {
   const from = config.mail.from;
   const fromAddress = mailAddress(from);
@@ -80,7 +107,8 @@ export async function createEmailTransport(
   }
 
   async function send({ message }: Delivery): Promise<DeliveryResult> {
-    const mail = composeMail(message, { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() });
+    const settings = { from, fromAddress, timeZone: config.mail.timeZone, publicUrl: publicUrl() };
+    const mail = composeMail(message, settings, carriesSignInLinks(message) ? await mailedLinks(message) : {});
     try {
       const info = await transport.sendMail(mail);
       if (!config.mail.smtpUrl) {

@@ -132,7 +132,7 @@ describe('the entry', () => {
   test('a permitted reservation is TENTATIVE; its invitation says how to watch, with the passcode', () => {
     const parsed = parse(request({ reservation: { status: 'permitted' } }));
     expect(parsed.status).toBe('TENTATIVE');
-    expect(parsed.description).toContain('Watch: https://watch.example.org/hls/r-7k3q');
+    expect(parsed.description).toContain('Watch: https://watch.example.org/hls/R-7K3Q');
     expect(parsed.description).toContain('Passcode: SESAME4242');
   });
 

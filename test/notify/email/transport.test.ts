@@ -69,3 +69,17 @@ test('a message whose row plans no calendar carries none', async () => {
   expect(calendarParts(mail)).toEqual([]);
   expect(mail.subject).toBe('Changed: Launch');
 });
+
+test.each([
+  ['a Q-encoded line break and Bcc', '=?utf-8?Q?a=0D=0ABcc:_evil@example.org?='],
+  ['a B-encoded one among words', 'Launch =?utf-8?B?YQ0KQmNjOiBldmlsQGV4YW1wbGUub3Jn?= party'],
+  ['an encoded bidi override', 'Launch =?UTF-8?Q?=E2=80=AE?= gnp.exe'],
+])('GIVEN a title holding %s THEN the parsed Subject is the title literally, and no Bcc appears', async (_, title) => {
+  const mail = await deliver('invitation_confirmed', { reservation: { title } });
+  expect(mail.subject).toBe(`Invitation: ${title}`);
+  expect(mail.headers.has('bcc')).toBe(false);
+  expect(mail.bcc).toBeUndefined();
+  const received = smtp.received.at(-1)!;
+  expect(received.to).toHaveLength(1);
+  expect(received.raw.toString('latin1')).not.toMatch(/^Bcc:/im);
+});

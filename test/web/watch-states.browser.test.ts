@@ -200,7 +200,7 @@ describe('the watch page’s states', () => {
       // Past the end the stream may run on through the teardown buffer: "ending", never "live until" a past time.
       await untilState(page, 'ending', 30_000);
       expect(await page.locator('.badge').textContent()).toBe('Ending');
-      expect(await detailOf(page)).toMatch(/^Its time ended .+\. The stream stops by .+ at the latest\.$/);
+      expect(await detailOf(page)).toMatch(/^Its booked time is over: the stream stops by .+ at the latest\.$/);
       await checked(page, 'ending');
 
       await untilState(page, 'ended', BUFFER_MS + 30_000);

@@ -121,9 +121,7 @@ export function describeState(status: WatchStatus, facts: DescribedFacts, now: D
       return {
         label,
         detail: [
-          'Its time ended ',
-          moment(facts.endsAt),
-          '. The stream stops by ',
+          'Its booked time is over: the stream stops by ',
           moment(new Date(facts.endsAt.getTime() + facts.bufferMs)),
           ' at the latest.',
         ],

@@ -116,12 +116,13 @@ describe('the timeline', () => {
     await timeline(page, 'week');
     const bar = await box(page, `a.bar[data-code="${evening.code}"]`);
     const middle = bar.x + bar.width / 2;
-    const labels = await page.locator('.axis > span').evaluateAll((spans) =>
-      spans.map((span) => {
-        const rect = (
-          span as unknown as { getBoundingClientRect(): { left: number; right: number } }
-        ).getBoundingClientRect();
-        return { text: (span as unknown as { innerText: string }).innerText, left: rect.left, right: rect.right };
+    // The label as shown (the long or the short form, by the screen's width), and where.
+    const axisLabels = page.locator('.axis > span');
+    const texts = await axisLabels.allInnerTexts();
+    const labels = await Promise.all(
+      texts.map(async (text, index) => {
+        const { x, width } = (await axisLabels.nth(index).boundingBox())!;
+        return { text, left: x, right: x + width };
       }),
     );
     const over = labels.filter((label) => label.left <= middle && middle <= label.right);
@@ -150,12 +151,14 @@ describe('the timeline', () => {
         expect(axis.x).toBeGreaterThanOrEqual(0);
         expect(axis.x + axis.width).toBeLessThanOrEqual(390);
         // Every label shown is whole: its text fits its stretch.
-        const clipped = await page.locator('.axis > span').evaluateAll((spans) =>
-          spans
-            .map((span) => span as unknown as { scrollWidth: number; clientWidth: number; innerText: string })
-            .filter((span) => span.innerText.trim() && span.scrollWidth > span.clientWidth + 1)
-            .map((span) => span.innerText),
+        const shown = await page.locator('.axis > span').allInnerTexts();
+        const overflowing = await page.locator('.axis > span').evaluateAll((spans) =>
+          spans.map((span) => {
+            const e = span as unknown as { scrollWidth: number; clientWidth: number };
+            return e.scrollWidth > e.clientWidth + 1;
+          }),
         );
+        const clipped = shown.filter((text, index) => text.trim() && overflowing[index]);
         expect(clipped).toEqual([]);
         const bar = await box(page, `a.bar[data-code="${late.code}"]`);
         expect(bar.x).toBeGreaterThanOrEqual(0);

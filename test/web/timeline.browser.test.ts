@@ -195,6 +195,29 @@ describe('the timeline', () => {
   );
 });
 
+describe('the organizer’s card', () => {
+  browserTest(
+    'GIVEN a card THEN its moments are written as the watch page writes them, in the browser’s zone and locale',
+    async () => {
+      for (const [locale, zone] of [
+        ['en-GB', 'Europe/Berlin'],
+        ['en-US', 'America/New_York'],
+      ] as const) {
+        const page = await signedIn('desktop', { locale, timezoneId: zone });
+        await page.goto(`${world.service.url}/r/${evening.code}`);
+        const { times, loose } = await momentsOf(page);
+        expect(loose).toEqual([]);
+        expect(times.length).toBeGreaterThanOrEqual(2);
+        const expected = await page
+          .locator('time')
+          .evaluateAll((elements) => elements.map((element) => element.getAttribute('datetime')!));
+        expect(times).toEqual(expected.map((iso) => formatMoment(new Date(iso), zone, locale)));
+        await page.context().close();
+      }
+    },
+  );
+});
+
 describe('sign-in and message pages', () => {
   browserTest(
     'GIVEN each message page THEN axe-core finds nothing, and its moments are written the page’s one way',

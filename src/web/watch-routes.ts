@@ -87,7 +87,7 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
     const { reservation, moved, firstPublishAt } = details;
     const facts = { ...reservation, bufferMs: gated.bufferMs, moved, firstPublishAt };
     const status = watchStatus(facts, now);
-    const words = describeState(status, facts, now);
+    const words = describeState(status, facts);
     return {
       status,
       reservation,

@@ -15,7 +15,7 @@ const facts = (overrides: Partial<DescribedFacts> = {}): DescribedFacts => ({
   ...overrides,
 });
 const words = (status: Parameters<typeof watchStatus>[0]['status'], given: DescribedFacts, now: Date) =>
-  describeState(watchStatus({ status, ...given }, now), given, now);
+  describeState(watchStatus({ status, ...given }, now), given);
 
 describe('the watch page’s words', () => {
   test('GIVEN a stream cancelled 12 minutes after it began THEN it says so, with the reason', () => {

@@ -78,7 +78,7 @@ export function lasted(ms: number): string {
 }
 
 /** The state in words, with the reservation as it is now (an extended end shows at the next poll). */
-export function describeState(status: WatchStatus, facts: DescribedFacts, now: Date): { label: string; detail: Words } {
+export function describeState(status: WatchStatus, facts: DescribedFacts): { label: string; detail: Words } {
   const label = LABELS[status.state];
   const ran = facts.firstPublishAt;
   switch (status.state) {
@@ -99,12 +99,10 @@ export function describeState(status: WatchStatus, facts: DescribedFacts, now: D
         detail: ['It now starts ', moment(facts.moved!.to), ', instead of ', moment(facts.moved!.from), '.'],
       };
     case 'starting_soon':
+      // Only before the start: once it has passed, the state is 'late'.
       return {
         label,
-        detail:
-          now.getTime() < facts.startsAt.getTime()
-            ? ['Starts ', moment(facts.startsAt), '. Keep this page open: the player starts by itself.']
-            : ['Waiting for the stream to begin. Keep this page open: the player starts by itself.'],
+        detail: ['Starts ', moment(facts.startsAt), '. Keep this page open: the player starts by itself.'],
       };
     case 'late':
       return {

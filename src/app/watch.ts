@@ -7,20 +7,23 @@ import type { Attendance } from '../domain/admission.js';
 import { summarizeAttendance } from '../domain/admission.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation } from '../store/reservations.js';
-import { lastMove, viewerStays } from '../store/watch.js';
+import { firstPublishAt, lastMove, viewerStays } from '../store/watch.js';
 import type { AppDeps } from './deps.js';
 
 export interface WatchDetails {
   reservation: StoredReservation;
   moved: { from: Date; to: Date } | undefined;
+  /** When its stream first began: a stream cancelled after it ran says how long it ran. */
+  firstPublishAt: Date | undefined;
 }
 
 export async function watchDetails(deps: AppDeps, reservationId: string): Promise<WatchDetails | undefined> {
-  const [reservation, moved] = await Promise.all([
+  const [reservation, moved, firstPublish] = await Promise.all([
     findReservation(deps.pool, reservationId),
     lastMove(deps.pool, reservationId),
+    firstPublishAt(deps.pool, reservationId),
   ]);
-  return reservation && { reservation, moved };
+  return reservation && { reservation, moved, firstPublishAt: firstPublish };
 }
 
 /** Who watched, once the stream is over (nothing while it may still go on, or if nobody came). */

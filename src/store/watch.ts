@@ -1,6 +1,7 @@
 /**
  * Reads for the watch page and the organizer page that only the web needs: the latest move of a
- * reservation's start (from the audit trail), and its viewers' stays (for the attendance).
+ * reservation's start (from the audit trail), when its stream first began, and its viewers' stays
+ * (for the attendance).
  */
 import type { ViewerStay } from '../domain/admission.js';
 import type { Sql } from './sql.js';
@@ -18,6 +19,14 @@ export async function lastMove(sql: Sql, reservationId: string): Promise<{ from:
   );
   const change = rows[0]?.change;
   return change ? { from: new Date(change.from), to: new Date(change.to) } : undefined;
+}
+
+/** When the reservation's stream first began, if it ever did (its first publish). */
+export async function firstPublishAt(sql: Sql, reservationId: string): Promise<Date | undefined> {
+  const { rows } = await sql.query<{ at: Date | null }>(
+    statement(`SELECT min(started_at) AS at FROM publish_session WHERE reservation_id = $1::uuid`, [reservationId]),
+  );
+  return rows[0]?.at ?? undefined;
 }
 
 /** Every admitted viewer's stay in a reservation's stream. */

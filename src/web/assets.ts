@@ -15,7 +15,7 @@ export const VENDOR_PREFIX = '/assets/vendor/';
 
 /** Our own files. */
 export const OWN_ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
-const OWN = ['slotcast.css', 'time.js', 'timeline.js', 'watch.js', 'organizer.js'] as const;
+const OWN = ['slotcast.css', 'time.js', 'timeline.js', 'watch.js', 'organizer.js', 'favicon.svg'] as const;
 
 const require = createRequire(import.meta.url);
 /** The players' builds, by the name they are served under. */

@@ -5,7 +5,8 @@
 import type { Actor } from '../domain/reservation.js';
 import type { AssetName } from './assets.js';
 import type { Html } from './html.js';
-import { html } from './html.js';
+import { html, jsonBlock } from './html.js';
+import { MOMENT_FORMAT } from './words.js';
 
 export interface Frame {
   asset: (name: AssetName) => string;
@@ -13,6 +14,8 @@ export interface Frame {
   actor?: Actor | undefined;
   /** The CSRF token for this session's forms (the sign-out form needs one too). */
   csrf?: string | undefined;
+  /** The locale moments are written in before time.js rewrites them (the request's Accept-Language). */
+  locale?: string | undefined;
 }
 
 export interface PageContent {
@@ -43,7 +46,9 @@ export function page(frame: Frame, content: PageContent): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${content.title} · Slotcast</title>
+<link rel="icon" href="${frame.asset('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${frame.asset('slotcast.css')}">
+<script type="application/json" id="moment-format">${jsonBlock(MOMENT_FORMAT)}</script>
 ${scripts}
 </head>
 <body>

@@ -11,6 +11,8 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_ZONE } from '../chat/zones.js';
 import type { Actor } from '../domain/reservation.js';
@@ -27,6 +29,7 @@ import { clearSessionCookie, sessionBinding, sessionToken, setSessionCookie } fr
 import { registerTimelineRoutes } from './timeline-routes.js';
 import type { WatchSettings } from './watch-routes.js';
 import { registerWatchRoutes } from './watch-routes.js';
+import { localeOf, timeTag } from './words.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,6 +61,7 @@ export interface WebContext extends WebSettings {
 }
 
 const HTML = 'text/html; charset=utf-8';
+const FAVICON = readFileSync(join(OWN_ASSETS_DIR, 'favicon.svg'));
 /** A year: asset URLs carry their content's hash, so a changed file is a new URL. */
 const ASSET_MAX_AGE_MS = 365 * 86_400_000;
 
@@ -136,6 +140,7 @@ export async function webRoutes(app: FastifyInstance, settings: WebSettings): Pr
       actor: request.webActor,
       // Anonymous pages have forms too (the watch page's passcode).
       csrf: reply.generateCsrf({ userInfo: sessionBinding(request) }),
+      locale: localeOf(request.headers['accept-language']),
     }),
     zoneOf: async (actor) => {
       if (!actor || actor.platform === 'api') return DEFAULT_ZONE;
@@ -211,7 +216,7 @@ function registerAccessRoutes(app: FastifyInstance, context: WebContext): void {
           reply,
           410,
           messagePage(frame, 'This link was already used', [
-            html`It was opened at ${opened.usedAt.toISOString().replace('T', ' ').slice(0, 16)} UTC. A sign-in link works once, in one browser.`,
+            html`It was opened on ${timeTag(opened.usedAt, 'UTC', frame.locale)}. A sign-in link works once, in one browser.`,
             again,
           ]),
         );
@@ -220,7 +225,7 @@ function registerAccessRoutes(app: FastifyInstance, context: WebContext): void {
           reply,
           410,
           messagePage(frame, 'This link has expired', [
-            html`It could be used until ${opened.expiredAt.toISOString().replace('T', ' ').slice(0, 16)} UTC. Sign-in links asked for in chat last a few minutes; those in e-mails until the reservation’s deadline or end.`,
+            html`It could be used until ${timeTag(opened.expiredAt, 'UTC', frame.locale)}. Sign-in links asked for in chat last a few minutes; those in e-mails until the reservation’s deadline or end.`,
             again,
           ]),
         );
@@ -246,4 +251,9 @@ function registerAccessRoutes(app: FastifyInstance, context: WebContext): void {
   });
 
   app.get('/', async (_request, reply) => reply.redirect('/timeline'));
+  // Browsers ask for /favicon.ico whatever the page links to (tabs, bookmarks, a plain file view):
+  // the same icon, so no page load ends in a 404.
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON),
+  );
 }

@@ -84,10 +84,10 @@ export function registerWatchRoutes(app: FastifyInstance, context: WebContext, s
   ): Promise<{ status: WatchStatus; view: WatchStateView; reservation: StoredReservation } | undefined> {
     const details = await context.port.watchDetails(gated.id);
     if (!details) return undefined;
-    const { reservation, moved } = details;
-    const facts = { ...reservation, bufferMs: gated.bufferMs, moved };
+    const { reservation, moved, firstPublishAt } = details;
+    const facts = { ...reservation, bufferMs: gated.bufferMs, moved, firstPublishAt };
     const status = watchStatus(facts, now);
-    const words = describeState(status, facts, now);
+    const words = describeState(status, facts);
     return {
       status,
       reservation,

@@ -47,9 +47,13 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh context (its own cookies), phone-sized or desktop. */
-export function newContext(browser: Browser, size: keyof typeof VIEWPORTS = 'desktop'): Promise<BrowserContext> {
-  return browser.newContext({ viewport: VIEWPORTS[size], locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+/** A fresh context (its own cookies), phone-sized or desktop; en-GB in Europe/Berlin unless told otherwise. */
+export function newContext(
+  browser: Browser,
+  size: keyof typeof VIEWPORTS = 'desktop',
+  options: { locale?: string; timezoneId?: string; javaScriptEnabled?: boolean } = {},
+): Promise<BrowserContext> {
+  return browser.newContext({ viewport: VIEWPORTS[size], locale: 'en-GB', timezoneId: 'Europe/Berlin', ...options });
 }
 
 /** Saves the page at phone and desktop sizes as test-artifacts/<name>-phone.png and -desktop.png. */

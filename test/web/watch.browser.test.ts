@@ -206,8 +206,13 @@ describe('the watch page', () => {
     expect(cancelled.ok).toBe(true);
     const page = await open(personal(reservation));
     expect(await stateOf(page)).toBe('cancelled');
-    expect(await page.locator('[data-state-detail]').textContent()).toBe('Reason given: The speaker is ill');
-    expect(await page.locator('[data-overlay]').textContent()).toBe('This stream will not take place.');
+    expect(await page.locator('[data-state-detail]').textContent()).toBe(
+      'It will not take place. Reason given: The speaker is ill',
+    );
+    // Nothing to play, nothing to put in a calendar.
+    expect(await page.locator('video').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: /^Sound/ }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Add to calendar' }).count()).toBe(0);
     await screenshots(page, 'watch-cancelled');
   });
 

@@ -30,6 +30,8 @@
     const muteButton = document.querySelector('[data-mute]');
     const volume = document.querySelector('[data-volume]');
     const fullscreenButton = document.querySelector('[data-fullscreen]');
+    const watchArea = document.querySelector('[data-watch]');
+    const calendar = document.querySelector('[data-calendar]');
     let state = config.state;
     let player;
     let retryTimer;
@@ -191,15 +193,32 @@
       countdown.textContent = `Starts in ${parts.join(' ')}`;
     }
 
+    // The state's sentence: text as text, each moment a <time> written as every other on the page.
+    function renderDetail(words) {
+      detail.replaceChildren(
+        ...words.map((word) => {
+          if (typeof word === 'string') return document.createTextNode(word);
+          const time = document.createElement('time');
+          time.setAttribute('datetime', word.at);
+          time.dataset.local = 'datetime';
+          return time;
+        }),
+      );
+    }
+
+    const OVER = ['ended', 'cancelled', 'lapsed'];
+
+    // Everything the page shows of the state comes from here, at load and at every poll: an end
+    // moved later while live (extended) shows at the next poll, in the sentence and the facts.
     function apply(next) {
-      const changed = next.state !== state.state || next.detail !== state.detail;
+      const changed = next.state !== state.state || JSON.stringify(next.detail) !== JSON.stringify(state.detail);
       state = next;
       status.state = next.state;
       if (changed) {
         badge.textContent = next.label;
         badge.dataset.state = next.state;
         badge.className = `badge state-${next.state}`;
-        detail.textContent = next.detail;
+        renderDetail(next.detail);
         document.title = document.title.replace(/ — [^—·]+ ·/, ` — ${next.label} ·`);
       }
       for (const [selector, value] of [
@@ -207,23 +226,19 @@
         ['[data-ends] time', next.endsAt],
       ]) {
         const element = document.querySelector(selector);
-        if (element && element.getAttribute('datetime') !== value) {
-          element.setAttribute('datetime', value);
-          window.slotcastTime?.rewrite();
-        }
+        if (element && element.getAttribute('datetime') !== value) element.setAttribute('datetime', value);
       }
+      window.slotcastTime?.rewrite();
       if (countdown) countdown.dataset.countdown = next.startsAt;
       viewers.textContent = next.viewers === 1 ? '1 watching' : `${next.viewers} watching`;
+      // A stream that is over has nothing to play and nothing to put in a calendar.
+      const over = OVER.includes(next.state);
+      watchArea.hidden = over;
+      calendar.hidden = over;
       if (next.playing) startPlayer();
       else {
         stopPlayer();
-        showOverlay(
-          next.state === 'ended'
-            ? 'The stream is over.'
-            : next.state === 'cancelled' || next.state === 'lapsed'
-              ? 'This stream will not take place.'
-              : 'The player starts by itself when the stream goes live.',
-        );
+        showOverlay(over ? undefined : 'The player starts by itself when the stream goes live.');
       }
       tick();
     }

@@ -2,21 +2,26 @@
  * `/watch/R-XXXX`: where invitees watch (issue 11). With a personal link (`?t=`) or the passcode,
  * the page shows the stream's title, organizer, description, times in the viewer's zone and in
  * UTC, a countdown, and its state in plain words — kept current by watch.js polling the state
- * endpoint — and the player, which starts by itself when the stream goes live. Without
+ * endpoint — and the player, which starts by itself when the stream goes live. Once the stream is
+ * over (ended, cancelled, called off) the player and the calendar link leave the page. Without
  * credentials it asks for the passcode, and says so when one is wrong, keeping what was typed.
  */
 import type { WatchStatus } from '../../domain/watch.js';
-import { formatInstantWithUtc } from '../../notify/format.js';
+import { isOver } from '../../domain/watch.js';
+import type { Html } from '../html.js';
 import { html, jsonBlock } from '../html.js';
 import type { Frame } from '../layout.js';
 import { csrfField, page } from '../layout.js';
 import { timeTag } from '../words.js';
 
+/** A sentence whose moments stay moments, so the page writes them as it writes every other. */
+export type Words = Array<string | { at: string }>;
+
 export interface WatchStateView extends WatchStatus {
   /** A few words: "Live now", "Starting soon", "Cancelled". */
   label: string;
   /** A sentence more, when there is one: the reason, the new time, what to expect. */
-  detail: string;
+  detail: Words;
   startsAt: string;
   endsAt: string;
   viewers: number;
@@ -40,51 +45,111 @@ export interface WatchPageView {
 const LABELS: Record<WatchStatus['state'], string> = {
   scheduled: 'Scheduled',
   starting_soon: 'Starting soon',
+  late: 'Starting late',
   live: 'Live now',
+  ending: 'Ending',
   ended: 'Ended',
   cancelled: 'Cancelled',
   moved: 'Moved',
   lapsed: 'Called off',
 };
 
-/** The state in words; times in UTC (the page shows them in the viewer's zone beside it). */
-export function describeState(
-  status: WatchStatus,
-  facts: { startsAt: Date; endsAt: Date; cancelReason: string | null; moved?: { from: Date; to: Date } | undefined },
-  now: Date,
-): { label: string; detail: string } {
-  const utc = (at: Date) => formatInstantWithUtc(at, 'UTC');
+export interface DescribedFacts {
+  startsAt: Date;
+  endsAt: Date;
+  bufferMs: number;
+  cancelReason: string | null;
+  cancelledAt: Date | null;
+  moved?: { from: Date; to: Date } | undefined;
+  /** When the stream first began, if it ever did. */
+  firstPublishAt?: Date | undefined;
+}
+
+const moment = (at: Date) => ({ at: at.toISOString() });
+
+/** "less than a minute", "1 minute", "12 minutes", "2 hours 5 minutes". */
+export function lasted(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 90) return plural(minutes, 'minute');
+  const rest = minutes % 60;
+  return `${plural(Math.floor(minutes / 60), 'hour')}${rest ? ` ${plural(rest, 'minute')}` : ''}`;
+}
+
+/** The state in words, with the reservation as it is now (an extended end shows at the next poll). */
+export function describeState(status: WatchStatus, facts: DescribedFacts): { label: string; detail: Words } {
   const label = LABELS[status.state];
+  const ran = facts.firstPublishAt;
   switch (status.state) {
     case 'scheduled':
       return {
         label,
-        detail: status.tentative
-          ? `Starts ${utc(facts.startsAt)}. Tentative: the organizer has yet to confirm it.`
-          : `Starts ${utc(facts.startsAt)}. The player starts by itself when the stream does.`,
+        detail: [
+          'Starts ',
+          moment(facts.startsAt),
+          status.tentative
+            ? '. Tentative: the organizer has yet to confirm it.'
+            : '. The player starts by itself when the stream does.',
+        ],
       };
     case 'moved':
       return {
         label,
-        detail: `It now starts ${utc(facts.moved!.to)}, instead of ${utc(facts.moved!.from)}.`,
+        detail: ['It now starts ', moment(facts.moved!.to), ', instead of ', moment(facts.moved!.from), '.'],
       };
     case 'starting_soon':
+      // Only before the start: once it has passed, the state is 'late'.
       return {
         label,
-        detail:
-          now.getTime() < facts.startsAt.getTime()
-            ? `Starts ${utc(facts.startsAt)}. Keep this page open: the player starts by itself.`
-            : 'Waiting for the stream to begin. Keep this page open: the player starts by itself.',
+        detail: ['Starts ', moment(facts.startsAt), '. Keep this page open: the player starts by itself.'],
+      };
+    case 'late':
+      return {
+        label,
+        detail: [
+          'It was due to start ',
+          moment(facts.startsAt),
+          ' and has not begun yet. Keep this page open: the player starts by itself.',
+        ],
       };
     case 'live':
-      return { label, detail: `Until ${utc(facts.endsAt)}.` };
+      return { label, detail: ['Until ', moment(facts.endsAt), '.'] };
+    case 'ending':
+      return {
+        label,
+        detail: [
+          'Its booked time is over: the stream stops by ',
+          moment(new Date(facts.endsAt.getTime() + facts.bufferMs)),
+          ' at the latest.',
+        ],
+      };
     case 'ended':
-      return { label, detail: 'The stream is over. Thank you for watching.' };
-    case 'cancelled':
-      return { label, detail: facts.cancelReason ? `Reason given: ${facts.cancelReason}` : 'No reason was given.' };
+      return {
+        label,
+        detail: ran
+          ? ['The stream is over. Thank you for watching.']
+          : ['The stream did not take place: nobody streamed in its time.'],
+      };
+    case 'cancelled': {
+      const reason = facts.cancelReason ? `Reason given: ${facts.cancelReason}` : 'No reason was given.';
+      return ran && facts.cancelledAt && facts.cancelledAt.getTime() >= ran.getTime()
+        ? {
+            label,
+            detail: [
+              `The organizer cancelled it after ${lasted(facts.cancelledAt.getTime() - ran.getTime())} of streaming. ${reason}`,
+            ],
+          }
+        : { label, detail: [`It will not take place. ${reason}`] };
+    }
     case 'lapsed':
-      return { label, detail: 'The organizer did not confirm it in time, so it will not take place.' };
+      return { label, detail: ['The organizer did not confirm it in time, so it will not take place.'] };
   }
+}
+
+/** Words as markup: the text escaped, each moment a <time> time.js rewrites. */
+export function wordsMarkup(words: Words, zone: string, locale: string | undefined): Html {
+  return html`${words.map((word) => (typeof word === 'string' ? word : timeTag(new Date(word.at), zone, locale)))}`;
 }
 
 export function watchPage(frame: Frame, view: WatchPageView): string {
@@ -94,28 +159,33 @@ export function watchPage(frame: Frame, view: WatchPageView): string {
     media: view.media ?? null,
     state,
   };
+  // The page's zone before time.js rewrites it: a viewer is nobody the service knows.
+  const when = (at: Date) => timeTag(at, 'UTC', frame.locale);
+  const over = isOver(state.state);
   const main = html`<h1>${view.title}</h1>
 <p>By <strong>${view.organizerName}</strong></p>
 <p class="state" role="status" aria-live="polite" aria-atomic="true"><span class="badge state-${state.state}" data-state="${state.state}">${state.label}</span>
-<span data-state-detail>${state.detail}</span></p>
+<span data-state-detail>${wordsMarkup(state.detail, 'UTC', frame.locale)}</span></p>
 <p class="countdown" data-countdown="${view.startsAt.toISOString()}" ${state.state === 'scheduled' || state.state === 'moved' || state.state === 'starting_soon' ? '' : html`hidden`}></p>
+<section class="watch" data-watch aria-label="Player"${over ? html` hidden` : ''}>
 <div class="player" data-player>
   <video id="video" playsinline muted aria-label="The stream of ${view.title}"></video>
   <div class="overlay" data-overlay>${state.playing ? 'Connecting…' : 'The player starts by itself when the stream goes live.'}</div>
 </div>
-<div class="controls" role="group" aria-label="Player">
+<div class="controls" role="group" aria-label="Player controls">
   <button type="button" data-mute aria-pressed="true">Sound off</button>
   <label for="volume" class="inline">Volume</label>
   <input type="range" id="volume" min="0" max="1" step="0.05" value="1" data-volume>
   <button type="button" data-fullscreen>Full screen</button>
   <span data-viewers aria-live="off">${state.viewers === 1 ? '1 watching' : `${state.viewers} watching`}</span>
 </div>
+</section>
 <dl class="facts">
-<dt>Starts</dt><dd data-starts>${timeTag(view.startsAt, 'UTC')}</dd>
-<dt>Ends</dt><dd data-ends>${timeTag(view.endsAt, 'UTC')}</dd>
+<dt>Starts</dt><dd data-starts>${when(view.startsAt)}</dd>
+<dt>Ends</dt><dd data-ends>${when(view.endsAt)}</dd>
 <dt>Your time zone</dt><dd data-zone-name>UTC</dd>
 </dl>
-<p><a class="button" href="${view.calendarUrl}" download="${view.code}.ics">Add to calendar</a></p>
+<p data-calendar${over ? html` hidden` : ''}><a class="button" href="${view.calendarUrl}" download="${view.code}.ics">Add to calendar</a></p>
 ${view.description ? html`<h2>About</h2><p class="description">${view.description}</p>` : ''}
 <script type="application/json" id="watch-config">${jsonBlock(config)}</script>`;
   return page(frame, {

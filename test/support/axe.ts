@@ -3,6 +3,7 @@
  * against the WCAG 2.1 A and AA rules. A failure names each violated rule and the nodes it found,
  * so the message alone says what to fix.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { VIEWPORTS } from './browser.js';
@@ -21,7 +22,9 @@ interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // The page's own globals: this project compiles without the DOM types.
   const loaded = await page.evaluate(() => 'axe' in globalThis);
-  if (!loaded) await page.addScriptTag({ path: AXE_SOURCE });
+  // Evaluated, not added as a <script>: the pages' CSP (script-src 'self') blocks inline scripts,
+  // and evaluation through the DevTools protocol is not subject to it.
+  if (!loaded) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
   return page.evaluate(async (tags) => {
     const { axe, document } = globalThis as unknown as {
       axe: { run(context: unknown, options: object): Promise<unknown> };

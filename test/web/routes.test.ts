@@ -186,6 +186,7 @@ describe('the organizer page', () => {
     const jar = await signIn(actor, reservation.code);
     const page = await get(jar, `/r/${reservation.code}`);
     expect(page.statusCode).toBe(200);
+    // An address may break only before its @ (<wbr>).
     for (const expected of [
       reservation.title,
       'Permitted',
@@ -198,7 +199,7 @@ describe('the organizer page', () => {
       `href="/r/${reservation.code}/change"`,
       `action="/r/${reservation.code}/cancel"`,
     ])
-      expect(page.body).toContain(expected);
+      expect(page.body.replaceAll('<wbr>', '')).toContain(expected);
   });
 
   test('GIVEN someone else’s reservation THEN 404, as for one that does not exist; an admin sees it without the key', async () => {

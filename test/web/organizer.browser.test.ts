@@ -14,7 +14,7 @@ import { viewerToken } from '../../src/domain/viewer-token.js';
 import { viewerTokenKey } from '../../src/store/streaming.js';
 import { accessibilityReport } from '../support/axe.js';
 import { browserTest, hasChromium, launchBrowser, newContext, screenshots } from '../support/browser.js';
-import { makeRequest, waitFor } from '../support/fixtures.js';
+import { HOUR, makeRequest, waitFor } from '../support/fixtures.js';
 import type { TestService } from '../support/service.js';
 import { startTestService } from '../support/service.js';
 import type { Publisher } from '../support/stream.js';
@@ -147,5 +147,54 @@ describe('Who watched', () => {
       for (const page of [personal, shared, organizer]) await page.context().close();
     },
     150_000,
+  );
+});
+
+async function reserve(overrides: Parameters<typeof makeRequest>[1] = {}) {
+  const outcome = await requestReservation(
+    deps(),
+    olga,
+    makeRequest('embedded', { emails: [WATCHER, ABSENT], ...overrides }),
+  );
+  if (!outcome.ok) throw new Error(outcome.message);
+  return outcome.value;
+}
+
+describe('at 390 px', () => {
+  browserTest(
+    'GIVEN invitees with long and hyphenated addresses THEN each address stays whole on one line, and nothing scrolls sideways',
+    async () => {
+      const reservation = await reserve({
+        startInMs: 30 * HOUR,
+        emails: [WATCHER, ABSENT, 'chris.de-la-cruz@events-team.example.org'],
+      });
+      const page = await card(reservation.code, 'phone');
+      const lines = await page.locator('td .address').evaluateAll((spans) =>
+        spans.map((span) => {
+          // The page's own DOM: this project compiles without the DOM types.
+          const range = (
+            span.ownerDocument as unknown as {
+              createRange(): { selectNodeContents(node: unknown): void; getClientRects(): Array<{ top: number }> };
+            }
+          ).createRange();
+          range.selectNodeContents(span);
+          const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+          return [(span.textContent ?? '').trim(), tops.size];
+        }),
+      );
+      expect(lines).toEqual([
+        [WATCHER, 1],
+        [ABSENT, 1],
+        ['chris.de-la-cruz@events-team.example.org', 1],
+      ]);
+      const { scrollWidth, clientWidth } = await page.evaluate(() => {
+        const root = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+        ).document.documentElement;
+        return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+      });
+      expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+      await screenshots(page, 'organizer-invitees-390');
+    },
   );
 });

@@ -6,7 +6,7 @@
  * with Tab and visibly focused.
  */
 import type { Browser, Page } from 'playwright-core';
-import { reconfirmReservation } from '../../src/app/lifecycle.js';
+import { cancelReservation, lapseReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
 import { issueWebLink } from '../../src/app/web-access.js';
 import type { Actor } from '../../src/domain/reservation.js';
@@ -195,6 +195,114 @@ describe('at 390 px', () => {
       });
       expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
       await screenshots(page, 'organizer-invitees-390');
+    },
+  );
+});
+
+/**
+ * Tabs from the top of the page until focus comes round again: every link, button, summary and
+ * field of the page must be reached, and each must show that it has the focus (an outline).
+ */
+async function tabThrough(page: Page): Promise<{ missed: string[]; invisible: string[] }> {
+  // An element is named by the start of its markup, the same way on both sides.
+  const actionable = await page
+    .locator('a[href], button, summary, input:not([type="hidden"]), textarea, select')
+    .evaluateAll((elements) =>
+      elements
+        // What a closed <details> holds is not shown, so not reachable until it is opened.
+        .filter((element) => (element as unknown as { checkVisibility(): boolean }).checkVisibility())
+        .map((element) => element.outerHTML.slice(0, 80)),
+    );
+  await page.locator('body').focus();
+  const reached = new Set<string>();
+  const invisible: string[] = [];
+  let previous: string | undefined;
+  // A date-and-time field takes a Tab per part (day, month, year, hours, minutes): room for them.
+  for (let step = 0; step < actionable.length * 6 + 10; step++) {
+    await page.keyboard.press('Tab');
+    // The page's own globals: this project compiles without the DOM types.
+    const focused = await page.evaluate(() => {
+      const { document, getComputedStyle } = globalThis as unknown as {
+        document: { activeElement: { tagName: string; outerHTML: string } | null };
+        getComputedStyle(element: unknown): { outlineStyle: string; outlineWidth: string };
+      };
+      const element = document.activeElement;
+      if (!element || element.tagName === 'BODY') return undefined;
+      const style = getComputedStyle(element);
+      return {
+        what: element.outerHTML.slice(0, 80),
+        visible: style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2,
+      };
+    });
+    if (!focused || focused.what === previous) continue;
+    // Round again: back at one reached before, having been elsewhere.
+    if (reached.has(focused.what)) break;
+    previous = focused.what;
+    reached.add(focused.what);
+    if (!focused.visible) invisible.push(focused.what);
+  }
+  return { missed: actionable.filter((what) => !reached.has(what)), invisible };
+}
+
+describe('accessibility (axe-core, WCAG 2.1 A/AA, light and dark, 390 and 1280 px) and the keyboard', () => {
+  browserTest(
+    'GIVEN the card awaiting reconfirmation, with the stream key shown and the Cancel form open THEN no violation, and every action is reached with Tab and visibly focused',
+    async () => {
+      const reservation = await reserve({ startInMs: 40 * HOUR });
+      const page = await card(reservation.code);
+      await page.getByText('Show the stream key').click();
+      await page.locator('[data-stream-key]').waitFor({ state: 'visible' });
+      await page.getByText('Cancel…').click();
+      await page.getByRole('button', { name: 'Cancel the reservation' }).waitFor();
+      expect(await accessibilityReport(page, 'card, awaiting reconfirmation, key shown')).toBe('');
+      await screenshots(page, 'organizer-key-shown');
+      expect(await tabThrough(page)).toEqual({ missed: [], invisible: [] });
+    },
+  );
+
+  browserTest(
+    'GIVEN a confirmed, a cancelled and a lapsed reservation THEN their cards have no violation',
+    async () => {
+      const confirmed = await reserve({ startInMs: 42 * HOUR });
+      expect((await reconfirmReservation(deps(), olga, confirmed.id)).ok).toBe(true);
+      const page = await card(confirmed.code);
+      expect(await accessibilityReport(page, 'card, confirmed')).toBe('');
+      expect(await tabThrough(page)).toEqual({ missed: [], invisible: [] });
+
+      const cancelled = await reserve({ startInMs: 44 * HOUR });
+      expect((await cancelReservation(deps(), olga, cancelled.id, { reason: 'The speaker is ill <really>' })).ok).toBe(
+        true,
+      );
+      await page.goto(`${base()}/r/${cancelled.code}`);
+      await page.getByText('Cancelled: The speaker is ill <really>').waitFor();
+      expect(await accessibilityReport(page, 'card, cancelled')).toBe('');
+      await screenshots(page, 'organizer-cancelled');
+
+      const lapsed = await reserve({ startInMs: 46 * HOUR });
+      const late = { ...deps(), clock: () => new Date(lapsed.reconfirmDeadline.getTime() + 1_000) };
+      expect((await lapseReservation(late, lapsed.id)).ok).toBe(true);
+      await page.goto(`${base()}/r/${lapsed.code}`);
+      await page.getByText('It was not reconfirmed in time').waitFor();
+      expect(await accessibilityReport(page, 'card, lapsed')).toBe('');
+      await screenshots(page, 'organizer-lapsed');
+    },
+  );
+
+  browserTest(
+    'GIVEN the Change form submitted with errors THEN no violation, the errors are tied to their fields, and every field is reached with Tab and visibly focused',
+    async () => {
+      const reservation = await reserve({ startInMs: 48 * HOUR });
+      const page = await card(reservation.code, 'phone');
+      await page.getByRole('link', { name: 'Change…' }).click();
+      await page.getByLabel('Title').fill('');
+      await page.getByLabel(/^Starts/).fill('');
+      await page.getByLabel(/^Invitees/).fill('ann@example.org, not-an-address');
+      await page.getByRole('button', { name: 'Save the change' }).click();
+      await page.getByText(/fields need attention/).waitFor();
+      expect(await page.getByLabel('Title').getAttribute('aria-invalid')).toBe('true');
+      expect(await accessibilityReport(page, 'change form with errors')).toBe('');
+      await screenshots(page, 'organizer-change-errors');
+      expect(await tabThrough(page)).toEqual({ missed: [], invisible: [] });
     },
   );
 });

@@ -254,6 +254,9 @@ describe('accessibility (axe-core, WCAG 2.1 A/AA, light and dark, 390 and 1280 p
       await page.locator('[data-stream-key]').waitFor({ state: 'visible' });
       await page.getByText('Cancel…').click();
       await page.getByRole('button', { name: 'Cancel the reservation' }).waitFor();
+      // The opened Cancel form takes the row below the buttons, from its left edge.
+      const left = (selector: string) => page.locator(selector).evaluate((e) => e.getBoundingClientRect().left);
+      expect(await left('textarea#reason')).toBe(await left('.actions'));
       expect(await accessibilityReport(page, 'card, awaiting reconfirmation, key shown')).toBe('');
       await screenshots(page, 'organizer-key-shown');
       expect(await tabThrough(page)).toEqual({ missed: [], invisible: [] });
@@ -300,6 +303,22 @@ describe('accessibility (axe-core, WCAG 2.1 A/AA, light and dark, 390 and 1280 p
       await page.getByRole('button', { name: 'Save the change' }).click();
       await page.getByText(/fields need attention/).waitFor();
       expect(await page.getByLabel('Title').getAttribute('aria-invalid')).toBe('true');
+      // The summary at the top leads to each field that needs attention.
+      expect(
+        await page
+          .locator('.error-summary a')
+          .evaluateAll((links) => links.map((link) => [link.textContent, link.getAttribute('href')])),
+      ).toEqual([
+        ['Title: The title is required.', '#title'],
+        ['Starts: Pick a start date and time.', '#startsAt'],
+        ['Invitees\' e-mail addresses: Not valid e-mail addresses: "not-an-address".', '#emails'],
+      ]);
+      await page.getByRole('link', { name: 'Title: The title is required.' }).click();
+      expect(
+        await page.evaluate(
+          () => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id,
+        ),
+      ).toBe('title');
       expect(await accessibilityReport(page, 'change form with errors')).toBe('');
       await screenshots(page, 'organizer-change-errors');
       expect(await tabThrough(page)).toEqual({ missed: [], invisible: [] });

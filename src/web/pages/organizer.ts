@@ -197,12 +197,44 @@ export function organizerPage(frame: Frame, view: OrganizerView): string {
 <dt>Viewing passcode</dt><dd><code>${card.passcode}</code></dd>
 </dl>
 ${card.description ? html`<p class="description">${card.description}</p>` : ''}
+${attendanceSection(view.attendance, card.invitees?.emails ?? [])}
 ${ingest}
 ${actionForms(card, frame.csrf)}
-${attendanceSection(view.attendance, card.invitees?.emails ?? [])}
 <section aria-labelledby="invitees-heading"><h2 id="invitees-heading">Invitees</h2>
 ${inviteeTable(card, view.deliveries, zone)}</section>`;
   return page(frame, { title: `${card.title} (${STATUS_WORDS[card.status]})`, main });
+}
+
+const FIELD_LABELS: Record<keyof ChangeFormValues, string> = {
+  title: 'Title',
+  startsAt: 'Starts',
+  endsAt: 'Ends',
+  emails: "Invitees' e-mail addresses",
+  passcode: 'Viewing passcode',
+  description: 'Description',
+  zone: 'Time zone',
+};
+
+/**
+ * What needs attention, at the top of the form: each field's error as a link to that field (on
+ * a phone the field may be a screen away), and errors of no one field as they are. FIELD_LABELS
+ * is in the form's order.
+ */
+function errorSummary(errors: readonly FieldError[]): Html {
+  if (errors.length === 0) return html``;
+  const count = errors.length === 1 ? 'One field needs attention:' : `${errors.length} fields need attention:`;
+  // In the form's own order; errors of no one field first.
+  const order = Object.keys(FIELD_LABELS);
+  const place = (error: FieldError) => order.indexOf(FIELD_OF[error.field] ?? '');
+  const items = [...errors]
+    .sort((a, b) => place(a) - place(b))
+    .map((error) => {
+      const field = FIELD_OF[error.field];
+      return field && field !== 'zone'
+        ? html`<li><a href="#${field}">${FIELD_LABELS[field]}: ${error.message}</a></li>`
+        : html`<li>${error.message}</li>`;
+    });
+  return html`<div class="notice error error-summary" role="alert"><p>${count}</p><ul>${items}</ul></div>`;
 }
 
 /** The Change form's fields as typed (or as they are now), to show again with the errors. */
@@ -246,15 +278,10 @@ export function changePage(
     const ids = [hint ? `${field}-hint` : '', errorFor(field) ? `${field}-error` : ''].filter(Boolean).join(' ');
     return html`id="${field}" name="${field}"${ids ? html` aria-describedby="${ids}"` : ''}${errorFor(field) ? html` aria-invalid="true"` : ''}`;
   };
-  const others = errors.filter((error) => !FIELD_OF[error.field]);
   const path = pagePath(card.code);
   const main = html`<p><a href="${path}">← ${card.title}</a></p>
 <h1>Change ${card.title}</h1>
-${
-  errors.length > 0
-    ? html`<div class="notice error" role="alert">${errors.length === 1 ? 'One field needs attention.' : `${errors.length} fields need attention.`}${others.map((error) => html` ${error.message}`)}</div>`
-    : ''
-}
+${errorSummary(errors)}
 ${view.notice ? html`<div class="notice ${view.notice.kind}" role="alert">${view.notice.text}</div>` : ''}
 <form method="post" action="${path}/change" novalidate>
 ${csrfField(frame.csrf)}

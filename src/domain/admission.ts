@@ -232,3 +232,36 @@ export function summarizeAttendance(stays: ViewerStay[], until: Date): Attendanc
     passcodeViewers: passcodeAddresses.size,
   };
 }
+
+/** How long one invitee watched with their personal link. */
+export interface InviteeWatchTime {
+  invitee: string;
+  watchedMs: number;
+}
+
+/**
+ * How long each invitee watched, sorted by address: the union of their stays, so two tabs open
+ * at once count once and a reconnect's gap is not counted. Stays still open count until `until`.
+ */
+export function inviteeWatchTimes(stays: ViewerStay[], until: Date): InviteeWatchTime[] {
+  const byInvitee = new Map<string, Array<[number, number]>>();
+  for (const stay of stays) {
+    if (!stay.invitee) continue;
+    const spans = byInvitee.get(stay.invitee) ?? [];
+    spans.push([stay.joinedAt.getTime(), Math.max(stay.joinedAt.getTime(), (stay.leftAt ?? until).getTime())]);
+    byInvitee.set(stay.invitee, spans);
+  }
+  return [...byInvitee.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([invitee, spans]) => {
+      spans.sort((a, b) => a[0] - b[0]);
+      let watchedMs = 0;
+      let coveredUntil = Number.NEGATIVE_INFINITY;
+      for (const [from, to] of spans) {
+        const start = Math.max(from, coveredUntil);
+        if (to > start) watchedMs += to - start;
+        coveredUntil = Math.max(coveredUntil, to);
+      }
+      return { invitee, watchedMs };
+    });
+}

@@ -17,7 +17,7 @@ import type { FieldError } from '../domain/policy.js';
 import type { Actor } from '../domain/reservation.js';
 import { STATUS_BY_REASON } from '../http/json.js';
 import { messagePage } from './layout.js';
-import type { ChangeFormValues, Notice } from './pages/organizer.js';
+import type { AttendanceView, ChangeFormValues, Notice } from './pages/organizer.js';
 import { changePage, organizerPage, pagePath } from './pages/organizer.js';
 import type { WebContext } from './routes.js';
 import { sendPage } from './routes.js';
@@ -118,8 +118,23 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
     // The organizer's own page is theirs alone, as their DM is: the stream key may show there
     // (mayShowStreamKey still decides: never to an admin, never once the slot is gone).
     const card = cardFor(reservation, { reader: actor, place: 'direct_message', now: chat.clock() });
-    const [deliveries, zone] = await Promise.all([context.port.deliveries(reservation.id), context.zoneOf(actor)]);
-    return sendPage(reply, status, organizerPage(context.frame(request, reply), { card, deliveries, zone, notice }));
+    const [deliveries, zone, attendance] = await Promise.all([
+      context.port.deliveries(reservation.id),
+      context.zoneOf(actor),
+      audience(reservation),
+    ]);
+    const view = { card, deliveries, zone, notice, attendance };
+    return sendPage(reply, status, organizerPage(context.frame(request, reply), view));
+  }
+
+  /** While live, how many watch now (the count the watch page shows); after the stream, who watched. */
+  async function audience(reservation: StoredReservation): Promise<AttendanceView | undefined> {
+    if (reservation.status === 'live') {
+      const gate = context.watch.gate();
+      return gate ? { kind: 'live', watchingNow: await gate.viewersOf(reservation.id) } : undefined;
+    }
+    const report = await context.port.attendance(reservation);
+    return report && { kind: 'over', report };
   }
 
   async function refused(

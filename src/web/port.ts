@@ -6,9 +6,8 @@
  */
 import type { AppDeps } from '../app/deps.js';
 import { timelineFor } from '../app/timeline.js';
-import type { WatchDetails } from '../app/watch.js';
+import type { AttendanceReport, WatchDetails } from '../app/watch.js';
 import { attendanceOf, watchDetails } from '../app/watch.js';
-import type { Attendance } from '../domain/admission.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { LinkRedemption } from '../app/web-access.js';
 import { endWebSession, redeemWebLink, webSessionActor } from '../app/web-access.js';
@@ -29,7 +28,7 @@ export interface WebPort {
   /** The watch page's reservation, for a viewer the gate has let see it. */
   watchDetails(reservationId: string): Promise<WatchDetails | undefined>;
   /** Who watched a reservation the caller may see, once its stream is over. */
-  attendance(reservation: StoredReservation): Promise<Attendance | undefined>;
+  attendance(reservation: StoredReservation): Promise<AttendanceReport | undefined>;
 }
 
 export function createWebPort(deps: AppDeps, chat: ChatPort): WebPort {

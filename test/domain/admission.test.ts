@@ -1,5 +1,11 @@
 import type { AdmissionReservation, ViewerStay } from '../../src/domain/admission.js';
-import { cutReason, decidePublish, decideViewer, summarizeAttendance } from '../../src/domain/admission.js';
+import {
+  cutReason,
+  decidePublish,
+  decideViewer,
+  inviteeWatchTimes,
+  summarizeAttendance,
+} from '../../src/domain/admission.js';
 import { tokenOwner, viewerToken } from '../../src/domain/viewer-token.js';
 
 const START = new Date('2026-12-24T19:00:00Z');
@@ -197,5 +203,35 @@ describe('summarizeAttendance', () => {
       invitees: [],
       passcodeViewers: 0,
     });
+  });
+});
+
+describe('inviteeWatchTimes', () => {
+  const stay = (overrides: Partial<ViewerStay>): ViewerStay => ({
+    credential: 'token',
+    invitee: 'ann@example.org',
+    ip: '10.0.0.1',
+    joinedAt: at('19:00:00'),
+    leftAt: at('19:10:00'),
+    ...overrides,
+  });
+  test('GIVEN overlapping tabs, a reconnect and a stay still open THEN each invitee’s time is the union of their stays', () => {
+    const times = inviteeWatchTimes(
+      [
+        stay({ invitee: 'bob@example.org', joinedAt: at('19:30:00'), leftAt: null }),
+        stay({}),
+        // A second tab from 19:05 to 19:12 adds two minutes, not seven.
+        stay({ ip: '10.0.0.9', joinedAt: at('19:05:00'), leftAt: at('19:12:00') }),
+        // After a gap: five more minutes.
+        stay({ joinedAt: at('19:20:00'), leftAt: at('19:25:00') }),
+        // Passcode viewers are not named, so not timed.
+        stay({ credential: 'passcode', invitee: null }),
+      ],
+      at('19:45:00'),
+    );
+    expect(times).toEqual([
+      { invitee: 'ann@example.org', watchedMs: 17 * 60_000 },
+      { invitee: 'bob@example.org', watchedMs: 15 * 60_000 },
+    ]);
   });
 });

@@ -22,7 +22,8 @@ interface AxeViolation {
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   // The page's own globals: this project compiles without the DOM types.
   const loaded = await page.evaluate(() => 'axe' in globalThis);
-  // Evaluated, not added as a <script>: the pages' CSP (script-src 'self') refuses inline scripts.
+  // Evaluated, not added as a <script>: the pages' CSP (script-src 'self') blocks inline scripts,
+  // and evaluation through the DevTools protocol is not subject to it.
   if (!loaded) await page.evaluate(readFileSync(AXE_SOURCE, 'utf8'));
   return page.evaluate(async (tags) => {
     const { axe, document } = globalThis as unknown as {

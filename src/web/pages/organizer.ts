@@ -4,6 +4,7 @@
  * where mayShowStreamKey allows. Each button is a form posting to a route that calls the same use
  * case as the chat buttons. Also who is invited and what became of their messages (the outbox).
  */
+import type { AttendanceReport } from '../../app/watch.js';
 import type { ReservationCard } from '../../chat/card.js';
 import type { CardAction } from '../../domain/actions.js';
 import type { NotificationChannel, NotificationEvent } from '../../domain/notifications.js';
@@ -20,12 +21,8 @@ export interface Notice {
   text: string;
 }
 
-/** What the organizer is shown after the stream, when the streaming server recorded it. */
-export interface AttendanceView {
-  viewers: number;
-  peak: number;
-  inviteesJoined: string[];
-}
+/** What the organizer is shown of the audience: after the stream, who watched; while live, how many now. */
+export type AttendanceView = { kind: 'over'; report: AttendanceReport } | { kind: 'live'; watchingNow: number };
 
 export interface OrganizerView {
   card: ReservationCard;
@@ -86,6 +83,17 @@ function deliveryWords(delivery: ContactDelivery | undefined, zone: string): Htm
   }
 }
 
+/**
+ * An address the table may wrap before its @, never just anywhere inside it ("ann@exa/mple.org"
+ * at 390 px): the <wbr> is its one break (besides a hyphen, where a line may break anyway).
+ */
+function contactAddress(address: string): Html {
+  const at = address.lastIndexOf('@');
+  return at > 0
+    ? html`<span class="address">${address.slice(0, at)}<wbr>${address.slice(at)}</span>`
+    : html`<span class="address">${address}</span>`;
+}
+
 function inviteeTable(card: ReservationCard, deliveries: readonly ContactDelivery[], zone: string): Html {
   const invitees = card.invitees ?? { emails: [], slackChannels: [], discordChannels: [] };
   const contacts: Array<{ channel: NotificationChannel; recipient: string }> = [
@@ -96,9 +104,9 @@ function inviteeTable(card: ReservationCard, deliveries: readonly ContactDeliver
   if (contacts.length === 0) return html`<p>Nobody is invited yet. Change the reservation to invite people.</p>`;
   const rows = contacts.map((contact) => {
     const delivery = deliveries.find((d) => d.channel === contact.channel && d.recipient === contact.recipient);
-    return html`<tr data-delivery="${delivery?.status ?? 'none'}"><td>${contact.recipient}</td><td>${CHANNEL_WORDS[contact.channel] ?? contact.channel}</td><td>${deliveryWords(delivery, zone)}</td></tr>`;
+    return html`<tr data-delivery="${delivery?.status ?? 'none'}"><td>${contactAddress(contact.recipient)}</td><td data-label="By">${CHANNEL_WORDS[contact.channel] ?? contact.channel}</td><td data-label="Latest message">${deliveryWords(delivery, zone)}</td></tr>`;
   });
-  return html`<table><caption class="sr">Invitees and their messages</caption>
+  return html`<table class="stack"><caption class="sr">Invitees and their messages</caption>
 <thead><tr><th scope="col">Invitee</th><th scope="col">By</th><th scope="col">Latest message</th></tr></thead>
 <tbody>${rows}</tbody></table>`;
 }
@@ -120,12 +128,49 @@ function actionForms(card: ReservationCard, csrf: string | undefined): Html {
 <div class="actions">${card.actions.map((action) => forms[action])}</div></section>`;
 }
 
-function attendanceSection(attendance: AttendanceView | undefined): Html {
+const viewers = (n: number) => `${n} ${n === 1 ? 'viewer' : 'viewers'}`;
+
+/** "under a minute", "12 min", "1 h 5 min": how long someone watched, to the minute. */
+export function watchedFor(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${minutes} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/**
+ * Each e-mail invitee, with how long they watched with their personal link or that they did not
+ * join; an address a change removed after it watched is listed too. Passcode viewers share one
+ * passcode, so they are counted, never named.
+ */
+function watchedTable(report: AttendanceReport, invited: readonly string[]): Html {
+  const joined = new Map(report.watched.map((entry) => [entry.invitee, entry.watchedMs]));
+  const addresses = [...invited, ...report.watched.map((entry) => entry.invitee).filter((a) => !invited.includes(a))];
+  if (addresses.length === 0) return html``;
+  const rows = addresses.map((address) => {
+    const ms = joined.get(address);
+    return ms === undefined
+      ? html`<tr data-watched="no"><td>${contactAddress(address)}</td><td data-label="Watched">did not join</td></tr>`
+      : html`<tr data-watched="yes"><td>${contactAddress(address)}</td><td data-label="Watched">${watchedFor(ms)}</td></tr>`;
+  });
+  return html`<table class="stack"><caption class="sr">Invitees and how long they watched</caption>
+<thead><tr><th scope="col">Invitee</th><th scope="col">Watched</th></tr></thead>
+<tbody>${rows}</tbody></table>`;
+}
+
+function attendanceSection(attendance: AttendanceView | undefined, invited: readonly string[]): Html {
   if (!attendance) return html``;
+  if (attendance.kind === 'live')
+    return html`<section aria-labelledby="attendance-heading"><h2 id="attendance-heading">Who is watching</h2>
+<p data-attendance="now">${attendance.watchingNow === 0 ? 'Nobody is watching yet.' : `${viewers(attendance.watchingNow)} watching now.`}</p></section>`;
+  const { report } = attendance;
   return html`<section aria-labelledby="attendance-heading"><h2 id="attendance-heading">Who watched</h2>
-<dl class="facts"><dt>Viewers</dt><dd data-attendance="viewers">${attendance.viewers}</dd>
-<dt>Most at once</dt><dd data-attendance="peak">${attendance.peak}</dd>
-<dt>Invitees who joined</dt><dd>${attendance.inviteesJoined.length > 0 ? attendance.inviteesJoined.join(', ') : 'none'}</dd></dl></section>`;
+<dl class="facts"><dt>Viewers</dt><dd data-attendance="viewers">${report.viewers === 0 ? 'Nobody watched.' : report.viewers}</dd>
+<dt>Most at the same time</dt><dd data-attendance="peak">${report.peakConcurrent}</dd>
+<dt>With the passcode</dt><dd data-attendance="passcode">${report.passcodeViewers === 0 ? 'nobody' : viewers(report.passcodeViewers)} <span class="hint">Counted once per address; the passcode is shared, so they are not named.</span></dd></dl>
+${watchedTable(report, invited)}</section>`;
 }
 
 export function organizerPage(frame: Frame, view: OrganizerView): string {
@@ -152,12 +197,44 @@ export function organizerPage(frame: Frame, view: OrganizerView): string {
 <dt>Viewing passcode</dt><dd><code>${card.passcode}</code></dd>
 </dl>
 ${card.description ? html`<p class="description">${card.description}</p>` : ''}
+${attendanceSection(view.attendance, card.invitees?.emails ?? [])}
 ${ingest}
 ${actionForms(card, frame.csrf)}
 <section aria-labelledby="invitees-heading"><h2 id="invitees-heading">Invitees</h2>
-${inviteeTable(card, view.deliveries, zone)}</section>
-${attendanceSection(view.attendance)}`;
+${inviteeTable(card, view.deliveries, zone)}</section>`;
   return page(frame, { title: `${card.title} (${STATUS_WORDS[card.status]})`, main });
+}
+
+const FIELD_LABELS: Record<keyof ChangeFormValues, string> = {
+  title: 'Title',
+  startsAt: 'Starts',
+  endsAt: 'Ends',
+  emails: "Invitees' e-mail addresses",
+  passcode: 'Viewing passcode',
+  description: 'Description',
+  zone: 'Time zone',
+};
+
+/**
+ * What needs attention, at the top of the form: each field's error as a link to that field (on
+ * a phone the field may be a screen away), and errors of no one field as they are. FIELD_LABELS
+ * is in the form's order.
+ */
+function errorSummary(errors: readonly FieldError[]): Html {
+  if (errors.length === 0) return html``;
+  const count = errors.length === 1 ? 'One field needs attention:' : `${errors.length} fields need attention:`;
+  // In the form's own order; errors of no one field first.
+  const order = Object.keys(FIELD_LABELS);
+  const place = (error: FieldError) => order.indexOf(FIELD_OF[error.field] ?? '');
+  const items = [...errors]
+    .sort((a, b) => place(a) - place(b))
+    .map((error) => {
+      const field = FIELD_OF[error.field];
+      return field && field !== 'zone'
+        ? html`<li><a href="#${field}">${FIELD_LABELS[field]}: ${error.message}</a></li>`
+        : html`<li>${error.message}</li>`;
+    });
+  return html`<div class="notice error error-summary" role="alert"><p>${count}</p><ul>${items}</ul></div>`;
 }
 
 /** The Change form's fields as typed (or as they are now), to show again with the errors. */
@@ -201,15 +278,10 @@ export function changePage(
     const ids = [hint ? `${field}-hint` : '', errorFor(field) ? `${field}-error` : ''].filter(Boolean).join(' ');
     return html`id="${field}" name="${field}"${ids ? html` aria-describedby="${ids}"` : ''}${errorFor(field) ? html` aria-invalid="true"` : ''}`;
   };
-  const others = errors.filter((error) => !FIELD_OF[error.field]);
   const path = pagePath(card.code);
   const main = html`<p><a href="${path}">← ${card.title}</a></p>
 <h1>Change ${card.title}</h1>
-${
-  errors.length > 0
-    ? html`<div class="notice error" role="alert">${errors.length === 1 ? 'One field needs attention.' : `${errors.length} fields need attention.`}${others.map((error) => html` ${error.message}`)}</div>`
-    : ''
-}
+${errorSummary(errors)}
 ${view.notice ? html`<div class="notice ${view.notice.kind}" role="alert">${view.notice.text}</div>` : ''}
 <form method="post" action="${path}/change" novalidate>
 ${csrfField(frame.csrf)}

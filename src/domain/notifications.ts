@@ -415,7 +415,9 @@ export function planAttendanceSummary(
   attendance: Attendance,
   context: EventContext,
 ): PlannedNotification[] {
-  const payload = payloadFor('attendance_summary', reservation, context, { attendance });
+  // A stream cancelled while it ran: the summary says so, with the organizer's reason.
+  const reason = reservation.status === 'cancelled' ? { reason: reservation.cancelReason } : {};
+  const payload = payloadFor('attendance_summary', reservation, context, { attendance, ...reason });
   return organizerInboxes(reservation.organizer).map((contact) => ({
     ...contact,
     event: 'attendance_summary',

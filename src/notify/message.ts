@@ -76,7 +76,9 @@ export function headline(message: MessageModel): string {
     case 'publish_refused':
       return `Stream refused: ${title}`;
     case 'attendance_summary':
-      return `Who watched: ${title}`;
+      return message.reservation.status === 'cancelled'
+        ? `Who watched before it was cancelled: ${title}`
+        : `Who watched: ${title}`;
   }
 }
 

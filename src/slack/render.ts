@@ -14,7 +14,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
 import { ACTION } from './ids.js';
-import { attendanceLines, refusalText } from '../notify/stream.js';
+import { attendanceLines, refusalText, streamEndText } from '../notify/stream.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -199,7 +199,7 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
         : escapeText(headline(message));
       break;
     case 'attendance_summary':
-      text = `:bar_chart: ${title}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
+      text = `:bar_chart: ${title} ${escapeText(streamEndText(message))}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
       break;
     default:
       text = escapeText(headline(message));

@@ -6,7 +6,7 @@
 import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { attendanceLines, refusalText } from '../stream.js';
+import { attendanceLines, refusalText, streamEndText } from '../stream.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -158,7 +158,7 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
       };
     case 'attendance_summary':
       return {
-        intro: [title, `, live on ${start}, is over. Who watched:`],
+        intro: [title, `, live on ${start}, ${streamEndText(message)}. Who watched:`],
         details: [],
         after: message.attendance ? attendanceLines(message.attendance) : [],
       };

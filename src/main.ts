@@ -8,6 +8,7 @@ import { PlatformStates } from './app/health.js';
 import type { Metrics } from './app/metrics.js';
 import { noMetrics } from './app/metrics.js';
 import { randomSecrets } from './app/secrets.js';
+import { PromptFollower } from './chat/follow.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { configuredUrl } from './config.js';
@@ -18,7 +19,6 @@ import { metricsRoutes, PrometheusMetrics } from './http/metrics.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
-import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
 import { createEmailTransport, mailAddress } from './notify/email/transport.js';
 import type { Platform } from './platforms.js';
@@ -41,6 +41,8 @@ export interface Service {
   url: string | undefined;
   jobs: Jobs;
   platforms: Platform[];
+  /** Redraws the organizer's chat prompts after every commit, when a chat platform is configured. */
+  promptFollower: PromptFollower | undefined;
   /** The streaming gate and the embedded server, unless this is a worker. */
   streaming: Streaming | undefined;
   stop(): Promise<void>;
@@ -104,6 +106,14 @@ export async function startService(config: Config, log: Logger, options: Service
       for (const transport of transports) await transport.close?.();
     });
 
+    // The organizer's prompts follow every commit, whoever made it (src/chat/follow.ts).
+    const followed = platforms.flatMap((platform) => (platform.prompts ? [platform.prompts] : []));
+    const promptFollower = followed.length > 0 ? new PromptFollower(followed, database.url, log) : undefined;
+    if (promptFollower) {
+      await promptFollower.start();
+      stops.push(() => promptFollower.stop());
+    }
+
     // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
     const jobs: Jobs = createJobs({
       process: role === 'worker' || config.jobs.enabled,
@@ -145,15 +155,6 @@ export async function startService(config: Config, log: Logger, options: Service
         port: createWebPort(deps, context.chat),
         secure: configuredUrl(config).startsWith('https:'),
         secret: await webCookieKey(deps.pool),
-        redrawPrompts: async (reservationId) => {
-          for (const platform of platforms) {
-            await platform
-              .redrawPrompt?.(reservationId)
-              .catch((error: unknown) =>
-                log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
-              );
-          }
-        },
         watch: {
           gate: () => stream.gate,
           calendarFrom: mailAddress(config.mail.from),
@@ -174,7 +175,17 @@ export async function startService(config: Config, log: Logger, options: Service
     }
 
     let stopping: Promise<void> | undefined;
-    return { deps, database, http, url, jobs, platforms, streaming, stop: () => (stopping ??= stopAll()) };
+    return {
+      deps,
+      database,
+      http,
+      url,
+      jobs,
+      platforms,
+      promptFollower,
+      streaming,
+      stop: () => (stopping ??= stopAll()),
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -44,7 +44,7 @@ export const discordPlatform: PlatformFactory = async ({ config, chat, log }) =>
     name: 'discord',
     label: 'Discord',
     transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
-    redrawPrompt: async (reservationId) => void (await prompts.redraw(reservationId)),
+    prompts,
     async connect(reportState) {
       report = reportState;
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });

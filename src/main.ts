@@ -8,7 +8,7 @@ import { PlatformStates } from './app/health.js';
 import type { Metrics } from './app/metrics.js';
 import { noMetrics } from './app/metrics.js';
 import { randomSecrets } from './app/secrets.js';
-import { PromptFollower } from './chat/follow.js';
+import { ChatFollower } from './chat/follow.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { configuredUrl } from './config.js';
@@ -42,7 +42,7 @@ export interface Service {
   jobs: Jobs;
   platforms: Platform[];
   /** Redraws the organizer's chat prompts after every commit, when a chat platform is configured. */
-  promptFollower: PromptFollower | undefined;
+  chatFollower: ChatFollower | undefined;
   /** The streaming gate and the embedded server, unless this is a worker. */
   streaming: Streaming | undefined;
   stop(): Promise<void>;
@@ -107,11 +107,11 @@ export async function startService(config: Config, log: Logger, options: Service
     });
 
     // The organizer's prompts follow every commit, whoever made it (src/chat/follow.ts).
-    const followed = platforms.flatMap((platform) => (platform.prompts ? [platform.prompts] : []));
-    const promptFollower = followed.length > 0 ? new PromptFollower(followed, database.url, log) : undefined;
-    if (promptFollower) {
-      await promptFollower.start();
-      stops.push(() => promptFollower.stop());
+    const followed = platforms.flatMap((platform) => platform.followers ?? []);
+    const chatFollower = followed.length > 0 ? new ChatFollower(followed, database.url, log) : undefined;
+    if (chatFollower) {
+      await chatFollower.start();
+      stops.push(() => chatFollower.stop());
     }
 
     // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
@@ -182,7 +182,7 @@ export async function startService(config: Config, log: Logger, options: Service
       url,
       jobs,
       platforms,
-      promptFollower,
+      chatFollower,
       streaming,
       stop: () => (stopping ??= stopAll()),
     };

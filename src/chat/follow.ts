@@ -1,14 +1,15 @@
 /**
- * The organizer's prompts follow the commits (issue 17): every reservation commit, whatever made
- * it (the REST API, the web pages, a chat button, a lapse or start job, another instance), fires
- * the reservation table's NOTIFY, and the one follower of each process redraws the prompt of that
- * reservation on every platform. No front end has to remember to.
+ * What chat shows of a reservation follows its commits (issue 17): every reservation commit,
+ * whatever made it (the REST API, the web pages, a chat button, a lapse or start job, the stream
+ * going live, another instance), fires the reservation table's NOTIFY, and the one follower of
+ * each process hands it to the platforms' followers: the organizer's DM prompt is redrawn
+ * (src/chat/prompt.ts), Discord's guild event follows the stream (src/chat/events.ts). No front
+ * end has to remember to.
  *
- * Several instances hear each commit; the prompt's recorded row notes what it was drawn for, under
- * the conversation's lock (src/chat/prompt.ts), so the first draws and the others find it drawn.
- * Commits made while the listener was away (or this process was down) are caught up at start and
- * after a reconnect from the table: prompts whose drawn version or status is not their
- * reservation's.
+ * Several instances hear each commit; the recorded chat_message row notes what it was drawn for,
+ * under the conversation's lock, so the first draws and the others find it drawn. Commits made
+ * while the listener was away (or this process was down) are caught up at start and after a
+ * reconnect from the table: rows whose drawn state is not their reservation's.
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
@@ -19,10 +20,11 @@ import { RESERVATION_CHANNEL } from '../stream/gate.js';
 
 const CATCH_UP_BATCH = 200;
 
-/** One platform's prompts, as the follower needs them. */
-export interface FollowedPrompts {
-  redraw(reservationId: string): Promise<unknown>;
-  /** Reservations whose prompt shows another state than they have now. */
+/** What follows a reservation's commits on a platform: its organizer's prompt, its guild event. */
+export interface CommitFollower {
+  /** Brings what it shows of the reservation up to date, unless it is already (once across instances). */
+  follow(reservationId: string): Promise<unknown>;
+  /** Reservations it shows in another state than they have now. */
   stale(limit: number): Promise<string[]>;
 }
 
@@ -31,8 +33,11 @@ interface Following {
   done: Promise<void>;
 }
 
-/** Emits 'followed' (reservation id) after each redraw pass, for whoever waits on one (tests). */
-export class PromptFollower extends EventEmitter {
+/**
+ * One per process: hears every reservation commit and hands it to the platforms' followers.
+ * Emits 'followed' (reservation id) after each pass, for whoever waits on one (tests).
+ */
+export class ChatFollower extends EventEmitter {
   private readonly listener: PgListener;
   private readonly following = new Map<string, Following>();
   private readonly failures: RepeatedErrors;
@@ -40,16 +45,16 @@ export class PromptFollower extends EventEmitter {
   private stopped = false;
 
   constructor(
-    private readonly prompts: readonly FollowedPrompts[],
+    private readonly followers: readonly CommitFollower[],
     databaseUrl: string,
     log: Logger,
   ) {
     super();
-    this.failures = new RepeatedErrors(log, 'redrawing a prompt failed');
+    this.failures = new RepeatedErrors(log, 'following a reservation commit in chat failed');
     this.listener = new PgListener({
       databaseUrl,
       channels: [RESERVATION_CHANNEL],
-      name: 'the prompt follower',
+      name: 'the chat follower',
       log,
       onNotification: (_channel, payload) => this.heard(payload),
       onReconnected: () => void this.catchUp(),
@@ -72,8 +77,8 @@ export class PromptFollower extends EventEmitter {
   catchUp(): Promise<void> {
     this.catchingUp ??= (async () => {
       try {
-        for (const prompts of this.prompts) {
-          for (const id of await prompts.stale(CATCH_UP_BATCH)) this.follow(id);
+        for (const follower of this.followers) {
+          for (const id of await follower.stale(CATCH_UP_BATCH)) this.follow(id);
         }
       } catch (error) {
         this.failures.report(coerceError(error));
@@ -107,9 +112,9 @@ export class PromptFollower extends EventEmitter {
     following.done = (async () => {
       while (following.again && !this.stopped) {
         following.again = false;
-        for (const prompts of this.prompts) {
-          await prompts
-            .redraw(reservationId)
+        for (const follower of this.followers) {
+          await follower
+            .follow(reservationId)
             .catch((error: unknown) => this.failures.report(coerceError(error), { reservation: reservationId }));
         }
       }

@@ -10,6 +10,7 @@
  * drawn and do nothing.
  */
 import type pg from 'pg';
+import type { CommitFollower } from './follow.js';
 import type { NotificationEvent } from '../domain/notifications.js';
 import type { MessageModel } from '../notify/message.js';
 import type { DrawnFor } from '../store/chat-messages.js';
@@ -44,7 +45,7 @@ export interface Redrawn {
   reservation: StoredReservation | undefined;
 }
 
-export class Prompts<Body> {
+export class Prompts<Body> implements CommitFollower {
   constructor(
     private readonly pool: pg.Pool,
     private readonly recorded: RecordedMessages<Body>,
@@ -111,6 +112,11 @@ export class Prompts<Body> {
       await this.draw(conversation, userId, prompt, current, { through: wasPressed ? pressed : undefined });
       return { pressedWasPrompt: wasPressed, reservation: current };
     });
+  }
+
+  /** After any commit on the reservation (src/chat/follow.ts). */
+  follow(reservationId: string): Promise<Redrawn> {
+    return this.redraw(reservationId);
   }
 
   /** Reservations whose prompt on this platform shows another version or status than they have now. */

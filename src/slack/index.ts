@@ -23,7 +23,7 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     label: 'Slack',
     routes: receiver ? (app) => eventsRoutes(app, { receiver, ready: () => slack.ready }) : undefined,
     transports: [transport],
-    prompts: slack.services.prompts,
+    followers: [slack.services.prompts],
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
     connect: async () => {
       await slack.connect();

@@ -99,6 +99,41 @@ export async function staleMessages(
   return rows.map((row) => row.reservation_id);
 }
 
+/** The channels where a reservation has a recorded message of this purpose. */
+export async function chatMessageChannels(
+  sql: Sql,
+  reservationId: string,
+  platform: Platform,
+  purpose: ChatMessagePurpose,
+): Promise<string[]> {
+  const { rows } = await sql.query<{ channel_id: string }>(
+    statement(`SELECT channel_id FROM chat_message WHERE reservation_id = $1 AND platform = $2 AND purpose = $3`, [
+      reservationId,
+      platform,
+      purpose,
+    ]),
+  );
+  return rows.map((row) => row.channel_id);
+}
+
+/**
+ * Reservations whose guild event has not followed the stream: live while the event was not
+ * started, or over while it still shows as live.
+ */
+export async function staleEvents(sql: Sql, platform: Platform, limit: number): Promise<string[]> {
+  const { rows } = await sql.query<{ reservation_id: string }>(
+    statement(
+      `SELECT DISTINCT m.reservation_id FROM chat_message m JOIN reservation r ON r.id = m.reservation_id
+       WHERE m.platform = $1 AND m.purpose = 'event'
+         AND ((r.status = 'live' AND m.drawn_status IS DISTINCT FROM 'live')
+           OR (r.status IN ('completed', 'cancelled', 'lapsed') AND m.drawn_status = 'live'))
+       LIMIT $2`,
+      [platform, limit],
+    ),
+  );
+  return rows.map((row) => row.reservation_id);
+}
+
 /** Records (or replaces) the message that stands for this reservation in this channel. */
 export async function saveChatMessage(sql: Sql, ref: ChatMessageRef): Promise<void> {
   await sql.query(

@@ -187,10 +187,10 @@ describe('GIVEN two instances of the service on one database', () => {
           new Promise<void>((resolve) => {
             const heard = (id: string) => {
               if (id !== reservationId) return;
-              service.promptFollower!.off('followed', heard);
+              service.chatFollower!.off('followed', heard);
               resolve();
             };
-            service.promptFollower!.on('followed', heard);
+            service.chatFollower!.on('followed', heard);
           }),
       ),
     );

@@ -4,7 +4,7 @@
  * test, `deliver` plays its part for Discord rows: it reads pending outbox rows, builds the
  * MessageModel the worker would, and hands it to the bot's Transport.
  */
-import { PromptFollower } from '../../src/chat/follow.js';
+import { ChatFollower } from '../../src/chat/follow.js';
 import { createChatPort } from '../../src/chat/port.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,7 @@ export async function startDiscordBot(
   if (!platform) throw new Error('discordPlatform returned nothing although Discord is configured');
   await platform.connect(() => {});
   // As in the service: the organizer's prompt follows every commit (src/chat/follow.ts).
-  const follower = new PromptFollower([platform.prompts!], db.url, log);
+  const follower = new ChatFollower(platform.followers!, db.url, log);
   await follower.start();
   const transport = platform.transports[0]!;
 

@@ -2,7 +2,7 @@
  * The Slack platform as the service builds it (real Bolt, real PostgreSQL), mounted on its own
  * HTTP server, with its Web API pointed at the fake Slack. For tests of the inbound flows.
  */
-import { PromptFollower } from '../../src/chat/follow.js';
+import { ChatFollower } from '../../src/chat/follow.js';
 import { createChatPort } from '../../src/chat/port.js';
 import type { AppDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
@@ -87,7 +87,7 @@ export async function startSlackHarness(
   const address = await listen(server, 0, '127.0.0.1');
   await platform.connect(() => {});
   // As in the service: the organizer's prompt follows every commit (src/chat/follow.ts).
-  const follower = new PromptFollower([platform.prompts!], db.url, silentLogger);
+  const follower = new ChatFollower(platform.followers!, db.url, silentLogger);
   await follower.start();
   return {
     fake,

@@ -75,6 +75,8 @@ export function headline(message: MessageModel): string {
       return `No longer invited: ${title}`;
     case 'publish_refused':
       return `Stream refused: ${title}`;
+    case 'no_show_notice':
+      return `Nobody is streaming yet: ${title}`;
     case 'attendance_summary':
       return message.reservation.status === 'cancelled'
         ? `Who watched before it was cancelled: ${title}`

@@ -51,6 +51,14 @@ export function streamEndText(message: Pick<MessageModel, 'reservation' | 'reaso
   return `was cancelled while it streamed${message.reason ? ` (${message.reason})` : ''}`;
 }
 
+/** Nobody has streamed since the start: what the organizer can do about it. */
+export function noShowText(start: string): string {
+  return (
+    `It was to start at ${start}, but nobody has streamed to it yet, and viewers are waiting. ` +
+    'Start your encoder now with the ingest URL and stream key of this reservation, or cancel it so that viewers are told.'
+  );
+}
+
 /** The summary as lines: how many watched, the peak, which invitees joined. */
 export function attendanceLines(attendance: Attendance): string[] {
   const people = (n: number) => `${n} ${n === 1 ? 'viewer' : 'viewers'}`;

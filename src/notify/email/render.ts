@@ -6,7 +6,7 @@
 import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { attendanceLines, refusalText, streamEndText } from '../stream.js';
+import { attendanceLines, noShowText, refusalText, streamEndText } from '../stream.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -154,6 +154,12 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           `: ${message.refusal ? refusalText(message.refusal, (iso) => formatInstant(iso, timeZone), r.reconfirmDeadline) : headline(message)}`,
         ],
         details: [when, server],
+        after: [],
+      };
+    case 'no_show_notice':
+      return {
+        intro: [title, `: ${noShowText(start)}`],
+        details: [when, server, ...pageLines(links)],
         after: [],
       };
     case 'attendance_summary':

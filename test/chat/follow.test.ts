@@ -6,6 +6,7 @@
  * the prompt is drawn once per commit.
  */
 import type { APIMessage } from 'discord.js';
+import { reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
 import { createToken } from '../../src/app/tokens.js';
 import { announceDeadline } from '../../src/jobs/deadlines.js';
@@ -19,7 +20,7 @@ import type { FakeDiscord } from '../support/fake-discord.js';
 import { startFakeDiscord } from '../support/fake-discord.js';
 import type { FakeSlack, RecordedCall } from '../support/fake-slack.js';
 import { FAKE_TEAM, startFakeSlack } from '../support/fake-slack.js';
-import { makeRequest, makeServer, waitFor } from '../support/fixtures.js';
+import { makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 import type { TestService } from '../support/service.js';
 import { startTestService } from '../support/service.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/slack-harness.js';
@@ -152,6 +153,19 @@ describe('GIVEN an organizer in Slack', () => {
       15_000,
     );
     await slackRedrawn(prompt, 'Lapsed');
+  }, 60_000);
+});
+
+describe('GIVEN a commit nobody heard (the service was down)', () => {
+  test('WHEN the service starts again THEN it catches up: the prompt shows the commit', async () => {
+    const reservation = await requested(slackOrganizer());
+    const prompt = await slackPrompt(reservation.code);
+    await world.stopService();
+    // A reconfirmation tells the organizer by e-mail only: no DM delivery would redraw the prompt.
+    const reconfirmed = await reconfirmReservation(makeDeps(world.db), makeActor({ isAdmin: true }), reservation.id);
+    expect(reconfirmed.ok).toBe(true);
+    await world.restart();
+    await slackRedrawn(prompt, 'Confirmed');
   }, 60_000);
 });
 

@@ -57,8 +57,8 @@ export class Prompts<Body> implements CommitFollower {
 
   /**
    * Delivers a message for the organizer's DM: the permit prompt itself (posted, or edited when a
-   * retry finds it), or a notice, threaded under the prompt, which it first redraws. Returns the
-   * DM channel and the message delivered.
+   * retry finds it), or a notice, threaded under the prompt, which it first brings up to date
+   * (unless the commit's follower did already). Returns the DM channel and the message delivered.
    */
   async deliver(
     message: MessageModel,

@@ -3,6 +3,7 @@
  * one typed object. Defaults are documented here, next to each setting. A bad value stops
  * start-up with one line naming the variable; secret values are never echoed.
  */
+import type { ReminderSettings } from './domain/schedule.js';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import type { Policy } from './domain/policy.js';
@@ -89,6 +90,8 @@ const ENV = z.object({
   RECONFIRM_REMINDER: duration('2h'),
   /** Reminder to viewers this long before the start (default 15m). */
   VIEWER_REMINDER: duration('15m'),
+  /** The organizer is told once when nobody has streamed this long after the start (default 10m; enforced servers). */
+  NO_SHOW_AFTER: duration('10m'),
 
   /** SMTP server for e-mail, smtp:// or smtps:// with auth in the URL. Unset: e-mails are written as .eml files to DATA_DIR/outbox. */
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
@@ -174,7 +177,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   logFormat: Env['LOG_FORMAT'];
   policy: Policy;
-  reminders: { reconfirmBeforeDeadlineMs: number; viewersBeforeStartMs: number };
+  reminders: ReminderSettings;
   mail: { smtpUrl: string | undefined; from: string; timeZone: string };
   slack:
     | { signingSecret: string; botToken: string; appToken: string | undefined; apiUrl: string | undefined }
@@ -283,7 +286,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxInvitees: env.MAX_INVITEES,
       notifyMode: env.NOTIFY_MODE === 'permit-and-reconfirm' ? 'permit_and_reconfirm' : 'reconfirm',
     },
-    reminders: { reconfirmBeforeDeadlineMs: env.RECONFIRM_REMINDER, viewersBeforeStartMs: env.VIEWER_REMINDER },
+    reminders: {
+      reconfirmBeforeDeadlineMs: env.RECONFIRM_REMINDER,
+      viewersBeforeStartMs: env.VIEWER_REMINDER,
+      noShowAfterMs: env.NO_SHOW_AFTER,
+    },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM, timeZone: env.MAIL_TIME_ZONE },
     slack: slackSettings(env),
     discord: discordSettings(env),

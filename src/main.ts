@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app/deps.js';
 import { issueMailedLinks } from './app/web-access.js';
+import { ChatFollower } from './chat/follow.js';
 import { createChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import { configuredUrl, listenFailure } from './config.js';
@@ -15,7 +16,6 @@ import { metricsRoutes, PrometheusMetrics } from './http/metrics.js';
 import type { Jobs } from './jobs/runtime.js';
 import { createJobs } from './jobs/runtime.js';
 import type { Logger } from './log.js';
-import { coerceError } from './log.js';
 import type { Transport } from './notify/transport.js';
 import type { MailedLinks } from './notify/email/transport.js';
 import { createEmailTransport, mailAddress } from './notify/email/transport.js';
@@ -43,6 +43,8 @@ export interface Service {
   url: string | undefined;
   jobs: Jobs;
   platforms: Platform[];
+  /** Redraws the organizer's chat prompts after every commit, when a chat platform is configured. */
+  chatFollower: ChatFollower | undefined;
   /** The streaming gate and the embedded server, unless this is a worker. */
   streaming: Streaming | undefined;
   stop(): Promise<void>;
@@ -102,6 +104,14 @@ export async function startService(config: Config, log: Logger, options: Service
       for (const transport of transports) await transport.close?.();
     });
 
+    // The organizer's prompts follow every commit, whoever made it (src/chat/follow.ts).
+    const followed = platforms.flatMap((platform) => platform.followers ?? []);
+    const chatFollower = followed.length > 0 ? new ChatFollower(followed, database.url, log) : undefined;
+    if (chatFollower) {
+      await chatFollower.start();
+      stops.push(() => chatFollower.stop());
+    }
+
     // Even with JOBS=off the service enqueues jobs; workers elsewhere run them.
     const jobs: Jobs = createJobs({
       process: role === 'worker' || config.jobs.enabled,
@@ -143,15 +153,6 @@ export async function startService(config: Config, log: Logger, options: Service
         port: createWebPort(deps, context.chat),
         secure: configuredUrl(config).startsWith('https:'),
         secret: await webCookieKey(deps.pool),
-        redrawPrompts: async (reservationId) => {
-          for (const platform of platforms) {
-            await platform
-              .redrawPrompt?.(reservationId)
-              .catch((error: unknown) =>
-                log.warn('redrawing a prompt failed', { platform: platform.name, error: coerceError(error).message }),
-              );
-          }
-        },
         watch: {
           gate: () => stream.gate,
           calendarFrom: mailAddress(config.mail.from),
@@ -178,7 +179,17 @@ export async function startService(config: Config, log: Logger, options: Service
     }
 
     let stopping: Promise<void> | undefined;
-    return { deps, database, http, url, jobs, platforms, streaming, stop: () => (stopping ??= stopAll()) };
+    return {
+      deps,
+      database,
+      http,
+      url,
+      jobs,
+      platforms,
+      chatFollower,
+      streaming,
+      stop: () => (stopping ??= stopAll()),
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -7,6 +7,7 @@
  * start without it, and `keepConnecting` attaches it in the background once it answers.
  */
 import type { PlatformState, PlatformStates } from './app/health.js';
+import type { CommitFollower } from './chat/follow.js';
 import type { ChatPort } from './chat/port.js';
 import type { Config } from './config.js';
 import type { FastifyPluginAsync } from 'fastify';
@@ -34,11 +35,8 @@ export interface Platform {
    * when an established connection drops and comes back (the SDK reconnects by itself).
    */
   connect(report: (state: PlatformState) => void): Promise<void>;
-  /**
-   * Redraws the organizer's DM prompt of a reservation, if this platform posted one: after an
-   * action taken elsewhere (the web pages), so no prompt keeps a button that no longer applies.
-   */
-  redrawPrompt?(reservationId: string): Promise<void>;
+  /** What it shows of a reservation that follows every commit (src/chat/follow.ts): DM prompts, guild events. */
+  followers?: CommitFollower[];
   stop(): Promise<void>;
 }
 

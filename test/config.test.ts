@@ -61,6 +61,7 @@ describe('configuration', () => {
     'BOOKING_HORIZON',
     'RECONFIRM_REMINDER',
     'VIEWER_REMINDER',
+    'NO_SHOW_AFTER',
     'JOB_POLL_EVERY',
     'OUTBOX_SWEEP_EVERY',
     'DELIVERY_LEASE',

@@ -7,10 +7,10 @@
  */
 import type { PublishRefusalReason, PublishWindow } from '../domain/admission.js';
 import { decidePublish, isToldToOrganizer, summarizeAttendance } from '../domain/admission.js';
-import { planAttendanceSummary, planPublishRefused } from '../domain/notifications.js';
+import { noShowKey, planAttendanceSummary, planNoShow, planPublishRefused } from '../domain/notifications.js';
 import { isEnforcing } from '../domain/server-kind.js';
 import { transition } from '../domain/status.js';
-import { appendAudit, recordEffects } from '../store/outbox.js';
+import { appendAudit, hasNotification, recordEffects } from '../store/outbox.js';
 import type { StoredReservation } from '../store/reservations.js';
 import { findReservation, lockReservation, updateReservation } from '../store/reservations.js';
 import { inTransaction } from '../store/sql.js';
@@ -168,6 +168,37 @@ export async function summarizeStream(deps: AppDeps, reservationId: string, reas
     reservation: outcome.reservation,
     notificationIds: outcome.ids,
   });
+  return outcome.ids;
+}
+
+/**
+ * The no-show job (src/jobs/runtime.ts), at start + NO_SHOW_AFTER: when nobody has streamed into a
+ * confirmed reservation on a server Slotcast enforces, the organizer is told, in their DM and
+ * e-mail — once per start time, whichever instance runs the job and however often (the check and
+ * the notice are made on the locked row). Nothing after a publish, or when the reservation was
+ * cancelled or moved to a later start meanwhile (its job was moved too). Returns the queued ids.
+ */
+export async function tellNoShow(deps: AppDeps, reservationId: string, noShowAfterMs: number): Promise<string[]> {
+  const now = deps.clock();
+  const outcome = await inTransaction(deps.pool, async (sql) => {
+    const reservation = await lockReservation(sql, reservationId);
+    if (reservation?.status !== 'confirmed' || !isEnforcing(reservation.server.kind)) return undefined;
+    if (now.getTime() < reservation.startsAt.getTime() + noShowAfterMs || now >= reservation.endsAt) return undefined;
+    if (
+      (await hasPublished(sql, reservation.id)) ||
+      (await hasNotification(sql, reservation.id, noShowKey(reservation)))
+    )
+      return undefined;
+    const planned = planNoShow(reservation, { actorName: SYSTEM_ACTOR.name, at: now });
+    const ids = await recordEffects(sql, reservation.id, planned, {
+      actor: SYSTEM_ACTOR,
+      action: 'no_show',
+      details: { startsAt: reservation.startsAt.toISOString(), noShowAfterMs },
+    });
+    return { reservation, ids };
+  });
+  if (!outcome) return [];
+  await announce(deps, { kind: 'no_show', reservation: outcome.reservation, notificationIds: outcome.ids });
   return outcome.ids;
 }
 

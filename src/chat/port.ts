@@ -22,6 +22,9 @@ import type { Logger } from '../log.js';
 import type { StoredReservation } from '../store/reservations.js';
 import type { ServerRow } from '../store/servers.js';
 import type { ReservationCard } from './card.js';
+import type { EventStatus } from './events.js';
+import { FollowedEvents } from './events.js';
+import type { CommitFollower } from './follow.js';
 import { Prompts } from './prompt.js';
 import type { MessagePort } from './recorded.js';
 import { RecordedMessages } from './recorded.js';
@@ -68,6 +71,11 @@ export interface ChatPort {
   saveZone(user: UserRef, zone: string): Promise<void>;
   /** The recorded messages on a platform, behind its MessagePort; `drawPrompt` renders the prompt card. */
   messages<Body>(port: MessagePort<Body>, drawPrompt: (card: ReservationCard) => Body): ChatMessages<Body>;
+  /** The recorded scheduled events, following the stream through `setStatus` (src/chat/events.ts). */
+  followEvents<Body>(
+    recorded: RecordedMessages<Body>,
+    setStatus: (channelId: string, eventId: string, status: EventStatus) => Promise<void>,
+  ): CommitFollower;
 }
 
 export function createChatPort(deps: AppDeps): ChatPort {
@@ -91,5 +99,6 @@ export function createChatPort(deps: AppDeps): ChatPort {
       const page = (code: string) => pageUrl(deps, code);
       return { recorded, prompts: new Prompts(deps.pool, recorded, drawPrompt, deps.clock, page) };
     },
+    followEvents: (recorded, setStatus) => new FollowedEvents(deps.pool, recorded, setStatus),
   };
 }

@@ -9,8 +9,14 @@
  * platform's answer and the record.
  */
 import type pg from 'pg';
-import type { ChatMessagePurpose } from '../store/chat-messages.js';
-import { findChatMessage, saveChatMessage, withChatMessageLock } from '../store/chat-messages.js';
+import type { ChatMessagePurpose, DrawnFor } from '../store/chat-messages.js';
+import {
+  findChatMessage,
+  findDrawnMessage,
+  markDrawn,
+  saveChatMessage,
+  withChatMessageLock,
+} from '../store/chat-messages.js';
 
 export type ChatPlatform = 'slack' | 'discord';
 
@@ -76,6 +82,19 @@ export class RecordedMessages<Body> {
   async find(conversation: Conversation, purpose: ChatMessagePurpose): Promise<string | undefined> {
     const found = await findChatMessage(this.pool, { ...conversation, platform: this.port.platform, purpose });
     return found?.messageId;
+  }
+
+  /** The recorded message's id and what it was last drawn for. */
+  findDrawn(
+    conversation: Conversation,
+    purpose: ChatMessagePurpose,
+  ): Promise<{ messageId: string; drawn: DrawnFor | undefined } | undefined> {
+    return findDrawnMessage(this.pool, { ...conversation, platform: this.port.platform, purpose });
+  }
+
+  /** Notes what the recorded message now shows. Call it locked. */
+  markDrawn(conversation: Conversation, purpose: ChatMessagePurpose, drawn: DrawnFor): Promise<void> {
+    return markDrawn(this.pool, { ...conversation, platform: this.port.platform, purpose }, drawn);
   }
 
   /** Edits the recorded message, or posts and records one when none is recorded or it is gone. Call it locked. */

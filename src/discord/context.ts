@@ -12,7 +12,7 @@ export interface DiscordContext {
   chat: ChatPort;
   drafts: Drafts;
   log: Logger;
-  /** The organizer's recorded DM prompt, redrawn after every action (src/chat/prompt.ts). */
+  /** The organizer's recorded DM prompt, redrawn after every commit (src/chat/follow.ts) and answered through a press on it. */
   prompts: Prompts<DiscordMessage>;
 }
 

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Events } from 'discord.js';
 import type { PlatformFactory } from '../platforms.js';
 import { PlatformRefused } from '../platforms.js';
-import { createDiscordTransport } from './transport.js';
+import { createDiscordTransport, setEventStatus } from './transport.js';
 import { createClient, createDeliveryRest } from './client.js';
 import { registerCommands } from './manifest.js';
 import { Drafts } from './drafts.js';
@@ -44,7 +44,11 @@ export const discordPlatform: PlatformFactory = async ({ config, chat, log }) =>
     name: 'discord',
     label: 'Discord',
     transports: [createDiscordTransport({ rest, recorded, prompts, log, clock: chat.clock })],
-    redrawPrompt: async (reservationId) => void (await prompts.redraw(reservationId)),
+    // The guild event follows the stream: started when it goes live, completed when it is over.
+    followers: [
+      prompts,
+      chat.followEvents(recorded, (guildId, eventId, status) => setEventStatus(rest, guildId, eventId, status)),
+    ],
     async connect(reportState) {
       report = reportState;
       const ready = once(client, Events.ClientReady, { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });

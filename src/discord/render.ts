@@ -14,7 +14,7 @@ import type { MessagePayload } from '../domain/notifications.js';
 import { holdsSlot } from '../domain/status.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
-import { attendanceLines, refusalText } from '../notify/stream.js';
+import { attendanceLines, noShowText, refusalText, streamEndText } from '../notify/stream.js';
 import { encodeId } from './ids.js';
 import { clip, discordTime, userText } from './text.js';
 
@@ -285,8 +285,14 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
         : headline(model);
       color = COLORS.error;
       break;
+    case 'no_show_notice':
+      description = noShowText(discordTime(view.startsAt, 't'));
+      color = COLORS.error;
+      break;
     case 'attendance_summary':
-      description = model.attendance ? attendanceLines(model.attendance).join('\n') : headline(model);
+      description = model.attendance
+        ? [`It ${streamEndText(model)}.`, ...attendanceLines(model.attendance)].join('\n')
+        : headline(model);
       color = COLORS.ended;
       break;
     default:

@@ -28,10 +28,11 @@ const EXPIRED = doneView(
 );
 
 /**
- * After a use case on a reservation: the organizer's recorded DM prompt is brought up to date
- * wherever the action came from (the prompt, a reminder, `/reserve list`). A DM message other
- * than the prompt (a reminder) becomes the short summary, so its buttons are not pressed again;
- * otherwise the summary is told ephemerally.
+ * After a use case on a reservation. The organizer's recorded DM prompt follows the commit by
+ * itself (src/chat/follow.ts); a button pressed on it is answered by drawing it through the
+ * interaction, unless the follower drew it first. A DM message other than the prompt (a
+ * reminder) becomes the short summary, so its buttons are not pressed again; otherwise the
+ * summary is told ephemerally.
  */
 export async function answer(
   context: DiscordContext,
@@ -42,27 +43,24 @@ export async function answer(
 ): Promise<void> {
   if (!outcome.ok) return tell(interaction, refusalView(outcome));
   const done = summary(outcome.value);
-  const wasPrompt = await refreshPrompt(context, interaction, mode, outcome.value.id);
-  if (mode === 'prompt' && !wasPrompt) return void (await interaction.editReply(asEdit(done)));
+  if (mode === 'prompt' && !(await drawPressedPrompt(context, interaction, outcome.value.id)))
+    return void (await interaction.editReply(asEdit(done)));
   await tell(interaction, done);
 }
 
-/** Whether the pressed message was the prompt. The action already happened: a failed refresh is logged, not reported as a failed action. */
-async function refreshPrompt(
+/** Whether the pressed message was the prompt. The action already happened: a failed draw is logged, not reported as a failed action. */
+async function drawPressedPrompt(
   context: DiscordContext,
   interaction: ButtonInteraction | ModalSubmitInteraction,
-  mode: 'prompt' | 'reply',
   reservationId: string,
 ): Promise<boolean> {
   // Only a deferred update (mode 'prompt') may rewrite the pressed message through the interaction.
-  const pressed =
-    mode === 'prompt' && interaction.message
-      ? {
-          channelId: interaction.message.channelId,
-          messageId: interaction.message.id,
-          edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))),
-        }
-      : undefined;
+  if (!interaction.message) return false;
+  const pressed = {
+    channelId: interaction.message.channelId,
+    messageId: interaction.message.id,
+    edit: async (body: DiscordMessage) => void (await interaction.editReply(asEdit(body))),
+  };
   try {
     return (await context.prompts.redraw(reservationId, pressed)).pressedWasPrompt;
   } catch (error) {
@@ -223,7 +221,6 @@ export async function onSlot(
   else if (draft.kind === 'change' && draft.reservationId)
     reply = await moveToSlot(
       context,
-      interaction,
       actor,
       { ...draft, values: draft.values, reservationId: draft.reservationId },
       picked,
@@ -260,7 +257,6 @@ async function bookSlot(
 
 async function moveToSlot(
   context: DiscordContext,
-  interaction: ButtonInteraction,
   actor: Actor,
   draft: SlotDraft<'reservationId'>,
   picked: PickedSlot,
@@ -271,8 +267,6 @@ async function moveToSlot(
   if (!checked.ok) return problemsView(checked.fields, draft.id);
   const outcome = await context.chat.change(actor, draft.reservationId, checked.command);
   if (!outcome.ok) return slotRefused(context, draft, outcome, zone);
-  // The slot offer is not the prompt: the organizer's DM prompt is edited over REST.
-  await refreshPrompt(context, interaction, 'reply', outcome.value.id);
   return changedView(outcome.value, true);
 }
 

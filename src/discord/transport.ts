@@ -77,16 +77,24 @@ export function createDiscordTransport({ rest, recorded, prompts, log, clock }: 
   async function toGuildEvent(model: MessageModel, conversation: Conversation): Promise<DeliveryResult> {
     const view = model.reservation;
     const guildId = conversation.channelId;
-    const existing = await recorded.find(conversation, 'event');
+    const recordedEvent = await recorded.findDrawn(conversation, 'event');
+    const existing = recordedEvent?.messageId;
     if (model.event === 'cancellation_notice') {
       if (!existing) return delivered('none');
+      const drawn = recordedEvent.drawn?.status;
+      // Completed already (src/chat/events.ts) after it ran: nothing left to cancel.
+      if (drawn === 'completed' || drawn === 'cancelled') return delivered(existing);
+      // A started event cannot be cancelled, only ended.
+      const status = drawn === 'live' ? 'completed' : 'cancelled';
       try {
-        await rest.patch(Routes.guildScheduledEvent(guildId, existing), {
-          body: { status: GuildScheduledEventStatus.Canceled },
-        });
+        await setEventStatus(rest, guildId, existing, status);
       } catch (error) {
         if (apiCode(error) !== DiscordCode.UnknownScheduledEvent) throw error;
       }
+      await recorded.markDrawn(conversation, 'event', {
+        version: view.version,
+        status: status === 'completed' ? 'completed' : 'cancelled',
+      });
       return delivered(existing);
     }
     if (model.event !== 'invitation_confirmed' && model.event !== 'change_notice') return delivered('none');
@@ -162,6 +170,22 @@ export function createDiscordTransport({ rest, recorded, prompts, log, clock }: 
       }
     },
   };
+}
+
+const EVENT_STATUS = {
+  active: GuildScheduledEventStatus.Active,
+  completed: GuildScheduledEventStatus.Completed,
+  cancelled: GuildScheduledEventStatus.Canceled,
+} as const;
+
+/** Starts, ends or cancels a guild's scheduled event. */
+export async function setEventStatus(
+  rest: REST,
+  guildId: string,
+  eventId: string,
+  status: keyof typeof EVENT_STATUS,
+): Promise<void> {
+  await rest.patch(Routes.guildScheduledEvent(guildId, eventId), { body: { status: EVENT_STATUS[status] } });
 }
 
 const EVENT_LOCATION_TOO_LONG =

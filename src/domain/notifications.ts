@@ -33,6 +33,8 @@ export const NOTIFICATION_EVENTS = [
   'publish_refused',
   /** To the organizer after the stream: how many watched, the peak, which invitees joined. */
   'attendance_summary',
+  /** To the organizer: nobody has streamed by start + NO_SHOW_AFTER (once per start time). */
+  'no_show_notice',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -409,13 +411,34 @@ export function planPublishRefused(
   ];
 }
 
+/** The dedupe key's start for a reservation's no-show notice at this start time. */
+export function noShowKey(reservation: Pick<Reservation, 'id' | 'startsAt'>): string {
+  return `${reservation.id}:no_show:${reservation.startsAt.toISOString()}:`;
+}
+
+/**
+ * Nobody has streamed by start + NO_SHOW_AFTER: the organizer is told in their DM and e-mail,
+ * once per start time (moved to a later start, it may be told again for that one).
+ */
+export function planNoShow(reservation: Reservation, context: EventContext): PlannedNotification[] {
+  const payload = payloadFor('no_show_notice', reservation, context);
+  return organizerInboxes(reservation.organizer).map((contact) => ({
+    ...contact,
+    event: 'no_show_notice',
+    dedupeKey: `${noShowKey(reservation)}${contact.channel}:${contact.recipient}`,
+    payload: { ...payload, calendar: 'none' },
+  }));
+}
+
 /** After the stream, once: who watched, in the organizer's DM and e-mail. */
 export function planAttendanceSummary(
   reservation: Reservation,
   attendance: Attendance,
   context: EventContext,
 ): PlannedNotification[] {
-  const payload = payloadFor('attendance_summary', reservation, context, { attendance });
+  // A stream cancelled while it ran: the summary says so, with the organizer's reason.
+  const reason = reservation.status === 'cancelled' ? { reason: reservation.cancelReason } : {};
+  const payload = payloadFor('attendance_summary', reservation, context, { attendance, ...reason });
   return organizerInboxes(reservation.organizer).map((contact) => ({
     ...contact,
     event: 'attendance_summary',

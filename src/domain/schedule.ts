@@ -10,7 +10,14 @@ import type { Reservation } from './reservation.js';
 import { inviteeCount } from './reservation.js';
 import { isEnforcing } from './server-kind.js';
 
-export const RESERVATION_JOBS = ['deadline', 'reconfirm-reminder', 'viewer-reminder', 'start', 'end'] as const;
+export const RESERVATION_JOBS = [
+  'deadline',
+  'reconfirm-reminder',
+  'viewer-reminder',
+  'start',
+  'end',
+  'no-show',
+] as const;
 export type ReservationJob = (typeof RESERVATION_JOBS)[number];
 
 export interface ReminderSettings {
@@ -18,6 +25,8 @@ export interface ReminderSettings {
   reconfirmBeforeDeadlineMs: number;
   /** Viewers are reminded this long before the start (default 15m). */
   viewersBeforeStartMs: number;
+  /** On an enforced server, the organizer is told when nobody has streamed this long after the start (default 10m). */
+  noShowAfterMs: number;
 }
 
 export interface TimedJob {
@@ -58,6 +67,9 @@ export function jobsFor(
       if (inviteeCount(reservation.invitees) > 0)
         later('viewer-reminder', reservation.startsAt.getTime() - reminders.viewersBeforeStartMs);
       if (clockStarts) later('start', reservation.startsAt.getTime());
+      // Only a server Slotcast enforces says whether anyone streamed.
+      else if (reservation.startsAt.getTime() + reminders.noShowAfterMs < reservation.endsAt.getTime())
+        later('no-show', reservation.startsAt.getTime() + reminders.noShowAfterMs);
       later('end', completesAt(reservation).getTime());
       break;
     case 'live':

@@ -17,6 +17,8 @@ export const JOB_PAYLOADS = {
   'reservation.start': reservationRef,
   /** live → completed at the end. */
   'reservation.end': reservationRef,
+  /** Nobody has streamed by start + NO_SHOW_AFTER: tell the organizer (once; skipped when it no longer applies). */
+  'reservation.no-show': reservationRef,
   /** Deliver these outbox rows. */
   'outbox.deliver': z.object({ ids: z.array(z.uuid()).min(1) }),
   /** Tell the organizer which contacts could not be reached. */

@@ -13,7 +13,7 @@ import type { AppDeps } from '../app/deps.js';
 import type { CommitListener } from '../app/events.js';
 import { KEEPS_TIMERS } from '../app/events.js';
 import { lapseReservation, startReservation } from '../app/lifecycle.js';
-import { finishReservation } from '../app/stream.js';
+import { finishReservation, tellNoShow } from '../app/stream.js';
 import { remind, reportDeliveryFailures } from '../app/reminders.js';
 import type { Config } from '../config.js';
 import type { ReservationJob } from '../domain/schedule.js';
@@ -61,6 +61,7 @@ const JOB_NAME: Record<Exclude<ReservationJob, 'deadline'>, JobName> = {
   'viewer-reminder': 'reservation.viewer-reminder',
   start: 'reservation.start',
   end: 'reservation.end',
+  'no-show': 'reservation.no-show',
 };
 // Deadlines are kept by the deadline clock, not by Agenda (see deadlines.ts).
 const RESERVATION_JOB_NAMES = Object.values(JOB_NAME);
@@ -144,6 +145,9 @@ export function createJobs({ process: processJobs, config, deps, transports, log
   queue.define('reservation.start', async ({ reservationId }) => void (await startReservation(deps, reservationId)));
   // Completes the reservation and, after a stream Slotcast enforced, summarizes its attendance.
   queue.define('reservation.end', ({ reservationId }) => finishReservation(deps, reservationId));
+  queue.define('reservation.no-show', async ({ reservationId }) =>
+    deliverNow(await tellNoShow(deps, reservationId, config.reminders.noShowAfterMs)),
+  );
   queue.define('reservation.reconfirm-reminder', async ({ reservationId, version }) =>
     deliverNow(await remind(deps, reservationId, 'reconfirm_reminder', version)),
   );

@@ -75,8 +75,12 @@ export function headline(message: MessageModel): string {
       return `No longer invited: ${title}`;
     case 'publish_refused':
       return `Stream refused: ${title}`;
+    case 'no_show_notice':
+      return `Nobody is streaming yet: ${title}`;
     case 'attendance_summary':
-      return `Who watched: ${title}`;
+      return message.reservation.status === 'cancelled'
+        ? `Who watched before it was cancelled: ${title}`
+        : `Who watched: ${title}`;
   }
 }
 

@@ -6,6 +6,7 @@
 import type { Attendance } from '../domain/admission.js';
 import { formatDuration } from '../domain/duration.js';
 import type { PublishRefusal } from '../domain/notifications.js';
+import type { MessageModel } from './message.js';
 
 export type WriteInstant = (iso: string) => string;
 
@@ -39,6 +40,23 @@ export function refusalText(refusal: PublishRefusal, time: WriteInstant, deadlin
     case 'unknown_key':
       return `${refused}: the stream key is not one of a reservation.`;
   }
+}
+
+/**
+ * How the summary opens: a stream cancelled while it ran says so (with the organizer's reason),
+ * so it never reads like one that ran its full slot.
+ */
+export function streamEndText(message: Pick<MessageModel, 'reservation' | 'reason'>): string {
+  if (message.reservation.status !== 'cancelled') return 'is over';
+  return `was cancelled while it streamed${message.reason ? ` (${message.reason})` : ''}`;
+}
+
+/** Nobody has streamed since the start: what the organizer can do about it. */
+export function noShowText(start: string): string {
+  return (
+    `It was to start at ${start}, but nobody has streamed to it yet, and viewers are waiting. ` +
+    'Start your encoder now with the ingest URL and stream key of this reservation, or cancel it so that viewers are told.'
+  );
 }
 
 /** The summary as lines: how many watched, the peak, which invitees joined. */

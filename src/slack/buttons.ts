@@ -133,9 +133,10 @@ async function formView(press: Press, form: 'change' | 'cancel'): Promise<ModalV
 const refusedView = (text: string): ModalView => messageView('Not possible', `:no_entry: ${escapeText(text)}`);
 
 /**
- * Redraws the organizer's recorded card (src/chat/prompt.ts), through the pressed message when that
- * is the one; a pressed card that is not the recorded one is redrawn too, for whoever pressed it,
- * where it is. Returns the reservation as it now stands.
+ * Answers a press: the organizer's recorded card follows the commit by itself (src/chat/follow.ts);
+ * pressed, it is drawn through the pressed message unless the follower drew it first. A pressed
+ * card that is not the recorded one is redrawn for whoever pressed it, where it is. Returns the
+ * reservation as it now stands.
  */
 async function redraw(press: Press): Promise<StoredReservation | undefined> {
   const { surface, services, client, actor } = press;

@@ -13,7 +13,7 @@ export interface SlackContext {
   chat: ChatPort;
   log: Logger;
   actors: SlackActors;
-  /** The organizer's recorded DM card, redrawn after every action. */
+  /** The organizer's recorded DM card, redrawn after every commit (src/chat/follow.ts) and answered through a press on it. */
   prompts: Prompts<SlackMessage>;
   /** Drops repeated deliveries of one button press. */
   recent: RecentKeys;

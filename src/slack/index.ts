@@ -23,7 +23,7 @@ export const slackPlatform: PlatformFactory = async ({ config, chat, log }) => {
     label: 'Slack',
     routes: receiver ? (app) => eventsRoutes(app, { receiver, ready: () => slack.ready }) : undefined,
     transports: [transport],
-    redrawPrompt: async (reservationId) => void (await slack.services.prompts.redraw(reservationId)),
+    followers: [slack.services.prompts],
     // In HTTP mode the service's server carries Slack; only Socket Mode has a connection of its own.
     connect: async () => {
       await slack.connect();

@@ -14,7 +14,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
 import { ACTION } from './ids.js';
-import { attendanceLines, refusalText } from '../notify/stream.js';
+import { attendanceLines, noShowText, refusalText, streamEndText } from '../notify/stream.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -198,8 +198,11 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
         ? `:no_entry: ${title}: ${refusalText(message.refusal, (iso) => dateToken(new Date(iso), '{time}'), card.reconfirmDeadline.toISOString())}`
         : escapeText(headline(message));
       break;
+    case 'no_show_notice':
+      text = `:warning: ${title}: ${escapeText(noShowText(dateToken(card.startsAt, '{time}')))}`;
+      break;
     case 'attendance_summary':
-      text = `:bar_chart: ${title}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
+      text = `:bar_chart: ${title} ${escapeText(streamEndText(message))}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
       break;
     default:
       text = escapeText(headline(message));

@@ -93,7 +93,7 @@ export function registerForms(app: App, services: SlackContext): void {
             `:x: *${escapeText(reservation.title)}* is cancelled. Everyone who had been told gets a cancellation notice.`,
           ),
         ),
-        after: () => refreshSurfaces(services, client, actor, reservation, metadata),
+        after: () => refreshSurfaces(services, client, actor, metadata),
       };
     })();
     // A cancel's work never answers with field errors (the reason is checked above).
@@ -170,8 +170,7 @@ async function submit(context: FormContext, submission: Submission): Promise<Ans
     const reservation = outcome.value;
     return {
       view: update(context.mode === 'request' ? requestedView(reservation) : changedView(reservation, true)),
-      after: () =>
-        refreshSurfaces(services, context.client, actor, reservation, context.metadata, context.mode === 'change'),
+      after: () => refreshSurfaces(services, context.client, actor, context.metadata),
     };
   }
   return { view: await refusalAnswer(context, outcome) };
@@ -283,15 +282,15 @@ async function runAfter(services: SlackContext, answer: Answer): Promise<void> {
   }
 }
 
-/** After a change or cancel: the DM card and (when the modal came from it) App Home show the new state. */
+/**
+ * After a request, change or cancel: App Home shows the new state when the modal came from it.
+ * The DM card follows the commit by itself (src/chat/follow.ts).
+ */
 async function refreshSurfaces(
   services: SlackContext,
   client: webApi.WebClient,
   actor: SlackActor,
-  reservation: StoredReservation,
   metadata: ViewMetadata,
-  refreshCard = true,
 ): Promise<void> {
-  if (refreshCard) await services.prompts.redraw(reservation.id);
   if (metadata.fromHome) await publishHome(services, client, actor);
 }

@@ -39,6 +39,101 @@ export async function findChatMessage(
   return rows[0] ? { ...key, messageId: rows[0].message_id } : undefined;
 }
 
+/** What a message was last drawn for: the reservation's version and status then. */
+export interface DrawnFor {
+  version: number;
+  status: string;
+}
+
+/** The recorded message and what it was last drawn for (undefined when not known). */
+export async function findDrawnMessage(
+  sql: Sql,
+  key: Omit<ChatMessageRef, 'messageId'>,
+): Promise<{ messageId: string; drawn: DrawnFor | undefined } | undefined> {
+  const { rows } = await sql.query<{ message_id: string; drawn_version: number | null; drawn_status: string | null }>(
+    statement(
+      `SELECT message_id, drawn_version, drawn_status FROM chat_message
+       WHERE reservation_id = $1 AND platform = $2 AND channel_id = $3 AND purpose = $4`,
+      [key.reservationId, key.platform, key.channelId, key.purpose],
+    ),
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const drawn =
+    row.drawn_version === null || row.drawn_status === null
+      ? undefined
+      : { version: row.drawn_version, status: row.drawn_status };
+  return { messageId: row.message_id, drawn };
+}
+
+/** Notes what the recorded message now shows. */
+export async function markDrawn(sql: Sql, key: Omit<ChatMessageRef, 'messageId'>, drawn: DrawnFor): Promise<void> {
+  await sql.query(
+    statement(
+      `UPDATE chat_message SET drawn_version = $5, drawn_status = $6, updated_at = now()
+       WHERE reservation_id = $1 AND platform = $2 AND channel_id = $3 AND purpose = $4`,
+      [key.reservationId, key.platform, key.channelId, key.purpose, drawn.version, drawn.status],
+    ),
+  );
+}
+
+/**
+ * Reservations whose recorded message of this purpose on this platform shows another version or
+ * status than the reservation has now (commits nobody heard of: a listener was away).
+ */
+export async function staleMessages(
+  sql: Sql,
+  platform: Platform,
+  purpose: ChatMessagePurpose,
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await sql.query<{ reservation_id: string }>(
+    statement(
+      `SELECT m.reservation_id FROM chat_message m JOIN reservation r ON r.id = m.reservation_id
+       WHERE m.platform = $1 AND m.purpose = $2
+         AND (m.drawn_version, m.drawn_status) IS DISTINCT FROM (r.version, r.status::text)
+       ORDER BY m.updated_at LIMIT $3`,
+      [platform, purpose, limit],
+    ),
+  );
+  return rows.map((row) => row.reservation_id);
+}
+
+/** The channels where a reservation has a recorded message of this purpose. */
+export async function chatMessageChannels(
+  sql: Sql,
+  reservationId: string,
+  platform: Platform,
+  purpose: ChatMessagePurpose,
+): Promise<string[]> {
+  const { rows } = await sql.query<{ channel_id: string }>(
+    statement(`SELECT channel_id FROM chat_message WHERE reservation_id = $1 AND platform = $2 AND purpose = $3`, [
+      reservationId,
+      platform,
+      purpose,
+    ]),
+  );
+  return rows.map((row) => row.channel_id);
+}
+
+/**
+ * Reservations whose guild event has not followed the stream: live while the event was not
+ * started, or over while it still shows as live.
+ */
+export async function staleEvents(sql: Sql, platform: Platform, limit: number): Promise<string[]> {
+  const { rows } = await sql.query<{ reservation_id: string }>(
+    statement(
+      `SELECT DISTINCT m.reservation_id FROM chat_message m JOIN reservation r ON r.id = m.reservation_id
+       WHERE m.platform = $1 AND m.purpose = 'event'
+         AND ((r.status = 'live' AND m.drawn_status IS DISTINCT FROM 'live')
+           OR (r.status IN ('completed', 'cancelled', 'lapsed') AND m.drawn_status = 'live'))
+       LIMIT $2`,
+      [platform, limit],
+    ),
+  );
+  return rows.map((row) => row.reservation_id);
+}
+
 /** Records (or replaces) the message that stands for this reservation in this channel. */
 export async function saveChatMessage(sql: Sql, ref: ChatMessageRef): Promise<void> {
   await sql.query(

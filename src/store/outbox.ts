@@ -74,6 +74,18 @@ export async function recordEffects(
   return rows[0]!.ids;
 }
 
+/** Whether a notification was queued for the reservation whose dedupe key starts with `keyPrefix`. */
+export async function hasNotification(sql: Sql, reservationId: string, keyPrefix: string): Promise<boolean> {
+  const pattern = `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const { rows } = await sql.query(
+    statement('SELECT 1 FROM notification WHERE reservation_id = $1 AND dedupe_key LIKE $2 LIMIT 1', [
+      reservationId,
+      pattern,
+    ]),
+  );
+  return rows.length > 0;
+}
+
 /** An audit entry on its own (a refused request, which leaves no reservation behind). */
 export async function appendAudit(sql: Sql, audit: AuditRecord & { reservationId?: string }): Promise<void> {
   await sql.query(

@@ -176,7 +176,6 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
       if (!found) return reply;
       const outcome = await chat.reconfirm(found.actor, found.reservation.id);
       if (!outcome.ok) return refused(request, reply, found.actor, outcome);
-      await context.redrawPrompts(outcome.value.id);
       return done(reply, outcome.value, 'reconfirmed');
     },
   );
@@ -196,7 +195,6 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
         });
       const outcome = await chat.cancel(found.actor, found.reservation.id, parsed.data);
       if (!outcome.ok) return refused(request, reply, found.actor, outcome);
-      await context.redrawPrompts(outcome.value.id);
       return done(reply, outcome.value, 'cancelled');
     },
   );
@@ -271,7 +269,6 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
         return again(STATUS_BY_REASON[outcome.reason], [], { kind: 'error', text: outcome.message });
       }
       const changed = outcome.value.version !== reservation.version;
-      if (changed) await context.redrawPrompts(outcome.value.id);
       return done(reply, outcome.value, changed ? 'changed' : 'unchanged');
     },
   );

@@ -44,8 +44,6 @@ export interface WebSettings {
   secure: boolean;
   /** Signs the CSRF cookie and keys the CSRF tokens; the same in every process of the service. */
   secret: string;
-  /** Redraws the organizer's DM prompt on every chat platform after an action taken on the web. */
-  redrawPrompts(reservationId: string): Promise<void>;
   watch: WatchSettings;
 }
 

@@ -194,6 +194,7 @@ describe('GIVEN an action taken after the prompt was posted', () => {
   test('WHEN redrawn from the prompt itself THEN it is rewritten through the pressed message, not the platform', async () => {
     const r = await reservation();
     const sent = await prompts.deliver(message(r, 'permit_prompt'), noticeText);
+    await cancelReservation(deps, makeActor({ isAdmin: true }), r.id);
     const through: Body[] = [];
     const result = await prompts.redraw(r.id, {
       channelId: sent.channelId,
@@ -208,6 +209,7 @@ describe('GIVEN an action taken after the prompt was posted', () => {
   test('WHEN redrawn from another message THEN the prompt is edited through the platform and the reservation returned', async () => {
     const r = await reservation();
     const sent = await prompts.deliver(message(r, 'permit_prompt'), noticeText);
+    await cancelReservation(deps, makeActor({ isAdmin: true }), r.id);
     const result = await prompts.redraw(r.id, { channelId: 'C0ELSEWHERE', messageId: 'x', edit: async () => {} });
     expect(result).toMatchObject({ pressedWasPrompt: false, reservation: { id: r.id } });
     expect(platform.edits.map((edit) => edit.messageId)).toEqual([sent.messageId]);
@@ -247,6 +249,32 @@ describe('GIVEN an action taken after the prompt was posted', () => {
     await delivery;
     await redraw;
     expect(asCard(platform.edits.at(-1)?.body).status).toBe('cancelled');
+  });
+
+  test('WHEN two processes redraw after one commit, and again after none THEN the prompt is edited once', async () => {
+    const r = await reservation();
+    const sent = await prompts.deliver(message(r, 'permit_prompt'), noticeText);
+    expect(await prompts.redraw(r.id)).toMatchObject({ pressedWasPrompt: false });
+    expect(platform.edits).toEqual([]);
+    await cancelReservation(deps, makeActor({ isAdmin: true }), r.id);
+    const other = new Prompts(db.pool, new RecordedMessages(db.pool, platform), (card) => card, deps.clock);
+    await Promise.all([prompts.redraw(r.id), other.redraw(r.id), other.redraw(r.id)]);
+    expect(platform.edits.map((edit) => edit.messageId)).toEqual([sent.messageId]);
+    expect(asCard(platform.edits[0]?.body).status).toBe('cancelled');
+    // The cancellation notice finds the prompt drawn: it is threaded, and the prompt not edited again.
+    await prompts.deliver(message(r, 'cancellation_notice'), noticeText);
+    expect(platform.edits).toHaveLength(1);
+    expect(await prompts.stale(1_000)).not.toContain(r.id);
+  });
+
+  test('WHEN a commit was not heard THEN the prompt is stale until redrawn', async () => {
+    const r = await reservation();
+    await prompts.deliver(message(r, 'permit_prompt'), noticeText);
+    expect(await prompts.stale(1_000)).not.toContain(r.id);
+    await cancelReservation(deps, makeActor({ isAdmin: true }), r.id);
+    expect(await prompts.stale(1_000)).toContain(r.id);
+    await prompts.redraw(r.id);
+    expect(await prompts.stale(1_000)).not.toContain(r.id);
   });
 
   test('WHEN the organizer is on another platform THEN nothing is redrawn here', async () => {

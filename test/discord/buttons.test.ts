@@ -12,7 +12,7 @@ import type { StoredReservation } from '../../src/store/reservations.js';
 import type { DiscordBot } from '../support/discord-bot.js';
 import { startDiscordBot } from '../support/discord-bot.js';
 import { textField } from '../support/fake-discord.js';
-import { makeRequest, makeServer } from '../support/fixtures.js';
+import { makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
 let bot: DiscordBot;
 let channelId: string;
@@ -83,8 +83,11 @@ describe('GIVEN a delivered DM prompt', () => {
     const click = bot.fake.dispatchInteraction(bot.fake.buttonClick({ customId: `sc:rc:${stored.id}:${bot.guildId}` }));
     expect(JSON.stringify((await bot.fake.waitForOriginalEdit(click.id)).body)).toContain('is reconfirmed');
     expect((await load(stored.id)).status).toBe('confirmed');
-    const prompt = await recordedPrompt(stored.id);
-    expect(prompt.embeds[0]?.title).toBe(`Reconfirmed: ${stored.title}`);
+    // The prompt follows the commit (src/chat/follow.ts).
+    const prompt = await waitFor(async () => {
+      const drawn = await recordedPrompt(stored.id);
+      return drawn.embeds[0]?.title === `Reconfirmed: ${stored.title}` && drawn;
+    });
     expect(buttonIds(prompt)).toEqual([`sc:ch:${stored.id}:${bot.guildId}`, `sc:cx:${stored.id}:${bot.guildId}`]);
     // The prompt is in the organizer's own DM: the stream key stays on it.
     expect(JSON.stringify(prompt)).toContain(stored.streamKey);
@@ -125,8 +128,10 @@ describe('GIVEN a delivered DM prompt', () => {
     );
     await bot.fake.waitForOriginalEdit(submit.id);
     expect((await load(stored.id)).status).toBe('cancelled');
-    const prompt = await recordedPrompt(stored.id);
-    expect(prompt.embeds[0]?.title).toBe(`Cancelled: ${stored.title}`);
+    const prompt = await waitFor(async () => {
+      const drawn = await recordedPrompt(stored.id);
+      return drawn.embeds[0]?.title === `Cancelled: ${stored.title}` && drawn;
+    });
     expect(prompt.components).toEqual([]);
   });
 });
@@ -170,7 +175,7 @@ describe('GIVEN a change refused for time', () => {
     const row = await load(stored.id);
     expect(row).toMatchObject({ title: 'Renamed', emails: ['new@example.org'], description: 'New text' });
     expect(row.startsAt.getTime()).not.toBe(taken.value.startsAt.getTime());
-    expect((await recordedPrompt(stored.id)).embeds[0]?.title).toBe('Permitted: Renamed');
+    await waitFor(async () => (await recordedPrompt(stored.id)).embeds[0]?.title === 'Permitted: Renamed');
   });
 });
 

@@ -90,6 +90,9 @@ const promptOf = (reservationId: string): APIMessage | undefined =>
         JSON.stringify(message.components).includes(reservationId) ||
         message.embeds[0]?.footer?.text === `Slotcast · ${codes.get(reservationId)}`,
     );
+/** The prompt follows the commit: drawn by whichever comes first, the follower or the click's answer. */
+const promptShows = (reservationId: string, title: string) =>
+  waitFor(() => promptOf(reservationId)?.embeds[0]?.title?.startsWith(`${title}:`), 10_000);
 const codes = new Map<string, string>();
 const remember = async (id: string) =>
   codes.set(id, (await svc.db.prisma.reservation.findUniqueOrThrow({ where: { id } })).code);
@@ -126,8 +129,8 @@ describe('GIVEN the service with the Discord bot (invitations on reconfirmation,
       status: 429,
       retryAfter: 0.2,
     });
-    const { id: clickId } = click(`sc:rc:${id}:${guildId}`, promptOf(id));
-    await fake.waitForOriginalEdit(clickId);
+    click(`sc:rc:${id}:${guildId}`, promptOf(id));
+    await promptShows(id, 'Reconfirmed');
     const playback = `https://watch.example.org/hls/${code}`;
     const [invitation] = await waitFor(() =>
       channelPosts(channelId, code).length > 0 ? channelPosts(channelId, code) : undefined,
@@ -211,7 +214,8 @@ describe('GIVEN invitations at permission and again at reconfirmation (claim 7)'
     await waitFor(() => emails(code).length > 0);
 
     await waitFor(() => promptOf(id));
-    await fake.waitForOriginalEdit(click(`sc:rc:${id}:${quietGuildId}`, promptOf(id)).id);
+    click(`sc:rc:${id}:${quietGuildId}`, promptOf(id));
+    await promptShows(id, 'Reconfirmed');
     await waitFor(() => channelPosts(quietChannelId, code)[0]?.embeds[0]?.title === 'Town hall');
     expect(channelPosts(quietChannelId, code)).toHaveLength(1);
   });

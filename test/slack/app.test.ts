@@ -679,8 +679,11 @@ describe('the card buttons', () => {
       status: 'cancelled',
       cancelReason: 'Speaker is ill',
     });
-    const card = await h.fake.waitForCall('chat.update', (call) => call.args.ts === '1700000000.000404');
-    expect(blockText(card.args.blocks)).toContain('Cancelled');
+    // The card follows the commits (src/chat/follow.ts): the one after the cancel shows it.
+    const card = await h.fake.waitForCall(
+      'chat.update',
+      (call) => call.args.ts === '1700000000.000404' && blockText(call.args.blocks).includes('Cancelled'),
+    );
     expect(blockText(card.args.blocks)).not.toContain('reservation_cancel');
   });
 

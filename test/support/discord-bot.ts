@@ -4,6 +4,7 @@
  * test, `deliver` plays its part for Discord rows: it reads pending outbox rows, builds the
  * MessageModel the worker would, and hands it to the bot's Transport.
  */
+import { ChatFollower } from '../../src/chat/follow.js';
 import { createChatPort } from '../../src/chat/port.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +70,9 @@ export async function startDiscordBot(
   const platform = await discordPlatform({ config, chat: createChatPort(deps), log });
   if (!platform) throw new Error('discordPlatform returned nothing although Discord is configured');
   await platform.connect(() => {});
+  // As in the service: the organizer's prompt follows every commit (src/chat/follow.ts).
+  const follower = new ChatFollower(platform.followers!, db.url, log);
+  await follower.start();
   const transport = platform.transports[0]!;
 
   async function deliver(reservationId?: string) {
@@ -122,6 +126,7 @@ export async function startDiscordBot(
     logged,
     deliver,
     async stop() {
+      await follower.stop();
       await platform.stop();
       await fake.close();
       await db.drop();

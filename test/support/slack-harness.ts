@@ -2,6 +2,7 @@
  * The Slack platform as the service builds it (real Bolt, real PostgreSQL), mounted on its own
  * HTTP server, with its Web API pointed at the fake Slack. For tests of the inbound flows.
  */
+import { ChatFollower } from '../../src/chat/follow.js';
 import { createChatPort } from '../../src/chat/port.js';
 import type { AppDeps } from '../../src/app/deps.js';
 import { loadConfig } from '../../src/config.js';
@@ -85,6 +86,9 @@ export async function startSlackHarness(
   if (platform.routes) await server.register(platform.routes);
   const address = await listen(server, 0, '127.0.0.1');
   await platform.connect(() => {});
+  // As in the service: the organizer's prompt follows every commit (src/chat/follow.ts).
+  const follower = new ChatFollower(platform.followers!, db.url, silentLogger);
+  await follower.start();
   return {
     fake,
     db,
@@ -94,6 +98,7 @@ export async function startSlackHarness(
     eventsUrl: `http://127.0.0.1:${address.port}/slack/events`,
     sign: { signingSecret: SIGNING_SECRET },
     close: async () => {
+      await follower.stop();
       await platform.stop();
       await closeApp(server);
       for (const transport of platform.transports) await transport.close?.();

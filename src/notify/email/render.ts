@@ -7,7 +7,7 @@ import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { FieldChange } from '../../domain/changes.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { attendanceLines, refusalText } from '../stream.js';
+import { attendanceLines, noShowText, refusalText, streamEndText } from '../stream.js';
 import { stripBidiControls } from '../../domain/text.js';
 
 export interface RenderedEmail {
@@ -184,9 +184,15 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
         details: [when, server],
         after: [],
       };
+    case 'no_show_notice':
+      return {
+        intro: [title, `: ${noShowText(start)}`],
+        details: [when, server, ...pageLines(links)],
+        after: [],
+      };
     case 'attendance_summary':
       return {
-        intro: [title, `, live on ${start}, is over. Who watched:`],
+        intro: [title, `, live on ${start}, ${streamEndText(message)}. Who watched:`],
         details: [],
         after: message.attendance ? attendanceLines(message.attendance) : [],
       };

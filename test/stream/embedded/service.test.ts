@@ -191,6 +191,8 @@ test('the rightful stream, end to end: refused before the window (once told), ad
   await waitFor(() => mailsTo(/Who watched/).length === 1);
   await finishReservation(world.service.deps, booked.id);
   const summary = mailsTo(/Who watched/)[0]!.parsed.text ?? '';
+  expect(summary).toMatch(/is over\. Who watched:/);
+  expect(summary).not.toMatch(/cancel/i);
   expect(summary).toMatch(/2 viewers watched, at most 2 at the same time\./);
   expect(summary).toMatch(/1 viewer joined with the passcode\./);
   expect(summary).toMatch(/Invitees who joined with their personal link: ann@example\.org\./);
@@ -224,13 +226,16 @@ test('GIVEN a live stream WHEN the organizer cancels THEN it is cut at once, and
     const refused = await watch(booked, query);
     expect({ status: refused.status, flv: refused.flv }).toEqual({ status: 403, flv: false });
   }
-  // A stream that ran and was cancelled still gets its summary.
+  // A stream that ran and was cancelled still gets its summary, which says it was cancelled.
   await waitFor(
     async () =>
       (await world.db.prisma.notification.count({
         where: { reservationId: booked.id, event: 'attendance_summary' },
       })) === 1,
   );
+  const cancelled = await waitFor(() => mailsTo(/^Who watched before it was cancelled: Live test/)[0]);
+  expect(cancelled.parsed.text).toMatch(/was cancelled while it streamed \(Speaker is ill\)\. Who watched:/);
+  expect(cancelled.parsed.text).not.toMatch(/is over/);
 }, 60_000);
 
 test('GIVEN a live stream WHEN the service restarts THEN a reconnect inside the window is admitted, it stays live, and nothing is told twice', async () => {

@@ -164,11 +164,21 @@ function findScheduledEvent({ world, params }: RouteContext): APIGuildScheduledE
 
 const unknownEvent = (): Reply => apiError(404, 10070, 'Unknown Guild Scheduled Event');
 
+/** Discord's one-way street: scheduled → active or cancelled; active → completed; nothing after. */
+const STATUS_CHANGES: Record<GuildScheduledEventStatus, GuildScheduledEventStatus[]> = {
+  [GuildScheduledEventStatus.Scheduled]: [GuildScheduledEventStatus.Active, GuildScheduledEventStatus.Canceled],
+  [GuildScheduledEventStatus.Active]: [GuildScheduledEventStatus.Completed],
+  [GuildScheduledEventStatus.Completed]: [],
+  [GuildScheduledEventStatus.Canceled]: [],
+};
+
 function editScheduledEvent(ctx: RouteContext): Reply {
   const event = findScheduledEvent(ctx);
   if (!event) return unknownEvent();
   if (!canManageEvents(ctx.world.guild(event.guild_id)?.botPermissions ?? 0n)) return missingPermissions();
   const edited = { ...event, ...bodyObject(ctx.body) } as APIGuildScheduledEvent;
+  if (edited.status !== event.status && !STATUS_CHANGES[event.status].includes(edited.status))
+    return invalidField('status', 'GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION', 'Invalid status transition');
   const invalid = validateScheduledEvent(edited);
   if (invalid) return invalid;
   ctx.world.scheduledEvents.set(edited.id, edited);

@@ -17,13 +17,16 @@ export type ReservationEventKind =
   /** The streaming server refused a publish (issue 9); the organizer's notice, if any, is queued. */
   | 'publish_refused'
   /** A stream is over and its attendance summary queued. */
-  | 'attendance_summarized';
+  | 'attendance_summarized'
+  /** The organizer replaced the stream key (issue 17); the streaming gate cuts the old key's publisher. */
+  | 'stream_key_replaced';
 
 /** Events after which a reservation's timers stay as they are. */
 export const KEEPS_TIMERS: ReadonlySet<ReservationEventKind> = new Set([
   'started',
   'publish_refused',
   'attendance_summarized',
+  'stream_key_replaced',
 ]);
 
 /** Told after a use case's transaction has committed. */

@@ -14,7 +14,7 @@ import type { MessagePayload } from '../domain/notifications.js';
 import { holdsSlot } from '../domain/status.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
-import { attendanceLines, refusalText } from '../notify/stream.js';
+import { attendanceLines, keyReplacedText, refusalText } from '../notify/stream.js';
 import { encodeId } from './ids.js';
 import { clip, discordTime, userText } from './text.js';
 
@@ -284,6 +284,10 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
         ? refusalText(model.refusal, (iso) => discordTime(iso, 't'), view.reconfirmDeadline)
         : headline(model);
       color = COLORS.error;
+      break;
+    case 'stream_key_replaced':
+      description = keyReplacedText((iso) => discordTime(iso, 't'), model.at.toISOString(), userText(model.actorName));
+      color = COLORS.changed;
       break;
     case 'attendance_summary':
       description = model.attendance ? attendanceLines(model.attendance).join('\n') : headline(model);

@@ -33,6 +33,8 @@ export const NOTIFICATION_EVENTS = [
   'publish_refused',
   /** To the organizer after the stream: how many watched, the peak, which invitees joined. */
   'attendance_summary',
+  /** To the organizer: their stream key was replaced (never the key itself). */
+  'stream_key_replaced',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -422,4 +424,13 @@ export function planAttendanceSummary(
     dedupeKey: `${reservation.id}:attendance_summary:${contact.channel}:${contact.recipient}`,
     payload: { ...payload, calendar: 'none' },
   }));
+}
+
+/**
+ * The stream key was replaced: the organizer is told once, in their DM or e-mail, that the old
+ * key no longer works. The new key is not in it: the outbox holds no secret, and the organizer
+ * reads it where it shows (their card, the API's answer).
+ */
+export function planStreamKeyReplaced(reservation: Reservation, context: EventContext): PlannedNotification[] {
+  return toOrganizer('stream_key_replaced', reservation, payloadFor('stream_key_replaced', reservation, context));
 }

@@ -77,6 +77,8 @@ export function headline(message: MessageModel): string {
       return `Stream refused: ${title}`;
     case 'attendance_summary':
       return `Who watched: ${title}`;
+    case 'stream_key_replaced':
+      return `New stream key: ${title}`;
   }
 }
 

@@ -14,7 +14,7 @@ import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
 import { ACTION } from './ids.js';
-import { attendanceLines, refusalText } from '../notify/stream.js';
+import { attendanceLines, keyReplacedText, refusalText } from '../notify/stream.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -197,6 +197,9 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
       text = message.refusal
         ? `:no_entry: ${title}: ${refusalText(message.refusal, (iso) => dateToken(new Date(iso), '{time}'), card.reconfirmDeadline.toISOString())}`
         : escapeText(headline(message));
+      break;
+    case 'stream_key_replaced':
+      text = `:key: ${title}: ${keyReplacedText((iso) => dateToken(new Date(iso), '{time}'), message.at.toISOString(), by)}`;
       break;
     case 'attendance_summary':
       text = `:bar_chart: ${title}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;

@@ -6,7 +6,7 @@
 import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { attendanceLines, refusalText } from '../stream.js';
+import { attendanceLines, keyReplacedText, refusalText } from '../stream.js';
 
 export interface RenderedEmail {
   subject: string;
@@ -153,7 +153,17 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           title,
           `: ${message.refusal ? refusalText(message.refusal, (iso) => formatInstant(iso, timeZone), r.reconfirmDeadline) : headline(message)}`,
         ],
-        details: [when, server],
+        // A leaked key is replaced on the reservation's page.
+        details: [when, server, ...(message.refusal?.reason === 'already_publishing' ? pageLines(links) : [])],
+        after: [],
+      };
+    case 'stream_key_replaced':
+      return {
+        intro: [
+          title,
+          `: ${keyReplacedText((iso) => formatInstant(iso, timeZone), message.at.toISOString(), message.actorName)}`,
+        ],
+        details: [when, server, ...pageLines(links)],
         after: [],
       };
     case 'attendance_summary':

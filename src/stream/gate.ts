@@ -415,6 +415,7 @@ export class StreamGate {
       .claimPublish({
         reservationId: reservation.id,
         serverId: request.serverId,
+        key: request.key,
         clientId: request.clientId,
         ip: request.ip,
         at,

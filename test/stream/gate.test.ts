@@ -5,6 +5,7 @@
  */
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
+import { claimPublish } from '../../src/app/stream.js';
 import { replaceStreamKey } from '../../src/app/stream-actions.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
@@ -131,6 +132,11 @@ test('GIVEN a live stream on a server any instance can cut WHEN its key is repla
     await gate.update({ serverId: server.id, key: reservation.streamKey, clientId: 'leak-1', ip: '192.0.2.1' }),
   ).toBe(false);
   expect(await publish(reservation.streamKey, 'leak-2', reservation.startsAt)).toMatchObject({ reason: 'unknown_key' });
+  // An instance whose memory has not heard of the new key yet still asks the locked row, which refuses it.
+  const stale = { reservationId: reservation.id, serverId: server.id, clientId: 'leak-3', ip: '192.0.2.1' };
+  expect(
+    await claimPublish(deps, { ...stale, key: reservation.streamKey, at: reservation.startsAt, silentMs: 10_000 }),
+  ).toEqual({ admitted: false, reason: 'unknown_key' });
   expect(await publish(replaced.value.streamKey, 'own-1', reservation.startsAt)).toEqual({ admitted: true });
   await gate.settled();
   expect(cuts.map((cut) => cut.clientId)).not.toContain('own-1');

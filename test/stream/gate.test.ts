@@ -10,6 +10,7 @@ import { replaceStreamKey } from '../../src/app/stream-actions.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
 import { gatePort } from '../../src/stream/gate/port.js';
+import { claimCut } from '../../src/store/streaming.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
@@ -139,6 +140,9 @@ test('GIVEN a live stream on a server any instance can cut WHEN its key is repla
   ).toEqual({ admitted: false, reason: 'unknown_key' });
   expect(await publish(replaced.value.streamKey, 'own-1', reservation.startsAt)).toEqual({ admitted: true });
   await gate.settled();
+  // An instance that hears of the replacement only now claims nothing: the new key's session stays.
+  const late = { reservationId: reservation.id, serverIds: [server.id], at: new Date(), reason: 'key_replaced' };
+  expect(await claimCut(db.pool, { ...late, keptKey: replaced.value.streamKey })).toEqual([]);
   expect(cuts.map((cut) => cut.clientId)).not.toContain('own-1');
 });
 

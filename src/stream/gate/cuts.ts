@@ -71,24 +71,26 @@ export class Cuts {
    * (issue 17). The reservation stays as it is, its viewers stay connected, and the organizer
    * streams on with the new key; no wind-up follows.
    */
-  async cutPublishers(reservation: Pick<GateReservation, 'id' | 'code'>, reason: string): Promise<void> {
+  async cutPublishers(reservation: Pick<GateReservation, 'id' | 'code' | 'streamKey'>, reason: string): Promise<void> {
     let claimed: Awaited<ReturnType<typeof claimCut>> = [];
     try {
+      // Heard late, the commit must not cut a publisher the new key let in meanwhile.
       claimed = await claimCut(this.port.sql, {
         reservationId: reservation.id,
         serverIds: this.target.cuttable(),
         at: this.port.clock(),
         reason,
+        keptKey: reservation.streamKey,
       });
     } catch (error) {
-      // nginx's next update call refuses the old key all the same; an embedded publisher is dropped below.
+      // nginx's next update call refuses the old key all the same; this process's own are dropped.
       this.port.log.error('claiming a cut failed', {
         reservation: reservation.code,
         error: coerceError(error).message,
       });
+      this.target.dropLocalPublishers(reservation.id);
     }
     for (const publisher of claimed) this.target.dropPublisher(publisher);
-    this.target.dropLocalPublishers(reservation.id);
     if (claimed.length > 0) this.port.log.info('publisher cut', { reservation: reservation.code, reason });
   }
 

@@ -202,6 +202,31 @@ export const cancelSchema = z.strictObject({
 });
 export type CancelCommand = z.output<typeof cancelSchema>;
 
+/** Longest single extension in minutes; the policy's longest reservation still bounds the total. */
+export const MAX_EXTEND_MINUTES = 720;
+const EXTEND_MINUTES = `The minutes must be a whole number from 1 to ${MAX_EXTEND_MINUTES}.`;
+
+/** Extend a stream (issue 17): by some minutes, or to a later end — one of the two. */
+export const extendSchema = z
+  .strictObject({
+    minutes: z
+      .number({ error: EXTEND_MINUTES })
+      .int(EXTEND_MINUTES)
+      .min(1, EXTEND_MINUTES)
+      .max(MAX_EXTEND_MINUTES, EXTEND_MINUTES)
+      .optional(),
+    endsAt: instantSchema.optional(),
+  })
+  .superRefine((value, context) => {
+    if ((value.minutes === undefined) === (value.endsAt === undefined))
+      context.addIssue({
+        code: 'custom',
+        path: ['minutes'],
+        message: 'Say how far to extend: "minutes" (e.g. 15) or a later "endsAt", one of the two.',
+      });
+  });
+export type ExtendCommand = z.output<typeof extendSchema>;
+
 /** zod's issues as field errors: the path's first element names the field. */
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => {

@@ -19,7 +19,9 @@ export type ReservationEventKind =
   /** A stream is over and its attendance summary queued. */
   | 'attendance_summarized'
   /** Nobody streamed by start + NO_SHOW_AFTER; the organizer's notice is queued. */
-  | 'no_show';
+  | 'no_show'
+  /** The organizer replaced the stream key (issue 17); the streaming gate cuts the old key's publisher. */
+  | 'stream_key_replaced';
 
 /** Events after which a reservation's timers stay as they are. */
 export const KEEPS_TIMERS: ReadonlySet<ReservationEventKind> = new Set([
@@ -27,6 +29,7 @@ export const KEEPS_TIMERS: ReadonlySet<ReservationEventKind> = new Set([
   'publish_refused',
   'attendance_summarized',
   'no_show',
+  'stream_key_replaced',
 ]);
 
 /** Told after a use case's transaction has committed. */

@@ -30,6 +30,11 @@ import { completeReservation, SYSTEM_ACTOR } from './lifecycle.js';
 export interface PublishStart {
   reservationId: string;
   serverId: string;
+  /**
+   * The stream key the publisher gave: checked against the locked row, so a key replaced a moment
+   * ago (a commit some instance's memory has not heard of yet) is refused everywhere. Never stored.
+   */
+  key: string;
   /** The server's id for the connection. */
   clientId: string;
   ip: string;
@@ -56,7 +61,8 @@ export type PublishClaim =
 export async function claimPublish(deps: AppDeps, start: PublishStart): Promise<PublishClaim> {
   const outcome = await inTransaction(deps.pool, async (sql) => {
     const before = await lockReservation(sql, start.reservationId);
-    if (!before) return { claim: { admitted: false, reason: 'unknown_key' } as PublishClaim, live: undefined };
+    if (!before || before.streamKey !== start.key)
+      return { claim: { admitted: false, reason: 'unknown_key' } as PublishClaim, live: undefined };
     const holder = await openSessionOf(sql, before.id);
     if (holder && holder.serverId === start.serverId && holder.clientId === start.clientId) {
       await touchPublishSessions(sql, holder.serverId, [holder.clientId]);

@@ -4,8 +4,8 @@
  * offers now, and the stream key only where it may show. The rules are the domain's
  * (availableActions, mayShowStreamKey); a renderer only lays out what the card holds.
  */
-import type { CardAction } from '../domain/actions.js';
-import { availableActions } from '../domain/actions.js';
+import type { CardAction, StreamAction } from '../domain/actions.js';
+import { availableActions, availableStreamActions } from '../domain/actions.js';
 import type { MessagePayload } from '../domain/notifications.js';
 import type { Invitees, Reservation } from '../domain/reservation.js';
 import { ingestOf, playbackUrl } from '../domain/reservation.js';
@@ -25,6 +25,11 @@ export interface ReservationCard extends Described {
   cancelReason: string | null;
   /** The buttons to show, in this order. */
   actions: CardAction[];
+  /**
+   * The stream's own controls — Extend, Replace the stream key — on cards drawn from the
+   * reservation itself (a message's snapshot knows too little of its server to tell).
+   */
+  streamActions?: StreamAction[];
   /** Where to stream to. Secret: only on a card its reader may see it on. */
   ingest?: { url: string; streamKey: string };
   /** The reservation's page on the web (PUBLIC_URL/r/R-XXXX), on the organizer's prompt. */
@@ -58,6 +63,7 @@ export function cardFor(reservation: Reservation & { streamKey: string }, view: 
     invitees: reservation.invitees,
     cancelReason: reservation.cancelReason,
     actions: availableActions(reservation, view.now),
+    streamActions: availableStreamActions(reservation, view.now),
     ...(mayShowStreamKey(reservation, view.reader, view.place) ? { ingest: ingestOf(reservation) } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * can be decided in an adapter for want of one in the core.
  */
 import { changeReservation } from '../app/change.js';
-import type { CancelCommand, ChangeCommand, RequestCommand } from '../app/commands.js';
+import type { CancelCommand, ChangeCommand, ExtendCommand, RequestCommand } from '../app/commands.js';
 import type { AppDeps } from '../app/deps.js';
 import { cancelReservation, reconfirmReservation } from '../app/lifecycle.js';
 import type { Outcome } from '../app/outcome.js';
@@ -14,6 +14,7 @@ import { setTimeZonePreference, timeZonePreferences } from '../app/preferences.j
 import { getReservation, listReservations } from '../app/queries.js';
 import type { RequestOptions } from '../app/request.js';
 import { requestReservation } from '../app/request.js';
+import { extendReservation, replaceStreamKey } from '../app/stream-actions.js';
 import type { IssuedLink } from '../app/web-access.js';
 import { issueWebLink, pageUrl } from '../app/web-access.js';
 import type { Actor } from '../domain/reservation.js';
@@ -49,6 +50,10 @@ export interface ChatPort {
   change(actor: Actor, idOrCode: string, command: ChangeCommand): Promise<Outcome<StoredReservation>>;
   cancel(actor: Actor, idOrCode: string, command?: CancelCommand): Promise<Outcome<StoredReservation>>;
   reconfirm(actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>>;
+  /** A stream that has begun ends later (issue 17). */
+  extend(actor: Actor, idOrCode: string, command: ExtendCommand): Promise<Outcome<StoredReservation>>;
+  /** A new stream key; the old one's publisher is cut. Show the answer's key to the organizer only. */
+  replaceKey(actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>>;
   /** A reservation the actor may act on; anyone else's is not found. */
   find(actor: Actor, idOrCode: string): Promise<Outcome<StoredReservation>>;
   /**
@@ -86,6 +91,8 @@ export function createChatPort(deps: AppDeps): ChatPort {
     change: (actor, idOrCode, command) => changeReservation(deps, actor, idOrCode, command),
     cancel: (actor, idOrCode, command) => cancelReservation(deps, actor, idOrCode, command),
     reconfirm: (actor, idOrCode) => reconfirmReservation(deps, actor, idOrCode),
+    extend: (actor, idOrCode, command) => extendReservation(deps, actor, idOrCode, command),
+    replaceKey: (actor, idOrCode) => replaceStreamKey(deps, actor, idOrCode),
     find: (actor, idOrCode) => getReservation(deps, actor, idOrCode),
     upcoming: (actor, limit) =>
       listReservations(deps, actor, { from: deps.clock(), status: [...SLOT_HOLDING_STATUSES], limit }),

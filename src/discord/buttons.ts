@@ -15,7 +15,8 @@ import { answer } from './submissions.js';
 import type { ReservationRef } from './ids.js';
 import { encodeId } from './ids.js';
 import { cancelModal, changeModal } from './modal.js';
-import { COLORS } from './render.js';
+import { ButtonStyle } from 'discord.js';
+import { button, COLORS, message, row } from './render.js';
 import type { DiscordContext } from './context.js';
 import { beforeModal, defer, tell, TooSlow } from './respond.js';
 import { formatWallTime } from '../chat/times.js';
@@ -36,6 +37,68 @@ export async function onReconfirm(
     doneView(
       'Reconfirmed',
       `\`${reservation.code}\` is reconfirmed for ${discordTime(reservation.startsAt)}: the invitations are on their way.`,
+    ),
+  );
+}
+
+/** Extend by some minutes (issue 17): the prompt shows the new end; a refusal says how far it can go. */
+export async function onExtend(
+  context: DiscordContext,
+  interaction: ButtonInteraction,
+  ref: ReservationRef,
+  minutes: number,
+): Promise<void> {
+  const mode = await defer(interaction);
+  const actor = actorOf(interaction, ref.guildId)!;
+  const outcome = await context.chat.extend(actor, ref.reservationId, { minutes });
+  await answer(context, interaction, mode, outcome, (reservation) =>
+    doneView(
+      'Extended',
+      `\`${reservation.code}\` now ends ${discordTime(reservation.endsAt)}: viewers see the new end, and invitees hear of it.`,
+    ),
+  );
+}
+
+/**
+ * Replace the stream key asks first, privately: it cuts whoever streams with the current key,
+ * the organizer's own encoder too. The confirmation's button does it.
+ */
+export async function onReplaceKey(
+  context: DiscordContext,
+  interaction: ButtonInteraction,
+  ref: ReservationRef,
+  confirmed: boolean,
+): Promise<void> {
+  if (!confirmed)
+    return tell(
+      interaction,
+      message({
+        embeds: [
+          {
+            title: 'Replace the stream key?',
+            description:
+              'Whoever streams with the current key is cut off at once, and it stops working. Your encoder then needs the new key, which your DM from Slotcast shows.',
+            color: COLORS.error,
+          },
+        ],
+        components: [
+          row(
+            button(
+              'Replace it',
+              ButtonStyle.Danger,
+              encodeId({ action: 'rotate-key-confirmed', reservationId: ref.reservationId, guildId: ref.guildId }),
+            ),
+          ),
+        ],
+      }),
+    );
+  const mode = await defer(interaction);
+  const actor = actorOf(interaction, ref.guildId)!;
+  const outcome = await context.chat.replaceKey(actor, ref.reservationId);
+  await answer(context, interaction, mode, outcome, (reservation) =>
+    doneView(
+      'Stream key replaced',
+      `Whoever streamed into \`${reservation.code}\` with the old key was cut off, and it no longer works. The new key is on your reservation in your DM from Slotcast.`,
     ),
   );
 }

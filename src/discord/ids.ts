@@ -14,6 +14,9 @@ export interface ReservationRef {
 export type CustomId =
   /** DM prompt and list buttons. */
   | { action: 'reconfirm' | 'change' | 'cancel'; reservationId: string; guildId: string }
+  /** The stream's buttons (issue 17): Extend by some minutes; Replace the stream key, asked, then done. */
+  | { action: 'extend'; reservationId: string; guildId: string; minutes: number }
+  | { action: 'rotate-key' | 'rotate-key-confirmed'; reservationId: string; guildId: string }
   /** Modals opened by those buttons. */
   | { action: 'change-form' | 'cancel-form'; reservationId: string; guildId: string }
   /** The request modal, tied to the draft holding the command's options. */
@@ -27,6 +30,9 @@ const CODES = {
   reconfirm: 'rc',
   change: 'ch',
   cancel: 'cx',
+  extend: 'ex',
+  'rotate-key': 'rk',
+  'rotate-key-confirmed': 'rky',
   'change-form': 'chf',
   'cancel-form': 'cxf',
   'new-form': 'new',
@@ -45,9 +51,13 @@ export function encodeId(id: CustomId): string {
     case 'reconfirm':
     case 'change':
     case 'cancel':
+    case 'rotate-key':
+    case 'rotate-key-confirmed':
     case 'change-form':
     case 'cancel-form':
       return [PREFIX, code, id.reservationId, id.guildId].join(':');
+    case 'extend':
+      return [PREFIX, code, id.reservationId, id.guildId, String(id.minutes)].join(':');
     case 'new-form':
     case 'edit':
       return [PREFIX, code, id.draftId].join(':');
@@ -62,12 +72,18 @@ const DRAFT = /^[\w-]{1,40}$/;
 
 /** The decoded id, or undefined for anything the bot did not make. */
 export function decodeId(customId: string): CustomId | undefined {
-  const [prefix, code, first = '', second = ''] = customId.split(':');
+  const [prefix, code, first = '', second = '', third = ''] = customId.split(':');
   const action = prefix === PREFIX && code ? ACTIONS[code] : undefined;
   switch (action) {
+    case 'extend':
+      return UUID.test(first) && SNOWFLAKE.test(second) && /^\d{1,3}$/.test(third)
+        ? { action, reservationId: first, guildId: second, minutes: Number(third) }
+        : undefined;
     case 'reconfirm':
     case 'change':
     case 'cancel':
+    case 'rotate-key':
+    case 'rotate-key-confirmed':
     case 'change-form':
     case 'cancel-form':
       return UUID.test(first) && SNOWFLAKE.test(second) ? { action, reservationId: first, guildId: second } : undefined;

@@ -4,7 +4,7 @@
  * interaction is left with "The application did not respond".
  */
 import type { Interaction } from 'discord.js';
-import { onOpenForm, onReconfirm } from './buttons.js';
+import { onExtend, onOpenForm, onReconfirm, onReplaceKey } from './buttons.js';
 import { onCancelSubmit, onChangeSubmit, onEdit, onRequestSubmit, onSlot } from './submissions.js';
 import { decodeId } from './ids.js';
 import { COLORS } from './render.js';
@@ -35,6 +35,11 @@ async function route(context: DiscordContext, interaction: Interaction): Promise
     switch (id?.action) {
       case 'reconfirm':
         return onReconfirm(context, interaction, id);
+      case 'extend':
+        return onExtend(context, interaction, id, id.minutes);
+      case 'rotate-key':
+      case 'rotate-key-confirmed':
+        return onReplaceKey(context, interaction, id, id.action === 'rotate-key-confirmed');
       case 'change':
       case 'cancel':
         return onOpenForm(context, interaction, id, id.action);

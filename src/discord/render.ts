@@ -8,13 +8,15 @@ import type { APIActionRowComponent, APIButtonComponent, APIEmbed, APIEmbedField
 import { ButtonStyle, ComponentType } from 'discord.js';
 import type { ReservationCard } from '../chat/card.js';
 import { cardOfMessage } from '../chat/card.js';
-import type { CardAction } from '../domain/actions.js';
+import type { CardAction, StreamAction } from '../domain/actions.js';
+import { EXTEND_STEPS_MINUTES } from '../domain/actions.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { MessagePayload } from '../domain/notifications.js';
 import { holdsSlot } from '../domain/status.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
-import { attendanceLines, noShowText, refusalText, streamEndText } from '../notify/stream.js';
+import { attendanceLines, keyReplacedText, noShowText, refusalText, streamEndText } from '../notify/stream.js';
+import type { ReservationRef } from './ids.js';
 import { encodeId } from './ids.js';
 import { clip, discordTime, userText } from './text.js';
 
@@ -63,7 +65,7 @@ function organizerName(view: ReservationView): string {
   return view.organizer.platform === 'discord' ? `<@${view.organizer.userId}>` : view.organizer.name;
 }
 
-function button(
+export function button(
   label: string,
   style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Success | ButtonStyle.Danger,
   customId: string,
@@ -84,16 +86,32 @@ const ACTION_BUTTONS: Record<
   cancel: { label: 'Cancel', style: ButtonStyle.Danger },
 };
 
+/** The stream's buttons (issue 17); Replace asks before it acts. At most five buttons share a row with the card's. */
+function streamButtons(
+  action: StreamAction,
+  ids: ReservationRef,
+  label: (text: string) => string,
+): APIButtonComponent[] {
+  if (action === 'rotate_key')
+    return [button(label('Replace stream key'), ButtonStyle.Danger, encodeId({ action: 'rotate-key', ...ids }))];
+  return EXTEND_STEPS_MINUTES.map((minutes) =>
+    button(label(`Extend +${minutes} min`), ButtonStyle.Secondary, encodeId({ action: 'extend', minutes, ...ids })),
+  );
+}
+
 /** The card's buttons, `label` naming them (e.g. with the code, where several cards share a message). */
 export function actionButtons(
-  card: Pick<ReservationCard, 'id' | 'organizer' | 'actions'>,
+  card: Pick<ReservationCard, 'id' | 'organizer' | 'actions' | 'streamActions'>,
   label: (text: string) => string = (text) => text,
 ): ButtonRow[] {
   const ids = { reservationId: card.id, guildId: card.organizer.tenantId };
-  const buttons = card.actions.map((action) =>
-    button(label(ACTION_BUTTONS[action].label), ACTION_BUTTONS[action].style, encodeId({ action, ...ids })),
-  );
-  return buttons.length > 0 ? [row(...buttons)] : [];
+  const buttons = [
+    ...card.actions.map((action) =>
+      button(label(ACTION_BUTTONS[action].label), ACTION_BUTTONS[action].style, encodeId({ action, ...ids })),
+    ),
+    ...(card.streamActions ?? []).flatMap((action) => streamButtons(action, ids, label)),
+  ];
+  return buttons.length > 0 ? [row(...buttons.slice(0, 5))] : [];
 }
 
 function watchButton(view: ReservationView): ButtonRow[] {
@@ -284,6 +302,21 @@ export function noticeMessage(model: MessageModel, audience: 'organizer' | 'invi
         ? refusalText(model.refusal, (iso) => discordTime(iso, 't'), view.reconfirmDeadline)
         : headline(model);
       color = COLORS.error;
+      // A leaked key: the organizer can replace it from the notice itself.
+      if (audience === 'organizer' && model.refusal?.reason === 'already_publishing')
+        components = [
+          row(
+            ...streamButtons(
+              'rotate_key',
+              { reservationId: model.reservation.id, guildId: model.reservation.organizer.tenantId },
+              (text) => text,
+            ),
+          ),
+        ];
+      break;
+    case 'stream_key_replaced':
+      description = keyReplacedText((iso) => discordTime(iso, 't'), model.at.toISOString(), userText(model.actorName));
+      color = COLORS.changed;
       break;
     case 'no_show_notice':
       description = noShowText(discordTime(view.startsAt, 't'));

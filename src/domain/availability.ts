@@ -50,6 +50,28 @@ export function freeLane(range: Interval, capacity: number, booked: readonly Boo
   return lane === -1 ? undefined : lane;
 }
 
+/**
+ * How far the occupied range `held` can grow at its end, up to `limit`, while one lane stays free
+ * over all of it (its own booking left out of `booked`): what an extension that does not fit can
+ * still have. `held.end` when no lane lets it grow at all.
+ */
+export function latestFreeEnd(held: Interval, capacity: number, booked: readonly Booking[], limit: number): number {
+  let latest = held.end;
+  for (let lane = 0; lane < capacity; lane++) {
+    let end = limit;
+    for (const booking of booked) {
+      if (booking.lane !== lane) continue;
+      if (overlaps(held, booking)) {
+        end = held.end;
+        break;
+      }
+      if (booking.start >= held.end) end = Math.min(end, booking.start);
+    }
+    latest = Math.max(latest, end);
+  }
+  return latest;
+}
+
 export function isAvailable(request: Interval, server: ServerShape, booked: readonly Booking[]): boolean {
   return freeLane(occupiedRange(request, server), server.capacity, booked) !== undefined;
 }

@@ -35,6 +35,8 @@ export const NOTIFICATION_EVENTS = [
   'attendance_summary',
   /** To the organizer: nobody has streamed by start + NO_SHOW_AFTER (once per start time). */
   'no_show_notice',
+  /** To the organizer: their stream key was replaced (never the key itself). */
+  'stream_key_replaced',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -445,4 +447,13 @@ export function planAttendanceSummary(
     dedupeKey: `${reservation.id}:attendance_summary:${contact.channel}:${contact.recipient}`,
     payload: { ...payload, calendar: 'none' },
   }));
+}
+
+/**
+ * The stream key was replaced: the organizer is told once, in their DM or e-mail, that the old
+ * key no longer works. The new key is not in it: the outbox holds no secret, and the organizer
+ * reads it where it shows (their card, the API's answer).
+ */
+export function planStreamKeyReplaced(reservation: Reservation, context: EventContext): PlannedNotification[] {
+  return toOrganizer('stream_key_replaced', reservation, payloadFor('stream_key_replaced', reservation, context));
 }

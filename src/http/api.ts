@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import type { z } from 'zod';
-import { cancelSchema, changeSchema, fieldErrors, requestSchema } from '../app/commands.js';
+import { cancelSchema, changeSchema, extendSchema, fieldErrors, requestSchema } from '../app/commands.js';
 import type { AppDeps } from '../app/deps.js';
 import { checkHealth } from '../app/health.js';
 import { changeReservation } from '../app/change.js';
@@ -13,6 +13,7 @@ import { cancelReservation, reconfirmReservation } from '../app/lifecycle.js';
 import type { Outcome } from '../app/outcome.js';
 import { getReservation, listReservations, listSchema } from '../app/queries.js';
 import { requestReservation } from '../app/request.js';
+import { extendReservation, replaceStreamKey } from '../app/stream-actions.js';
 import { addServer, listServers, serverSchema } from '../app/servers.js';
 import { authenticateToken } from '../app/tokens.js';
 import type { Actor } from '../domain/reservation.js';
@@ -141,6 +142,22 @@ export async function apiRoutes(app: FastifyInstance, { deps }: { deps: AppDeps 
       const command = request.body === undefined ? {} : parse(cancelSchema, jsonBody(request));
       const reservation = unwrap(await cancelReservation(deps, request.apiActor, idOf(request), command));
       return present(reply, request, reservation);
+    },
+  });
+
+  resource('/reservations/:id/extend', {
+    POST: async (request, reply) => {
+      const command = parse(extendSchema, jsonBody(request));
+      const reservation = unwrap(await extendReservation(deps, request.apiActor, idOf(request), command));
+      return present(reply, request, reservation);
+    },
+  });
+
+  resource('/reservations/:id/rotate-key', {
+    // A new key, in the answer to the organizer only (presentReservation); never stored by a cache.
+    POST: async (request, reply) => {
+      const reservation = unwrap(await replaceStreamKey(deps, request.apiActor, idOf(request)));
+      return present(reply.header('cache-control', 'no-store'), request, reservation);
     },
   });
 }

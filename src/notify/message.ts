@@ -81,6 +81,8 @@ export function headline(message: MessageModel): string {
       return message.reservation.status === 'cancelled'
         ? `Who watched before it was cancelled: ${title}`
         : `Who watched: ${title}`;
+    case 'stream_key_replaced':
+      return `New stream key: ${title}`;
   }
 }
 

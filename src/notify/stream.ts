@@ -24,7 +24,8 @@ export function refusalText(refusal: PublishRefusal, time: WriteInstant, deadlin
     case 'already_publishing':
       return (
         `${refused}: someone else is already streaming with your key. If that is not your own encoder, ` +
-        'stop it; if you do not know who it is, your key has leaked — cancel and book again for a new key.'
+        'stop it; if you do not know who it is, your key has leaked — replace it (Replace the stream key, on ' +
+        'your reservation): whoever streams with it is cut off, and your slot stays yours.'
       );
     case 'ended':
       return `${refused}: the slot ended at ${time(refusal.closesAt)}. Book a new slot to stream again.`;
@@ -56,6 +57,14 @@ export function noShowText(start: string): string {
   return (
     `It was to start at ${start}, but nobody has streamed to it yet, and viewers are waiting. ` +
     'Start your encoder now with the ingest URL and stream key of this reservation, or cancel it so that viewers are told.'
+  );
+}
+
+/** The stream key was replaced: what that did, and where the new one is (never the key itself). */
+export function keyReplacedText(time: WriteInstant, at: string, by: string): string {
+  return (
+    `The stream key was replaced at ${time(at)} by ${by}. Whoever streamed with the old key was cut off, and ` +
+    'the old key no longer works. Stream with the new key: it shows on your reservation, to you only.'
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * The card's buttons (Reconfirm, Change, Cancel), wherever the card is: the organizer's DM or App
+ * The card's buttons (Reconfirm, Change, Cancel; Extend and Replace the stream key), wherever the card is: the organizer's DM or App
  * Home. Only the organizer or a workspace admin gets anywhere (the use cases decide); anyone else
  * is told so, privately (for Change and Cancel, in the modal that opened at once), and nothing
  * changes. After an action the card is redrawn in its new state, so no stale button stays behind.
@@ -12,7 +12,7 @@ import type { StoredReservation } from '../chat/port.js';
 import type { SlackActor } from './actor.js';
 import { openNewForm } from './command.js';
 import { publishHome } from './home.js';
-import { ACTION, HOME_NEW } from './ids.js';
+import { ACTION, extendMinutes, HOME_NEW } from './ids.js';
 import type { ModalView } from './modal.js';
 import { cancelForm, formFromReservation, reservationForm } from './modal.js';
 import { failedView, loadingView, messageView } from './views.js';
@@ -85,7 +85,7 @@ async function handlePress(input: PressInput, action: ButtonAction): Promise<voi
   const { services, body, teamId } = input;
   const actor = await services.actors.get({ teamId, userId: body.user.id, fallbackName: body.user.username });
   const press: Press = { ...input, actor, reservationId: action.value ?? '' };
-  if (!form || !viewId) return reconfirm(press);
+  if (!form || !viewId) return action.action_id === ACTION.reconfirm ? reconfirm(press) : streamAction(press, action);
   try {
     await input.client.views.update({ view_id: viewId, view: await formView(press, form) });
   } catch (error) {
@@ -110,6 +110,26 @@ async function reconfirm(press: Press): Promise<void> {
   const current = await redraw(press);
   if (current?.status === 'confirmed') return;
   await tell(press, outcome.message);
+}
+
+/** Extend by some minutes, or Replace the stream key: the card shows the result (the new key in the DM only). */
+async function streamAction(press: Press, action: ButtonAction): Promise<void> {
+  const { services, actor } = press;
+  const minutes = extendMinutes(action.action_id);
+  const outcome =
+    minutes === undefined
+      ? await services.chat.replaceKey(actor, press.reservationId)
+      : await services.chat.extend(actor, press.reservationId, { minutes });
+  if (!outcome.ok && (outcome.reason === 'forbidden' || outcome.reason === 'not_found'))
+    return tell(press, refusalText(outcome, ADMIN));
+  await redraw(press);
+  if (!outcome.ok) return tell(press, outcome.message);
+  await tell(
+    press,
+    minutes === undefined
+      ? `The stream key of ${outcome.value.code} is replaced: whoever streamed with the old one was cut off. The new key is on your card in our DM.`
+      : `${outcome.value.code} is extended by ${minutes} min; invitees hear of the new end.`,
+  );
 }
 
 /** What the loading modal becomes: the Change or Cancel form, or why there is none. */

@@ -18,12 +18,25 @@ export const BLOCK = {
 } as const;
 export const INPUT = 'value';
 
-/** action_ids of the card's buttons; the value is the reservation id. */
+/**
+ * action_ids of the card's buttons; the value is the reservation id. Extend has one per step
+ * (Slack wants the action_ids of one block distinct).
+ */
 export const ACTION = {
   reconfirm: 'reservation_reconfirm',
   change: 'reservation_change',
   cancel: 'reservation_cancel',
+  extend15: 'reservation_extend_15',
+  extend30: 'reservation_extend_30',
+  rotateKey: 'reservation_rotate_key',
 } as const;
+
+/** The action_id of the Extend button for `minutes`, and back (undefined: not an Extend button). */
+export const extendAction = (minutes: number): string => `reservation_extend_${minutes}`;
+export function extendMinutes(actionId: string): number | undefined {
+  const match = /^reservation_extend_(\d{1,3})$/.exec(actionId);
+  return match ? Number(match[1]) : undefined;
+}
 
 export const VIEW = {
   request: 'reserve_new',

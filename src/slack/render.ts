@@ -6,15 +6,16 @@
  */
 import type { ReservationCard } from '../chat/card.js';
 import { cardOfMessage } from '../chat/card.js';
-import type { CardAction } from '../domain/actions.js';
+import type { CardAction, StreamAction } from '../domain/actions.js';
+import { EXTEND_STEPS_MINUTES } from '../domain/actions.js';
 import type { FieldChange } from '../domain/changes.js';
 import type { Invitees } from '../domain/reservation.js';
 import type { MessageModel } from '../notify/message.js';
 import { FIELD_LABELS, headline } from '../notify/message.js';
 import type { Block, Button } from './blocks.js';
 import { actions, button, context, fields, header, section } from './blocks.js';
-import { ACTION } from './ids.js';
-import { attendanceLines, noShowText, refusalText, streamEndText } from '../notify/stream.js';
+import { ACTION, extendAction } from './ids.js';
+import { attendanceLines, keyReplacedText, noShowText, refusalText, streamEndText } from '../notify/stream.js';
 import { dateToken, escapeText, link, mentionChannel, mentionUser, rangeTokens } from './text.js';
 
 export interface SlackMessage {
@@ -72,7 +73,7 @@ export function reservationCard(card: ReservationCard): SlackMessage {
     );
   }
   if (card.description) blocks.push(section(escapeText(card.description)));
-  if (card.actions.length > 0) blocks.push(cardButtons(card));
+  if (card.actions.length + (card.streamActions?.length ?? 0) > 0) blocks.push(cardButtons(card));
   if (card.pageUrl)
     blocks.push(context(`:globe_with_meridians: ${link(card.pageUrl, 'On the web')} (sign in with \`/reserve open\`)`));
   return { text: `${escapeText(card.title)}: ${card.status}`, blocks };
@@ -92,12 +93,36 @@ const BUTTONS: Record<CardAction, (reservationId: string) => Button> = {
   cancel: (id) => button('Cancel', ACTION.cancel, id, { style: 'danger', confirm: CANCEL_CONFIRM }),
 };
 
+const ROTATE_CONFIRM = {
+  title: { type: 'plain_text', text: 'Replace the stream key?' },
+  text: {
+    type: 'mrkdwn',
+    text: 'Whoever streams with the current key is cut off at once, and it stops working. Your encoder then needs the new key.',
+  },
+  confirm: { type: 'plain_text', text: 'Replace it' },
+  deny: { type: 'plain_text', text: 'Keep it' },
+  style: 'danger',
+} as const;
+
+/** The stream's own buttons (issue 17). */
+const STREAM_BUTTONS: Record<StreamAction, (reservationId: string) => Button[]> = {
+  extend: (id) => EXTEND_STEPS_MINUTES.map((minutes) => button(`Extend by ${minutes} min`, extendAction(minutes), id)),
+  rotate_key: (id) => [rotateKeyButton(id)],
+};
+
+export function rotateKeyButton(reservationId: string): Button {
+  return button('Replace the stream key', ACTION.rotateKey, reservationId, {
+    style: 'danger',
+    confirm: ROTATE_CONFIRM,
+  });
+}
+
 function cardButtons(card: ReservationCard): Block {
   // One block per reservation, so App Home can hold several cards without block_id clashes.
-  return actions(
-    `card_${card.id}`,
-    card.actions.map((action) => BUTTONS[action](card.id)),
-  );
+  return actions(`card_${card.id}`, [
+    ...card.actions.map((action) => BUTTONS[action](card.id)),
+    ...(card.streamActions ?? []).flatMap((action) => STREAM_BUTTONS[action](card.id)),
+  ]);
 }
 
 /** The invitation posted in a channel (claims 2 and 3, docs/method.md: where to watch, and the passcode). */
@@ -201,11 +226,18 @@ export function noticeMessage(message: MessageModel, audience: 'channel' | 'dm')
     case 'no_show_notice':
       text = `:warning: ${title}: ${escapeText(noShowText(dateToken(card.startsAt, '{time}')))}`;
       break;
+    case 'stream_key_replaced':
+      text = `:key: ${title}: ${keyReplacedText((iso) => dateToken(new Date(iso), '{time}'), message.at.toISOString(), by)}`;
+      break;
     case 'attendance_summary':
       text = `:bar_chart: ${title} ${escapeText(streamEndText(message))}:\n${escapeText((message.attendance ? attendanceLines(message.attendance) : []).join('\n'))}`;
       break;
     default:
       text = escapeText(headline(message));
   }
-  return { text: escapeText(headline(message)), blocks: [section(text)] };
+  const blocks: Block[] = [section(text)];
+  // A leaked key: the organizer can replace it from the notice itself.
+  if (audience === 'dm' && message.event === 'publish_refused' && message.refusal?.reason === 'already_publishing')
+    blocks.push(actions(`leak_${message.reservation.id}`, [rotateKeyButton(message.reservation.id)]));
+  return { text: escapeText(headline(message)), blocks };
 }

@@ -340,6 +340,7 @@ export interface ReservationPatch {
   status?: ReservationStatus;
   reconfirmDeadline?: Date;
   passcode?: string;
+  streamKey?: string;
   emails?: string[];
   slackChannels?: string[];
   discordChannels?: string[];
@@ -360,6 +361,7 @@ const PATCH_COLUMNS: Record<keyof ReservationPatch, string> = {
   status: 'status',
   reconfirmDeadline: 'reconfirm_deadline',
   passcode: 'passcode',
+  streamKey: 'stream_key',
   emails: 'emails',
   slackChannels: 'slack_channels',
   discordChannels: 'discord_channels',

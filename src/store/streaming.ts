@@ -2,6 +2,7 @@
  * Publish and viewer sessions (one truth for every instance: issue 16), the gate's snapshot of
  * reservations, wrong viewer tries, and the viewer-token key, in plain SQL. Every function takes the `Sql` it runs on.
  */
+import { createHash } from 'node:crypto';
 import type { ViewerStay } from '../domain/admission.js';
 import type { ServerKind } from '../domain/server-kind.js';
 import type { ReservationStatus } from '../domain/status.js';
@@ -124,15 +125,20 @@ export async function openSessionOfClient(
   return rows[0];
 }
 
+/** What a session records of its stream key: a digest, so the table holds no key. */
+export function keyDigest(key: string): string {
+  return createHash('sha256').update(key).digest('base64url');
+}
+
 export async function insertPublishSession(
   sql: Sql,
-  session: { reservationId: string; serverId: string; clientId: string; ip: string; at: Date },
+  session: { reservationId: string; serverId: string; clientId: string; ip: string; at: Date; key: string },
 ): Promise<string> {
   const { rows } = await sql.query<{ id: string }>(
     statement(
-      `INSERT INTO publish_session (id, reservation_id, server_id, client_id, ip, started_at)
-       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5) RETURNING id`,
-      [session.reservationId, session.serverId, session.clientId, session.ip, session.at],
+      `INSERT INTO publish_session (id, reservation_id, server_id, client_id, ip, started_at, key_digest)
+       VALUES (gen_random_uuid(), $1::uuid, $2::uuid, $3, $4, $5, $6) RETURNING id`,
+      [session.reservationId, session.serverId, session.clientId, session.ip, session.at, keyDigest(session.key)],
     ),
   );
   return rows[0]!.id;
@@ -227,7 +233,15 @@ const GONE_BY_ITSELF = ['disconnected', 'gone', 'service_stopped'];
  */
 export async function claimCut(
   sql: Sql,
-  cut: { reservationId: string; serverIds: string[]; at: Date; reason: string; onlyOtherThan?: string },
+  cut: {
+    reservationId: string;
+    serverIds: string[];
+    at: Date;
+    reason: string;
+    onlyOtherThan?: string;
+    /** The key that stays (a replaced key's cut): its sessions are not cut. */
+    keptKey?: string;
+  },
 ): Promise<Array<{ id: string; serverId: string; clientId: string; reservationId: string; ip: string }>> {
   if (cut.serverIds.length === 0) return [];
   const { rows } = await sql.query<{
@@ -243,8 +257,17 @@ export async function claimCut(
        WHERE reservation_id = $1::uuid AND server_id = ANY($2::uuid[]) AND cut_at IS NULL
          AND (ended_at IS NULL OR NOT end_reason = ANY($5::text[]))
          AND ($6::uuid IS NULL OR server_id <> $6::uuid)
+         AND ($7::text IS NULL OR key_digest IS DISTINCT FROM $7::text)
        RETURNING id, server_id AS "serverId", client_id AS "clientId", reservation_id AS "reservationId", ip`,
-      [cut.reservationId, cut.serverIds, cut.at, cut.reason, GONE_BY_ITSELF, cut.onlyOtherThan ?? null],
+      [
+        cut.reservationId,
+        cut.serverIds,
+        cut.at,
+        cut.reason,
+        GONE_BY_ITSELF,
+        cut.onlyOtherThan ?? null,
+        cut.keptKey === undefined ? null : keyDigest(cut.keptKey),
+      ],
     ),
   );
   return rows;

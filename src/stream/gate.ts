@@ -154,6 +154,7 @@ export class StreamGate {
       cuttable: () => [...this.served.keys()],
       dropPublisher: (publisher) => this.drop(publisher),
       dropPlayer: (serverId, clientId) => this.served.get(serverId)?.driver.dropViewer?.(clientId),
+      dropLocalPublishers: (reservationId) => this.dropLocalPublishers(reservationId),
       endLocal: (reservationId, reason) => this.endLocal(reservationId, reason),
       track: (work) => this.track(work),
     });
@@ -414,6 +415,7 @@ export class StreamGate {
       .claimPublish({
         reservationId: reservation.id,
         serverId: request.serverId,
+        key: request.key,
         clientId: request.clientId,
         ip: request.ip,
         at,
@@ -488,15 +490,20 @@ export class StreamGate {
 
   /** Ends this process's own connections to a reservation (a cut). */
   private endLocal(reservationId: string, reason: string): void {
+    this.dropLocalPublishers(reservationId);
+    this.viewers.endConnections(reason, reservationId);
+  }
+
+  private dropLocalPublishers(reservationId: string): void {
     for (const publisher of [...this.connected.values()])
       if (publisher.reservationId === reservationId) this.drop(publisher);
-    this.viewers.endConnections(reason, reservationId);
   }
 
   /** Reads the reservations near now anew, arms their cuts, and re-judges those that left. */
   private async refresh(): Promise<void> {
     try {
-      const { left, current } = await this.snapshot.reload();
+      const { left, current, rekeyed } = await this.snapshot.reload();
+      for (const row of rekeyed) this.track(this.cuts.cutPublishers(row, 'key_replaced'));
       for (const row of current) this.rejudge(row, undefined);
       for (const row of left) {
         this.cuts.disarm(row.id);
@@ -544,6 +551,9 @@ export class StreamGate {
     }
     if (previous && previous.serverId !== current.serverId)
       this.track(this.cuts.cut(current, 'moved', current.serverId));
+    // The key was replaced (a leak): its publisher goes, the stream waits for the new key.
+    if (previous && previous.streamKey !== current.streamKey)
+      this.track(this.cuts.cutPublishers(current, 'key_replaced'));
     this.cuts.arm(current);
   }
 

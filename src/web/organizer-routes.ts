@@ -1,10 +1,11 @@
 /**
- * `/r/R-XXXX` and its forms: the reservation card, Reconfirm, Change, Cancel — the same use cases
- * as the chat buttons, through the same port. A reservation the session may not see is answered
- * exactly like one that does not exist (404), as the API and the chat front ends do.
+ * `/r/R-XXXX` and its forms: the reservation card, Reconfirm, Change, Cancel, and the stream's
+ * Extend and Replace the stream key — the same use cases as the chat buttons, through the same
+ * port. A reservation the session may not see is answered exactly like one that does not exist
+ * (404), as the API and the chat front ends do.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { cancelSchema } from '../app/commands.js';
+import { cancelSchema, extendSchema } from '../app/commands.js';
 import { THEN_RECONFIRM } from '../app/web-access.js';
 import type { Refusal } from '../app/outcome.js';
 import { cardFor } from '../chat/card.js';
@@ -30,6 +31,11 @@ const DONE: Record<string, Notice> = {
   changed: { kind: 'ok', text: 'Changed. Everyone who was told of the reservation hears of the change.' },
   unchanged: { kind: 'ok', text: 'Nothing was different, so nothing changed.' },
   cancelled: { kind: 'ok', text: 'Cancelled. Everyone who was told of the reservation hears of it.' },
+  extended: { kind: 'ok', text: 'Extended. Viewers see the new end, and invitees hear of it.' },
+  key_replaced: {
+    kind: 'ok',
+    text: 'The stream key is replaced: whoever streamed with the old one was cut off. Give your encoder the new key below.',
+  },
 };
 
 /**
@@ -196,6 +202,37 @@ export function registerOrganizerRoutes(app: FastifyInstance, context: WebContex
       const outcome = await chat.cancel(found.actor, found.reservation.id, parsed.data);
       if (!outcome.ok) return refused(request, reply, found.actor, outcome);
       return done(reply, outcome.value, 'cancelled');
+    },
+  );
+
+  app.post<{ Params: { code: string }; Body: Record<string, unknown> }>(
+    '/r/:code/extend',
+    { preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const found = await visible(request, reply);
+      if (!found) return reply;
+      const minutes = field(request.body ?? {}, 'minutes');
+      const parsed = extendSchema.safeParse({ minutes: /^\d{1,4}$/.test(minutes) ? Number(minutes) : minutes });
+      if (!parsed.success)
+        return showCard(request, reply, found.actor, found.reservation, 422, {
+          kind: 'error',
+          text: parsed.error.issues[0]?.message ?? 'Pick how long to extend by.',
+        });
+      const outcome = await chat.extend(found.actor, found.reservation.id, parsed.data);
+      if (!outcome.ok) return refused(request, reply, found.actor, outcome);
+      return done(reply, outcome.value, 'extended');
+    },
+  );
+
+  app.post<{ Params: { code: string } }>(
+    '/r/:code/rotate-key',
+    { preHandler: app.csrfProtection },
+    async (request, reply) => {
+      const found = await visible(request, reply);
+      if (!found) return reply;
+      const outcome = await chat.replaceKey(found.actor, found.reservation.id);
+      if (!outcome.ok) return refused(request, reply, found.actor, outcome);
+      return done(reply, outcome.value, 'key_replaced');
     },
   );
 

@@ -112,7 +112,7 @@ describe('render', () => {
 });
 
 describe('/reserve list', () => {
-  test('GIVEN a permitted, a confirmed and a live reservation THEN each row has the buttons its card offers, the live one Cancel only', () => {
+  test('GIVEN a permitted, a confirmed and a live reservation THEN each row has the buttons its card offers, the live one Cancel and Extend (issue 17)', () => {
     const actor = {
       platform: 'discord' as const,
       tenantId: view.organizer.tenantId,
@@ -132,7 +132,7 @@ describe('/reserve list', () => {
     expect(labels).toEqual([
       ['Reconfirm R-0000', 'Change R-0000', 'Cancel R-0000'],
       ['Change R-0001', 'Cancel R-0001'],
-      ['Cancel R-0002'],
+      ['Cancel R-0002', 'Extend +15 min R-0002', 'Extend +30 min R-0002'],
     ]);
     expect(JSON.stringify(rendered)).not.toContain('sk_secret');
   });

@@ -2,7 +2,12 @@
  * The buttons a reservation offers, at fixed instants around its reconfirmation deadline: what
  * every front end renders, and what the use cases refuse.
  */
-import { actionRefusal, availableActions } from '../../src/domain/actions.js';
+import {
+  actionRefusal,
+  availableActions,
+  availableStreamActions,
+  streamActionRefusal,
+} from '../../src/domain/actions.js';
 import type { ReservationStatus } from '../../src/domain/status.js';
 
 const DEADLINE = new Date('2027-03-27T17:00:00.000Z');
@@ -53,5 +58,37 @@ describe('actionRefusal', () => {
       reason: 'invalid_transition',
       message: 'This reservation is already reconfirmed.',
     });
+  });
+});
+
+describe('availableStreamActions (issue 17)', () => {
+  const START = new Date('2027-03-28T10:00:00.000Z');
+  const END = new Date('2027-03-28T11:00:00.000Z');
+  const ms = (date: Date, offset: number) => new Date(date.getTime() + offset);
+  const streamAt = (status: ReservationStatus, now: Date, kind: 'embedded' | 'external' = 'embedded') =>
+    availableStreamActions({ status, startsAt: START, endsAt: END, server: { kind, bufferSeconds: 120 } }, now);
+
+  test.each<[string, ReservationStatus, Date, 'embedded' | 'external', string[]]>([
+    ['a confirmed one before its start', 'confirmed', ms(START, -1), 'embedded', ['rotate_key']],
+    ['a confirmed one at its start', 'confirmed', START, 'embedded', ['extend', 'rotate_key']],
+    ['a live one', 'live', ms(START, 60_000), 'embedded', ['extend', 'rotate_key']],
+    ['a live one in its teardown buffer', 'live', ms(END, 119_999), 'embedded', ['extend', 'rotate_key']],
+    ['a live one at end + buffer', 'live', ms(END, 120_000), 'embedded', ['rotate_key']],
+    ['a live one on a server that checks no keys, after its end', 'live', END, 'external', []],
+    ['a live one on a server that checks no keys', 'live', START, 'external', ['extend']],
+    ['a permitted one', 'permitted', ms(START, -1), 'embedded', ['rotate_key']],
+    ['a completed one', 'completed', START, 'embedded', []],
+    ['a cancelled one', 'cancelled', START, 'embedded', []],
+  ])('GIVEN %s THEN it offers %j', (_what, status, now, kind, expected) => {
+    expect(streamAt(status, now, kind)).toEqual(expected);
+  });
+
+  test('GIVEN a stream that has not begun THEN extending is refused with what to do instead', () => {
+    const refusal = streamActionRefusal(
+      { status: 'confirmed', startsAt: START, endsAt: END, server: { kind: 'embedded', bufferSeconds: 0 } },
+      'extend',
+      ms(START, -1),
+    );
+    expect(refusal?.message).toMatch(/change the reservation to move its end/);
   });
 });

@@ -1,4 +1,10 @@
-import { freeLane, isAvailable, nearestFreeSlots, occupiedRange } from '../../src/domain/availability.js';
+import {
+  freeLane,
+  isAvailable,
+  latestFreeEnd,
+  nearestFreeSlots,
+  occupiedRange,
+} from '../../src/domain/availability.js';
 import type { Booking } from '../../src/domain/availability.js';
 
 const H = 3_600_000;
@@ -63,5 +69,38 @@ describe('availability', () => {
     const slots = nearestFreeSlots(span(10, 11), server, existing, always);
     expect(slots).toContainEqual({ start: 11 * H + 30 * M, end: 12 * H + 30 * M });
     expect(slots).toContainEqual({ start: 8 * H + 30 * M, end: 9 * H + 30 * M });
+  });
+});
+
+describe('latestFreeEnd (how far a stream can still be extended)', () => {
+  const held = { start: 100, end: 200 };
+  test('GIVEN the next booking on the only lane THEN it can grow until that booking starts', () => {
+    expect(latestFreeEnd(held, 1, [{ lane: 0, start: 250, end: 300 }], 400)).toBe(250);
+  });
+  test('GIVEN nothing after it THEN it can grow to the limit', () => {
+    expect(latestFreeEnd(held, 1, [{ lane: 0, start: 0, end: 100 }], 400)).toBe(400);
+  });
+  test('GIVEN a booking right after it THEN it cannot grow', () => {
+    expect(latestFreeEnd(held, 1, [{ lane: 0, start: 200, end: 300 }], 400)).toBe(200);
+  });
+  test('GIVEN two lanes THEN the lane free over its whole time that goes furthest counts', () => {
+    const booked = [
+      { lane: 0, start: 220, end: 300 },
+      { lane: 1, start: 150, end: 160 },
+      { lane: 1, start: 390, end: 500 },
+    ];
+    // Lane 1 is taken during the stream itself, so only lane 0 can carry it on.
+    expect(latestFreeEnd(held, 2, booked, 400)).toBe(220);
+    expect(
+      latestFreeEnd(
+        held,
+        2,
+        [
+          { lane: 0, start: 220, end: 300 },
+          { lane: 1, start: 390, end: 500 },
+        ],
+        400,
+      ),
+    ).toBe(390);
   });
 });

@@ -5,9 +5,12 @@
  */
 import { cancelReservation, reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
+import { claimPublish } from '../../src/app/stream.js';
+import { replaceStreamKey } from '../../src/app/stream-actions.js';
 import type { PublisherSession, StreamDriver } from '../../src/stream/driver.js';
 import { StreamGate } from '../../src/stream/gate.js';
 import { gatePort } from '../../src/stream/gate/port.js';
+import { claimCut } from '../../src/store/streaming.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { MINUTE, TestClock, makeActor, makeDeps, makeRequest, makeServer, waitFor } from '../support/fixtures.js';
 
@@ -110,6 +113,58 @@ test('GIVEN a live stream WHEN the reservation is cancelled THEN the publisher i
     return session?.endReason === 'cancelled';
   });
   expect(await publish(reservation.streamKey, 'live-2', reservation.startsAt)).toMatchObject({ reason: 'cancelled' });
+});
+
+test('GIVEN a live stream on a server any instance can cut WHEN its key is replaced THEN the publisher is cut ("key_replaced"), the reservation stays live, the old key is refused and the new one admitted', async () => {
+  const reservation = await booked();
+  clock.set(reservation.startsAt);
+  expect(await publish(reservation.streamKey, 'leak-1', reservation.startsAt)).toEqual({ admitted: true });
+  await gate.settled();
+  const replaced = await replaceStreamKey(deps, organizer, reservation.id);
+  if (!replaced.ok) throw new Error(replaced.message);
+  // Heard through NOTIFY, as another instance's commit would be.
+  await waitFor(() => cuts.some((cut) => cut.clientId === 'leak-1'));
+  await gate.settled();
+  const [session] = await db.prisma.publishSession.findMany({ where: { reservationId: reservation.id } });
+  expect(session).toMatchObject({ endReason: 'key_replaced' });
+  expect((await db.prisma.reservation.findUniqueOrThrow({ where: { id: reservation.id } })).status).toBe('live');
+  // nginx's next update call with the old key, and a new publish with it: refused.
+  expect(
+    await gate.update({ serverId: server.id, key: reservation.streamKey, clientId: 'leak-1', ip: '192.0.2.1' }),
+  ).toBe(false);
+  expect(await publish(reservation.streamKey, 'leak-2', reservation.startsAt)).toMatchObject({ reason: 'unknown_key' });
+  // An instance whose memory has not heard of the new key yet still asks the locked row, which refuses it.
+  const stale = { reservationId: reservation.id, serverId: server.id, clientId: 'leak-3', ip: '192.0.2.1' };
+  expect(
+    await claimPublish(deps, { ...stale, key: reservation.streamKey, at: reservation.startsAt, silentMs: 10_000 }),
+  ).toEqual({ admitted: false, reason: 'unknown_key' });
+  expect(await publish(replaced.value.streamKey, 'own-1', reservation.startsAt)).toEqual({ admitted: true });
+  await gate.settled();
+  // An instance that hears of the replacement only now claims nothing: the new key's session stays.
+  const late = { reservationId: reservation.id, serverIds: [server.id], at: new Date(), reason: 'key_replaced' };
+  expect(await claimCut(db.pool, { ...late, keptKey: replaced.value.streamKey })).toEqual([]);
+  expect(cuts.map((cut) => cut.clientId)).not.toContain('own-1');
+});
+
+test('GIVEN a gate that missed the commit (no NOTIFY) WHEN the key is replaced THEN its periodic reload sees the new key and cuts the publisher', async () => {
+  const quiet = await makeServer(db.prisma, { kind: 'embedded', bufferSeconds: 120 });
+  const quietCuts: PublisherSession[] = [];
+  const deaf = new StreamGate(gatePort(deps, undefined), { refreshEveryMs: 100 });
+  deaf.serve(quiet, { kind: 'nginx_rtmp', endsWhenSilent: true, cut: (session) => void quietCuts.push(session) });
+  gates.push(deaf);
+  await deaf.start();
+  clock.set(new Date());
+  const requested = await requestReservation(deps, organizer, makeRequest(quiet.name, { startInMs: 30 * MINUTE }));
+  if (!requested.ok) throw new Error(requested.message);
+  await reconfirmReservation(deps, organizer, requested.value.id);
+  clock.set(requested.value.startsAt);
+  const call = { serverId: quiet.id, key: requested.value.streamKey, clientId: 'deaf-1', ip: '192.0.2.1' };
+  expect(await deaf.publish(call)).toEqual({ admitted: true });
+  await deaf.settled();
+  // Kept: the reservation is live, so the reload reads it again and again.
+  await waitFor(() => deaf.keeps(requested.value.id));
+  expect((await replaceStreamKey(deps, organizer, requested.value.id)).ok).toBe(true);
+  await waitFor(() => quietCuts.some((cut) => cut.clientId === 'deaf-1'));
 });
 
 test('GIVEN more than 10 wrong viewer credentials in a minute from one address THEN it gets 429, even with the right passcode, until the minute has passed', async () => {

@@ -4,6 +4,7 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { reconfirmReservation } from '../../src/app/lifecycle.js';
 import { requestReservation } from '../../src/app/request.js';
 import { issueWebLink } from '../../src/app/web-access.js';
 import { createChatPort } from '../../src/chat/port.js';
@@ -334,5 +335,89 @@ describe('the timeline and assets', () => {
     }
     expect((await send('GET', '/assets/vendor/hls.js.map')).statusCode).toBe(404);
     expect((await send('GET', '/assets/vendor/%2e%2e/%2e%2e/package.json')).statusCode).toBe(404);
+  });
+});
+
+describe("the stream's controls on the organizer page (issue 17)", () => {
+  /** A reservation on a server that checks keys, reconfirmed, with the service's clock past its start. */
+  async function begun(actor: Actor, server: string) {
+    clock.set(new Date());
+    const outcome = await requestReservation(deps, actor, makeRequest(server, { startInMs: 2 * 3_600_000 }));
+    if (!outcome.ok) throw new Error(outcome.message);
+    const reconfirmed = await reconfirmReservation(deps, actor, outcome.value.id);
+    if (!reconfirmed.ok) throw new Error(reconfirmed.message);
+    clock.set(new Date(outcome.value.startsAt.getTime() + MINUTE));
+    return reconfirmed.value;
+  }
+  const stored = (id: string) => db.prisma.reservation.findUniqueOrThrow({ where: { id } });
+  afterEach(() => clock.set(new Date()));
+
+  test('GIVEN a stream that has begun THEN Extend by 15 or 30 min moves its end, and a slot taken after it is refused with how far it can go', async () => {
+    const server = (await makeServer(db.prisma, { kind: 'embedded', capacity: 1, bufferSeconds: 0 })).name;
+    const actor = makeActor();
+    const reservation = await begun(actor, server);
+    const jar = await signIn(actor);
+    const page = await get(jar, `/r/${reservation.code}`);
+    for (const expected of [
+      `action="/r/${reservation.code}/extend"`,
+      'name="minutes" value="15"',
+      'name="minutes" value="30"',
+      `action="/r/${reservation.code}/rotate-key"`,
+    ])
+      expect(page.body).toContain(expected);
+
+    const done = await post(jar, `/r/${reservation.code}/extend`, { _csrf: csrfOf(page.body), minutes: '30' });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe(`/r/${reservation.code}?done=extended`);
+    expect((await stored(reservation.id)).endsAt).toEqual(new Date(reservation.endsAt.getTime() + 30 * MINUTE));
+    const after = await get(jar, done.headers.location as string);
+    expect(after.body).toContain('Extended. Viewers see the new end');
+
+    // Someone books right after the new end + 10 min: 30 more minutes do not fit, 10 would.
+    const next = await requestReservation(deps, makeActor(), {
+      ...makeRequest(server),
+      startsAt: new Date(reservation.endsAt.getTime() + 40 * MINUTE),
+      endsAt: new Date(reservation.endsAt.getTime() + 100 * MINUTE),
+    });
+    expect(next.ok).toBe(true);
+    const refused = await post(jar, `/r/${reservation.code}/extend`, { _csrf: csrfOf(after.body), minutes: '30' });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body).toContain('can be extended by 10 min at most');
+    expect((await stored(reservation.id)).endsAt).toEqual(new Date(reservation.endsAt.getTime() + 30 * MINUTE));
+
+    const bad = await post(jar, `/r/${reservation.code}/extend`, { _csrf: csrfOf(refused.body), minutes: 'lots' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.body).toContain('The minutes must be a whole number from 1 to 720.');
+  });
+
+  test('GIVEN Replace the stream key THEN the page shows the new key, not the old one; before the start there is no Extend', async () => {
+    const server = (await makeServer(db.prisma, { kind: 'embedded', capacity: 5 })).name;
+    const actor = makeActor();
+    const outcome = await requestReservation(deps, actor, makeRequest(server));
+    if (!outcome.ok) throw new Error(outcome.message);
+    const jar = await signIn(actor);
+    const page = await get(jar, `/r/${outcome.value.code}`);
+    expect(page.body).not.toContain(`action="/r/${outcome.value.code}/extend"`);
+    const done = await post(jar, `/r/${outcome.value.code}/rotate-key`, { _csrf: csrfOf(page.body) });
+    expect(done.statusCode).toBe(303);
+    const fresh = (await stored(outcome.value.id)).streamKey;
+    expect(fresh).not.toBe(outcome.value.streamKey);
+    const after = await get(jar, done.headers.location as string);
+    expect(after.body).toContain('The stream key is replaced');
+    expect(after.body).toContain(fresh);
+    expect(after.body).not.toContain(outcome.value.streamKey);
+    expect(
+      await db.prisma.notification.count({ where: { reservationId: outcome.value.id, event: 'stream_key_replaced' } }),
+    ).toBe(1);
+
+    // Not on a server that checks no keys, and a stranger's press is a 404 that changes nothing.
+    const external = await reservationOf(actor);
+    const externalPage = await get(jar, `/r/${external.code}`);
+    expect(externalPage.body).not.toContain(`/r/${external.code}/rotate-key`);
+    const stranger = await signIn(makeActor());
+    const strangerPage = await get(stranger, '/timeline');
+    const pressed = await post(stranger, `/r/${outcome.value.code}/rotate-key`, { _csrf: csrfOf(strangerPage.body) });
+    expect(pressed.statusCode).toBe(404);
+    expect((await stored(outcome.value.id)).streamKey).toBe(fresh);
   });
 });

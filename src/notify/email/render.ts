@@ -7,7 +7,7 @@ import { describeChange, formatInstant, formatRange } from '../format.js';
 import type { FieldChange } from '../../domain/changes.js';
 import type { MessageModel } from '../message.js';
 import { headline, isInvitation } from '../message.js';
-import { attendanceLines, noShowText, refusalText, streamEndText } from '../stream.js';
+import { attendanceLines, keyReplacedText, noShowText, refusalText, streamEndText } from '../stream.js';
 import { stripBidiControls } from '../../domain/text.js';
 
 export interface RenderedEmail {
@@ -181,7 +181,17 @@ function layout(message: MessageModel, timeZone: string, links: EmailLinks): Lay
           title,
           `: ${message.refusal ? refusalText(message.refusal, (iso) => formatInstant(iso, timeZone), r.reconfirmDeadline) : headline(message)}`,
         ],
-        details: [when, server],
+        // A leaked key is replaced on the reservation's page.
+        details: [when, server, ...(message.refusal?.reason === 'already_publishing' ? pageLines(links) : [])],
+        after: [],
+      };
+    case 'stream_key_replaced':
+      return {
+        intro: [
+          title,
+          `: ${keyReplacedText((iso) => formatInstant(iso, timeZone), message.at.toISOString(), message.actorName)}`,
+        ],
+        details: [when, server, ...pageLines(links)],
         after: [],
       };
     case 'no_show_notice':

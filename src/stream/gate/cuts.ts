@@ -23,6 +23,8 @@ export interface CutTarget {
   dropPublisher(publisher: PublisherSession): void;
   /** Drops an RTMP player (nginx-rtmp) by its server and client id. */
   dropPlayer(serverId: string, clientId: string): void;
+  /** Drops the publishers of the reservation connected to this process (its embedded server). */
+  dropLocalPublishers(reservationId: string): void;
   /** Ends what this process itself holds of the reservation (its connections). */
   endLocal(reservationId: string, reason: string): void;
   /** Records the end of work it starts (the gate's `settled`). */
@@ -62,6 +64,34 @@ export class Cuts {
   stop(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /**
+   * Drops whoever publishes into the reservation, and nothing else: its stream key was replaced
+   * (issue 17). The reservation stays as it is, its viewers stay connected, and the organizer
+   * streams on with the new key; no wind-up follows.
+   */
+  async cutPublishers(reservation: Pick<GateReservation, 'id' | 'code' | 'streamKey'>, reason: string): Promise<void> {
+    let claimed: Awaited<ReturnType<typeof claimCut>> = [];
+    try {
+      // Heard late, the commit must not cut a publisher the new key let in meanwhile.
+      claimed = await claimCut(this.port.sql, {
+        reservationId: reservation.id,
+        serverIds: this.target.cuttable(),
+        at: this.port.clock(),
+        reason,
+        keptKey: reservation.streamKey,
+      });
+    } catch (error) {
+      // nginx's next update call refuses the old key all the same; this process's own are dropped.
+      this.port.log.error('claiming a cut failed', {
+        reservation: reservation.code,
+        error: coerceError(error).message,
+      });
+      this.target.dropLocalPublishers(reservation.id);
+    }
+    for (const publisher of claimed) this.target.dropPublisher(publisher);
+    if (claimed.length > 0) this.port.log.info('publisher cut', { reservation: reservation.code, reason });
   }
 
   /**

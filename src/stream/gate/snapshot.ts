@@ -46,15 +46,22 @@ export class ReservationSnapshot {
     return new Date(this.clock().getTime() + this.horizonMs + this.longestBuffer);
   }
 
-  /** Reads the near window anew; returns what left it (to be re-judged) and what is in it. */
-  async reload(): Promise<{ left: GateReservation[]; current: GateReservation[] }> {
+  /**
+   * Reads the near window anew; returns what left it (to be re-judged), what is in it, and what
+   * got a new stream key since it was kept (a reload may read a commit before its NOTIFY arrives).
+   */
+  async reload(): Promise<{ left: GateReservation[]; current: GateReservation[]; rekeyed: GateReservation[] }> {
     this.longestBuffer = await longestBufferMs(this.sql);
     const rows = await nearReservations(this.sql, this.until());
     const keep = new Set(rows.map((row) => row.id));
     const left = [...this.byId.values()].filter((row) => !keep.has(row.id));
+    const rekeyed = rows.filter((row) => {
+      const kept = this.byId.get(row.id);
+      return kept !== undefined && kept.streamKey !== row.streamKey;
+    });
     for (const row of left) this.forget(row);
     for (const row of rows) this.put(row);
-    return { left, current: rows };
+    return { left, current: rows, rekeyed };
   }
 
   /**

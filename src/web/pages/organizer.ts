@@ -6,7 +6,8 @@
  */
 import type { AttendanceReport } from '../../app/watch.js';
 import type { ReservationCard } from '../../chat/card.js';
-import type { CardAction } from '../../domain/actions.js';
+import type { CardAction, StreamAction } from '../../domain/actions.js';
+import { EXTEND_STEPS_MINUTES } from '../../domain/actions.js';
 import type { NotificationChannel, NotificationEvent } from '../../domain/notifications.js';
 import type { FieldError } from '../../domain/policy.js';
 import type { ContactDelivery } from '../../store/deliveries.js';
@@ -160,6 +161,28 @@ function watchedTable(report: AttendanceReport, invited: readonly string[]): Htm
 <tbody>${rows}</tbody></table>`;
 }
 
+/** The stream's own controls (issue 17): extend it while it runs, replace a leaked key. */
+function streamForms(card: ReservationCard, csrf: string | undefined): Html {
+  const path = pagePath(card.code);
+  const forms: Record<StreamAction, Html> = {
+    extend: html`<form method="post" action="${path}/extend" data-stream-action="extend">${csrfField(csrf)}
+<p class="hint" id="extend-hint">The end moves later if the slot after it is free; invitees hear of the new end.</p>
+<div class="actions">${EXTEND_STEPS_MINUTES.map(
+      (minutes) =>
+        html`<button type="submit" name="minutes" value="${String(minutes)}" aria-describedby="extend-hint">Extend by ${String(minutes)} min</button>`,
+    )}</div></form>`,
+    rotate_key: html`<details data-stream-action="rotate_key"><summary class="button">Replace the stream key…</summary>
+<form method="post" action="${path}/rotate-key">${csrfField(csrf)}
+<p class="hint">If someone else streams with your key, it has leaked: a new key stops them at once, and the old one no longer works. Your encoder then needs the new key.</p>
+<p><button type="submit" class="danger">Replace the stream key</button></p>
+</form></details>`,
+  };
+  const shown = card.streamActions ?? [];
+  if (shown.length === 0) return html``;
+  return html`<section aria-labelledby="stream-actions-heading"><h2 id="stream-actions-heading">The stream</h2>
+${shown.map((action) => forms[action])}</section>`;
+}
+
 function attendanceSection(attendance: AttendanceView | undefined, invited: readonly string[]): Html {
   if (!attendance) return html``;
   if (attendance.kind === 'live')
@@ -200,6 +223,7 @@ ${card.description ? html`<p class="description">${card.description}</p>` : ''}
 ${attendanceSection(view.attendance, card.invitees?.emails ?? [])}
 ${ingest}
 ${actionForms(card, frame.csrf)}
+${streamForms(card, frame.csrf)}
 <section aria-labelledby="invitees-heading"><h2 id="invitees-heading">Invitees</h2>
 ${inviteeTable(card, view.deliveries, zone)}</section>`;
   return page(frame, { title: `${card.title} (${STATUS_WORDS[card.status]})`, main });

@@ -214,11 +214,8 @@ export function invitationMessage(
     : options.tentative
       ? `${view.title} (tentative)`
       : view.title;
-  const fields = [
-    field('When', when(view)),
-    field('Organizer', organizerName(view), true),
-    field('Server', view.serverName, true),
-  ];
+  // No server: its name is the operator's word for a machine, not something a viewer acts on.
+  const fields = [field('When', when(view)), field('Organizer', organizerName(view), true)];
   if (!cancelled)
     fields.push(field('Watch', view.playbackUrl), field('Viewing passcode', `\`${view.passcode}\``, true));
   const lines = [

@@ -81,6 +81,12 @@ describe('render', () => {
     }
   });
 
+  test('GIVEN a channel invitation THEN it names no server: viewers watch at the link', () => {
+    const fields = invitationMessage({ ...view, serverName: 'studio-b-rtmp-07' }).embeds[0]?.fields ?? [];
+    expect(fields.map((field) => field.name)).not.toContain('Server');
+    expect(JSON.stringify(fields)).not.toContain('studio-b-rtmp-07');
+  });
+
   test('GIVEN the permit prompt THEN it alone carries the stream key, hidden as a spoiler', () => {
     expect(JSON.stringify(promptMessage(cardFor(stored(), organizerDm)))).toContain('||`sk_secret`||');
     expect(JSON.stringify(invitationMessage(view))).not.toContain('sk_');

@@ -9,7 +9,7 @@ import { requestReservation } from '../../src/app/request.js';
 import { noticeMessage } from '../../src/discord/render.js';
 import type { DiscordBot } from '../support/discord-bot.js';
 import { startDiscordBot } from '../support/discord-bot.js';
-import { MINUTE, makeRequest, makeServer, TestClock } from '../support/fixtures.js';
+import { MINUTE, makeRequest, makeServer, TestClock, waitFor } from '../support/fixtures.js';
 import { makeMessage } from '../support/messages.js';
 
 let bot: DiscordBot;
@@ -47,9 +47,14 @@ async function begun() {
   return reconfirmed.value;
 }
 
+/** The organizer's prompt once the chat follower has drawn it for the reservation as committed. */
 async function recordedPrompt(reservationId: string): Promise<APIMessage> {
-  const ref = await bot.db.prisma.chatMessage.findFirstOrThrow({
-    where: { reservationId, platform: 'discord', purpose: 'prompt' },
+  const ref = await waitFor(async () => {
+    const { version, status } = await bot.db.prisma.reservation.findUniqueOrThrow({ where: { id: reservationId } });
+    const row = await bot.db.prisma.chatMessage.findFirstOrThrow({
+      where: { reservationId, platform: 'discord', purpose: 'prompt' },
+    });
+    return row.drawnVersion === version && row.drawnStatus === status && row;
   });
   return bot.fake.messagesIn(ref.channelId).find((message) => message.id === ref.messageId)!;
 }

@@ -33,10 +33,10 @@ export const NOTIFICATION_EVENTS = [
   'publish_refused',
   /** To the organizer after the stream: how many watched, the peak, which invitees joined. */
   'attendance_summary',
-  /** To the organizer: nobody has streamed by start + NO_SHOW_AFTER (once per start time). */
-  'no_show_notice',
   /** To the organizer: their stream key was replaced (never the key itself). */
   'stream_key_replaced',
+  /** To the organizer: nobody has streamed by start + NO_SHOW_AFTER (once per start time). */
+  'no_show_notice',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 

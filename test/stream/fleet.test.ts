@@ -560,6 +560,7 @@ nginxTest(
     for (const each of booked) await knownEverywhere(each);
     // One publisher admitted by each instance, as far as steering gets it there.
     const streams: Array<{ publisher: Publisher; client: string }> = [];
+    const streamsMark = fleet.balancer.mark();
     for (const [index, each] of booked.entries()) {
       await fleet.balancer.steer(fleet.instances[index % fleet.instances.length]!);
       const mark = fleet.balancer.mark();
@@ -610,7 +611,14 @@ nginxTest(
         left: session.leftAt !== null,
       })),
       watchedOn: watching.map((viewer, index) => viewer.segments() > segmentsThen[index]!),
+      // Any update call not answered yes is what made nginx drop a publisher: which, and where.
+      updatesNotAnsweredYes: streams.flatMap(({ client }) =>
+        updatesOf(streamsMark, client)
+          .filter((call) => call.status !== 200)
+          .map((call) => `client ${client}: ${call.status} by ${call.instance?.name ?? 'none'}`),
+      ),
     }).toEqual({
+      updatesNotAnsweredYes: [],
       streaming: [true, true],
       publishSessions: streams.map(({ client }) => ({ client, end: null })),
       viewerSessions: [

@@ -113,8 +113,11 @@ export function createDiscordTransport({ rest, recorded, prompts, log, clock }: 
       privacy_level: GuildScheduledEventPrivacyLevel.GuildOnly,
     };
     if (existing) {
+      // A started event keeps the start it began at: only its end (an extension) and words move.
+      const started = recordedEvent.drawn?.status === 'live';
+      const { scheduled_start_time: _start, ...unstarted } = body;
       try {
-        await rest.patch(Routes.guildScheduledEvent(guildId, existing), { body });
+        await rest.patch(Routes.guildScheduledEvent(guildId, existing), { body: started ? unstarted : body });
         return delivered(existing);
       } catch (error) {
         if (apiCode(error) !== DiscordCode.UnknownScheduledEvent) throw error;

@@ -312,7 +312,8 @@ export function planChanged(
   const removed = inviteeContacts(before.invitees).filter((contact) => !currentKeys.has(key(contact)));
 
   if (changesWhatInviteesSee(changes)) {
-    const event = after.status === 'confirmed' ? guildEvent(after) : [];
+    // A live stream's event follows too: an extended end is the end guild members see.
+    const event = after.status === 'confirmed' || after.status === 'live' ? guildEvent(after) : [];
     const notice = payloadFor('change_notice', after, context, { changes });
     planned.push(...rows('change_notice', after, [...kept, ...event], notice, 'request'));
   }

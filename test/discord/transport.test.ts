@@ -224,6 +224,29 @@ describe('GIVEN the guild scheduled event', () => {
     expect(mine()[0]?.status).toBe(4);
   });
 
+  test('WHEN a live stream is extended THEN its started event gets the new end and keeps the start it began at', async () => {
+    const stored = await reservation();
+    const confirmed = { ...stored, status: 'confirmed' as const };
+    await send(model(confirmed, 'invitation_confirmed', 'discord_event', bot.guildId));
+    // The stream went live: the event follower marked the event started (src/chat/events.ts).
+    await bot.db.prisma.chatMessage.updateMany({
+      where: { reservationId: stored.id, purpose: 'event' },
+      data: { drawnStatus: 'live', drawnVersion: stored.version },
+    });
+    const extended = {
+      ...confirmed,
+      status: 'live' as const,
+      startsAt: new Date(stored.startsAt.getTime() + 60_000),
+      endsAt: new Date(stored.endsAt.getTime() + 30 * 60_000),
+    };
+    await send(model(extended, 'change_notice', 'discord_event', bot.guildId));
+    const [event] = bot.fake.scheduledEventsOf(bot.guildId).filter((each) => each.description?.includes(stored.code));
+    expect(event).toMatchObject({
+      scheduled_start_time: stored.startsAt.toISOString(),
+      scheduled_end_time: extended.endsAt.toISOString(),
+    });
+  });
+
   test('WHEN the playback URL is longer than an event location can be THEN the delivery fails saying so', async () => {
     const server = await makeServer(bot.db.prisma, { playbackBaseUrl: `https://watch.example.org/${'x'.repeat(90)}` });
     const actor = {

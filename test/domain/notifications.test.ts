@@ -169,6 +169,14 @@ describe('Discord scheduled events', () => {
     );
   });
 
+  test('a live stream extended THEN its guild event is updated with the new end', () => {
+    const live = reservation({ organizer: discordOrganizer, status: 'live', version: 3 });
+    const extended = { ...live, version: 4, endsAt: new Date(live.endsAt.getTime() + 30 * 60_000) };
+    expect(summary(planChanged(live, extended, diffReservations(live, extended), context))).toContain(
+      'change_notice discord_event 111111111111111111',
+    );
+  });
+
   test('a Slack reservation or a never-confirmed one has no guild event', () => {
     expect(
       summary(planReconfirmed(reservation({ status: 'confirmed' }), context)).some((row) =>

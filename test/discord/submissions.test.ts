@@ -89,7 +89,9 @@ describe("GIVEN times typed in the user's zone", () => {
   test("WHEN users in other zones type the same words THEN each is read in their own zone (or the guild's default)", async () => {
     clock.set(new Date('2027-03-27T12:00:00Z'));
     const newYorker = bot.fake.addUser({ username: 'newyorker' });
-    await command('timezone', { zone: 'America/New_York' }, newYorker);
+    // The command answers at once (deferred) and saves the zone after: wait for its "saved".
+    const saved = await command('timezone', { zone: 'America/New_York' }, newYorker);
+    await bot.fake.waitForOriginalEdit(saved.id);
     const ny = await reserve({ start: 'tomorrow 19:00', end: '1h' }, newYorker);
     expect((await reservationOf(ny.id))?.startsAt.toISOString()).toBe('2027-03-28T23:00:00.000Z');
 

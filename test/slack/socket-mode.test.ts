@@ -48,7 +48,7 @@ afterAll(async () => {
   sockets?.close();
   await fake?.close();
   await db?.drop();
-});
+}, 60_000);
 
 test('GIVEN SLACK_APP_TOKEN THEN no HTTP route; /reserve over the socket is acked by envelope and opens the modal', async () => {
   const config = loadConfig({
@@ -69,8 +69,9 @@ test('GIVEN SLACK_APP_TOKEN THEN no HTTP route; /reserve over the socket is acke
       payload: buildSlashCommand({ command: '/reserve', triggerId: 'socket-trigger' }),
     }),
   );
-  const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === 'socket-trigger');
+  // Generous: on two busy cores the command's round trip (socket, database, API) can take seconds.
+  const open = await fake.waitForCall('views.open', (call) => call.args.trigger_id === 'socket-trigger', 30_000);
   expect(open.token).toBe('xoxb-socket');
   expect((open.args.view as { callback_id: string }).callback_id).toBe('reserve_new');
   await waitFor(() => received.some((message) => message.envelope_id === 'env-1'));
-});
+}, 60_000);

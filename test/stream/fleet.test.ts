@@ -586,7 +586,13 @@ nginxTest(
       200,
     );
 
-    for (const instance of fleet.instances) await instance.restart();
+    // A rolling restart as the README asks: the next instance only once the balancer sends to
+    // the restarted one again (restarting both within nginx's fail_timeout left an update call
+    // with no instance: a 502, and nginx dropped its publisher).
+    for (const instance of fleet.instances) {
+      await instance.restart();
+      await fleet.balancer.reaches(instance);
+    }
     const restartedAt = Date.now();
     const segmentsThen = watching.map((viewer) => viewer.segments());
     await waitFor(

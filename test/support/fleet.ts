@@ -380,6 +380,15 @@ export class Balancer {
   }
 
   /**
+   * Resolves once a probe has been answered by `instance`: the balancer sends to it again (after
+   * a restart it may still count it as failed for its fail_timeout). What an operator waits for
+   * before restarting the next instance.
+   */
+  async reaches(instance: Instance, timeoutMs = 15_000): Promise<void> {
+    await waitFor(async () => (await this.probe()).instance === instance, timeoutMs, 100);
+  }
+
+  /**
    * Makes `target` the instance the next request goes to, by sending probes until one has been
    * answered by the instance before it. Round robin over equal peers is a fixed cycle in nginx; a
    * request of someone else's arriving in between (an update call) can still take the turn, so a

@@ -184,7 +184,9 @@ describe('GIVEN the DM prompt', () => {
       bot.fake.buttonClick({ customId: `sc:rc:${reservationId}:${bot.guildId}`, dm: true, message: promptMessage() }),
     );
     expect((await bot.fake.waitForInteractionResponse(id)).type).toBe(6);
-    await bot.fake.waitForOriginalEdit(id);
+    // Whoever draws it first — the chat follower after the commit, or the click's own answer —
+    // the DM prompt is edited in place (src/chat/follow.ts).
+    await waitFor(() => promptMessage().embeds[0]?.title === 'Reconfirmed: Launch @everyone');
     expect((await reservation()).status).toBe('confirmed');
     expect(promptMessage().embeds[0]?.title).toBe('Reconfirmed: Launch @everyone');
     expect(buttonIds(promptMessage())).toEqual([
